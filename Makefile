@@ -1,0 +1,45 @@
+# ownit: `make run` serves a demo on SQLite at http://127.0.0.1:8080; `make test` runs every check.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PORT ?= 8080
+DEMO_DB ?= var/demo.db
+export OWNIT_DATABASE_URL ?= sqlite:///$(DEMO_DB)
+
+.PHONY: install run test lint typecheck imports pytest bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c .ci/constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@mkdir -p var
+	@$(BIN)/ownit db upgrade >/dev/null
+	@$(BIN)/ownit catalog apply examples/demo.yaml --source demo
+	@$(PY) scripts/demo_token.py var/demo-token
+	@$(BIN)/ownit serve --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+imports: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest -W error
+
+test: lint typecheck imports pytest
+
+bench: install
+	$(PY) benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""Read model of the catalog for the API and CLI: services, teams, users, integrations."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from ownit.adapters.db import tables as t
+from ownit.adapters.db.rows import row_dict
+
+
+class SqlDirectory:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def services(self) -> list[dict[str, Any]]:
+        s, tm, ep = t.services, t.teams, t.escalation_policies
+        query = (
+            select(
+                s.c.id,
+                s.c.name,
+                s.c.description,
+                tm.c.name.label("owner"),
+                ep.c.name.label("escalation_policy"),
+                s.c.tier,
+                s.c.urgency,
+                s.c.spec,
+            )
+            .outerjoin(tm, tm.c.id == s.c.owner_team_id)
+            .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
+            .order_by(s.c.name)
+        )
+        with self._engine.connect() as conn:
+            rows = [row_dict(r) for r in conn.execute(query)]
+        for row in rows:
+            spec = row.pop("spec") or {}
+            row["runbook"] = spec.get("runbook")
+            row["depends_on"] = list(spec.get("dependsOn") or [])
+            row["lifecycle"] = spec.get("lifecycle")
+        return rows
+
+    def service(self, name: str) -> dict[str, Any] | None:
+        return next((s for s in self.services() if s["name"] == name), None)
+
+    def teams(self) -> list[dict[str, Any]]:
+        with self._engine.connect() as conn:
+            teams = [
+                row_dict(r)
+                for r in conn.execute(
+                    select(t.teams.c.id, t.teams.c.name, t.teams.c.display_name).order_by(
+                        t.teams.c.name
+                    )
+                )
+            ]
+            members = conn.execute(
+                select(t.team_members.c.team_id, t.users.c.name, t.team_members.c.role)
+                .join(t.users, t.users.c.id == t.team_members.c.user_id)
+                .order_by(t.users.c.name)
+            ).all()
+        by_team: dict[int, list[dict[str, str]]] = {}
+        for team_id, user, role in members:
+            by_team.setdefault(team_id, []).append({"user": user, "role": role})
+        for team in teams:
+            team["members"] = by_team.get(team["id"], [])
+        return teams
+
+    def users(self) -> list[dict[str, Any]]:
+        u = t.users
+        with self._engine.connect() as conn:
+            return [
+                row_dict(r)
+                for r in conn.execute(
+                    select(u.c.id, u.c.name, u.c.display_name, u.c.email, u.c.timezone).order_by(
+                        u.c.name
+                    )
+                )
+            ]
+
+    def integrations(self) -> list[dict[str, Any]]:
+        i, s = t.integrations, t.services
+        query = (
+            select(
+                i.c.id,
+                i.c.name,
+                i.c.type,
+                i.c.key,
+                s.c.name.label("service"),
+                i.c.created_at,
+            )
+            .outerjoin(s, s.c.id == i.c.service_id)
+            .order_by(s.c.name, i.c.name)
+        )
+        with self._engine.connect() as conn:
+            return [row_dict(r) for r in conn.execute(query)]
+
+    def rotate_key(self, integration_id: int) -> dict[str, Any] | None:
+        """Give the integration a new key; the old one stops working at once."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(t.integrations)
+                .where(t.integrations.c.id == integration_id)
+                .values(key=secrets.token_hex(16))
+            )
+            if result.rowcount != 1:
+                return None
+        return next((i for i in self.integrations() if i["id"] == integration_id), None)

@@ -1,0 +1,264 @@
+"""SQLAlchemy Core tables: the schema every migration builds towards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times are aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = UTCDateTime()
+# BigInteger autoincrement is not an alias of ROWID on SQLite; use Integer there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("incident_seq", Integer, nullable=False, server_default=text("0")),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, server_default=""),
+    Column("email", String(320), nullable=True),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("spec", JSON, nullable=False),  # the catalog document's spec, normalised
+    Column("source", String(200), nullable=True),  # which `apply --source` created it
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, server_default=""),
+    Column("spec", JSON, nullable=False),
+    Column("source", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(20), nullable=False, server_default="responder"),
+)
+
+escalation_policies = Table(
+    "escalation_policies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="SET NULL"), nullable=True),
+    Column("spec", JSON, nullable=False),
+    Column("source", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("owner_team_id", Integer, ForeignKey("teams.id", ondelete="SET NULL"), nullable=True),
+    Column(
+        "escalation_policy_id",
+        Integer,
+        ForeignKey("escalation_policies.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("tier", Integer, nullable=True),
+    Column("urgency", String(20), nullable=False, server_default="severity"),
+    Column("spec", JSON, nullable=False),
+    Column("source", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), nullable=True),
+    Column("name", String(100), nullable=False),
+    Column("type", String(40), nullable=False),  # events-v2 | alertmanager
+    Column("key", String(64), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("service_id", "name"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("urgency", String(10), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), nullable=False),
+    Column("component", String(100), nullable=True),
+    Column("dedup_key", String(255), nullable=False),
+    Column("alert_count", Integer, nullable=False, server_default=text("1")),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("acknowledged_at", TS, nullable=True),
+    Column("acknowledged_by", String(200), nullable=True),
+    Column("resolved_at", TS, nullable=True),
+    Column("resolved_by", String(200), nullable=True),
+    UniqueConstraint("org_id", "number"),
+    Index("ix_incidents_status_created_at", "status", "created_at"),
+    Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
+    Index("ix_incidents_created_at", "created_at"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column(
+        "incident_id", String(40), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), nullable=False),
+    Column("integration_id", Integer, nullable=True),
+    Column("dedup_key", String(255), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("source", Text, nullable=False, server_default=""),
+    Column("details", JSON, nullable=True),  # the triggering event's payload, as received
+    Column("repeat_count", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", TS, nullable=False),
+    Column("last_event_at", TS, nullable=False),
+    Column("acknowledged_at", TS, nullable=True),
+    Column("resolved_at", TS, nullable=True),
+    Index("ix_alerts_incident_id", "incident_id"),
+    # One open alert per (service, dedup key), enforced by the database itself.
+    Index(
+        "uq_alerts_open_dedup",
+        "service_id",
+        "dedup_key",
+        unique=True,
+        sqlite_where=text("status != 'resolved'"),
+        postgresql_where=text("status != 'resolved'"),
+    ),
+)
+
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "incident_id", String(40), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("at", TS, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("data", JSON, nullable=True),
+    Index("ix_log_entries_incident_id_at", "incident_id", "at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("received_at", TS, nullable=False),
+    Column("format", String(40), nullable=False),
+    Column("routing_key", String(64), nullable=False),
+    Column("integration_id", Integer, nullable=True),
+    Column("service_id", Integer, nullable=True),
+    Column("action", String(20), nullable=False),
+    Column("dedup_key", String(255), nullable=True),
+    Column("outcome", String(100), nullable=False),
+    Column("incident_id", String(40), nullable=True),
+    Column("raw", JSON, nullable=True),
+    Index("ix_events_received_at", "received_at"),
+    Index("ix_events_service_id_received_at", "service_id", "received_at"),
+    Index("ix_events_incident_id", "incident_id"),
+)
+
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("timestamp", TS, nullable=True),
+    Column("summary", Text, nullable=False),
+    Column("source", Text, nullable=False, server_default=""),
+    Column("details", JSON, nullable=True),
+    Column("links", JSON, nullable=True),
+    Index("ix_change_events_service_id_received_at", "service_id", "received_at"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),  # admin | responder | viewer
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+    Column("last_used_at", TS, nullable=True),
+    Column("revoked_at", TS, nullable=True),
+)

@@ -1,0 +1,104 @@
+"""The ASGI application: event endpoints, REST API, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import orjson
+from fastapi import FastAPI
+from starlette.responses import Response
+
+from ownit.adapters.http import api_v1, events, problems
+from ownit.adapters.http.metrics import Metrics
+from ownit.app.ingest import GroupCommitter
+from ownit.app.ports import Clock
+from ownit.domain.ratelimit import RateLimiter
+
+log = logging.getLogger("ownit.http")
+
+
+@dataclass
+class AppParts:
+    """Everything the web app needs, built by ``ownit.bootstrap``."""
+
+    api: api_v1.ApiDeps
+    committer: GroupCommitter
+    metrics: Metrics
+    clock: Clock
+    events_rate_limit: int
+    database_ok: Callable[[], bool]
+    migrations_current: Callable[[], bool]
+    prune_events: Callable[[], int] | None = None
+    housekeeping_every: timedelta = timedelta(minutes=1)
+    version: str = "0.1.0"
+
+
+async def _housekeeping(parts: AppParts) -> None:
+    while True:
+        await asyncio.sleep(parts.housekeeping_every.total_seconds())
+        if parts.prune_events is not None:
+            try:
+                deleted = await asyncio.to_thread(parts.prune_events)
+                if deleted:
+                    log.info("event retention: deleted %d raw event(s)", deleted)
+            except Exception:
+                log.exception("event retention failed; will try again")
+
+
+def create_app(parts: AppParts) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await parts.committer.start()
+        keeper = asyncio.create_task(_housekeeping(parts), name="ownit-housekeeping")
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            await parts.committer.stop()
+
+    app = FastAPI(
+        title="ownit",
+        version=parts.version,
+        description=(
+            "Full-service ownership: events in, incidents out. The event endpoints speak "
+            "PagerDuty Events API v2 and the Alertmanager webhook; `/api/v1` needs an API "
+            "token (`Authorization: Bearer …`, made with `ownit token create`)."
+        ),
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    endpoints = events.IngestEndpoints(
+        committer=parts.committer,
+        limiter=RateLimiter(parts.events_rate_limit),
+        metrics=parts.metrics,
+    )
+    app.include_router(events.router(endpoints))
+    app.include_router(api_v1.router(parts.api))
+
+    @app.get("/healthz", tags=["operations"], summary="The process is up")
+    async def healthz() -> Response:
+        return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
+
+    @app.get("/readyz", tags=["operations"], summary="Database reachable, migrations current")
+    def readyz() -> Response:
+        checks = {"database": parts.database_ok()}
+        checks["migrations"] = checks["database"] and parts.migrations_current()
+        ready = all(checks.values())
+        return Response(
+            orjson.dumps({"status": "ok" if ready else "unavailable", "checks": checks}),
+            status_code=200 if ready else 503,
+            media_type="application/json",
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def metrics() -> Response:
+        return Response(parts.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return app

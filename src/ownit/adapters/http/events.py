@@ -1,0 +1,282 @@
+"""The event endpoints: PagerDuty Events API v2 (drop-in) and the Alertmanager webhook."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.ingest.alertmanager import parse_alertmanager
+from ownit.adapters.ingest.errors import InvalidEvent
+from ownit.adapters.ingest.pagerduty_v2 import parse_alert_event, parse_change_event
+from ownit.app.ingest import GroupCommitter, with_dedup_key
+from ownit.app.ports import ItemResult
+from ownit.domain.events import Event
+from ownit.domain.ratelimit import RateLimiter
+
+log = logging.getLogger("ownit.http.events")
+
+MAX_BODY = 512 * 1024
+_JSON = "application/json"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, refusing more than ``limit`` bytes before reading them all."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit():
+        if int(length) > limit:
+            raise BodyTooLarge
+        return await request.body()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def _json(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=_JSON, headers=headers)
+
+
+def _pd_invalid(
+    errors: Sequence[str], status: str = "invalid event", message: str = "Event object is invalid"
+) -> Response:
+    return _json(400, {"status": status, "message": message, "errors": list(errors)})
+
+
+_TOO_LARGE = {
+    "status": "invalid event",
+    "message": "Request entity too large",
+    "errors": [f"The request body is larger than {MAX_BODY // 1024} KB"],
+}
+_THROTTLED = {
+    "status": "throttle exceeded",
+    "message": "Requests for this routing key are arriving too quickly. Please retry later.",
+}
+_UNAVAILABLE = {
+    "status": "unavailable",
+    "message": "The event could not be stored; nothing was accepted. Please retry.",
+}
+
+
+@dataclass
+class IngestEndpoints:
+    committer: GroupCommitter
+    limiter: RateLimiter
+    metrics: Metrics
+    monotonic: Callable[[], float] = time.monotonic
+
+    def _count(self, fmt: str, result: str, reason: str, n: int = 1) -> None:
+        self.metrics.events.labels(fmt, result, reason).inc(n)
+
+    async def _commit(self, fmt: str, events: Sequence[Event]) -> ItemResult | None:
+        try:
+            return await self.committer.submit(events)
+        except Exception:
+            log.exception("could not store %s event(s)", fmt)
+            self._count(fmt, "rejected", "server_error", len(events))
+            return None
+
+    async def enqueue(self, request: Request, *, change: bool = False) -> Response:
+        started = time.perf_counter()
+        fmt = "change-v2" if change else "events-v2"
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            self._count(fmt, "rejected", "too_large")
+            return _json(413, _TOO_LARGE)
+        try:
+            event = parse_change_event(body) if change else parse_alert_event(body)
+        except InvalidEvent as exc:
+            reason = "malformed" if exc.status == "Unrecognized object" else "invalid"
+            self._count(fmt, "rejected", reason)
+            return _pd_invalid(exc.errors, exc.status, exc.message)
+        if not self.limiter.allow(event.routing_key, self.monotonic()):
+            self._count(fmt, "rejected", "rate_limited")
+            return _json(429, _THROTTLED, {"Retry-After": "1"})
+        event = with_dedup_key(event)
+        result = await self._commit(fmt, (event,))
+        if result is None:
+            return _json(503, _UNAVAILABLE, {"Retry-After": "1"})
+        if not result.accepted:
+            self._count(fmt, "rejected", "unknown_key")
+            return _pd_invalid(
+                [f"'routing_key' is invalid: no integration has the key {event.routing_key!r}"]
+            )
+        self._count(fmt, "accepted", result.outcomes[0] if result.outcomes else "accepted")
+        self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
+        if change:
+            return _json(202, {"status": "success", "message": "Change event processed"})
+        return _json(
+            202,
+            {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key},
+        )
+
+    async def alertmanager(self, request: Request, key: str | None) -> Response:
+        started = time.perf_counter()
+        fmt = "alertmanager"
+        if key is None:
+            auth = request.headers.get("authorization", "")
+            scheme, _, credentials = auth.partition(" ")
+            if scheme.lower() == "bearer" and credentials.strip():
+                key = credentials.strip()
+        if not key:
+            self._count(fmt, "rejected", "unauthenticated")
+            return _problem(
+                401,
+                "Integration key missing",
+                "send the integration key as a bearer token or in the path "
+                "(/integrations/alertmanager/{key})",
+                {"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            self._count(fmt, "rejected", "too_large")
+            return _problem(
+                413, "Payload too large", f"the body is larger than {MAX_BODY // 1024} KB"
+            )
+        try:
+            events = parse_alertmanager(body, routing_key=key)
+        except InvalidEvent as exc:
+            reason = "malformed" if exc.status == "Unrecognized object" else "invalid"
+            self._count(fmt, "rejected", reason)
+            return _problem(
+                400,
+                "Invalid Alertmanager payload",
+                "; ".join(exc.errors),
+                errors=[{"field": _field_of(e), "detail": e} for e in exc.errors],
+            )
+        if events and not self.limiter.allow(key, self.monotonic(), cost=len(events)):
+            # Alertmanager drops a request answered 4xx; 503 makes it retry, so nothing is lost.
+            self._count(fmt, "rejected", "rate_limited", len(events))
+            return _problem(
+                503,
+                "Rate limited",
+                "too many events for this key; retry later",
+                headers={"Retry-After": "5"},
+            )
+        if not events:
+            return _json(200, {"status": "success", "alerts": 0, "outcomes": []})
+        result = await self._commit(fmt, events)
+        if result is None:
+            return _problem(
+                503, "Unavailable", _UNAVAILABLE["message"], headers={"Retry-After": "1"}
+            )
+        if not result.accepted:
+            self._count(fmt, "rejected", "unknown_key", len(events))
+            return _problem(401, "Unknown integration key", "no integration has this key")
+        for outcome in result.outcomes:
+            self._count(fmt, "accepted", outcome)
+        self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
+        return _json(
+            200,
+            {"status": "success", "alerts": len(events), "outcomes": list(result.outcomes)},
+        )
+
+
+def _field_of(error: str) -> str:
+    start = error.find("'")
+    end = error.find("'", start + 1)
+    return error[start + 1 : end] if 0 <= start < end else "body"
+
+
+def _problem(
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    *,
+    errors: list[dict[str, str]] | None = None,
+) -> Response:
+    body: dict[str, object] = {
+        "type": "https://ownit.dev/problems/" + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/problem+json",
+        headers=headers,
+    )
+
+
+_EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["routing_key", "event_action"],
+    "properties": {
+        "routing_key": {"type": "string", "minLength": 32, "maxLength": 32},
+        "event_action": {"type": "string", "enum": ["trigger", "acknowledge", "resolve"]},
+        "dedup_key": {"type": "string", "maxLength": 255},
+        "payload": {
+            "type": "object",
+            "properties": {
+                "summary": {"type": "string", "maxLength": 1024},
+                "source": {"type": "string"},
+                "severity": {"type": "string", "enum": ["critical", "error", "warning", "info"]},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "component": {"type": "string"},
+                "group": {"type": "string"},
+                "class": {"type": "string"},
+                "custom_details": {"type": "object"},
+            },
+        },
+        "links": {"type": "array", "items": {"type": "object"}},
+        "images": {"type": "array", "items": {"type": "object"}},
+        "client": {"type": "string"},
+        "client_url": {"type": "string"},
+    },
+}
+
+
+def router(endpoints: IngestEndpoints) -> APIRouter:
+    api = APIRouter(tags=["events"])
+    body = {"requestBody": {"required": True, "content": {_JSON: {"schema": _EVENT_SCHEMA}}}}
+
+    @api.post(
+        "/v2/enqueue",
+        status_code=202,
+        summary="Send an alert event (PagerDuty Events API v2)",
+        openapi_extra=body,
+    )
+    async def enqueue(request: Request) -> Response:
+        return await endpoints.enqueue(request)
+
+    @api.post(
+        "/v2/change/enqueue",
+        status_code=202,
+        summary="Send a change event (PagerDuty Events API v2)",
+    )
+    async def change_enqueue(request: Request) -> Response:
+        return await endpoints.enqueue(request, change=True)
+
+    @api.post(
+        "/integrations/alertmanager",
+        summary="Alertmanager webhook (v4); integration key as bearer token",
+    )
+    async def alertmanager(request: Request) -> Response:
+        return await endpoints.alertmanager(request, None)
+
+    @api.post(
+        "/integrations/alertmanager/{key}",
+        summary="Alertmanager webhook (v4); integration key in the path",
+    )
+    async def alertmanager_keyed(request: Request, key: str) -> Response:
+        return await endpoints.alertmanager(request, key)
+
+    return api

@@ -1,0 +1,110 @@
+"""Accepting events: rate limits, dedup keys for triggers without one, and group commit.
+
+Requests hand validated events to :class:`GroupCommitter`; one writer thread commits
+everything that queued up meanwhile in a single transaction and answers each request.
+While it commits, new requests queue: under load batches grow by themselves, and a lone
+event is committed at once (no fixed wait).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from ownit.app.ports import Clock, IngestStore, ItemResult
+from ownit.domain.events import Action, Event
+
+log = logging.getLogger("ownit.ingest")
+
+
+def with_dedup_key(event: Event) -> Event:
+    """A trigger without a dedup key gets a new one (a UUID), which is answered to the sender."""
+    if event.action is Action.TRIGGER and not event.dedup_key:
+        return dataclasses.replace(event, dedup_key=uuid.uuid4().hex)
+    return event
+
+
+BatchObserver = Callable[[int, float], None]
+
+
+class GroupCommitter:
+    """Collects concurrent submissions and commits them together, one transaction per batch."""
+
+    def __init__(
+        self,
+        *,
+        store: IngestStore,
+        clock: Clock,
+        batch_max: int = 256,
+        on_batch: BatchObserver | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._batch_max = batch_max
+        self._on_batch = on_batch
+        self._queue: asyncio.Queue[tuple[Sequence[Event], asyncio.Future[ItemResult]]] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ownit-ingest")
+        self._task = asyncio.create_task(self._run(), name="ownit-group-commit")
+
+    async def stop(self) -> None:
+        """Commit what is queued, then stop."""
+        if self._task is None or self._queue is None:
+            return
+        await self._queue.join()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        assert self._executor is not None
+        self._executor.shutdown(wait=True)
+        self._task = None
+
+    async def submit(self, events: Sequence[Event]) -> ItemResult:
+        """Wait until ``events`` are durably committed (or rejected) and return the answer."""
+        if self._queue is None:
+            raise RuntimeError("GroupCommitter.start() was not called")
+        future: asyncio.Future[ItemResult] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((events, future))
+        return await future
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        loop = asyncio.get_running_loop()
+        while True:
+            first = await queue.get()
+            batch = [first]
+            while len(batch) < self._batch_max and not queue.empty():
+                batch.append(queue.get_nowait())
+            started = time.perf_counter()
+            try:
+                results = await loop.run_in_executor(
+                    self._executor, self._commit, [events for events, _ in batch]
+                )
+            except Exception as exc:  # the batch is not committed: every request gets the error
+                log.exception("ingest batch of %d failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+                if self._on_batch is not None:
+                    self._on_batch(len(batch), time.perf_counter() - started)
+            finally:
+                for _ in batch:
+                    queue.task_done()
+
+    def _commit(self, items: list[Sequence[Event]]) -> list[ItemResult]:
+        return self._store.apply_batch(items, self._clock.now())

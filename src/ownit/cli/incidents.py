@@ -1,0 +1,183 @@
+"""``ownit incident list|show|ack|resolve|note``: incidents for people at a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from datetime import UTC, datetime
+from typing import Any
+
+from ownit.app import incidents as uc
+from ownit.app.ports import SystemClock
+from ownit.cli.errors import CliError
+from ownit.cli.tables import render
+from ownit.domain.errors import DomainError
+from ownit.domain.incidents import Status, Urgency
+from ownit.settings import Settings
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser("incident", help="list and act on incidents")
+    isub = parser.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
+    ls = isub.add_parser("list", help="incidents, newest first")
+    ls.add_argument("--status", help="triggered, acknowledged, resolved or open (comma-separated)")
+    ls.add_argument("--service", help="service name")
+    ls.add_argument("--urgency", choices=["high", "low"])
+    ls.add_argument("--since", help="created at or after (ISO 8601)")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.set_defaults(func=_list)
+    for name, helptext, func in (
+        ("show", "one incident with its timeline", _show),
+        ("ack", "acknowledge", _ack),
+        ("resolve", "resolve", _resolve),
+    ):
+        p = isub.add_parser(name, help=helptext)
+        p.add_argument("incident", help="number (42) or id")
+        p.set_defaults(func=func)
+    note = isub.add_parser("note", help="add a note to the timeline")
+    note.add_argument("incident", help="number (42) or id")
+    note.add_argument("text")
+    note.set_defaults(func=_note)
+
+
+def _store(settings: Settings) -> Any:
+    from ownit.adapters.db.incident_store import SqlIncidentStore
+    from ownit.bootstrap import open_database
+
+    return SqlIncidentStore(open_database(settings, migrate=True))
+
+
+def _actor() -> str:
+    try:
+        return f"cli/{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    statuses: list[Status] = []
+    for part in (args.status or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part == "open":
+            statuses += [Status.TRIGGERED, Status.ACKNOWLEDGED]
+        elif part in Status.__members__.values():
+            statuses.append(Status(part))
+        else:
+            raise CliError(
+                f"--status: {part!r} is not one of triggered, acknowledged, resolved, open"
+            )
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise CliError(f"--since: {args.since!r} is not an ISO 8601 date-time") from None
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since
+    flt = uc.IncidentFilter(
+        statuses=tuple(statuses),
+        service=args.service,
+        urgency=Urgency(args.urgency) if args.urgency else None,
+        since=since,
+        limit=args.limit,
+    )
+    try:
+        rows = uc.list_incidents(store=_store(settings), flt=flt)
+    except DomainError as exc:
+        raise CliError(str(exc)) from None
+    if not rows:
+        print("no incidents")
+        return 0
+    print(
+        render(
+            ["#", "STATUS", "URGENCY", "SERVICE", "TITLE", "ALERTS", "CREATED (UTC)"],
+            [
+                [
+                    r["number"],
+                    r["status"],
+                    r["urgency"],
+                    r["service"],
+                    r["title"] if len(r["title"]) <= 60 else r["title"][:59] + "…",
+                    r["alert_count"],
+                    _when(r["created_at"]),
+                ]
+                for r in rows
+            ],
+        )
+    )
+    return 0
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        inc = uc.get_incident(store=store, ref=args.incident)
+    except DomainError as exc:
+        raise CliError(str(exc)) from None
+    print(f"#{inc['number']}  {inc['title']}")
+    for label, value in (
+        ("id", inc["id"]),
+        ("status", inc["status"]),
+        ("urgency", inc["urgency"]),
+        ("severity", inc["severity"]),
+        ("service", inc["service"]),
+        ("component", inc["component"] or "-"),
+        ("dedup key", inc["dedup_key"]),
+        ("alerts", inc["alert_count"]),
+        ("created", _when(inc["created_at"])),
+        (
+            "acknowledged",
+            f"{_when(inc['acknowledged_at'])} {inc['acknowledged_by'] or ''}".strip() or "-",
+        ),
+        ("resolved", f"{_when(inc['resolved_at'])} {inc['resolved_by'] or ''}".strip() or "-"),
+    ):
+        print(f"  {label + ':':<14}{value}")
+    print()
+    print("Timeline")
+    rows = store.timeline(inc["id"])
+    print(
+        render(
+            ["WHEN (UTC)", "WHAT", "WHO", "DETAIL"],
+            [[_when(e["at"]), e["kind"], e["actor"], e["message"]] for e in rows],
+        )
+    )
+    return 0
+
+
+def _act(args: argparse.Namespace, settings: Settings, action: str) -> int:
+    store = _store(settings)
+    clock = SystemClock()
+    try:
+        if action == "ack":
+            inc = uc.acknowledge(store=store, clock=clock, ref=args.incident, by=_actor())
+        else:
+            inc = uc.resolve(store=store, clock=clock, ref=args.incident, by=_actor())
+    except DomainError as exc:
+        raise CliError(str(exc)) from None
+    print(f"#{inc['number']} {inc['status']}: {inc['title']}")
+    return 0
+
+
+def _ack(args: argparse.Namespace, settings: Settings) -> int:
+    return _act(args, settings, "ack")
+
+
+def _resolve(args: argparse.Namespace, settings: Settings) -> int:
+    return _act(args, settings, "resolve")
+
+
+def _note(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        uc.add_note(
+            store=store, clock=SystemClock(), ref=args.incident, by=_actor(), text=args.text
+        )
+    except DomainError as exc:
+        raise CliError(str(exc)) from None
+    print("note added")
+    return 0

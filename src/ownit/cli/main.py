@@ -1,0 +1,47 @@
+"""The ``ownit`` command: one sub-command module per noun, each registering its parsers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from ownit.bootstrap import BootstrapError
+from ownit.cli.errors import CliError
+from ownit.settings import Settings, SettingsError
+
+
+def _modules() -> list[ModuleType]:
+    from ownit.cli import db, incidents, integrations, serve, tokens
+
+    return [serve, db, incidents, integrations, tokens]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ownit",
+        description="ownit: full-service ownership. Catalog as code, events in, incidents out.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _modules():
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        code: int = args.func(args, settings)
+    except (CliError, SettingsError, BootstrapError) as exc:
+        print(f"ownit: error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

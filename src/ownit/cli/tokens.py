@@ -1,0 +1,63 @@
+"""``ownit token create|list|revoke``: API tokens."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ownit.app.ports import SystemClock
+from ownit.app.tokens import InvalidToken, create_token
+from ownit.cli.errors import CliError
+from ownit.cli.tables import render
+from ownit.settings import Settings
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser("token", help="API tokens")
+    tsub = parser.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = tsub.add_parser("create", help="make a token; it is printed once, on the last line")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=["admin", "responder", "viewer"], default="responder")
+    create.set_defaults(func=_create)
+    ls = tsub.add_parser("list", help="tokens (never their values)")
+    ls.set_defaults(func=_list)
+    revoke = tsub.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(func=_revoke)
+
+
+def _store(settings: Settings) -> Any:
+    from ownit.adapters.db.token_store import SqlTokenStore
+    from ownit.bootstrap import open_database
+
+    return SqlTokenStore(open_database(settings, migrate=True))
+
+
+def _create(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        token = create_token(
+            store=_store(settings), clock=SystemClock(), name=args.name, role=args.role
+        )
+    except InvalidToken as exc:
+        raise CliError(str(exc)) from None
+    print(f"API token {args.name!r} ({args.role}); store it now, it is not shown again:")
+    print(token)
+    return 0
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = _store(settings).all()
+    print(
+        render(
+            ["ID", "NAME", "ROLE", "CREATED", "REVOKED"],
+            [[r["id"], r["name"], r["role"], r["created_at"], r["revoked_at"] or ""] for r in rows],
+        )
+    )
+    return 0
+
+
+def _revoke(args: argparse.Namespace, settings: Settings) -> int:
+    if not _store(settings).revoke(args.id, SystemClock().now()):
+        raise CliError(f"token {args.id} does not exist or is already revoked")
+    print(f"token {args.id} revoked")
+    return 0

@@ -1,0 +1,66 @@
+"""Settings from environment variables; built by the entry points, never at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ownit.domain.durations import parse_duration
+
+
+class SettingsError(ValueError):
+    """An environment variable holds something ownit cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite:///./ownit.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = "http://127.0.0.1:8080"
+    events_rate_limit: int = 6000  # events per minute per routing key; 0 turns it off
+    event_retention: timedelta = timedelta(days=7)
+    event_retention_max: int = 1_000_000  # raw events kept at most
+    batch_max: int = 256
+    log_format: str = "text"  # text | json
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        base = cls()
+
+        def integer(name: str, default: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return int(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+        retention = base.event_retention
+        if env.get("OWNIT_EVENT_RETENTION"):
+            try:
+                retention = parse_duration(env["OWNIT_EVENT_RETENTION"])
+            except ValueError as exc:
+                raise SettingsError(f"OWNIT_EVENT_RETENTION: {exc}") from None
+        host = env.get("OWNIT_HOST", base.host)
+        port = integer("OWNIT_PORT", base.port)
+        log_format = env.get("OWNIT_LOG_FORMAT", base.log_format)
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"OWNIT_LOG_FORMAT={log_format!r} must be text or json")
+        return cls(
+            database_url=env.get("OWNIT_DATABASE_URL", base.database_url),
+            host=host,
+            port=port,
+            base_url=env.get("OWNIT_BASE_URL", f"http://{host}:{port}").rstrip("/"),
+            events_rate_limit=integer("OWNIT_EVENTS_RATE_LIMIT", base.events_rate_limit),
+            event_retention=retention,
+            event_retention_max=integer("OWNIT_EVENT_RETENTION_MAX", base.event_retention_max),
+            batch_max=integer("OWNIT_BATCH_MAX", base.batch_max),
+            log_format=log_format,
+            log_level=env.get("OWNIT_LOG_LEVEL", base.log_level).upper(),
+        )
