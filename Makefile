@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PORT ?= 8080
+export OWNIT_PORT ?= $(PORT)
 DEMO_DB ?= var/demo.db
 export OWNIT_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
@@ -21,7 +22,7 @@ run: install
 	@$(BIN)/ownit db upgrade >/dev/null
 	@$(BIN)/ownit catalog apply examples/demo.yaml --source demo
 	@$(PY) scripts/demo_token.py var/demo-token
-	@$(BIN)/ownit serve --port $(PORT)
+	@$(BIN)/ownit serve
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from ownit.app.tokens import authenticate, create_token
 from ownit.bootstrap import open_database
 from ownit.settings import Settings
 
+DEMO_KEY = "checkout0events0000000000000000a"  # examples/demo.yaml: checkout-api, "events"
+
 
 def main(path: Path) -> int:
     settings = Settings.from_env()
@@ -21,7 +24,14 @@ def main(path: Path) -> int:
         token = create_token(store=store, clock=SystemClock(), name="demo", role="admin")
         path.write_text(token + "\n")
         os.chmod(path, 0o600)
-    base = settings.base_url if "OWNIT_BASE_URL" in os.environ else f"http://127.0.0.1:{os.environ.get('PORT', '8080')}"
+    base = settings.base_url
+    event = {
+        "routing_key": DEMO_KEY,
+        "event_action": "trigger",
+        "dedup_key": "disk-full",
+        "payload": {"summary": "Disk full on db-1", "source": "db-1", "severity": "critical"},
+    }
+    body = json.dumps(event, separators=(",", ":"))
     print(
         f"""
 ownit demo: {base}   (API docs: {base}/docs)
@@ -29,8 +39,7 @@ Admin API token (kept in {path}):
   {token}
 
 Send a first event (PagerDuty Events API v2) to the checkout-api service:
-  curl -sS -X POST {base}/v2/enqueue -H 'Content-Type: application/json' \\
-    -d '{{"routing_key":"checkout0events0000000000000000a","event_action":"trigger","dedup_key":"disk-full","payload":{{"summary":"Disk full on db-1","source":"db-1","severity":"critical"}}}}'
+  curl -sS -X POST {base}/v2/enqueue -H 'Content-Type: application/json' -d '{body}'
 
 See it:
   curl -sS {base}/api/v1/incidents -H 'Authorization: Bearer {token}'

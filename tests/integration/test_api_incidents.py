@@ -155,7 +155,8 @@ def test_integration_keys_rotate_and_old_key_stops(ctx: Ctx) -> None:
     assert all(i["key"].endswith("…") for i in masked)
     rotated = ctx.client.post(f"/api/v1/integrations/{pay['id']}/rotate", headers=ctx.admin)
     new_key = rotated.json()["integration"]["key"]
-    assert len(new_key) == 32 and new_key != PAY_KEY
+    assert len(new_key) == 32
+    assert new_key != PAY_KEY
     old = {
         "routing_key": PAY_KEY,
         "event_action": "trigger",

@@ -47,7 +47,8 @@ def test_trigger_ack_resolve_sequence(ctx: Ctx) -> None:
     assert inc["title"] == "Disk full on db-1"
     assert inc["dedup_key"] == "disk-full"
     assert inc["alert_count"] == 1
-    assert inc["acknowledged_at"] is None and inc["resolved_at"] is None
+    assert inc["acknowledged_at"] is None
+    assert inc["resolved_at"] is None
 
     ctx.clock.advance(minutes=1)
     assert ctx.client.post("/v2/enqueue", json=trigger()).status_code == 202  # repeat
@@ -90,10 +91,12 @@ def test_trigger_without_dedup_key_gets_one(ctx: Ctx) -> None:
     r = ctx.client.post("/v2/enqueue", json=trigger(dedup=None))
     assert r.status_code == 202
     key = r.json()["dedup_key"]
-    assert isinstance(key, str) and len(key) == 32
+    assert isinstance(key, str)
+    assert len(key) == 32
     assert ctx.client.post("/v2/enqueue", json=action("resolve", key)).status_code == 202
     [inc] = incidents(ctx)
-    assert inc["dedup_key"] == key and inc["status"] == "resolved"
+    assert inc["dedup_key"] == key
+    assert inc["status"] == "resolved"
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Engine, Row, and_, select, update
 
@@ -34,7 +34,7 @@ _COLUMNS = (
 _BASE = select(*_COLUMNS).join(t.services, t.services.c.id == _i.c.service_id)
 
 
-def _as_dict(row: Row[Unpack[tuple[Any, ...]]]) -> dict[str, Any]:
+def _as_dict(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     return row_dict(row)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Row
 
 
-def row_dict(row: Row[Unpack[tuple[Any, ...]]]) -> dict[str, Any]:
+def row_dict(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     return {str(key): value for key, value in row._mapping.items()}
