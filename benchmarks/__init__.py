@@ -1,0 +1,1 @@
+"""Benchmarks: one script per hot path, each printing comparable figures."""
