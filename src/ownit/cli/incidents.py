@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from ownit.app import incidents as uc
 from ownit.app.ports import SystemClock
+from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.domain.errors import DomainError
@@ -40,11 +43,12 @@ def register(sub: Any) -> None:
     note.set_defaults(func=_note)
 
 
-def _store(settings: Settings) -> Any:
+@contextmanager
+def _store(settings: Settings) -> Iterator[Any]:
     from ownit.adapters.db.incident_store import SqlIncidentStore
-    from ownit.bootstrap import open_database
 
-    return SqlIncidentStore(open_database(settings, migrate=True))
+    with database(settings) as engine:
+        yield SqlIncidentStore(engine)
 
 
 def _actor() -> str:
@@ -87,7 +91,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         limit=args.limit,
     )
     try:
-        rows = uc.list_incidents(store=_store(settings), flt=flt)
+        with _store(settings) as store:
+            rows = uc.list_incidents(store=store, flt=flt)
     except DomainError as exc:
         raise CliError(str(exc)) from None
     if not rows:
@@ -114,7 +119,11 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
+    with _store(settings) as store:
+        return _show_with(args, store)
+
+
+def _show_with(args: argparse.Namespace, store: Any) -> int:
     try:
         inc = uc.get_incident(store=store, ref=args.incident)
     except DomainError as exc:
@@ -150,13 +159,13 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _act(args: argparse.Namespace, settings: Settings, action: str) -> int:
-    store = _store(settings)
     clock = SystemClock()
     try:
-        if action == "ack":
-            inc = uc.acknowledge(store=store, clock=clock, ref=args.incident, by=_actor())
-        else:
-            inc = uc.resolve(store=store, clock=clock, ref=args.incident, by=_actor())
+        with _store(settings) as store:
+            if action == "ack":
+                inc = uc.acknowledge(store=store, clock=clock, ref=args.incident, by=_actor())
+            else:
+                inc = uc.resolve(store=store, clock=clock, ref=args.incident, by=_actor())
     except DomainError as exc:
         raise CliError(str(exc)) from None
     print(f"#{inc['number']} {inc['status']}: {inc['title']}")
@@ -172,11 +181,11 @@ def _resolve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _note(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
     try:
-        uc.add_note(
-            store=store, clock=SystemClock(), ref=args.incident, by=_actor(), text=args.text
-        )
+        with _store(settings) as store:
+            uc.add_note(
+                store=store, clock=SystemClock(), ref=args.incident, by=_actor(), text=args.text
+            )
     except DomainError as exc:
         raise CliError(str(exc)) from None
     print("note added")

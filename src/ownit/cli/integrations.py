@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.settings import Settings
@@ -24,11 +27,12 @@ def register(sub: Any) -> None:
     rot.set_defaults(func=_rotate)
 
 
-def _directory(settings: Settings) -> Any:
+@contextmanager
+def _directory(settings: Settings) -> Iterator[Any]:
     from ownit.adapters.db.directory import SqlDirectory
-    from ownit.bootstrap import open_database
 
-    return SqlDirectory(open_database(settings, migrate=True))
+    with database(settings) as engine:
+        yield SqlDirectory(engine)
 
 
 def _endpoint(settings: Settings, kind: str) -> str:
@@ -38,7 +42,8 @@ def _endpoint(settings: Settings, kind: str) -> str:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _directory(settings).integrations()
+    with _directory(settings) as directory:
+        rows = directory.integrations()
     if not rows:
         print("no integrations (add them to a Service in the catalog and `ownit catalog apply`)")
         return 0
@@ -62,7 +67,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _rotate(args: argparse.Namespace, settings: Settings) -> int:
-    found = _directory(settings).rotate_key(args.id)
+    with _directory(settings) as directory:
+        found = directory.rotate_key(args.id)
     if found is None:
         raise CliError(f"integration {args.id} does not exist (see `ownit integration list`)")
     print(f"integration {found['id']} ({found['service']}/{found['name']}) has a new key:")

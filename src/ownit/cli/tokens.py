@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ownit.app.ports import SystemClock
 from ownit.app.tokens import InvalidToken, create_token
+from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.settings import Settings
@@ -26,18 +29,18 @@ def register(sub: Any) -> None:
     revoke.set_defaults(func=_revoke)
 
 
-def _store(settings: Settings) -> Any:
+@contextmanager
+def _store(settings: Settings) -> Iterator[Any]:
     from ownit.adapters.db.token_store import SqlTokenStore
-    from ownit.bootstrap import open_database
 
-    return SqlTokenStore(open_database(settings, migrate=True))
+    with database(settings) as engine:
+        yield SqlTokenStore(engine)
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        token = create_token(
-            store=_store(settings), clock=SystemClock(), name=args.name, role=args.role
-        )
+        with _store(settings) as store:
+            token = create_token(store=store, clock=SystemClock(), name=args.name, role=args.role)
     except InvalidToken as exc:
         raise CliError(str(exc)) from None
     print(f"API token {args.name!r} ({args.role}); store it now, it is not shown again:")
@@ -46,7 +49,8 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _store(settings).all()
+    with _store(settings) as store:
+        rows = store.all()
     print(
         render(
             ["ID", "NAME", "ROLE", "CREATED", "REVOKED"],
@@ -57,7 +61,9 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
-    if not _store(settings).revoke(args.id, SystemClock().now()):
+    with _store(settings) as store:
+        revoked = store.revoke(args.id, SystemClock().now())
+    if not revoked:
         raise CliError(f"token {args.id} does not exist or is already revoked")
     print(f"token {args.id} revoked")
     return 0

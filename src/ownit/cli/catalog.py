@@ -1,0 +1,308 @@
+"""``ownit catalog lint|diff|apply|export``: the catalog as code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from ownit.adapters.catalog.yaml_source import Loaded, dump_documents, load_files
+from ownit.adapters.db.catalog_store import SqlCatalogStore
+from ownit.adapters.db.engine import is_sqlite
+from ownit.adapters.db.migrate import current_revision
+from ownit.app import catalog as use
+from ownit.app.ports import SystemClock
+from ownit.bootstrap import BootstrapError, open_database
+from ownit.cli.errors import CliError
+from ownit.domain.catalog import (
+    Change,
+    Diff,
+    FieldChange,
+    JsonValue,
+    Problem,
+    Snapshot,
+    sort_problems,
+)
+from ownit.settings import Settings
+
+KIND_WORDS = {
+    "User": "user",
+    "Team": "team",
+    "EscalationPolicy": "escalation-policy",
+    "Service": "service",
+    "Schedule": "schedule",
+}
+_SECRET_FIELDS = ("key", "secret")
+_WIDTH = 70
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "catalog", help="catalog as code: lint, diff, apply, export"
+    )
+    csub = parser.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    lint = csub.add_parser("lint", help="check catalog files; print every problem")
+    lint.add_argument("files", nargs="+", metavar="FILE")
+    lint.set_defaults(func=_lint)
+    for name, func, text in (
+        ("diff", _diff, "show what apply would change"),
+        ("apply", _apply, "make the database match the files (all or nothing)"),
+    ):
+        p = csub.add_parser(name, help=text)
+        p.add_argument("files", nargs="+", metavar="FILE")
+        p.add_argument(
+            "--source",
+            default=use.DEFAULT_SOURCE,
+            metavar="NAME",
+            help=f"who owns what this applies (default: {use.DEFAULT_SOURCE})",
+        )
+        p.add_argument(
+            "--prune",
+            action="store_true",
+            help="also delete objects of this --source that the files no longer name",
+        )
+        p.set_defaults(func=func)
+    export = csub.add_parser("export", help="write the whole catalog as ownit/v1 YAML")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    export.set_defaults(func=_export)
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def _lint(args: argparse.Namespace, settings: Settings) -> int:
+    loaded = load_files(args.files)
+    existing = _read_existing(settings)
+    problems = sort_problems([*loaded.problems, *use.lint(loaded.documents, existing)], args.files)
+    _print_problems(problems)
+    summary = f"{_plural(loaded.files, 'file')}, {_plural(len(loaded.documents), 'document')}"
+    if problems:
+        print(f"{_plural(len(problems), 'problem')} ({summary})")
+        return 1
+    print(f"ok: {summary}, no problems")
+    return 0
+
+
+def _diff(args: argparse.Namespace, settings: Settings) -> int:
+    source = _source(args.source)
+    loaded = load_files(args.files)
+    existing = _read_existing(settings)
+    diff = _plan_or_report(loaded, existing, args.files, source=source, prune=args.prune)
+    if diff is None:
+        return 1
+    for line in render_diff(diff):
+        print(line)
+    counts = diff.counts()
+    print(
+        f"{counts['create']} to create, {counts['update']} to change, "
+        f"{counts['delete']} to delete, {counts['unchanged']} unchanged"
+    )
+    return 0
+
+
+def _apply(args: argparse.Namespace, settings: Settings) -> int:
+    source = _source(args.source)
+    loaded = load_files(args.files)
+    if loaded.problems:  # report them with every other problem, then stop
+        problems = [*loaded.problems, *use.lint(loaded.documents, _read_existing(settings))]
+        return _report(sort_problems(problems, args.files), "nothing applied")
+    engine = open_database(settings)
+    try:
+        result = use.apply(
+            store=SqlCatalogStore(engine),
+            documents=loaded.documents,
+            clock=SystemClock(),
+            source=source,
+            prune=args.prune,
+        )
+    except use.InvalidCatalog as exc:
+        return _report(sort_problems(exc.problems, args.files), "nothing applied")
+    except use.CatalogConflict as exc:
+        raise CliError(str(exc), exit_code=1) from None
+    finally:
+        engine.dispose()
+    for line in render_diff(result.diff):
+        print(line)
+    counts = result.diff.counts()
+    if result.diff.is_empty:
+        print(f"nothing to change: {counts['unchanged']} unchanged")
+    else:
+        print(
+            f"applied: {counts['create']} created, {counts['update']} changed, "
+            f"{counts['delete']} deleted, {counts['unchanged']} unchanged "
+            f"(source {json.dumps(source)})"
+        )
+    if result.new_integrations:
+        print("new integrations and their keys:")
+        for i in result.new_integrations:
+            print(f"  {i.service}/{i.name} ({i.type}): {i.key}")
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _existing_engine(settings)
+    if engine is None:
+        raise CliError(f"no catalog database at {settings.database_url} (run `ownit db upgrade`)")
+    try:
+        documents = use.export(store=SqlCatalogStore(engine))
+    finally:
+        engine.dispose()
+    text = dump_documents(documents)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        print(f"exported {_plural(len(documents), 'document')} to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _source(value: str) -> str:
+    if not value.strip() or len(value) > 200:
+        raise CliError("--source must be a name of 1 to 200 characters")
+    return value
+
+
+def _plan_or_report(
+    loaded: Loaded, existing: Snapshot | None, files: Sequence[str], *, source: str, prune: bool
+) -> Diff | None:
+    problems = list(loaded.problems)
+    try:
+        diff = use.plan(loaded.documents, existing, source=source, prune=prune)
+    except use.InvalidCatalog as exc:
+        problems += exc.problems
+        diff = None
+    if problems:
+        _report(sort_problems(problems, files), "no plan")
+        return None
+    return diff
+
+
+def _report(problems: Sequence[Problem], outcome: str) -> int:
+    _print_problems(problems)
+    print(f"{_plural(len(problems), 'problem')}: {outcome}")
+    return 1
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        print(problem)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _existing_engine(settings: Settings) -> Engine | None:
+    """The configured database if it exists and has a schema; never creates one."""
+    url = settings.database_url
+    if is_sqlite(url):
+        path = make_url(url).database
+        if not path or path == ":memory:" or not Path(path).exists():
+            return None
+    try:
+        engine = open_database(settings, migrate=False)
+    except BootstrapError:
+        return None
+    try:
+        if current_revision(engine) is not None:
+            return engine
+    except SQLAlchemyError:
+        pass
+    engine.dispose()
+    return None
+
+
+def _read_existing(settings: Settings) -> Snapshot | None:
+    """What is stored already, so that references to applied objects resolve; else ``None``."""
+    engine = _existing_engine(settings)
+    if engine is None:
+        print(
+            f"note: no ownit database at {settings.database_url}; checking the files alone",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return SqlCatalogStore(engine).snapshot()
+    except SQLAlchemyError as exc:
+        print(
+            f"note: cannot read the database ({exc.__class__.__name__}); checking the files alone",
+            file=sys.stderr,
+        )
+        return None
+    finally:
+        engine.dispose()
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def render_diff(diff: Diff) -> list[str]:
+    """``+ service x``, ``~ team y: displayName "A" → "B"``, ``- user z``; unchanged omitted."""
+    lines: list[str] = []
+    for change in diff.changes:
+        lines += _render_change(change)
+    for kind, name in diff.skipped:
+        lines.append(f"  {KIND_WORDS.get(kind, kind)} {name}: checked, not stored yet")
+    return lines
+
+
+def _render_change(change: Change) -> list[str]:
+    what = f"{KIND_WORDS.get(change.kind, change.kind)} {change.name}"
+    if change.action == "create":
+        return [f"+ {what}"]
+    if change.action == "delete":
+        return [f"- {what}"]
+    if change.action == "unchanged":
+        return []
+    fields = [line for f in change.fields for line in _render_field(f)]
+    if len(fields) == 1:
+        return [f"~ {what}: {fields[0]}"]
+    return [f"~ {what}:", *(f"    {f}" for f in fields)]
+
+
+def _render_field(change: FieldChange) -> list[str]:
+    path, old, new = change.path, change.old, change.new
+    if change.secret:
+        return [f"{path}: changed (not shown)"]
+    if path.startswith("integrations.") and path.count(".") == 1:
+        value = new if new is not None else old
+        kind = value.get("type") if isinstance(value, dict) else None
+        return [f"{path}: {'added' if old is None else 'removed'} ({kind})"]
+    if isinstance(old, list | None) and isinstance(new, list | None) and (old or new):
+        before, after = old or [], new or []
+        lines = [f"{path}: - {render_value(v)}" for v in before if v not in after]
+        lines += [f"{path}: + {render_value(v)}" for v in after if v not in before]
+        return lines or [f"{path}: order changed"]
+    return [f"{path}: {render_value(old)} → {render_value(new)}"]
+
+
+def render_value(value: JsonValue) -> str:
+    """Compact JSON, secrets masked, long values shortened; ``(none)`` for absent."""
+    if value is None:
+        return "(none)"
+    text = json.dumps(_mask(value), ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
+
+
+def _mask(value: JsonValue) -> JsonValue:
+    if isinstance(value, dict):
+        return {
+            k: ("***" if k in _SECRET_FIELDS and isinstance(v, str) else _mask(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
