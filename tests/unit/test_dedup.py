@@ -152,19 +152,16 @@ def test_batch_boundaries_never_matter(actions: list[tuple[Action, str]], cuts: 
     bounds = sorted({0, len(actions), *(c for c in cuts if c <= len(actions))})
     ids = itertools.count()
     for lo, hi in itertools.pairwise(bounds):
+        key_of = {old.alert_id: k for (_, k), old in open_alerts.items()}
         plan = BatchPlan(now=NOW, new_id=lambda p: f"{p}{next(ids)}", open_alerts=open_alerts)
         for action, key in actions[lo:hi]:
             plan.apply(event(action, key), TARGET)
-        for alert in plan.new_alerts.values():
-            opened[alert.dedup_key] = opened.get(alert.dedup_key, 0) + 1
-            repeats[alert.dedup_key] = alert.repeat_count
-        alert_keys = {a.id: a.dedup_key for a in plan.new_alerts.values()}
-        for (_, key), alert in open_alerts.items():
-            alert_keys.setdefault(alert.alert_id, key)
+        for new in plan.new_alerts.values():
+            opened[new.dedup_key] = opened.get(new.dedup_key, 0) + 1
+            repeats[new.dedup_key] = new.repeat_count
         for change in plan.changes.values():
-            key = alert_keys.get(change.alert_id)
-            if key is not None:
-                repeats[key] = repeats.get(key, 0) + change.repeats
+            changed_key = key_of[change.alert_id]
+            repeats[changed_key] = repeats.get(changed_key, 0) + change.repeats
         # The store's view after commit: open alerts are exactly the plan's open_alerts.
         open_alerts = dict(plan.open_alerts)
         for key in {k for _, k in actions}:
