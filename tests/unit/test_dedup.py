@@ -156,12 +156,13 @@ def test_batch_boundaries_never_matter(actions: list[tuple[Action, str]], cuts: 
         plan = BatchPlan(now=NOW, new_id=lambda p: f"{p}{next(ids)}", open_alerts=open_alerts)
         for action, key in actions[lo:hi]:
             plan.apply(event(action, key), TARGET)
-        for new in plan.new_alerts.values():
-            opened[new.dedup_key] = opened.get(new.dedup_key, 0) + 1
-            repeats[new.dedup_key] = new.repeat_count
         for change in plan.changes.values():
             changed_key = key_of[change.alert_id]
             repeats[changed_key] = repeats.get(changed_key, 0) + change.repeats
+        # An alert opened in this batch is the key's newest: its count replaces older ones.
+        for new in plan.new_alerts.values():
+            opened[new.dedup_key] = opened.get(new.dedup_key, 0) + 1
+            repeats[new.dedup_key] = new.repeat_count
         # The store's view after commit: open alerts are exactly the plan's open_alerts.
         open_alerts = dict(plan.open_alerts)
         for key in {k for _, k in actions}:
