@@ -13,7 +13,7 @@ from ownit.app.tokens import authenticate, create_token
 from ownit.bootstrap import open_database
 from ownit.settings import Settings
 
-DEMO_KEY = "checkout0events0000000000000000a"  # examples/demo.yaml: checkout-api, "events"
+DEMO_KEY = "checkoutapi00000000000000000000e"  # examples/demo.yaml: checkout-api, "events"
 
 
 def main(path: Path) -> int:

@@ -208,13 +208,13 @@ def _plural(n: int, word: str) -> str:
 def _existing_engine(settings: Settings) -> Engine | None:
     """The configured database if it exists and has a schema; never creates one."""
     url = settings.database_url
-    if is_sqlite(url):
-        path = make_url(url).database
-        if not path or path == ":memory:" or not Path(path).exists():
-            return None
     try:
+        if is_sqlite(url):
+            path = make_url(url).database
+            if not path or path == ":memory:" or not Path(path).exists():
+                return None
         engine = open_database(settings, migrate=False)
-    except BootstrapError:
+    except (BootstrapError, SQLAlchemyError):
         return None
     try:
         if current_revision(engine) is not None:

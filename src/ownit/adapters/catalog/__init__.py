@@ -1,0 +1,1 @@
+"""Catalog files: YAML in (with line numbers), YAML out."""

@@ -1,0 +1,143 @@
+"""Catalog as code: lint, plan, apply and export ``ownit/v1`` documents."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ownit.app.catalog_ports import CatalogConflict, CatalogStore, ChangeSet
+from ownit.app.ports import Clock
+from ownit.domain import catalog as c
+
+DEFAULT_SOURCE = "catalog"
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "ApplyResult",
+    "CatalogConflict",
+    "CatalogStore",
+    "ChangeSet",
+    "InvalidCatalog",
+    "NewIntegration",
+    "apply",
+    "export",
+    "lint",
+    "new_integration_key",
+    "plan",
+]
+
+
+class InvalidCatalog(Exception):
+    """The documents have problems; nothing was planned or changed."""
+
+    def __init__(self, problems: Sequence[c.Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the catalog")
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class NewIntegration:
+    """An integration the apply created, with its key (given in the file or generated)."""
+
+    service: str
+    name: str
+    type: str
+    key: str
+    generated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    diff: c.Diff
+    new_integrations: tuple[NewIntegration, ...] = ()
+
+
+def new_integration_key() -> str:
+    """32 hexadecimal characters from the system's secure random source."""
+    return secrets.token_hex(16)
+
+
+def lint(
+    documents: Sequence[c.RawDocument],
+    existing: c.Snapshot | None = None,
+    *,
+    prune_source: str | None = None,
+) -> list[c.Problem]:
+    """Every problem of ``documents``, resolved together and against ``existing``."""
+    return list(c.validate(documents, existing, prune_source=prune_source).problems)
+
+
+def plan(
+    documents: Sequence[c.RawDocument],
+    existing: c.Snapshot | None = None,
+    *,
+    source: str = DEFAULT_SOURCE,
+    prune: bool = False,
+) -> c.Diff:
+    """What :func:`apply` would change; raises :class:`InvalidCatalog` on any problem."""
+    existing = existing if existing is not None else c.Snapshot()
+    validated = c.validate(documents, existing, prune_source=source if prune else None)
+    if validated.problems:
+        raise InvalidCatalog(validated.problems)
+    return c.plan(validated.documents, existing, source=source, removed=validated.removed)
+
+
+def apply(
+    *,
+    store: CatalogStore,
+    documents: Sequence[c.RawDocument],
+    clock: Clock,
+    source: str = DEFAULT_SOURCE,
+    prune: bool = False,
+    new_key: Callable[[], str] = new_integration_key,
+) -> ApplyResult:
+    """Make the database match ``documents``: all of it, or nothing when there is a problem.
+
+    Only the objects the documents name are touched (and, with ``prune``, the objects of
+    ``source`` they no longer name). Integrations without a key in the file keep the key
+    they have, or get a new one.
+    """
+    existing = store.snapshot()
+    diff = plan(documents, existing, source=source, prune=prune)
+    changes: list[c.Change] = []
+    created: list[NewIntegration] = []
+    for change in diff.changes:
+        obj = change.obj
+        if isinstance(obj, c.Service) and change.action in ("create", "update"):
+            obj, fresh = _with_keys(obj, existing, new_key)
+            created += fresh
+            change = dataclasses.replace(change, obj=obj)
+        changes.append(change)
+    result = c.Diff(tuple(changes), diff.skipped)
+    upserts = tuple(
+        ch.obj for ch in changes if ch.action in ("create", "update") and ch.obj is not None
+    )
+    deletes = tuple((ch.kind, ch.name) for ch in changes if ch.action == "delete")
+    change_set = ChangeSet(upserts, deletes)
+    if not change_set.is_empty:
+        store.write(change_set, source=source, now=clock.now())
+    return ApplyResult(result, tuple(created))
+
+
+def _with_keys(
+    service: c.Service, existing: c.Snapshot, new_key: Callable[[], str]
+) -> tuple[c.Service, list[NewIntegration]]:
+    stored = existing.services.get(service.name)
+    known = {i.name for i in stored.integrations} if stored is not None else set()
+    integrations: list[c.Integration] = []
+    fresh: list[NewIntegration] = []
+    for i in service.integrations:
+        generated = i.key is None
+        key = i.key if i.key is not None else new_key()
+        integrations.append(dataclasses.replace(i, key=key))
+        if i.name not in known:
+            fresh.append(NewIntegration(service.name, i.name, i.type, key, generated))
+    return dataclasses.replace(service, integrations=tuple(integrations)), fresh
+
+
+def export(*, store: CatalogStore) -> list[c.JsonObject]:
+    """Every stored object as an ``ownit/v1`` document (integration keys included), in order:
+    users, teams, escalation policies, services, each by name."""
+    return [c.to_document(obj) for obj in store.snapshot().objects()]

@@ -1,0 +1,158 @@
+"""What applying documents would change: created, changed (field by field), unchanged, deleted."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ownit.domain.catalog_model import (
+    STORED_KINDS,
+    Document,
+    JsonValue,
+    Schedule,
+    Service,
+    Snapshot,
+    StoredObject,
+)
+from ownit.domain.catalog_refs import Key, stored_key
+from ownit.domain.catalog_spec import to_spec
+
+Action = Literal["create", "update", "delete", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """``path`` went from ``old`` to ``new``; ``None`` means absent. Secrets are not shown."""
+
+    path: str
+    old: JsonValue
+    new: JsonValue
+    secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    action: Action
+    kind: str
+    name: str
+    fields: tuple[FieldChange, ...] = ()
+    obj: StoredObject | None = None  # what to write (create, update), keys kept from the database
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    changes: tuple[Change, ...] = ()
+    skipped: tuple[Key, ...] = ()  # documents of kinds not stored yet (Schedule)
+
+    def of(self, action: Action) -> list[Change]:
+        return [c for c in self.changes if c.action == action]
+
+    @property
+    def is_empty(self) -> bool:
+        return all(c.action == "unchanged" for c in self.changes)
+
+    def counts(self) -> dict[Action, int]:
+        actions: tuple[Action, ...] = ("create", "update", "delete", "unchanged")
+        return {a: len(self.of(a)) for a in actions}
+
+
+def prune_set(documents: Sequence[Document], existing: Snapshot, source: str) -> list[Key]:
+    """Stored objects of ``source`` that the documents no longer name."""
+    named = {(d.kind, d.name) for d in documents}
+    return [
+        (obj.kind, obj.name)
+        for obj in existing.objects()
+        if existing.source_of(obj.kind, obj.name) == source and (obj.kind, obj.name) not in named
+    ]
+
+
+def keep_keys(service: Service, existing: Snapshot) -> Service:
+    """The service with every integration that has no key given keeping its stored key."""
+    integrations = tuple(
+        i
+        if i.key is not None
+        else dataclasses.replace(i, key=stored_key(service, i.name, existing))
+        for i in service.integrations
+    )
+    return dataclasses.replace(service, integrations=integrations)
+
+
+def plan(
+    documents: Sequence[Document],
+    existing: Snapshot,
+    *,
+    source: str,
+    removed: Collection[Key] = (),
+) -> Diff:
+    """The changes, in kind order (users, teams, policies, services), then by name."""
+    changes: list[Change] = []
+    skipped: list[Key] = []
+    for doc in documents:
+        obj = doc.obj
+        if isinstance(obj, Schedule):
+            skipped.append((obj.kind, obj.name))
+            continue
+        desired: StoredObject = keep_keys(obj, existing) if isinstance(obj, Service) else obj
+        stored = existing.get(desired.kind, desired.name)
+        if stored is None:
+            changes.append(Change("create", desired.kind, desired.name, obj=desired))
+            continue
+        fields = field_changes(stored, desired)
+        old_source = existing.source_of(desired.kind, desired.name)
+        if old_source != source:
+            fields.append(FieldChange("source", old_source, source))
+        action: Action = "update" if fields else "unchanged"
+        changes.append(Change(action, desired.kind, desired.name, tuple(fields), obj=desired))
+    changes += [Change("delete", kind, name) for kind, name in removed]
+    order = {kind: i for i, kind in enumerate(STORED_KINDS)}
+    changes.sort(key=lambda c: (order[c.kind], c.name))
+    return Diff(tuple(changes), tuple(sorted(skipped)))
+
+
+def field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:
+    """Top-level spec fields that differ, integrations one by one, keys as secrets."""
+    out: list[FieldChange] = []
+    if isinstance(old, Service) and isinstance(new, Service) and old.description != new.description:
+        out.append(FieldChange("description", old.description or None, new.description or None))
+    before, after = to_spec(old), to_spec(new)
+    for key in _union(before, after):
+        if key != "integrations" and before.get(key) != after.get(key):
+            out.append(FieldChange(key, before.get(key), after.get(key)))
+    if isinstance(old, Service) and isinstance(new, Service):
+        out += _integration_changes(old, new)
+    return out
+
+
+def _union(a: Iterable[str], b: Iterable[str]) -> list[str]:
+    """The keys of ``b`` in order, then those only in ``a``."""
+    later = list(b)
+    return later + [k for k in a if k not in later]
+
+
+def _integration_changes(old: Service, new: Service) -> list[FieldChange]:
+    was = {i.name: i for i in old.integrations}
+    now = {i.name: i for i in new.integrations}
+    out: list[FieldChange] = []
+    for name in _union(was, now):
+        path = f"integrations.{name}"
+        a, b = was.get(name), now.get(name)
+        if a is None and b is not None:
+            out.append(FieldChange(path, None, {"type": b.type}))
+        elif b is None and a is not None:
+            out.append(FieldChange(path, {"type": a.type}, None))
+        elif a is not None and b is not None:
+            if a.type != b.type:
+                out.append(FieldChange(f"{path}.type", a.type, b.type))
+            if b.key is not None and a.key != b.key:
+                out.append(FieldChange(f"{path}.key", a.key, b.key, secret=True))
+    if not out and [i.name for i in old.integrations] != [i.name for i in new.integrations]:
+        out.append(
+            FieldChange(
+                "integrations",
+                [i.name for i in old.integrations],
+                [i.name for i in new.integrations],
+            )
+        )
+    return out

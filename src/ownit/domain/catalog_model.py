@@ -1,0 +1,285 @@
+"""The catalog's plain data: positioned YAML-like nodes in, frozen catalog objects out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import ClassVar, TypeAlias
+
+API_VERSION = "ownit/v1"
+KINDS = ("User", "Team", "EscalationPolicy", "Service", "Schedule")
+STORED_KINDS = ("User", "Team", "EscalationPolicy", "Service")  # in dependency order
+ROLES = ("manager", "responder", "observer")
+URGENCIES = ("high", "low", "severity")
+LIFECYCLES = ("experimental", "production", "deprecated")
+CONTACT_TYPES = ("email", "webhook", "slack", "push")
+INTEGRATION_TYPES = ("events-v2", "alertmanager")
+TARGET_TYPES = ("user", "schedule")
+
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
+JsonObject: TypeAlias = "dict[str, JsonValue]"
+Scalar: TypeAlias = "str | int | float | bool | None"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the catalog, where it is: ``services.yaml:14: owner … ``."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        if not self.file:
+            return self.message
+        if self.line <= 0:
+            return f"{self.file}: {self.message}"
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ``key: value`` pair of a mapping node; ``line`` is the key's line."""
+
+    key: str
+    line: int
+    value: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A parsed value with its 1-based line: a scalar, a sequence (``items``) or a mapping."""
+
+    line: int
+    scalar: Scalar = None
+    items: tuple[Node, ...] | None = None
+    entries: tuple[Entry, ...] | None = None
+    text: str | None = None  # a scalar as written, when it came from a file
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.items is None and self.entries is None
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One document of one file, before validation."""
+
+    file: str
+    line: int
+    root: Node
+
+
+# --- Users -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    type: str
+    address: str | None = None  # email
+    url: str | None = None  # webhook, push
+    secret: str | None = None  # webhook (optional)
+    webhook_url: str | None = None  # slack
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRule:
+    contact: str
+    after: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    kind: ClassVar[str] = "User"
+    name: str
+    display_name: str | None = None
+    email: str | None = None
+    timezone: str = "UTC"
+    contacts: tuple[Contact, ...] = ()
+    notification_rules: tuple[NotificationRule, ...] = ()
+
+
+# --- Teams -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    user: str
+    role: str = "responder"
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    kind: ClassVar[str] = "Team"
+    name: str
+    display_name: str | None = None
+    members: tuple[Member, ...] = ()
+    slack_webhook_url: str | None = None  # spec.chat.slackWebhookUrl
+
+
+# --- Escalation policies -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    type: str  # user | schedule
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    after: timedelta | None
+    targets: tuple[Target, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationPolicy:
+    kind: ClassVar[str] = "EscalationPolicy"
+    name: str
+    team: str | None = None
+    repeat: int = 0
+    levels: tuple[Level, ...] = ()
+
+
+# --- Services ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocLink:
+    url: str
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    url: str
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    by: tuple[str, ...] = ()
+    window: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Integration:
+    name: str
+    type: str
+    key: str | None = None  # None: generate one on first apply, keep it afterwards
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    kind: ClassVar[str] = "Service"
+    name: str
+    description: str = ""
+    owner: str | None = None
+    escalation_policy: str | None = None
+    tier: int | None = None
+    lifecycle: str | None = None
+    runbook: str | None = None
+    runbook_text: str | None = None
+    docs: tuple[DocLink, ...] = ()
+    contract: Contract | None = None
+    depends_on: tuple[str, ...] = ()
+    urgency: str = "severity"
+    ack_timeout: timedelta | None = None
+    auto_resolve: timedelta | None = None
+    grouping: Grouping | None = None
+    components: tuple[JsonValue, ...] = ()  # stored as given; checked for shape only
+    integrations: tuple[Integration, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Checked for shape and references; not stored yet."""
+
+    kind: ClassVar[str] = "Schedule"
+    name: str
+    team: str | None = None
+
+
+StoredObject: TypeAlias = "User | Team | EscalationPolicy | Service"
+CatalogObject: TypeAlias = "User | Team | EscalationPolicy | Service | Schedule"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A validated document: the object, where it came from, and the line of each field."""
+
+    file: str
+    line: int
+    obj: CatalogObject
+    lines: Mapping[str, int] = field(default_factory=dict)
+    renames: Mapping[str, str] = field(default_factory=dict)  # object's item path -> file's
+
+    @property
+    def kind(self) -> str:
+        return self.obj.kind
+
+    @property
+    def name(self) -> str:
+        return self.obj.name
+
+    def where(self, path: str) -> str:
+        """The file's path for the object's ``path`` (they differ after a bad list item)."""
+        for kept, raw in self.renames.items():
+            if path == kept or path.startswith((kept + ".", kept + "[")):
+                return raw + path[len(kept) :]
+        return path
+
+    def line_of(self, path: str) -> int:
+        """The line of the field at ``path`` (``owner``, ``members[1].user``), else the nearest."""
+        path = self.where(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return self.line
+
+    def problem(self, path: str, message: str) -> Problem:
+        return Problem(self.file, self.line_of(path), message)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the database holds now. Services carry their integrations with keys."""
+
+    users: Mapping[str, User] = field(default_factory=dict)
+    teams: Mapping[str, Team] = field(default_factory=dict)
+    policies: Mapping[str, EscalationPolicy] = field(default_factory=dict)
+    services: Mapping[str, Service] = field(default_factory=dict)
+    schedules: frozenset[str] = frozenset()
+    sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
+
+    def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
+        table: dict[str, Mapping[str, StoredObject]] = {
+            "User": self.users,
+            "Team": self.teams,
+            "EscalationPolicy": self.policies,
+            "Service": self.services,
+        }
+        return table.get(kind, {})
+
+    def names(self, kind: str) -> frozenset[str]:
+        if kind == "Schedule":
+            return self.schedules
+        return frozenset(self.of_kind(kind))
+
+    def get(self, kind: str, name: str) -> StoredObject | None:
+        return self.of_kind(kind).get(name)
+
+    def source_of(self, kind: str, name: str) -> str | None:
+        return self.sources.get((kind, name))
+
+    def objects(self) -> list[StoredObject]:
+        """Every stored object in kind order (users, teams, policies, services), then by name."""
+        out: list[StoredObject] = []
+        for kind in STORED_KINDS:
+            table = self.of_kind(kind)
+            out.extend(table[name] for name in sorted(table))
+        return out

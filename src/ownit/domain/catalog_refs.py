@@ -1,0 +1,244 @@
+"""Checks across documents: unique names, references, integration keys, dependency cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from ownit.domain.catalog_fields import quote, suggest
+from ownit.domain.catalog_model import (
+    CatalogObject,
+    Document,
+    EscalationPolicy,
+    Problem,
+    Schedule,
+    Service,
+    Snapshot,
+    Team,
+)
+
+KIND_WORDS = {
+    "User": "user",
+    "Team": "team",
+    "EscalationPolicy": "escalation policy",
+    "Service": "service",
+    "Schedule": "schedule",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """``path`` of an object names the ``kind`` object ``name``."""
+
+    path: str
+    kind: str
+    name: str
+
+
+def references(obj: CatalogObject) -> list[Ref]:
+    refs: list[Ref] = []
+    if isinstance(obj, Team):
+        refs += [Ref(f"members[{i}].user", "User", m.user) for i, m in enumerate(obj.members)]
+    elif isinstance(obj, EscalationPolicy | Schedule) and obj.team is not None:
+        refs.append(Ref("team", "Team", obj.team))
+    if isinstance(obj, EscalationPolicy):
+        for i, level in enumerate(obj.levels):
+            for j, t in enumerate(level.targets):
+                kind = "User" if t.type == "user" else "Schedule"
+                refs.append(Ref(f"levels[{i}].targets[{j}].{t.type}", kind, t.name))
+    elif isinstance(obj, Service):
+        if obj.owner is not None:
+            refs.append(Ref("owner", "Team", obj.owner))
+        if obj.escalation_policy is not None:
+            refs.append(Ref("escalationPolicy", "EscalationPolicy", obj.escalation_policy))
+        refs += [Ref(f"dependsOn[{i}]", "Service", s) for i, s in enumerate(obj.depends_on)]
+    return refs
+
+
+Key = tuple[str, str]  # (kind, name)
+
+
+def check_references(
+    documents: Sequence[Document], existing: Snapshot, removed: Collection[Key] = ()
+) -> list[Problem]:
+    """Every cross-document problem; ``removed`` are stored objects a prune would delete."""
+    problems: list[Problem] = []
+    first: dict[Key, Document] = {}
+    for doc in documents:
+        key = (doc.kind, doc.name)
+        if key in first:
+            seen = first[key]
+            problems.append(
+                doc.problem(
+                    "metadata.name",
+                    f"{doc.kind} {quote(doc.name)} is defined twice "
+                    f"(also at {seen.file}:{seen.line_of('metadata.name')})",
+                )
+            )
+        else:
+            first[key] = doc
+    names: dict[str, set[str]] = {}
+    for kind in KIND_WORDS:
+        stored = {n for n in existing.names(kind) if (kind, n) not in removed}
+        names[kind] = stored | {n for (k, n) in first if k == kind}
+    for doc in documents:
+        for ref in references(doc.obj):
+            if (ref.kind, ref.name) in removed and (ref.kind, ref.name) not in first:
+                problems.append(
+                    doc.problem(
+                        ref.path,
+                        f"{doc.where(ref.path)} {quote(ref.name)} would be deleted by the prune "
+                        "(it is not in these files)",
+                    )
+                )
+            elif ref.name not in names[ref.kind]:
+                problems.append(
+                    doc.problem(
+                        ref.path,
+                        f"{doc.where(ref.path)} {quote(ref.name)} does not exist"
+                        + suggest(ref.name, names[ref.kind]),
+                    )
+                )
+    problems += _keys(documents, existing, removed)
+    problems += _cycles(documents, existing, removed)
+    problems += _dangling(documents, existing, removed)
+    return problems
+
+
+def stored_key(service: Service, name: str, existing: Snapshot) -> str | None:
+    """The key the database holds for integration ``name`` of ``service``, if any."""
+    stored = existing.services.get(service.name)
+    if stored is None:
+        return None
+    return next((i.key for i in stored.integrations if i.name == name), None)
+
+
+def _keys(
+    documents: Sequence[Document], existing: Snapshot, removed: Collection[Key]
+) -> list[Problem]:
+    """Integration keys are unique across the files and the database."""
+    named = {d.name for d in documents if isinstance(d.obj, Service)}
+    owners: dict[str, str] = {}  # key -> "integration "x" of service "y""
+    for service in existing.services.values():
+        if service.name in named or ("Service", service.name) in removed:
+            continue
+        for i in service.integrations:
+            if i.key is not None:
+                owners[i.key] = f"integration {quote(i.name)} of service {quote(service.name)}"
+    problems: list[Problem] = []
+    kept: list[tuple[str, str]] = []  # keys kept from the database for services in the files
+    given: list[tuple[Document, int, str]] = []
+    for doc in documents:
+        if not isinstance(doc.obj, Service):
+            continue
+        for n, i in enumerate(doc.obj.integrations):
+            if i.key is not None:
+                given.append((doc, n, i.key))
+                continue
+            key = stored_key(doc.obj, i.name, existing)
+            if key is not None:
+                kept.append((key, f"integration {quote(i.name)} of service {quote(doc.name)}"))
+    for key, owner in kept:
+        owners.setdefault(key, owner)
+    for doc, n, key in given:
+        obj = doc.obj
+        assert isinstance(obj, Service)
+        me = f"integration {quote(obj.integrations[n].name)} of service {quote(doc.name)}"
+        if key in owners and owners[key] != me:
+            problems.append(
+                doc.problem(
+                    f"integrations[{n}].key",
+                    f"{doc.where(f'integrations[{n}]')}.key is already used by {owners[key]}",
+                )
+            )
+        else:
+            owners[key] = me
+    return problems
+
+
+def _cycles(
+    documents: Sequence[Document], existing: Snapshot, removed: Collection[Key]
+) -> list[Problem]:
+    """``dependsOn`` forms no cycle; each cycle is reported once, at a service of the files."""
+    graph: dict[str, tuple[str, ...]] = {
+        name: s.depends_on
+        for name, s in existing.services.items()
+        if ("Service", name) not in removed
+    }
+    docs: dict[str, Document] = {}
+    for doc in documents:
+        if isinstance(doc.obj, Service) and doc.name not in docs:
+            docs[doc.name] = doc
+            graph[doc.name] = doc.obj.depends_on
+    problems: list[Problem] = []
+    reported: set[tuple[str, ...]] = set()
+    for cycle in _find_cycles(graph, sorted(docs)):
+        ring = cycle[:-1]
+        start = ring.index(min(ring))
+        canon = tuple(ring[start:] + ring[:start])
+        if canon in reported:
+            continue
+        reported.add(canon)
+        at = next((i for i, name in enumerate(cycle[:-1]) if name in docs), None)
+        if at is None:
+            continue
+        doc = docs[cycle[at]]
+        obj = doc.obj
+        assert isinstance(obj, Service)
+        index = obj.depends_on.index(cycle[at + 1])
+        problems.append(
+            doc.problem(
+                f"dependsOn[{index}]",
+                "dependsOn forms a cycle: " + " → ".join(cycle[at:] + cycle[1 : at + 1]),
+            )
+        )
+    return problems
+
+
+def _find_cycles(graph: dict[str, tuple[str, ...]], roots: Iterable[str]) -> list[list[str]]:
+    """Cycles reachable from ``roots``, each as a path that ends where it starts."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    found: list[list[str]] = []
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                found.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state and nxt in graph:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for root in roots:
+        if root not in state:
+            visit(root)
+    return found
+
+
+def _dangling(
+    documents: Sequence[Document], existing: Snapshot, removed: Collection[Key]
+) -> list[Problem]:
+    """A prune may not delete what a stored object outside the files still refers to."""
+    if not removed:
+        return []
+    named = {(d.kind, d.name) for d in documents}
+    problems: list[Problem] = []
+    for obj in existing.objects():
+        key = (obj.kind, obj.name)
+        if key in named or key in removed:
+            continue
+        for ref in references(obj):
+            if (ref.kind, ref.name) in removed:
+                problems.append(
+                    Problem(
+                        "",
+                        0,
+                        f"cannot prune {KIND_WORDS[ref.kind]} {quote(ref.name)}: "
+                        f"{KIND_WORDS[obj.kind]} {quote(obj.name)} (not in these files) "
+                        f"refers to it in {ref.path}",
+                    )
+                )
+    return problems

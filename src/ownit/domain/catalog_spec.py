@@ -1,0 +1,156 @@
+"""The normalised JSON form of catalog objects: what is stored, compared and exported.
+
+One object has exactly one normal form: durations in their shortest exact unit, defaults
+written out (``role: responder``, ``timezone: UTC``, ``urgency: severity``, ``repeat: 0``),
+absent optional fields and empty lists left out, keys in the order catalog.md shows them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ownit.domain.catalog_fields import Fields, Reader, json_to_node
+from ownit.domain.catalog_model import (
+    API_VERSION,
+    EscalationPolicy,
+    JsonObject,
+    JsonValue,
+    Problem,
+    Schedule,
+    Service,
+    StoredObject,
+    Team,
+    User,
+)
+from ownit.domain.catalog_parse import SPEC_FIELDS, parse_spec
+from ownit.domain.durations import format_duration
+
+
+def _put(out: JsonObject, key: str, value: JsonValue | timedelta) -> None:
+    """Set ``key`` unless the value is absent or an empty list."""
+    if value is None or value == []:
+        return
+    out[key] = format_duration(value) if isinstance(value, timedelta) else value
+
+
+def _user(user: User) -> JsonObject:
+    out: JsonObject = {}
+    _put(out, "displayName", user.display_name)
+    _put(out, "email", user.email)
+    _put(out, "timezone", user.timezone)
+    contacts: list[JsonValue] = []
+    for c in user.contacts:
+        item: JsonObject = {"name": c.name, "type": c.type}
+        _put(item, "address", c.address)
+        _put(item, "url", c.url)
+        _put(item, "secret", c.secret)
+        _put(item, "webhookUrl", c.webhook_url)
+        contacts.append(item)
+    _put(out, "contacts", contacts)
+    rules: list[JsonValue] = [
+        {"contact": r.contact, "after": format_duration(r.after)} for r in user.notification_rules
+    ]
+    _put(out, "notificationRules", rules)
+    return out
+
+
+def _team(team: Team) -> JsonObject:
+    out: JsonObject = {}
+    _put(out, "displayName", team.display_name)
+    members: list[JsonValue] = [{"user": m.user, "role": m.role} for m in team.members]
+    _put(out, "members", members)
+    if team.slack_webhook_url is not None:
+        out["chat"] = {"slackWebhookUrl": team.slack_webhook_url}
+    return out
+
+
+def _policy(policy: EscalationPolicy) -> JsonObject:
+    out: JsonObject = {}
+    _put(out, "team", policy.team)
+    out["repeat"] = policy.repeat
+    levels: list[JsonValue] = []
+    for level in policy.levels:
+        item: JsonObject = {}
+        _put(item, "after", level.after)
+        targets: list[JsonValue] = [{t.type: t.name} for t in level.targets]
+        item["targets"] = targets
+        levels.append(item)
+    out["levels"] = levels
+    return out
+
+
+def _service(service: Service, *, keys: bool) -> JsonObject:
+    out: JsonObject = {}
+    _put(out, "owner", service.owner)
+    _put(out, "escalationPolicy", service.escalation_policy)
+    _put(out, "tier", service.tier)
+    _put(out, "lifecycle", service.lifecycle)
+    _put(out, "runbook", service.runbook)
+    _put(out, "runbookText", service.runbook_text)
+    docs: list[JsonValue] = []
+    for d in service.docs:
+        doc: JsonObject = {}
+        _put(doc, "title", d.title)
+        doc["url"] = d.url
+        docs.append(doc)
+    _put(out, "docs", docs)
+    if service.contract is not None:
+        contract: JsonObject = {}
+        _put(contract, "type", service.contract.type)
+        contract["url"] = service.contract.url
+        out["contract"] = contract
+    depends_on: list[JsonValue] = list(service.depends_on)
+    _put(out, "dependsOn", depends_on)
+    out["urgency"] = service.urgency
+    _put(out, "ackTimeout", service.ack_timeout)
+    _put(out, "autoResolve", service.auto_resolve)
+    if service.grouping is not None:
+        grouping: JsonObject = {}
+        by: list[JsonValue] = list(service.grouping.by)
+        _put(grouping, "by", by)
+        _put(grouping, "window", service.grouping.window)
+        out["grouping"] = grouping
+    _put(out, "components", list(service.components))
+    integrations: list[JsonValue] = []
+    for i in service.integrations:
+        item: JsonObject = {"name": i.name, "type": i.type}
+        if keys:
+            _put(item, "key", i.key)
+        integrations.append(item)
+    _put(out, "integrations", integrations)
+    return out
+
+
+def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
+    """The normalised spec; integration keys only when asked (they are stored apart)."""
+    if isinstance(obj, User):
+        return _user(obj)
+    if isinstance(obj, Team):
+        return _team(obj)
+    if isinstance(obj, EscalationPolicy):
+        return _policy(obj)
+    return _service(obj, keys=keys)
+
+
+def to_document(obj: StoredObject) -> JsonObject:
+    """The whole ``ownit/v1`` document, integration keys included (export)."""
+    metadata: JsonObject = {"name": obj.name}
+    if isinstance(obj, Service) and obj.description:
+        metadata["description"] = obj.description
+    return {
+        "apiVersion": API_VERSION,
+        "kind": obj.kind,
+        "metadata": metadata,
+        "spec": to_spec(obj, keys=True),
+    }
+
+
+def from_spec(kind: str, name: str, spec: object, description: str = "") -> StoredObject:
+    """An object from a stored spec; what does not fit the format is left out, not raised."""
+    ignored: list[Problem] = []
+    reader = Reader("", ignored)
+    fields = Fields(reader, json_to_node(spec), "", SPEC_FIELDS[kind], line=0, label="spec")
+    obj = parse_spec(kind, name, fields, description)
+    if isinstance(obj, Schedule):
+        raise ValueError("schedules are not stored as catalog objects yet")
+    return obj
