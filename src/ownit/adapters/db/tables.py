@@ -262,3 +262,82 @@ api_tokens = Table(
     Column("last_used_at", TS, nullable=True),
     Column("revoked_at", TS, nullable=True),
 )
+
+# --- On call (migration 0002) -------------------------------------------------------------
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="SET NULL"), nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("spec", JSON, nullable=False),  # layers and catalog overrides, normalised
+    Column("source", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+schedule_overrides = Table(
+    "schedule_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("schedule_id", Integer, ForeignKey("schedules.id", ondelete="CASCADE"), nullable=False),
+    Column("user_name", String(100), nullable=False),
+    Column("start", TS, nullable=False),
+    Column("end", TS, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_schedule_overrides_schedule_id_end", "schedule_id", "end"),
+)
+
+# One row per incident that escalates: the policy frozen when it opened, the escalation
+# state, and when the engine must look at it next (a timer is a row, never a sleep).
+escalations = Table(
+    "escalations",
+    metadata,
+    Column(
+        "incident_id",
+        String(40),
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("policy", JSON, nullable=True),  # snapshot; null: the service has no policy
+    Column("state", JSON, nullable=True),  # null until the engine starts it
+    Column("due_at", TS, nullable=True),  # null: nothing more to do
+    Column("updated_at", TS, nullable=False),
+    Index("ix_escalations_due_at", "due_at"),
+)
+
+# The outbox: every notification to send, with its idempotency key.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "incident_id", String(40), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=True
+    ),
+    Column("user_name", String(100), nullable=False),
+    Column("contact", String(100), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),  # pending|sending|sent|failed|cancelled
+    Column("due_at", TS, nullable=False),
+    Column("claimed_until", TS, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("sent_at", TS, nullable=True),
+    Column("data", JSON, nullable=True),
+    Index("ix_notifications_status_due_at", "status", "due_at"),
+    Index("ix_notifications_incident_id", "incident_id"),
+)
+
+calendar_tokens = Table(
+    "calendar_tokens",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+)
