@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -10,17 +11,28 @@ from sqlalchemy.exc import OperationalError
 
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.engine import make_engine
+from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.migrate import is_current, upgrade
+from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, create_app
 from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
+from ownit.adapters.notifiers.registry import NotifierRegistry
+from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
 from ownit.app.ports import Clock, SystemClock
+from ownit.engine.links import SignedLinks
+from ownit.engine.loop import Engine as WorkEngine
 from ownit.settings import Settings
+
+ACTION_SECRET = "action-links"  # noqa: S105 - the name of a secret, not a secret
+log = logging.getLogger("ownit")
 
 
 class BootstrapError(Exception):
@@ -46,8 +58,56 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Engine:
     return engine
 
 
-def build_app(settings: Settings, engine: Engine, *, clock: Clock | None = None) -> FastAPI:
-    """The web application on ``engine`` (already migrated)."""
+def no_schedules(name: str, at: datetime) -> tuple[str, ...]:
+    """Until schedules are stored, a schedule target reaches nobody (the level is skipped)."""
+    return ()
+
+
+def build_engine(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock | None = None,
+    on_call: OnCallLookup | None = None,
+) -> WorkEngine:
+    """The durable engine (escalations and deliveries) on ``engine``."""
+    clock = clock or SystemClock()
+    secret = shared_secret(engine, ACTION_SECRET, clock.now())
+    smtp = None
+    if settings.smtp_host:
+        smtp = SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            security=settings.smtp_security,  # type: ignore[arg-type]
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    context = NotifierContext(
+        http=make_http_client(), now=clock.now, action_secret=secret, smtp=smtp
+    )
+    registry = NotifierRegistry.load()
+    notifiers = registry.create_all(context)
+    for channel, why in notifiers.unavailable.items():
+        log.warning("notifications by %s are off: %s", channel, why)
+    return WorkEngine(
+        store=SqlEngineStore(engine),
+        notifiers=notifiers.by_channel,
+        links=SignedLinks(base_url=settings.base_url, secret=secret, clock=clock),
+        clock=clock,
+        on_call=on_call or no_schedules,
+        interval=settings.engine_interval,
+    )
+
+
+def build_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock | None = None,
+    work: WorkEngine | None = None,
+) -> FastAPI:
+    """The web application on ``engine`` (already migrated); runs ``work`` while it serves."""
     clock = clock or SystemClock()
     incidents = SqlIncidentStore(engine)
     event_log = SqlEventLog(engine)
@@ -88,5 +148,12 @@ def build_app(settings: Settings, engine: Engine, *, clock: Clock | None = None)
         database_ok=database_ok,
         migrations_current=lambda: is_current(engine),
         prune_events=prune,
+        actions=ActionDeps(
+            incidents=incidents,
+            clock=clock,
+            secret=lambda: shared_secret(engine, ACTION_SECRET, clock.now()),
+            slack_signing_secret=settings.slack_signing_secret,
+        ),
+        background=work,
     )
     return create_app(parts)

@@ -26,6 +26,14 @@ class Settings:
     batch_max: int = 256
     log_format: str = "text"  # text | json
     log_level: str = "INFO"
+    engine_interval: float = 0.2  # seconds between engine cycles
+    slack_signing_secret: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # none | starttls | tls
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "ownit@localhost"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +60,11 @@ class Settings:
         log_format = env.get("OWNIT_LOG_FORMAT", base.log_format)
         if log_format not in ("text", "json"):
             raise SettingsError(f"OWNIT_LOG_FORMAT={log_format!r} must be text or json")
+        smtp_security = env.get("OWNIT_SMTP_SECURITY", base.smtp_security)
+        if smtp_security not in ("none", "starttls", "tls"):
+            raise SettingsError(
+                f"OWNIT_SMTP_SECURITY={smtp_security!r} must be none, starttls or tls"
+            )
         return cls(
             database_url=env.get("OWNIT_DATABASE_URL", base.database_url),
             host=host,
@@ -63,4 +76,11 @@ class Settings:
             batch_max=integer("OWNIT_BATCH_MAX", base.batch_max),
             log_format=log_format,
             log_level=env.get("OWNIT_LOG_LEVEL", base.log_level).upper(),
+            slack_signing_secret=env.get("OWNIT_SLACK_SIGNING_SECRET") or None,
+            smtp_host=env.get("OWNIT_SMTP_HOST") or None,
+            smtp_port=integer("OWNIT_SMTP_PORT", base.smtp_port),
+            smtp_security=smtp_security,
+            smtp_username=env.get("OWNIT_SMTP_USERNAME") or None,
+            smtp_password=env.get("OWNIT_SMTP_PASSWORD") or None,
+            smtp_from=env.get("OWNIT_SMTP_FROM", base.smtp_from),
         )

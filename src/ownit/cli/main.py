@@ -13,9 +13,9 @@ from ownit.settings import Settings, SettingsError
 
 
 def _modules() -> list[ModuleType]:
-    from ownit.cli import catalog, db, incidents, integrations, serve, tokens
+    from ownit.cli import catalog, db, incidents, integrations, serve, tokens, worker
 
-    return [serve, db, catalog, incidents, integrations, tokens]
+    return [serve, worker, db, catalog, incidents, integrations, tokens]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,11 +26,12 @@ def register(sub: Any) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from ownit.bootstrap import build_app, open_database
+    from ownit.bootstrap import build_app, build_engine, open_database
 
     configure_logging(settings)
     engine = open_database(settings, migrate=True)
-    app = build_app(settings, engine)
+    work = None if args.no_engine else build_engine(settings, engine)
+    app = build_app(settings, engine, work=work)
     uvicorn.run(
         app,
         host=args.host or settings.host,

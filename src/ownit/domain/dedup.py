@@ -7,7 +7,7 @@ collected in a handful of multi-row statements. The plan itself is pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ class Target:
     service_urgency: str
     integration_id: int
     integration_name: str
+    policy: Mapping[str, Any] | None = None  # the escalation policy, frozen on new incidents
 
 
 @dataclass(slots=True)
@@ -54,6 +55,7 @@ class NewAlert:
 @dataclass(slots=True)
 class NewIncident:
     id: str
+    policy: Mapping[str, Any] | None
     title: str
     status: Status
     urgency: str
@@ -190,6 +192,7 @@ class BatchPlan:
         summary = event.summary or event.dedup_key
         self.new_incidents[incident_id] = NewIncident(
             id=incident_id,
+            policy=target.policy,
             title=summary,
             status=Status.TRIGGERED,
             urgency=urgency_for(target.service_urgency, event.severity).value,

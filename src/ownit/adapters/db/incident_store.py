@@ -141,6 +141,12 @@ class SqlIncidentStore:
                     incident_id=incident_id, at=at, kind=status.value, actor=by, message=message
                 )
             )
+            # Wake the engine: it stops escalation and cancels pending notifications.
+            conn.execute(
+                update(t.escalations)
+                .where(t.escalations.c.incident_id == incident_id)
+                .values(due_at=at, updated_at=at)
+            )
         found = self.get(incident_id)
         assert found is not None
         return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,11 @@ _upd_alert_resolve = (
         resolved_at=bindparam("b_at"),
     )
 )
+_upd_escalation_wake = (
+    update(t.escalations)
+    .where(t.escalations.c.incident_id == bindparam("b_id"))
+    .values(due_at=bindparam("b_at"), updated_at=bindparam("b_at"))
+)
 _upd_incident_touch = (
     update(t.incidents)
     .where(t.incidents.c.id == bindparam("b_id"))
@@ -68,6 +73,13 @@ _upd_incident_resolve = (
         updated_at=bindparam("b_at"),
     )
 )
+
+
+def policy_snapshot(name: str | None, spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The escalation policy as frozen on an incident when it opens."""
+    if name is None or spec is None:
+        return None
+    return {"name": name, "repeat": spec.get("repeat", 0), "levels": spec.get("levels", [])}
 
 
 def new_id(prefix: str, now: datetime) -> str:
@@ -106,12 +118,19 @@ class SqlIngestStore:
                     t.integrations.c.name,
                     t.integrations.c.service_id,
                     t.services.c.urgency,
+                    t.escalation_policies.c.name.label("policy_name"),
+                    t.escalation_policies.c.spec.label("policy_spec"),
                 )
                 .join(t.services, t.services.c.id == t.integrations.c.service_id)
+                .outerjoin(
+                    t.escalation_policies,
+                    t.escalation_policies.c.id == t.services.c.escalation_policy_id,
+                )
                 .where(t.integrations.c.key.in_(keys))
             )
-            for key, integration_id, name, service_id, urgency in rows:
-                targets[key] = Target(service_id, urgency, integration_id, name)
+            for key, integration_id, name, service_id, urgency, policy_name, spec in rows:
+                policy = policy_snapshot(policy_name, spec)
+                targets[key] = Target(service_id, urgency, integration_id, name, policy)
 
         slots = {
             (targets[e.routing_key].service_id, e.dedup_key)
@@ -190,6 +209,19 @@ class SqlIngestStore:
                         "resolved_by": inc.resolved_by,
                     }
                     for i, inc in enumerate(plan.new_incidents.values())
+                ],
+            )
+            conn.execute(
+                t.escalations.insert(),
+                [
+                    {
+                        "incident_id": inc.id,
+                        "policy": dict(inc.policy) if inc.policy is not None else None,
+                        "state": None,
+                        "due_at": now,
+                        "updated_at": now,
+                    }
+                    for inc in plan.new_incidents.values()
                 ],
             )
         if plan.new_alerts:
@@ -272,6 +304,11 @@ class SqlIngestStore:
                     {"b_id": c.incident_id, "b_at": c.resolved_at, "b_by": c.resolved_by}
                     for c in resolves
                 ],
+            )
+        if acks or resolves:
+            conn.execute(
+                _upd_escalation_wake,
+                [{"b_id": c.incident_id, "b_at": now} for c in (*acks, *resolves)],
             )
         if touched:
             conn.execute(

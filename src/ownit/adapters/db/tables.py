@@ -341,3 +341,13 @@ calendar_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", TS, nullable=False),
 )
+
+# Secrets ownit makes for itself (e.g. the key that signs one-click action links), shared by
+# every process on the database.
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+)

@@ -8,18 +8,25 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 import orjson
 from fastapi import FastAPI
 from starlette.responses import Response
 
-from ownit.adapters.http import api_v1, events, problems
+from ownit.adapters.http import actions, api_v1, events, problems
 from ownit.adapters.http.metrics import Metrics
 from ownit.app.ingest import GroupCommitter
 from ownit.app.ports import Clock
 from ownit.domain.ratelimit import RateLimiter
 
 log = logging.getLogger("ownit.http")
+
+
+class Background(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
 
 
 @dataclass
@@ -33,6 +40,8 @@ class AppParts:
     events_rate_limit: int
     database_ok: Callable[[], bool]
     migrations_current: Callable[[], bool]
+    actions: actions.ActionDeps | None = None
+    background: Background | None = None  # the engine, when it runs in this process
     prune_events: Callable[[], int] | None = None
     housekeeping_every: timedelta = timedelta(minutes=1)
     version: str = "0.1.0"
@@ -55,9 +64,13 @@ def create_app(parts: AppParts) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await parts.committer.start()
         keeper = asyncio.create_task(_housekeeping(parts), name="ownit-housekeeping")
+        if parts.background is not None:
+            parts.background.start()
         try:
             yield
         finally:
+            if parts.background is not None:
+                await asyncio.to_thread(parts.background.stop)
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
@@ -81,6 +94,8 @@ def create_app(parts: AppParts) -> FastAPI:
     )
     app.include_router(events.router(endpoints))
     app.include_router(api_v1.router(parts.api))
+    if parts.actions is not None:
+        app.include_router(actions.router(parts.actions))
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
     async def healthz() -> Response:

@@ -1,0 +1,315 @@
+"""The engine's storage: due escalations claimed one incident at a time, and the outbox.
+
+PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so any number of workers share the work
+without doubling it; SQLite (one engine per database) serialises with ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ownit.adapters.db import tables as t
+from ownit.app.delivery import Claimed, DeliveryContext
+from ownit.app.escalations import IncidentFacts, Outbound, Reach
+from ownit.app.notify import PAGE_EVENTS
+from ownit.domain.durations import parse_duration
+from ownit.domain.incidents import Status, Urgency
+from ownit.domain.notification_rules import CONTACT_TYPES, Contact, Rule
+
+_ADDRESS_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
+
+
+def contacts_of(spec: Mapping[str, Any]) -> Reach:
+    """A user's contacts and rules from their catalog spec (unusable entries are left out)."""
+    contacts = []
+    for raw in spec.get("contacts") or []:
+        kind = raw.get("type")
+        if kind in CONTACT_TYPES and raw.get("name"):
+            contacts.append(Contact(raw["name"], kind, str(raw.get(_ADDRESS_FIELD[kind], ""))))
+    rules = []
+    for raw in spec.get("notificationRules") or []:
+        try:
+            rules.append(Rule(str(raw["contact"]), parse_duration(str(raw.get("after", "0s")))))
+        except (KeyError, ValueError):
+            continue
+    return Reach(tuple(contacts), tuple(rules))
+
+
+class _Unit:
+    """One locked incident inside one transaction (see ``EscalationUnit``)."""
+
+    def __init__(self, conn: Connection, row: Any, now: datetime) -> None:
+        self._conn = conn
+        self._now = now
+        self._incident_id: str = row.incident_id
+        self._policy = row.policy
+        self._state = row.state
+        ack_timeout = (row.spec or {}).get("ackTimeout")
+        self._facts = IncidentFacts(
+            id=row.incident_id,
+            number=row.number,
+            status=Status(row.status),
+            urgency=Urgency(row.urgency),
+            acknowledged_at=row.acknowledged_at,
+            ack_timeout=parse_duration(ack_timeout) if ack_timeout else None,
+        )
+
+    @property
+    def facts(self) -> IncidentFacts:
+        return self._facts
+
+    @property
+    def policy(self) -> Mapping[str, Any] | None:
+        policy: Mapping[str, Any] | None = self._policy
+        return policy
+
+    @property
+    def state(self) -> Mapping[str, Any] | None:
+        state: Mapping[str, Any] | None = self._state
+        return state
+
+    def reach(self, user: str) -> Reach | None:
+        spec = self._conn.execute(select(t.users.c.spec).where(t.users.c.name == user)).scalar()
+        return None if spec is None else contacts_of(spec)
+
+    def save(self, state: Mapping[str, Any] | None, due_at: datetime | None) -> None:
+        self._conn.execute(
+            update(t.escalations)
+            .where(t.escalations.c.incident_id == self._incident_id)
+            .values(state=dict(state) if state is not None else None, due_at=due_at)
+        )
+
+    def log(
+        self, at: datetime, kind: str, message: str, data: Mapping[str, Any] | None = None
+    ) -> None:
+        self._conn.execute(
+            t.log_entries.insert().values(
+                incident_id=self._incident_id,
+                at=at,
+                kind=kind,
+                actor="engine",
+                message=message,
+                data=dict(data) if data else None,
+            )
+        )
+
+    def retrigger(self, at: datetime) -> None:
+        self._conn.execute(
+            update(t.incidents)
+            .where(t.incidents.c.id == self._incident_id)
+            .values(status=Status.TRIGGERED.value, updated_at=at)
+        )
+        self._conn.execute(
+            update(t.alerts)
+            .where(
+                t.alerts.c.incident_id == self._incident_id,
+                t.alerts.c.status == Status.ACKNOWLEDGED.value,
+            )
+            .values(status=Status.TRIGGERED.value)
+        )
+
+    def enqueue(self, rows: Sequence[Outbound]) -> None:
+        values = [
+            {
+                "incident_id": r.incident_id,
+                "user_name": r.user,
+                "contact": r.contact,
+                "channel": r.channel,
+                "event_type": r.event_type,
+                "idempotency_key": r.key,
+                "status": "pending",
+                "due_at": r.due_at,
+                "attempts": 0,
+                "created_at": self._now,
+                "data": dict(r.data),
+            }
+            for r in rows
+        ]
+        insert = (
+            postgresql.insert(t.notifications)
+            if self._conn.dialect.name == "postgresql"
+            else sqlite.insert(t.notifications)
+        )
+        self._conn.execute(
+            insert.on_conflict_do_nothing(index_elements=["idempotency_key"]), values
+        )
+
+    def cancel_pending(self, at: datetime, reason: str) -> int:
+        result = self._conn.execute(
+            update(t.notifications)
+            .where(
+                t.notifications.c.incident_id == self._incident_id,
+                t.notifications.c.status == "pending",
+                t.notifications.c.event_type.in_(sorted(PAGE_EVENTS)),
+            )
+            .values(status="cancelled", last_error=reason)
+        )
+        return result.rowcount
+
+
+_e, _i, _s = t.escalations, t.incidents, t.services
+
+
+class SqlEngineStore:
+    """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # --- escalations ----------------------------------------------------------------------
+
+    @contextmanager
+    def next_due(self, now: datetime) -> Iterator[_Unit | None]:
+        with self._engine.begin() as conn:
+            claim = (
+                select(_e.c.incident_id)
+                .where(_e.c.due_at <= now)
+                .order_by(_e.c.due_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            incident_id = conn.execute(claim).scalar()
+            if incident_id is None:
+                yield None
+                return
+            row = conn.execute(
+                select(
+                    _e.c.incident_id,
+                    _e.c.policy,
+                    _e.c.state,
+                    _i.c.number,
+                    _i.c.status,
+                    _i.c.urgency,
+                    _i.c.acknowledged_at,
+                    _s.c.spec,
+                )
+                .join(_i, _i.c.id == _e.c.incident_id)
+                .join(_s, _s.c.id == _i.c.service_id)
+                .where(_e.c.incident_id == incident_id)
+            ).one()
+            yield _Unit(conn, row, now)
+
+    def postpone(self, incident_id: str, until: datetime) -> None:
+        """Move a failing incident's timer so it cannot block the others."""
+        with self._engine.begin() as conn:
+            conn.execute(update(_e).where(_e.c.incident_id == incident_id).values(due_at=until))
+
+    def earliest_due(self, now: datetime) -> str | None:
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(_e.c.incident_id).where(_e.c.due_at <= now).order_by(_e.c.due_at).limit(1)
+            ).scalar()
+
+    # --- outbox ---------------------------------------------------------------------------
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
+        n = t.notifications
+        with self._engine.begin() as conn:
+            due = (
+                select(n.c.id)
+                .where(
+                    or_(
+                        and_(n.c.status == "pending", n.c.due_at <= now),
+                        and_(n.c.status == "sending", n.c.claimed_until < now),
+                    )
+                )
+                .order_by(n.c.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(conn.execute(due).scalars())
+            if not ids:
+                return []
+            conn.execute(
+                update(n)
+                .where(n.c.id.in_(ids))
+                .values(status="sending", claimed_until=now + lease, attempts=n.c.attempts + 1)
+            )
+            rows = conn.execute(select(n).where(n.c.id.in_(ids)).order_by(n.c.due_at)).all()
+        return [
+            Claimed(
+                id=r.id,
+                incident_id=r.incident_id,
+                user=r.user_name,
+                contact=r.contact,
+                channel=r.channel,
+                event_type=r.event_type,
+                key=r.idempotency_key,
+                attempts=r.attempts,
+                data=r.data or {},
+            )
+            for r in rows
+        ]
+
+    def context(self, claimed: Claimed) -> DeliveryContext | None:
+        if claimed.incident_id is None:
+            return None
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    _i.c.id,
+                    _i.c.number,
+                    _i.c.title,
+                    _i.c.status,
+                    _i.c.urgency,
+                    _i.c.component,
+                    _i.c.dedup_key,
+                    _i.c.acknowledged_at,
+                    _s.c.name.label("service"),
+                    _s.c.spec,
+                )
+                .join(_s, _s.c.id == _i.c.service_id)
+                .where(_i.c.id == claimed.incident_id)
+            ).first()
+            user_spec = conn.execute(
+                select(t.users.c.spec).where(t.users.c.name == claimed.user)
+            ).scalar()
+        if row is None:
+            return None
+        incident = {str(k): v for k, v in row._mapping.items() if k != "spec"}
+        incident["runbook"] = (row.spec or {}).get("runbook")
+        contact = None
+        for raw in (user_spec or {}).get("contacts") or []:
+            if raw.get("name") == claimed.contact:
+                contact = {str(k): str(v) for k, v in raw.items()}
+        return DeliveryContext(incident=incident, contact=contact)
+
+    def finish(
+        self,
+        claimed: Claimed,
+        *,
+        status: str,
+        at: datetime,
+        detail: str,
+        retry_at: datetime | None = None,
+    ) -> None:
+        n = t.notifications
+        values: dict[str, Any] = {"status": status, "claimed_until": None}
+        if status == "sent":
+            values["sent_at"] = at
+        else:
+            values["last_error"] = detail
+        if retry_at is not None:
+            values["due_at"] = retry_at
+        with self._engine.begin() as conn:
+            conn.execute(update(n).where(n.c.id == claimed.id).values(**values))
+            if claimed.incident_id is not None:
+                kind = {"sent": "notified", "cancelled": "notification cancelled"}.get(
+                    status, "notification failed"
+                )
+                conn.execute(
+                    t.log_entries.insert().values(
+                        incident_id=claimed.incident_id,
+                        at=at,
+                        kind=kind,
+                        actor="engine",
+                        message=detail,
+                        data={"user": claimed.user, "contact": claimed.contact, "key": claimed.key},
+                    )
+                )

@@ -1,0 +1,270 @@
+"""Email over SMTP: a readable text + HTML message per notification. Contact: ``{address}``.
+
+The ``Message-ID`` is derived from the idempotency key (a retry of the same page has the same
+id, so mail systems can drop the duplicate); ``X-Ownit-Idempotency-Key`` carries the key
+itself. SMTP 4xx answers and connection problems are temporary; 5xx answers are permanent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import smtplib
+import ssl
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from ownit.adapters.notifiers import NotConfigured, NotifierContext, SmtpSecurity
+from ownit.app.notify import (
+    PAGE_EVENTS,
+    Delivery,
+    Notification,
+    facts,
+    headline,
+    is_web_url,
+    label,
+    one_line,
+)
+
+SmtpFactory = Callable[[str, int, float], smtplib.SMTP]
+"""``(host, port, timeout) -> connected client``; for ``tls`` it must return ``SMTP_SSL``."""
+
+
+def _links(n: Notification) -> list[tuple[str, str]]:
+    found = []
+    if n.ack_url and n.event_type in PAGE_EVENTS | {"test"}:
+        found.append(("Acknowledge", n.ack_url))
+    if n.resolve_url and n.event_type != "incident.resolved":
+        found.append(("Resolve", n.resolve_url))
+    found.append(("Open incident", n.incident_url))
+    return found
+
+
+def _footer(n: Notification) -> str:
+    at = n.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    who = f" for {one_line(n.recipient, 100)}" if n.recipient else ""
+    return f"Sent by ownit{who}: {n.event_type} at {at}."
+
+
+def text_body(notification: Notification) -> str:
+    """The plain-text part: what, where, how bad, what to do, and the links."""
+    n = notification
+    lines = [f"{label(n)} · #{n.incident_number} {one_line(n.title)}", ""]
+    lines += [f"{name + ':':<12} {one_line(value)}" for name, value in facts(n)]
+    lines.append("")
+    lines += [f"{name + ':':<14} {url}" for name, url in _links(n)]
+    if n.details:
+        lines += ["", "Details:"]
+        lines += [f"  {one_line(k, 100)}: {one_line(v, 1000)}" for k, v in n.details.items()]
+    if n.bundle:
+        lines += ["", f"Also in this message ({len(n.bundle)} more):"]
+        lines += [f"  #{b.number} {one_line(b.title, 200)}  {b.url}" for b in n.bundle]
+    lines += ["", "-- ", _footer(n)]
+    return "\n".join(lines) + "\n"
+
+
+def _a(url: str | None, text: str) -> str:
+    """A link for http(s) URLs only (never ``javascript:``); everything escaped."""
+    if url is None:
+        return html.escape(text)
+    if not is_web_url(url):
+        return html.escape(url)
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
+
+
+def html_body(notification: Notification) -> str:
+    """The HTML part: the same content, every value escaped, only http(s) links clickable."""
+    n = notification
+    esc = html.escape
+    rows = [
+        f'<tr><th align="left" style="padding-right:1em">{esc(name)}</th>'
+        f"<td>{_a(value, value) if name == 'Runbook' else esc(value)}</td></tr>"
+        for name, value in facts(n)
+    ]
+    rows += [
+        f'<tr><th align="left" style="padding-right:1em">{esc(k)}</th><td>{esc(v)}</td></tr>'
+        for k, v in n.details.items()
+    ]
+    buttons = " &nbsp; ".join(f"<strong>{_a(url, name)}</strong>" for name, url in _links(n))
+    parts = [
+        '<!DOCTYPE html><html><body style="font-family:sans-serif">',
+        f"<h2>{esc(label(n))} · #{n.incident_number} {esc(one_line(n.title))}</h2>",
+        f"<table>{''.join(rows)}</table>",
+        f"<p>{buttons}</p>",
+    ]
+    if n.bundle:
+        items = "".join(f"<li>{_a(b.url, f'#{b.number} {b.title}')}</li>" for b in n.bundle)
+        parts.append(f"<p>Also in this message ({len(n.bundle)} more):</p><ul>{items}</ul>")
+    parts.append(f'<p style="color:#666">{esc(_footer(n))}</p></body></html>')
+    return "\n".join(parts) + "\n"
+
+
+def _domain(sender: str) -> str:
+    domain = sender.rpartition("@")[2].strip(" >")
+    return domain if domain and domain.isascii() and "@" in sender else "ownit.invalid"
+
+
+def _valid_address(address: str) -> bool:
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain) and address == one_line(address) and " " not in address
+
+
+def build_message(
+    notification: Notification, *, sender: str, to: str, now: datetime
+) -> EmailMessage:
+    """The message: subject ``[ownit] #42 HIGH checkout-api: Disk full on db-1``, a text part
+    and an HTML alternative, threaded per incident by ``References``."""
+    n = notification
+    domain = _domain(sender)
+    digest = hashlib.sha256(n.idempotency_key.encode()).hexdigest()[:40]
+    incident_ref = hashlib.sha256(n.incident_id.encode()).hexdigest()[:24]
+    msg = EmailMessage()
+    msg["Subject"] = "[ownit] " + headline(n)
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(now.astimezone(UTC))
+    msg["Message-ID"] = f"<ownit.{digest}@{domain}>"
+    msg["References"] = f"<incident.{incident_ref}@{domain}>"
+    msg["X-Ownit-Idempotency-Key"] = one_line(n.idempotency_key, 500)
+    msg["X-Ownit-Incident"] = one_line(f"{n.incident_id} #{n.incident_number}", 200)
+    msg["X-Ownit-Event"] = one_line(n.event_type, 100)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to pages
+    if n.urgency == "high" and n.event_type in PAGE_EVENTS:
+        msg["Importance"] = "high"
+        msg["X-Priority"] = "1"
+    msg.set_content(text_body(n))
+    msg.add_alternative(html_body(n), subtype="html")
+    return msg
+
+
+def _smtp_failure(what: str, server: str, exc: Exception) -> Delivery:
+    """4xx answers and connection problems are temporary; 5xx answers are permanent."""
+    raw: bytes | str
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, raw = next(iter(exc.recipients.values()), (0, b""))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, raw = exc.smtp_code, exc.smtp_error
+    elif isinstance(exc, smtplib.SMTPNotSupportedError):
+        return Delivery.rejected(f"{what}: {server} does not support it: {one_line(str(exc))}")
+    else:
+        reason = one_line(str(exc), 200) or type(exc).__name__
+        if isinstance(exc, ssl.SSLError):
+            return Delivery.temporary(f"{what}: TLS with {server} failed: {reason}")
+        return Delivery.temporary(f"{what}: {server} could not be reached: {reason}")
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    detail = f"{what} refused by {server}: {code} {one_line(text, 200)}".rstrip()
+    if 500 <= code < 600:
+        return Delivery.rejected(detail)
+    return Delivery.temporary(detail)
+
+
+class EmailNotifier:
+    """Sends one message per notification through an SMTP relay (a new connection each time:
+    pages are rare and a stale pooled connection is the usual reason mail is lost)."""
+
+    channel: str = "email"
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        security: SmtpSecurity,
+        sender: str,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        smtp_factory: SmtpFactory | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        if security not in ("none", "starttls", "tls"):
+            raise ValueError(f"SMTP security must be none, starttls or tls, not {security!r}")
+        if not _valid_address(sender.rpartition("<")[2].rstrip(">")):
+            raise ValueError(f"SMTP sender {sender!r} is not an email address")
+        self._host = host
+        self._port = port
+        self._security = security
+        self._sender = sender
+        self._username = username
+        self._password = password
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._factory = smtp_factory
+        self._ssl = ssl_context if ssl_context is not None else ssl.create_default_context()
+        self._now = now if now is not None else lambda: datetime.now(UTC)
+
+    @property
+    def server(self) -> str:
+        return f"{self._host}:{self._port}"
+
+    def _connect(self) -> smtplib.SMTP:
+        """A connected client: ``connect_timeout`` for the connection (and, for ``tls``, the
+        handshake), then ``timeout`` for every answer."""
+        if self._factory is not None:
+            return self._factory(self._host, self._port, self._timeout)
+        # The constructors connect and read the greeting (refusing anything but 220).
+        smtp = (
+            smtplib.SMTP_SSL(
+                self._host, self._port, timeout=self._connect_timeout, context=self._ssl
+            )
+            if self._security == "tls"
+            else smtplib.SMTP(self._host, self._port, timeout=self._connect_timeout)
+        )
+        smtp.timeout = self._timeout
+        if smtp.sock is not None:
+            smtp.sock.settimeout(self._timeout)
+        return smtp
+
+    def send(self, notification: Notification, contact: Mapping[str, str]) -> Delivery:
+        to = contact.get("address", "")
+        if not _valid_address(to):
+            name = contact.get("name", "email")
+            return Delivery.rejected(f"email contact {name!r} has no valid address")
+        what = f"email to {to}"
+        msg = build_message(notification, sender=self._sender, to=to, now=self._now())
+        try:
+            smtp = self._connect()
+        except (smtplib.SMTPException, OSError) as exc:
+            return _smtp_failure(what, self.server, exc)
+        try:
+            if self._security == "starttls":
+                smtp.starttls(context=self._ssl)
+            if self._username is not None:
+                smtp.login(self._username, self._password or "")
+            smtp.send_message(msg, to_addrs=[to])
+        except (smtplib.SMTPException, OSError) as exc:
+            return _smtp_failure(what, self.server, exc)
+        finally:
+            _close(smtp)
+        return Delivery.sent(f"{what} accepted by {self.server}")
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """Say goodbye politely if the server still listens; close the socket either way. (A
+    failing QUIT after an accepted message changes nothing: the message was accepted.)"""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def create(context: NotifierContext) -> EmailNotifier:
+    """The registry's factory (entry point ``email``); needs SMTP settings."""
+    smtp = context.smtp
+    if smtp is None:
+        raise NotConfigured("email needs SMTP settings (host, port, sender)")
+    return EmailNotifier(
+        smtp.host,
+        smtp.port,
+        security=smtp.security,
+        sender=smtp.sender,
+        username=smtp.username,
+        password=smtp.password,
+        timeout=smtp.timeout,
+        connect_timeout=smtp.connect_timeout,
+        now=context.now,
+    )

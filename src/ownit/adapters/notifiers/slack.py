@@ -1,0 +1,213 @@
+"""Slack incoming webhooks with a Block Kit message (``wire.md`` §4). Contact: ``{webhookUrl}``.
+
+Blocks: a header (≤ 150 chars), a section of facts (≤ 3000), a context line, the bundle when
+there is one, and actions. With an action secret the ``acknowledge`` / ``resolve`` buttons
+carry a signed action token as their ``value`` (Slack posts it to the app's interactivity
+endpoint); without one they are plain links to the signed ack/resolve URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+
+from ownit.adapters.notifiers import (
+    DEFAULT_TIMEOUT,
+    NotifierContext,
+    check_url,
+    network_failure,
+    post,
+    read_note,
+    shown_url,
+)
+from ownit.adapters.notifiers.signing import make_action_token
+from ownit.app.notify import (
+    Delivery,
+    Notification,
+    facts,
+    headline,
+    http_delivery,
+    is_web_url,
+    label,
+    one_line,
+    shorten,
+)
+
+HEADER_MAX = 150
+TEXT_MAX = 3000
+BLOCKS_MAX = 50
+BUTTON_VALUE_MAX = 2000
+URL_MAX = 3000
+FALLBACK_MAX = 3000
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping: only ``&``, ``<`` and ``>`` are special."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, text: str) -> str:
+    """``<url|text>`` for http(s) URLs of sane length; otherwise just the escaped text."""
+    if url is None or not is_web_url(url) or len(url) > 1000:
+        return escape(text)
+    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{safe}|{escape(text)}>"
+
+
+def fit(lines: Iterable[str], limit: int = TEXT_MAX) -> str:
+    """Whole lines joined while they fit in ``limit`` characters, then "…": never cuts an
+    escape sequence or a link in half."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        extra = len(line) + (1 if kept else 0)
+        if size + extra > limit - 2:
+            kept.append("…")
+            break
+        kept.append(line)
+        size += extra
+    return "\n".join(kept)
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": shorten(text, limit) or " ", "emoji": True}
+
+
+def _fact_line(name: str, value: str, url: bool = False) -> str:
+    shown = link(value, shorten(value, 200)) if url else escape(one_line(value, 500))
+    return f"*{escape(name)}:* {shown}"
+
+
+def blocks(
+    notification: Notification, tokens: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The Block Kit blocks for ``notification``. ``tokens`` maps ``acknowledge``/``resolve`` to
+    signed action tokens (interactive buttons); without them the buttons are links."""
+    n = notification
+    title = one_line(n.title)
+    lines = [f"*{escape(shorten(title, 500))}*"] if len(title) > HEADER_MAX else []
+    lines += [_fact_line(k, v, url=k == "Runbook") for k, v in facts(n)]
+    lines += [_fact_line(one_line(k, 100), v) for k, v in n.details.items()]
+    context = f"#{n.incident_number} · {escape(one_line(n.event_type))} · " + link(
+        n.incident_url, "open incident"
+    )
+    if n.recipient:
+        context += f" · for {escape(one_line(n.recipient, 100))}"
+    out: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": _plain(f"{label(n)} · #{n.incident_number} {title}", HEADER_MAX),
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": fit(lines)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": fit([context])}]},
+    ]
+    if n.bundle:
+        rows = [f"*Also in this message ({len(n.bundle)} more):*"]
+        rows += [link(b.url, f"#{b.number} {one_line(b.title, 200)}") for b in n.bundle]
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": fit(rows)}})
+    buttons = _buttons(n, tokens or {})
+    if buttons:
+        out.append({"type": "actions", "block_id": "ownit_actions", "elements": buttons})
+    return out[:BLOCKS_MAX]
+
+
+def _buttons(n: Notification, tokens: Mapping[str, str]) -> list[dict[str, Any]]:
+    wanted = []
+    if n.event_type != "incident.resolved" and n.status != "resolved":
+        if n.status != "acknowledged" and n.event_type != "incident.acknowledged":
+            wanted.append(("acknowledge", "Acknowledge", n.ack_url, "primary"))
+        wanted.append(("resolve", "Resolve", n.resolve_url, "danger"))
+    buttons: list[dict[str, Any]] = []
+    for action, text, url, style in wanted:
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": action,
+            "text": _plain(text, 75),
+            "style": style,
+        }
+        token = tokens.get(action)
+        if token is not None and len(token) <= BUTTON_VALUE_MAX:
+            button["value"] = token
+        elif url is not None and is_web_url(url) and len(url) <= URL_MAX:
+            button["url"] = url
+        else:
+            continue
+        buttons.append(button)
+    if is_web_url(n.incident_url) and len(n.incident_url) <= URL_MAX:
+        open_text = _plain("Open", 75)
+        buttons.append(
+            {"type": "button", "action_id": "open", "text": open_text, "url": n.incident_url}
+        )
+    return buttons
+
+
+def message(notification: Notification, tokens: Mapping[str, str] | None = None) -> bytes:
+    """The JSON body: ``text`` (the fallback shown in notifications) and ``blocks``."""
+    text = shorten(headline(notification), FALLBACK_MAX)
+    return orjson.dumps({"text": text, "blocks": blocks(notification, tokens)})
+
+
+class SlackNotifier:
+    """Posts to a Slack incoming webhook; success is ``200`` with body ``ok``."""
+
+    channel: str = "slack"
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        action_secret: bytes | None = None,
+        now: Callable[[], datetime] | None = None,
+        token_ttl: timedelta = timedelta(hours=24),
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        if action_secret is not None and now is None:
+            raise ValueError("signed Slack buttons need a clock: pass now=")
+        self._client = client
+        self._secret = action_secret
+        self._now = now
+        self._ttl = token_ttl
+        self._timeout = timeout
+
+    def _tokens(self, n: Notification) -> dict[str, str]:
+        if self._secret is None or self._now is None:
+            return {}
+        expires = self._now() + self._ttl
+        return {
+            action: make_action_token(self._secret, n.incident_id, action, n.recipient, expires)
+            for action in ("acknowledge", "resolve")
+        }
+
+    def send(self, notification: Notification, contact: Mapping[str, str]) -> Delivery:
+        url = contact.get("webhookUrl") or contact.get("url", "")
+        problem = check_url(url)
+        if problem is not None:
+            return Delivery.rejected(f"slack contact {contact.get('name', 'slack')!r} {problem}")
+        what = f"slack {shown_url(url, path=False)}"  # the path is the webhook's secret
+        body = message(notification, self._tokens(notification))
+        headers = {"content-type": "application/json; charset=utf-8"}
+        try:
+            answer = post(
+                self._client, url, content=body, headers=headers, timeout=self._timeout, keep=200
+            )
+        except httpx.HTTPError as exc:
+            return network_failure(what, exc)
+        note = read_note(answer.body)
+        if answer.status == 200 and note != "ok":
+            return Delivery.rejected(f"{what} answered 200 without 'ok': {note or '(empty)'}")
+        now = self._now() if self._now is not None else None
+        return http_delivery(what, answer.status, answer.retry_after, note=note, now=now)
+
+
+def create(context: NotifierContext) -> SlackNotifier:
+    """The registry's factory (entry point ``slack``)."""
+    return SlackNotifier(
+        context.http,
+        action_secret=context.action_secret,
+        now=context.now,
+        timeout=context.http_timeout,
+    )

@@ -1,0 +1,157 @@
+"""Delivering the outbox: each claimed notification is sent once more, and its outcome kept.
+
+Delivery is at-least-once: a row is claimed with a lease (status ``sending``); a crash before
+its outcome is recorded leaves the lease to run out, and the row is sent again with the same
+idempotency key. Temporary failures retry with backoff; permanent ones are not retried.
+Either way the incident's timeline says what happened, and other rules and levels go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from ownit.app.notify import PAGE_EVENTS, Delivery, Notification, Notifier, retry_delay
+from ownit.domain.incidents import Status
+from ownit.domain.notification_rules import still_due
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    incident_id: str | None
+    user: str
+    contact: str
+    channel: str
+    event_type: str
+    key: str
+    attempts: int  # including this one
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    incident: Mapping[str, Any]  # id, number, title, service, component, urgency, status, ...
+    contact: Mapping[str, str] | None
+
+
+class Links(Protocol):
+    def incident_url(self, incident_id: str) -> str: ...
+
+    def action_url(self, incident_id: str, action: str, user: str) -> str | None: ...
+
+
+class OutboxStore(Protocol):
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]: ...
+
+    def context(self, claimed: Claimed) -> DeliveryContext | None: ...
+
+    def finish(
+        self,
+        claimed: Claimed,
+        *,
+        status: str,
+        at: datetime,
+        detail: str,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Record the outcome (``sent``, ``failed``, ``pending`` for a retry, ``cancelled``)
+        and, for a real attempt, a timeline entry; one transaction."""
+        ...
+
+
+def deliver(
+    claimed: Claimed,
+    *,
+    store: OutboxStore,
+    notifiers: Mapping[str, Notifier],
+    links: Links,
+    now: datetime,
+    rand: float,
+) -> str:
+    """Send one claimed notification; returns the status it ended in."""
+    ctx = store.context(claimed)
+    if ctx is None:
+        store.finish(claimed, status="cancelled", at=now, detail="the incident no longer exists")
+        return "cancelled"
+    incident = ctx.incident
+    if claimed.event_type in PAGE_EVENTS:
+        paged_at = _parse(claimed.data.get("paged_at"))
+        if not still_due(
+            Status(incident["status"]),
+            paged_at=paged_at,
+            acknowledged_at=incident["acknowledged_at"],
+        ):
+            store.finish(
+                claimed,
+                status="cancelled",
+                at=now,
+                detail=f"not sent to {claimed.user}: the incident is {incident['status']}",
+            )
+            return "cancelled"
+    how = f"{claimed.user} by {claimed.channel} ({claimed.contact})"
+    notifier = notifiers.get(claimed.channel)
+    if ctx.contact is None or notifier is None:
+        reason = "the contact no longer exists" if ctx.contact is None else "no notifier for it"
+        store.finish(claimed, status="failed", at=now, detail=f"could not notify {how}: {reason}")
+        return "failed"
+    notification = Notification(
+        idempotency_key=claimed.key,
+        event_type=claimed.event_type,
+        incident_id=incident["id"],
+        incident_number=incident["number"],
+        title=incident["title"],
+        service=incident["service"],
+        component=incident.get("component"),
+        urgency=incident["urgency"],
+        status=incident["status"],
+        runbook_url=incident.get("runbook"),
+        incident_url=links.incident_url(incident["id"]),
+        ack_url=links.action_url(incident["id"], "acknowledge", claimed.user),
+        resolve_url=links.action_url(incident["id"], "resolve", claimed.user),
+        occurred_at=now,
+        recipient=claimed.user,
+        details={"level": str(claimed.data.get("level", "")), "dedup_key": incident["dedup_key"]},
+    )
+    try:
+        outcome = notifier.send(notification, ctx.contact)
+    except Exception as exc:  # a notifier bug must not stop delivery of everything else
+        outcome = Delivery.temporary(f"{type(exc).__name__}: {exc}")
+    return _record(claimed, outcome, store=store, how=how, now=now, rand=rand)
+
+
+def _record(
+    claimed: Claimed, outcome: Delivery, *, store: OutboxStore, how: str, now: datetime, rand: float
+) -> str:
+    if outcome.ok:
+        store.finish(claimed, status="sent", at=now, detail=f"notified {how}: {outcome.detail}")
+        return "sent"
+    delay = retry_delay(outcome, claimed.attempts, rand)
+    if delay is None or claimed.attempts >= MAX_ATTEMPTS:
+        why = "not retried" if delay is None else f"gave up after {claimed.attempts} attempts"
+        store.finish(
+            claimed,
+            status="failed",
+            at=now,
+            detail=f"could not notify {how}: {outcome.detail}; {why}",
+        )
+        return "failed"
+    store.finish(
+        claimed,
+        status="pending",
+        at=now,
+        detail=f"could not notify {how}: {outcome.detail}; retrying in {delay:.0f} s",
+        retry_at=now + timedelta(seconds=delay),
+    )
+    return "pending"
+
+
+def _parse(value: object) -> datetime | None:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return None

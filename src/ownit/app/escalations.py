@@ -1,0 +1,204 @@
+"""Advancing one incident's escalation: the engine's use case, one incident per transaction.
+
+The store hands over one due incident at a time (:class:`EscalationUnit`, already locked);
+this module asks the pure domain what to do and records it: the new state and timer,
+timeline entries, and outbox rows for every notification the pages call for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from ownit.domain import escalation as esc
+from ownit.domain.escalation import Page, Policy, Step, Target
+from ownit.domain.escalation_state import (
+    AllLevelsEmpty,
+    EscalationExhausted,
+    EscalationState,
+    LogEntry,
+    page_key,
+)
+from ownit.domain.incidents import Status, Urgency
+from ownit.domain.notification_rules import Contact, Rule, plan_notifications
+
+OnCallLookup = Callable[[str, datetime], tuple[str, ...]]
+"""Who is on call in the schedule named so, at that instant."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    id: str
+    number: int
+    status: Status
+    urgency: Urgency
+    acknowledged_at: datetime | None
+    ack_timeout: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How to reach a user: their contacts and personal notification rules."""
+
+    contacts: tuple[Contact, ...]
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One notification for the outbox."""
+
+    incident_id: str
+    user: str
+    contact: str
+    channel: str
+    event_type: str
+    key: str
+    due_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class EscalationUnit(Protocol):
+    """One incident, locked for this transaction."""
+
+    @property
+    def facts(self) -> IncidentFacts: ...
+
+    @property
+    def policy(self) -> Mapping[str, Any] | None: ...
+
+    @property
+    def state(self) -> Mapping[str, Any] | None: ...
+
+    def reach(self, user: str) -> Reach | None: ...
+
+    def save(self, state: Mapping[str, Any] | None, due_at: datetime | None) -> None: ...
+
+    def log(
+        self, at: datetime, kind: str, message: str, data: Mapping[str, Any] | None = None
+    ) -> None: ...
+
+    def retrigger(self, at: datetime) -> None:
+        """Put an acknowledged incident back to triggered (its ack timeout ran out)."""
+        ...
+
+    def enqueue(self, rows: Sequence[Outbound]) -> None: ...
+
+    def cancel_pending(self, at: datetime, reason: str) -> int: ...
+
+
+class EscalationStore(Protocol):
+    def next_due(self, now: datetime) -> AbstractContextManager[EscalationUnit | None]:
+        """The next incident whose timer is due, locked (``None`` when none is due)."""
+        ...
+
+
+ACTOR = "engine"
+
+
+def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> None:
+    """Do whatever is due for this incident now."""
+    facts = unit.facts
+    if unit.policy is None:
+        if unit.state is None:
+            unit.log(now, "unassigned", "the service has no escalation policy: nobody is paged")
+        unit.save({"done": True}, None)
+        return
+    try:
+        policy = Policy.from_json(unit.policy)
+        state = None if not unit.state else EscalationState.from_json(unit.state)
+    except ValueError as exc:
+        unit.log(now, "unreachable", f"escalation cannot run: {exc}")
+        unit.save(unit.state, None)
+        return
+
+    def resolve_target(target: Target, at: datetime) -> tuple[str, ...]:
+        return on_call(target.name, at) if target.kind == "schedule" else (target.name,)
+
+    if facts.status is Status.RESOLVED:
+        if state is not None and state.status is not Status.RESOLVED:
+            step = esc.resolve(state, now)
+            _record(unit, facts, step, now)
+            state = step.state
+        unit.cancel_pending(now, "incident resolved")
+        unit.save(None if state is None else state.to_json(), None)
+        return
+    if state is None:
+        step = esc.start(policy, facts.urgency, resolve_target, now)
+        _record(unit, facts, step, now)
+        state = step.state
+    if facts.status is Status.ACKNOWLEDGED and state.status is Status.TRIGGERED:
+        # The ack timeout runs from the acknowledgement itself, not from when the engine saw it.
+        acked_at = min(facts.acknowledged_at or now, now)
+        step = esc.acknowledge(state, acked_at, facts.ack_timeout)
+        _record(unit, facts, step, now)
+        unit.cancel_pending(now, "incident acknowledged")
+        state = step.state
+    elif state.next_due_at is not None and state.next_due_at <= now:
+        step = esc.tick(state, policy, resolve_target, now)
+        if step.state.status is Status.TRIGGERED and facts.status is Status.ACKNOWLEDGED:
+            unit.retrigger(now)
+        _record(unit, facts, step, now)
+        state = step.state
+    unit.save(state.to_json(), state.next_due_at)
+
+
+def _record(unit: EscalationUnit, facts: IncidentFacts, step: Step, now: datetime) -> None:
+    outbound: list[Outbound] = []
+    for intent in step.intents:
+        if isinstance(intent, Page):
+            outbound += _notifications(unit, facts, intent)
+        elif isinstance(intent, LogEntry):
+            unit.log(now, intent.kind, intent.message)
+        elif isinstance(intent, AllLevelsEmpty):
+            unit.log(
+                intent.at,
+                "unreachable",
+                f"nobody could be paged: every level of escalation policy {intent.policy} is "
+                "empty; trying again",
+                {"alert": "all-levels-empty", "level": intent.level},
+            )
+        elif isinstance(intent, EscalationExhausted):
+            unit.log(
+                intent.at,
+                "exhausted",
+                f"escalation policy {intent.policy} ran out of levels and repeats; "
+                "the incident stays triggered",
+            )
+    if outbound:
+        unit.enqueue(outbound)
+
+
+def _notifications(unit: EscalationUnit, facts: IncidentFacts, page: Page) -> list[Outbound]:
+    reach = unit.reach(page.user)
+    if reach is None or not reach.contacts:
+        unit.log(
+            page.at,
+            "unreachable",
+            f"{page.user} has no contact methods: nobody was notified at level {page.level}",
+            {"user": page.user, "level": page.level},
+        )
+        return []
+    by_name = {c.name: c for c in reach.contacts}
+    event_type = "incident.triggered" if (page.level, page.loop) == (1, 0) else "incident.escalated"
+    rows = []
+    for notify in plan_notifications(reach.rules, page.at, facts.urgency, contacts=reach.contacts):
+        contact = by_name.get(notify.contact)
+        if contact is None:
+            continue
+        rows.append(
+            Outbound(
+                incident_id=facts.id,
+                user=page.user,
+                contact=contact.name,
+                channel=contact.type,
+                event_type=event_type,
+                key=page_key(facts.id, page.loop, page.level, page.user, contact.name),
+                due_at=notify.due_at,
+                data={"level": page.level, "loop": page.loop, "paged_at": page.at.isoformat()},
+            )
+        )
+    return rows

@@ -1,0 +1,40 @@
+"""``ownit worker``: the durable engine alone (escalations and notifications), no web server.
+
+Run any number of them on PostgreSQL; they share the work without doubling it. On SQLite,
+run one engine per database (``ownit serve`` runs one unless given ``--no-engine``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from types import FrameType
+from typing import Any
+
+from ownit.cli.database import database
+from ownit.cli.logs import configure_logging
+from ownit.settings import Settings
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "worker", help="run the escalation and notification engine (no web server)"
+    )
+    parser.set_defaults(func=_worker)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from ownit.bootstrap import build_engine
+
+    configure_logging(settings)
+    with database(settings) as engine:
+        work = build_engine(settings, engine)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            work.request_stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        work.run_forever()
+        work.stop()
+    return 0

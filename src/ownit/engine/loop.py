@@ -1,0 +1,130 @@
+"""The durable engine: wakes often, advances due escalations one incident at a time, and
+delivers due notifications. Timers are rows, so a restart loses nothing."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from ownit.adapters.db.engine_store import SqlEngineStore
+from ownit.app.delivery import LEASE, Links, deliver
+from ownit.app.escalations import OnCallLookup, advance
+from ownit.app.notify import Notifier
+from ownit.app.ports import Clock
+
+log = logging.getLogger("ownit.engine")
+
+POSTPONE_ON_ERROR = timedelta(seconds=30)
+
+
+class Engine:
+    """``run_once`` does everything due now; ``start`` runs it every ``interval`` seconds."""
+
+    def __init__(
+        self,
+        *,
+        store: SqlEngineStore,
+        notifiers: Mapping[str, Notifier],
+        links: Links,
+        clock: Clock,
+        on_call: OnCallLookup,
+        interval: float = 0.2,
+        batch: int = 32,
+        senders: int = 8,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._store = store
+        self._notifiers = notifiers
+        self._links = links
+        self._clock = clock
+        self._on_call = on_call
+        self._interval = interval
+        self._batch = batch
+        self._rand = rand
+        self._senders = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="ownit-send")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:
+        """Advance every due escalation, then send every due notification; returns the count."""
+        done = self.advance_due()
+        return done + self.deliver_due()
+
+    def advance_due(self, limit: int = 500) -> int:
+        done = 0
+        while done < limit:
+            now = self._clock.now()
+            incident_id = None
+            try:
+                with self._store.next_due(now) as unit:
+                    if unit is None:
+                        break
+                    incident_id = unit.facts.id
+                    advance(unit, now=now, on_call=self._on_call)
+            except Exception:
+                log.exception("escalation of incident %s failed; retrying later", incident_id)
+                if incident_id is None:
+                    break
+                self._store.postpone(incident_id, now + POSTPONE_ON_ERROR)
+            done += 1
+        return done
+
+    def deliver_due(self) -> int:
+        total = 0
+        while True:
+            now = self._clock.now()
+            claimed = self._store.claim(now, self._batch, LEASE)
+            if not claimed:
+                return total
+            futures = [
+                self._senders.submit(
+                    deliver,
+                    item,
+                    store=self._store,
+                    notifiers=self._notifiers,
+                    links=self._links,
+                    now=now,
+                    rand=self._rand(),
+                )
+                for item in claimed
+            ]
+            for future in futures:
+                try:
+                    future.result()
+                except Exception:
+                    log.exception("delivery failed; the lease will run out and it is retried")
+            total += len(claimed)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="ownit-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._senders.shutdown(wait=True)
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run_forever` to return after the current cycle (safe in a signal handler)."""
+        self._stop.set()
+
+    def run_forever(self) -> None:
+        """For ``ownit worker``: run in this thread until :meth:`stop` is called elsewhere."""
+        self._run()
+
+    def _run(self) -> None:
+        log.info("engine started (every %.1f s)", self._interval)
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("engine cycle failed; going on")
+            self._stop.wait(self._interval)
+        log.info("engine stopped")
