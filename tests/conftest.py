@@ -49,6 +49,16 @@ def database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ownit.db'}"
         return
+    yield from _pg_schema(pg_server_url)
+
+
+@pytest.fixture
+def pg_database_url(pg_server_url: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own, for what only PostgreSQL does (several workers)."""
+    yield from _pg_schema(pg_server_url)
+
+
+def _pg_schema(pg_server_url: str) -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

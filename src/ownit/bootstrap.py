@@ -97,6 +97,7 @@ def build_engine(
         clock=clock,
         on_call=on_call or no_schedules,
         interval=settings.engine_interval,
+        lease=settings.delivery_lease,
     )
 
 

@@ -27,6 +27,7 @@ class Settings:
     log_format: str = "text"  # text | json
     log_level: str = "INFO"
     engine_interval: float = 0.2  # seconds between engine cycles
+    delivery_lease: timedelta = timedelta(minutes=2)  # a claimed notification's deadline
     slack_signing_secret: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -55,6 +56,12 @@ class Settings:
                 retention = parse_duration(env["OWNIT_EVENT_RETENTION"])
             except ValueError as exc:
                 raise SettingsError(f"OWNIT_EVENT_RETENTION: {exc}") from None
+        lease = base.delivery_lease
+        if env.get("OWNIT_DELIVERY_LEASE"):
+            try:
+                lease = parse_duration(env["OWNIT_DELIVERY_LEASE"])
+            except ValueError as exc:
+                raise SettingsError(f"OWNIT_DELIVERY_LEASE: {exc}") from None
         host = env.get("OWNIT_HOST", base.host)
         port = integer("OWNIT_PORT", base.port)
         log_format = env.get("OWNIT_LOG_FORMAT", base.log_format)
@@ -76,6 +83,7 @@ class Settings:
             batch_max=integer("OWNIT_BATCH_MAX", base.batch_max),
             log_format=log_format,
             log_level=env.get("OWNIT_LOG_LEVEL", base.log_level).upper(),
+            delivery_lease=lease,
             slack_signing_secret=env.get("OWNIT_SLACK_SIGNING_SECRET") or None,
             smtp_host=env.get("OWNIT_SMTP_HOST") or None,
             smtp_port=integer("OWNIT_SMTP_PORT", base.smtp_port),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class HttpReceiver:
     requests: list[Recorded] = field(default_factory=list)
     status: int = 200
     reply: bytes = b"ok"
+    delay: float = 0.0
 
 
 @contextmanager
@@ -40,6 +42,8 @@ def http_receiver() -> Iterator[HttpReceiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
+            if receiver.delay:
+                time.sleep(receiver.delay)
             receiver.requests.append(
                 Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )

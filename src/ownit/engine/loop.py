@@ -36,7 +36,9 @@ class Engine:
         batch: int = 32,
         senders: int = 8,
         rand: Callable[[], float] = random.random,
+        lease: timedelta = LEASE,
     ) -> None:
+        self._lease = lease
         self._store = store
         self._notifiers = notifiers
         self._links = links
@@ -77,7 +79,7 @@ class Engine:
         total = 0
         while True:
             now = self._clock.now()
-            claimed = self._store.claim(now, self._batch, LEASE)
+            claimed = self._store.claim(now, self._batch, self._lease)
             if not claimed:
                 return total
             futures = [
