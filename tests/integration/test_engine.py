@@ -269,3 +269,34 @@ def test_one_click_acknowledge_link(world: World) -> None:
     assert "acknowledged" in done.text
     tampered = world.client.post(path[:-3] + "abc")
     assert tampered.status_code == 400
+
+
+def test_escalate_by_hand_and_reassign(world: World) -> None:
+    auth = {"Authorization": f"Bearer {world.token}"}
+    world.trigger()
+    world.cycle()
+    assert world.pages() == [("/alice", "incident.triggered")]
+    r = world.client.post("/api/v1/incidents/1/escalate", json={"level": 2}, headers=auth)
+    assert r.status_code == 200, r.text
+    world.cycle()
+    assert world.pages()[-1] == ("/bob", "incident.escalated")
+
+    bad = world.client.post("/api/v1/incidents/1/escalate", json={"level": 5}, headers=auth)
+    assert bad.status_code == 400
+    assert "level 5 does not exist" in bad.json()["detail"]
+
+    world.act("acknowledge")
+    world.clock.advance(seconds=30)
+    r = world.client.post("/api/v1/incidents/1/reassign", json={"users": ["alice"]}, headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["incident"]["status"] == "triggered"
+    world.cycle()
+    assert world.pages()[-1] == ("/alice", "incident.escalated")
+    unknown = world.client.post(
+        "/api/v1/incidents/1/reassign", json={"users": ["zed"]}, headers=auth
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "users"
+    kinds = [k for k, _ in world.timeline()]
+    assert "escalated" in kinds
+    assert "reassigned" in kinds

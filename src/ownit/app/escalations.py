@@ -202,3 +202,71 @@ def _notifications(unit: EscalationUnit, facts: IncidentFacts, page: Page) -> li
             )
         )
     return rows
+
+
+class EscalationLocker(Protocol):
+    def locked(
+        self, incident_id: str, now: datetime
+    ) -> AbstractContextManager[EscalationUnit | None]:
+        """This incident's escalation, locked (``None`` when the incident never escalates)."""
+        ...
+
+
+def _manual(
+    unit: EscalationUnit | None, now: datetime, on_call: OnCallLookup
+) -> tuple[EscalationUnit, Policy, EscalationState, esc.Resolver]:
+    from ownit.domain.errors import InvalidTransition
+
+    if unit is None or unit.policy is None:
+        raise InvalidTransition("this incident's service has no escalation policy")
+    if unit.facts.status is Status.RESOLVED:
+        raise InvalidTransition(f"incident #{unit.facts.number} is resolved")
+    policy = Policy.from_json(unit.policy)
+
+    def resolve_target(target: Target, at: datetime) -> tuple[str, ...]:
+        return on_call(target.name, at) if target.kind == "schedule" else (target.name,)
+
+    if unit.state:
+        state = EscalationState.from_json(unit.state)
+    else:  # the engine has not started it yet: start it now
+        step = esc.start(policy, unit.facts.urgency, resolve_target, now)
+        _record(unit, unit.facts, step, now)
+        state = step.state
+    return unit, policy, state, resolve_target
+
+
+def escalate_now(
+    *, store: EscalationLocker, incident_id: str, level: int, now: datetime, on_call: OnCallLookup
+) -> None:
+    """Notify ``level`` (1-based) now, by hand; escalation continues from there."""
+    with store.locked(incident_id, now) as found:
+        unit, policy, state, resolve_target = _manual(found, now, on_call)
+        step = esc.escalate_to(state, policy, level, resolve_target, now)
+        if unit.facts.status is Status.ACKNOWLEDGED:
+            unit.retrigger(now)
+        _record(unit, unit.facts, step, now)
+        unit.save(step.state.to_json(), step.state.next_due_at)
+
+
+def reassign(
+    *,
+    store: EscalationLocker,
+    incident_id: str,
+    users: Sequence[str],
+    now: datetime,
+    on_call: OnCallLookup,
+    known_user: Callable[[str], bool],
+) -> None:
+    """Page ``users`` now, outside the policy; escalation continues from where it is."""
+    from ownit.domain.errors import NotFound
+
+    for user in users:
+        if not known_user(user):
+            raise NotFound("user", user)
+    with store.locked(incident_id, now) as found:
+        unit, policy, state, _ = _manual(found, now, on_call)
+        step = esc.reassign(state, policy, users, now)
+        if unit.facts.status is Status.ACKNOWLEDGED:
+            unit.retrigger(now)
+        _record(unit, unit.facts, step, now)
+        unit.save(step.state.to_json(), step.state.next_due_at)

@@ -37,6 +37,14 @@ def register(sub: Any) -> None:
         p = isub.add_parser(name, help=helptext)
         p.add_argument("incident", help="number (42) or id")
         p.set_defaults(func=func)
+    escalate = isub.add_parser("escalate", help="notify a level of the escalation policy now")
+    escalate.add_argument("incident", help="number (42) or id")
+    escalate.add_argument("--level", type=int, required=True, help="the level, from 1")
+    escalate.set_defaults(func=_escalate)
+    reassign = isub.add_parser("reassign", help="page these users now")
+    reassign.add_argument("incident", help="number (42) or id")
+    reassign.add_argument("users", nargs="+", metavar="USER")
+    reassign.set_defaults(func=_reassign)
     note = isub.add_parser("note", help="add a note to the timeline")
     note.add_argument("incident", help="number (42) or id")
     note.add_argument("text")
@@ -190,3 +198,47 @@ def _note(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(exc)) from None
     print("note added")
     return 0
+
+
+def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | None) -> int:
+    from ownit.adapters.db.engine_store import SqlEngineStore
+    from ownit.adapters.db.incident_store import SqlIncidentStore
+    from ownit.app import escalations
+    from ownit.bootstrap import on_call_lookup
+
+    try:
+        with database(settings) as engine:
+            incidents = SqlIncidentStore(engine)
+            store = SqlEngineStore(engine)
+            inc = uc.get_incident(store=incidents, ref=args.incident)
+            now = SystemClock().now()
+            if level is not None:
+                escalations.escalate_now(
+                    store=store,
+                    incident_id=inc["id"],
+                    level=level,
+                    now=now,
+                    on_call=on_call_lookup(engine),
+                )
+                print(f"#{inc['number']}: level {level} is being notified")
+            else:
+                escalations.reassign(
+                    store=store,
+                    incident_id=inc["id"],
+                    users=args.users,
+                    now=now,
+                    on_call=on_call_lookup(engine),
+                    known_user=store.known_user,
+                )
+                print(f"#{inc['number']}: paging {', '.join(args.users)}")
+    except DomainError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def _escalate(args: argparse.Namespace, settings: Settings) -> int:
+    return _escalation(args, settings, level=args.level)
+
+
+def _reassign(args: argparse.Namespace, settings: Settings) -> int:
+    return _escalation(args, settings, level=None)

@@ -195,6 +195,34 @@ class SqlEngineStore:
             ).one()
             yield _Unit(conn, row, now)
 
+    @contextmanager
+    def locked(self, incident_id: str, now: datetime) -> Iterator[_Unit | None]:
+        """One incident's escalation, locked for a manual action (escalate, reassign)."""
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                select(
+                    _e.c.incident_id,
+                    _e.c.policy,
+                    _e.c.state,
+                    _i.c.number,
+                    _i.c.status,
+                    _i.c.urgency,
+                    _i.c.acknowledged_at,
+                    _s.c.spec,
+                )
+                .join(_i, _i.c.id == _e.c.incident_id)
+                .join(_s, _s.c.id == _i.c.service_id)
+                .where(_e.c.incident_id == incident_id)
+                .with_for_update(of=_e)
+            ).first()
+            yield None if row is None else _Unit(conn, row, now)
+
+    def known_user(self, name: str) -> bool:
+        with self._engine.connect() as conn:
+            return (
+                conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first() is not None
+            )
+
     def postpone(self, incident_id: str, until: datetime) -> None:
         """Move a failing incident's timer so it cannot block the others."""
         with self._engine.begin() as conn:

@@ -14,11 +14,14 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import Problem, field_error
+from ownit.app import escalations as esc_uc
 from ownit.app import incidents as uc
+from ownit.app.escalations import OnCallLookup
 from ownit.app.ports import Clock
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.errors import NotFound
@@ -60,6 +63,14 @@ def parse_statuses(value: str | None) -> tuple[Status, ...]:
     return tuple(result)
 
 
+class EscalateIn(BaseModel):
+    level: int = Field(ge=1, description="The level (1-based) to notify now")
+
+
+class ReassignIn(BaseModel):
+    users: list[str] = Field(min_length=1, description="User names to page now")
+
+
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=10_000, description="The note, plain text")
 
@@ -71,6 +82,8 @@ class ApiDeps:
     events: SqlEventLog
     tokens: TokenStore
     clock: Clock
+    escalations: SqlEngineStore
+    on_call: OnCallLookup
 
 
 def router(deps: ApiDeps) -> APIRouter:
@@ -143,6 +156,42 @@ def router(deps: ApiDeps) -> APIRouter:
             store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor, text=note.text
         )
         return ok({"note": entry}, 201)
+
+    @api.post(
+        "/incidents/{ref}/escalate",
+        tags=["incidents"],
+        summary="Notify a level of the escalation policy now",
+    )
+    def escalate(who: responder, ref: str, body: Annotated[EscalateIn, Body()]) -> Response:
+        incident = uc.get_incident(store=deps.incidents, ref=ref)
+        esc_uc.escalate_now(
+            store=deps.escalations,
+            incident_id=incident["id"],
+            level=body.level,
+            now=deps.clock.now(),
+            on_call=deps.on_call,
+        )
+        return ok({"incident": uc.get_incident(store=deps.incidents, ref=incident["id"])})
+
+    @api.post(
+        "/incidents/{ref}/reassign",
+        tags=["incidents"],
+        summary="Page these users now; escalation continues from where it is",
+    )
+    def reassign(who: responder, ref: str, body: Annotated[ReassignIn, Body()]) -> Response:
+        incident = uc.get_incident(store=deps.incidents, ref=ref)
+        try:
+            esc_uc.reassign(
+                store=deps.escalations,
+                incident_id=incident["id"],
+                users=body.users,
+                now=deps.clock.now(),
+                on_call=deps.on_call,
+                known_user=deps.escalations.known_user,
+            )
+        except NotFound as exc:
+            raise field_error("users", f"no user is named {exc.ident!r}") from exc
+        return ok({"incident": uc.get_incident(store=deps.incidents, ref=incident["id"])})
 
     @api.get("/services", tags=["catalog"], summary="Services")
     def services(_: viewer) -> Response:
