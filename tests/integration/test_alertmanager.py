@@ -73,7 +73,7 @@ def test_firing_then_resolved_in_two_steps(ctx: Ctx) -> None:
             f"/api/v1/incidents/{web1['id']}/timeline", headers=ctx.viewer
         ).json()["timeline"]
     ]
-    assert kinds == ["triggered", "repeated", "resolved"]
+    assert kinds == ["triggered", "unassigned", "repeated", "resolved"]
 
 
 def test_pagerduty_receiver_of_alertmanager(ctx: Ctx) -> None:

@@ -131,11 +131,12 @@ def test_people_acknowledge_resolve_and_annotate(ctx: Ctx) -> None:
     timeline = ctx.client.get("/api/v1/incidents/1/timeline", headers=ctx.viewer).json()["timeline"]
     assert [(e["kind"], e["actor"]) for e in timeline] == [
         ("triggered", "integration/events"),
+        ("unassigned", "engine"),
         ("acknowledged", "token/t-responder"),
         ("note", "token/t-responder"),
         ("resolved", "token/t-responder"),
     ]
-    assert timeline[2]["message"] == "restarting db-1"
+    assert timeline[3]["message"] == "restarting db-1"
     # A person's resolve closes the alert: the same key now opens a new incident.
     send(ctx, "db")
     assert [i["number"] for i in listing(ctx, "?status=triggered").json()["incidents"]] == [2]

@@ -70,6 +70,7 @@ def test_trigger_ack_resolve_sequence(ctx: Ctx) -> None:
     kinds = [(e["kind"], e["actor"]) for e in timeline["timeline"]]
     assert kinds == [
         ("triggered", "integration/events"),
+        ("unassigned", "engine"),  # the service has no escalation policy
         ("repeated", "events"),
         ("acknowledged", "integration/events"),
         ("repeated", "events"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import Any
 
 from ownit.cli.logs import configure_logging
@@ -32,6 +33,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_database(settings, migrate=True)
     work = None if args.no_engine else build_engine(settings, engine)
     app = build_app(settings, engine, work=work)
+    # Long-lived objects made so far never become garbage: keep them out of collections,
+    # and collect less often (full collections under load were the p99's worst pauses).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     uvicorn.run(
         app,
         host=args.host or settings.host,

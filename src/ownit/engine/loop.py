@@ -18,8 +18,6 @@ from ownit.app.ports import Clock
 
 log = logging.getLogger("ownit.engine")
 
-POSTPONE_ON_ERROR = timedelta(seconds=30)
-
 
 class Engine:
     """``run_once`` does everything due now; ``start`` runs it every ``interval`` seconds."""
@@ -56,23 +54,18 @@ class Engine:
         done = self.advance_due()
         return done + self.deliver_due()
 
-    def advance_due(self, limit: int = 500) -> int:
+    def advance_due(self, limit: int = 1000) -> int:
+        """Advance due escalations, a batch per transaction, each incident in a savepoint."""
         done = 0
         while done < limit:
             now = self._clock.now()
-            incident_id = None
-            try:
-                with self._store.next_due(now) as unit:
-                    if unit is None:
-                        break
-                    incident_id = unit.facts.id
-                    advance(unit, now=now, on_call=self._on_call)
-            except Exception:
-                log.exception("escalation of incident %s failed; retrying later", incident_id)
-                if incident_id is None:
-                    break
-                self._store.postpone(incident_id, now + POSTPONE_ON_ERROR)
-            done += 1
+            with self._store.due_batch(now, self._batch) as units:
+                for unit in units:
+                    with self._store.isolated(unit):
+                        advance(unit, now=now, on_call=self._on_call)
+            if not units:
+                break
+            done += len(units)
         return done
 
     def deliver_due(self) -> int:

@@ -6,6 +6,7 @@ without doubling it; SQLite (one engine per database) serialises with ``BEGIN IM
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from ownit.app.notify import PAGE_EVENTS
 from ownit.domain.durations import parse_duration
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.notification_rules import CONTACT_TYPES, Contact, Rule
+
+log = logging.getLogger("ownit.engine")
 
 _ADDRESS_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
 
@@ -47,6 +50,8 @@ class _Unit:
     def __init__(self, conn: Connection, row: Any, now: datetime) -> None:
         self._conn = conn
         self._now = now
+        self.connection = conn
+        self.now = now
         self._incident_id: str = row.incident_id
         self._policy = row.policy
         self._state = row.state
@@ -194,6 +199,54 @@ class SqlEngineStore:
                 .where(_e.c.incident_id == incident_id)
             ).one()
             yield _Unit(conn, row, now)
+
+    @contextmanager
+    def due_batch(self, now: datetime, limit: int) -> Iterator[list[_Unit]]:
+        """Up to ``limit`` due incidents, locked, in one transaction: process each inside
+        :meth:`isolated` so one failing incident cannot spoil the others."""
+        with self._engine.begin() as conn:
+            claim = (
+                select(_e.c.incident_id)
+                .where(_e.c.due_at <= now)
+                .order_by(_e.c.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(conn.execute(claim).scalars())
+            if not ids:
+                yield []
+                return
+            rows = conn.execute(
+                select(
+                    _e.c.incident_id,
+                    _e.c.policy,
+                    _e.c.state,
+                    _i.c.number,
+                    _i.c.status,
+                    _i.c.urgency,
+                    _i.c.acknowledged_at,
+                    _s.c.spec,
+                )
+                .join(_i, _i.c.id == _e.c.incident_id)
+                .join(_s, _s.c.id == _i.c.service_id)
+                .where(_e.c.incident_id.in_(ids))
+            ).all()
+            yield [_Unit(conn, row, now) for row in rows]
+
+    @contextmanager
+    def isolated(self, unit: _Unit) -> Iterator[None]:
+        """A savepoint around one incident's work: on error only its changes are undone, and
+        its timer is moved on so it cannot block the queue."""
+        try:
+            with unit.connection.begin_nested():
+                yield
+        except Exception:
+            log.exception("escalation of incident %s failed; retrying later", unit.facts.id)
+            unit.connection.execute(
+                update(_e)
+                .where(_e.c.incident_id == unit.facts.id)
+                .values(due_at=unit.now + timedelta(seconds=30))
+            )
 
     @contextmanager
     def locked(self, incident_id: str, now: datetime) -> Iterator[_Unit | None]:

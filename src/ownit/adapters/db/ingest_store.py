@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select, tuple_, update
+from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.batch_sql import Sql
 from ownit.app.ports import ItemResult
 from ownit.domain.dedup import BatchPlan, OpenAlert, Target
 from ownit.domain.events import Event
@@ -18,61 +19,7 @@ from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
 
 UNKNOWN_KEY = "unknown routing key"
-
-_upd_alert_repeat = (
-    update(t.alerts)
-    .where(t.alerts.c.id == bindparam("b_id"))
-    .values(
-        repeat_count=t.alerts.c.repeat_count + bindparam("b_n"),
-        last_event_at=bindparam("b_at"),
-    )
-)
-_upd_alert_ack = (
-    update(t.alerts)
-    .where(t.alerts.c.id == bindparam("b_id"))
-    .values(status=bindparam("b_status"), acknowledged_at=bindparam("b_at"))
-)
-_upd_alert_resolve = (
-    update(t.alerts)
-    .where(t.alerts.c.id == bindparam("b_id"))
-    .values(
-        status=bindparam("b_status"),
-        acknowledged_at=func.coalesce(t.alerts.c.acknowledged_at, bindparam("b_ack")),
-        resolved_at=bindparam("b_at"),
-    )
-)
-_upd_escalation_wake = (
-    update(t.escalations)
-    .where(t.escalations.c.incident_id == bindparam("b_id"))
-    .values(due_at=bindparam("b_at"), updated_at=bindparam("b_at"))
-)
-_upd_incident_touch = (
-    update(t.incidents)
-    .where(t.incidents.c.id == bindparam("b_id"))
-    .values(updated_at=bindparam("b_at"))
-)
-_upd_incident_ack = (
-    update(t.incidents)
-    .where(t.incidents.c.id == bindparam("b_id"))
-    .where(t.incidents.c.status == Status.TRIGGERED.value)
-    .values(
-        status=Status.ACKNOWLEDGED.value,
-        acknowledged_at=bindparam("b_at"),
-        acknowledged_by=bindparam("b_by"),
-        updated_at=bindparam("b_at"),
-    )
-)
-_upd_incident_resolve = (
-    update(t.incidents)
-    .where(t.incidents.c.id == bindparam("b_id"))
-    .where(t.incidents.c.status != Status.RESOLVED.value)
-    .values(
-        status=Status.RESOLVED.value,
-        resolved_at=bindparam("b_at"),
-        resolved_by=bindparam("b_by"),
-        updated_at=bindparam("b_at"),
-    )
-)
+NO_POLICY = "the service has no escalation policy: nobody is paged"
 
 
 def policy_snapshot(name: str | None, spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -177,194 +124,231 @@ class SqlIngestStore:
         return results
 
     def _write(self, conn: Any, plan: BatchPlan) -> None:
-        now = plan.now
+        sql = Sql(conn)
+        now = sql.ts(plan.now)
         if plan.new_incidents:
-            last = conn.execute(
-                update(t.organisations)
-                .where(t.organisations.c.id == self._org_id)
-                .values(incident_seq=t.organisations.c.incident_seq + len(plan.new_incidents))
-                .returning(t.organisations.c.incident_seq)
-            ).scalar_one()
-            first = last - len(plan.new_incidents) + 1
-            conn.execute(
-                t.incidents.insert(),
+            count = len(plan.new_incidents)
+            [(last,)] = sql.rows(
+                "UPDATE organisations SET incident_seq = incident_seq + ? WHERE id = ? "
+                "RETURNING incident_seq",
+                (count, self._org_id),
+            )
+            first = last - count + 1
+            sql.insert(
+                "incidents",
+                _INCIDENT_COLUMNS,
                 [
-                    {
-                        "id": inc.id,
-                        "org_id": self._org_id,
-                        "number": first + i,
-                        "title": inc.title,
-                        "status": inc.status.value,
-                        "urgency": inc.urgency,
-                        "severity": inc.severity,
-                        "service_id": inc.service_id,
-                        "component": None,
-                        "dedup_key": inc.dedup_key,
-                        "alert_count": 1,
-                        "created_at": inc.created_at,
-                        "updated_at": now,
-                        "acknowledged_at": inc.acknowledged_at,
-                        "acknowledged_by": inc.acknowledged_by,
-                        "resolved_at": inc.resolved_at,
-                        "resolved_by": inc.resolved_by,
-                    }
+                    (
+                        inc.id,
+                        self._org_id,
+                        first + i,
+                        inc.title,
+                        inc.status.value,
+                        inc.urgency,
+                        inc.severity,
+                        inc.service_id,
+                        None,
+                        inc.dedup_key,
+                        1,
+                        sql.ts(inc.created_at),
+                        now,
+                        sql.ts(inc.acknowledged_at),
+                        inc.acknowledged_by,
+                        sql.ts(inc.resolved_at),
+                        inc.resolved_by,
+                    )
                     for i, inc in enumerate(plan.new_incidents.values())
                 ],
             )
-            conn.execute(
-                t.escalations.insert(),
+            # Incidents with a policy get a timer the engine picks up at once; without one
+            # there is nothing to escalate, and the timeline says so right away.
+            sql.insert(
+                "escalations",
+                ("incident_id", "policy", "state", "due_at", "updated_at"),
                 [
-                    {
-                        "incident_id": inc.id,
-                        "policy": dict(inc.policy) if inc.policy is not None else None,
-                        "state": None,
-                        "due_at": now,
-                        "updated_at": now,
-                    }
+                    (inc.id, sql.json(inc.policy), None, now, now)
                     for inc in plan.new_incidents.values()
+                    if inc.policy is not None
                 ],
             )
-        if plan.new_alerts:
-            conn.execute(
-                t.alerts.insert(),
-                [
-                    {
-                        "id": a.id,
-                        "incident_id": a.incident_id,
-                        "service_id": a.service_id,
-                        "integration_id": a.integration_id,
-                        "dedup_key": a.dedup_key,
-                        "status": a.status.value,
-                        "severity": a.severity,
-                        "summary": a.summary,
-                        "source": a.source,
-                        "details": a.details,
-                        "repeat_count": a.repeat_count,
-                        "created_at": a.created_at,
-                        "last_event_at": now,
-                        "acknowledged_at": a.acknowledged_at,
-                        "resolved_at": a.resolved_at,
-                    }
-                    for a in plan.new_alerts.values()
-                ],
-            )
-        repeats = [c for c in plan.changes.values() if c.repeats]
-        if repeats:
-            conn.execute(
-                _upd_alert_repeat,
-                [{"b_id": c.alert_id, "b_n": c.repeats, "b_at": now} for c in repeats],
-            )
-        acks = [c for c in plan.changes.values() if c.status is Status.ACKNOWLEDGED]
-        resolves = [c for c in plan.changes.values() if c.status is Status.RESOLVED]
-        touched = [c for c in plan.changes.values() if c.status is None]
-        if acks:
-            conn.execute(
-                _upd_alert_ack,
-                [
-                    {"b_id": c.alert_id, "b_status": "acknowledged", "b_at": c.acknowledged_at}
-                    for c in acks
-                ],
-            )
-            conn.execute(
-                _upd_incident_ack,
-                [
-                    {"b_id": c.incident_id, "b_at": c.acknowledged_at, "b_by": c.acknowledged_by}
-                    for c in acks
-                ],
-            )
-        if resolves:
-            conn.execute(
-                _upd_alert_resolve,
-                [
-                    {
-                        "b_id": c.alert_id,
-                        "b_status": "resolved",
-                        "b_at": c.resolved_at,
-                        "b_ack": c.acknowledged_at,
-                    }
-                    for c in resolves
-                ],
-            )
-            acked_too = [c for c in resolves if c.acknowledged_at is not None]
-            if acked_too:
-                conn.execute(
-                    _upd_incident_ack,
-                    [
-                        {
-                            "b_id": c.incident_id,
-                            "b_at": c.acknowledged_at,
-                            "b_by": c.acknowledged_by,
-                        }
-                        for c in acked_too
-                    ],
+
+        sql.insert(
+            "alerts",
+            _ALERT_COLUMNS,
+            [
+                (
+                    a.id,
+                    a.incident_id,
+                    a.service_id,
+                    a.integration_id,
+                    a.dedup_key,
+                    a.status.value,
+                    a.severity,
+                    a.summary,
+                    a.source,
+                    sql.json(a.details),
+                    a.repeat_count,
+                    sql.ts(a.created_at),
+                    now,
+                    sql.ts(a.acknowledged_at),
+                    sql.ts(a.resolved_at),
                 )
-            conn.execute(
-                _upd_incident_resolve,
-                [
-                    {"b_id": c.incident_id, "b_at": c.resolved_at, "b_by": c.resolved_by}
-                    for c in resolves
-                ],
-            )
-        if acks or resolves:
-            conn.execute(
-                _upd_escalation_wake,
-                [{"b_id": c.incident_id, "b_at": now} for c in (*acks, *resolves)],
-            )
-        if touched:
-            conn.execute(
-                _upd_incident_touch, [{"b_id": c.incident_id, "b_at": now} for c in touched]
-            )
-        log = plan.log + plan.repeat_log()
-        if log:
-            conn.execute(
-                t.log_entries.insert(),
-                [
-                    {
-                        "incident_id": e.incident_id,
-                        "at": e.at,
-                        "kind": e.kind,
-                        "actor": e.actor,
-                        "message": e.message,
-                        "data": e.data,
-                    }
-                    for e in log
-                ],
-            )
-        if plan.changes_recorded:
-            conn.execute(
-                t.change_events.insert(),
-                [
-                    {
-                        "id": new_id("chg", now),
-                        "service_id": target.service_id,
-                        "received_at": now,
-                        "timestamp": event.timestamp,
-                        "summary": event.summary,
-                        "source": event.source,
-                        "details": dict(event.custom_details) if event.custom_details else None,
-                        "links": [{"href": link.href, "text": link.text} for link in event.links]
-                        or None,
-                    }
-                    for event, target in plan.changes_recorded
-                ],
-            )
-        if plan.records:
-            conn.execute(
-                t.events.insert(),
-                [
-                    {
-                        "id": new_id("evt", now),
-                        "received_at": now,
-                        "format": r.event.format,
-                        "routing_key": r.event.routing_key,
-                        "integration_id": r.target.integration_id if r.target else None,
-                        "service_id": r.target.service_id if r.target else None,
-                        "action": r.event.action.value,
-                        "dedup_key": r.event.dedup_key,
-                        "outcome": r.outcome,
-                        "incident_id": r.incident_id,
-                        "raw": dict(r.event.raw) if r.event.raw is not None else None,
-                    }
-                    for r in plan.records
-                ],
-            )
+                for a in plan.new_alerts.values()
+            ],
+        )
+        changes = list(plan.changes.values())
+        sql.run(
+            "UPDATE alerts SET repeat_count = repeat_count + ?, last_event_at = ? WHERE id = ?",
+            [(c.repeats, now, c.alert_id) for c in changes if c.repeats],
+        )
+        acks = [c for c in changes if c.acknowledged_at is not None]
+        resolves = [c for c in changes if c.status is Status.RESOLVED]
+        sql.run(
+            "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? "
+            "WHERE id = ? AND status = 'triggered'",
+            [(sql.ts(c.acknowledged_at), c.alert_id) for c in acks],
+        )
+        sql.run(
+            "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?, "
+            "acknowledged_by = ?, updated_at = ? WHERE id = ? AND status = 'triggered'",
+            [(sql.ts(c.acknowledged_at), c.acknowledged_by, now, c.incident_id) for c in acks],
+        )
+        sql.run(
+            "UPDATE alerts SET status = 'resolved', resolved_at = ? "
+            "WHERE id = ? AND status != 'resolved'",
+            [(sql.ts(c.resolved_at), c.alert_id) for c in resolves],
+        )
+        sql.run(
+            "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, "
+            "updated_at = ? WHERE id = ? AND status != 'resolved'",
+            [(sql.ts(c.resolved_at), c.resolved_by, now, c.incident_id) for c in resolves],
+        )
+        woken = {c.incident_id for c in (*acks, *resolves)}
+        sql.run(
+            "UPDATE escalations SET due_at = ?, updated_at = ? WHERE incident_id = ?",
+            [(now, now, incident_id) for incident_id in sorted(woken)],
+        )
+        sql.run(
+            "UPDATE incidents SET updated_at = ? WHERE id = ?",
+            [(now, c.incident_id) for c in changes if c.status is None and c.repeats],
+        )
+        sql.insert(
+            "log_entries",
+            ("incident_id", "at", "kind", "actor", "message", "data"),
+            [
+                (e.incident_id, sql.ts(e.at), e.kind, e.actor, e.message, sql.json(e.data))
+                for e in (*plan.log, *plan.repeat_log())
+            ]
+            + [
+                (inc.id, now, "unassigned", "engine", NO_POLICY, None)
+                for inc in plan.new_incidents.values()
+                if inc.policy is None
+            ],
+        )
+        sql.insert(
+            "change_events",
+            (
+                "id",
+                "service_id",
+                "received_at",
+                "timestamp",
+                "summary",
+                "source",
+                "details",
+                "links",
+            ),
+            [
+                (
+                    new_id("chg", plan.now),
+                    target.service_id,
+                    now,
+                    sql.ts(event.timestamp),
+                    event.summary,
+                    event.source,
+                    sql.json(dict(event.custom_details) if event.custom_details else None),
+                    sql.json([{"href": k.href, "text": k.text} for k in event.links] or None),
+                )
+                for event, target in plan.changes_recorded
+            ],
+        )
+        sql.insert(
+            "events",
+            _EVENT_COLUMNS,
+            [
+                (
+                    new_id("evt", plan.now),
+                    now,
+                    r.event.format,
+                    r.event.routing_key,
+                    r.target.integration_id if r.target else None,
+                    r.target.service_id if r.target else None,
+                    r.event.action.value,
+                    r.event.dedup_key,
+                    r.outcome,
+                    r.incident_id,
+                    sql.json(r.event.raw),
+                )
+                for r in plan.records
+            ],
+        )
+
+
+_INCIDENT_COLUMNS = (
+    "id",
+    "org_id",
+    "number",
+    "title",
+    "status",
+    "urgency",
+    "severity",
+    "service_id",
+    "component",
+    "dedup_key",
+    "alert_count",
+    "created_at",
+    "updated_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "resolved_by",
+)
+_ALERT_COLUMNS = (
+    "id",
+    "incident_id",
+    "service_id",
+    "integration_id",
+    "dedup_key",
+    "status",
+    "severity",
+    "summary",
+    "source",
+    "details",
+    "repeat_count",
+    "created_at",
+    "last_event_at",
+    "acknowledged_at",
+    "resolved_at",
+)
+_CHANGE_COLUMNS = (
+    "id",
+    "service_id",
+    "received_at",
+    "timestamp",
+    "summary",
+    "source",
+    "details",
+    "links",
+)
+_EVENT_COLUMNS = (
+    "id",
+    "received_at",
+    "format",
+    "routing_key",
+    "integration_id",
+    "service_id",
+    "action",
+    "dedup_key",
+    "outcome",
+    "incident_id",
+    "raw",
+)

@@ -1,0 +1,859 @@
+"""Ingest benchmark: ``ownit serve`` under load on SQLite and PostgreSQL, against a ceiling.
+
+Run with ``make bench`` or ``.venv/bin/python benchmarks/ingest.py [--duration 10]``.
+
+Each run starts a fresh server process on loopback, warms it up for two seconds, then
+drives ``POST /v2/enqueue`` with ``wrk`` (2 threads, 32 connections) for ``--duration``
+seconds and reports accepted events per second (2xx answers / duration), p50 and p99
+latency, non-2xx answers and the server's peak resident memory. Runs:
+
+- ``ceiling``: a do-nothing endpoint on the same framework and server settings (FastAPI
+  under uvicorn, as ``ownit serve`` runs it), which reads the body and answers the same
+  202 without any database: the most this machine can do with this stack.
+- ``sqlite-distinct`` / ``postgresql-distinct``: every event has its own dedup key, so
+  every event opens an alert (and an incident).
+- ``sqlite-storm`` / ``postgresql-storm``: every event has the same dedup key: one open
+  alert, every other event a counted repeat. Afterwards the database must hold exactly
+  one open alert for that key.
+
+It measures and prints; it asserts nothing. ``wrk`` must be installed (``apt-get install wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import orjson
+import uvicorn
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+HOST = "127.0.0.1"
+THREADS = 2
+CONNECTIONS = 32
+WARMUP_S = 2
+WRK_TIMEOUT_S = 10  # a slow answer is measured, not dropped as a timeout
+STARTUP_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+RUN_NAMES = ("ceiling", "sqlite", "postgresql")
+
+# The issue's targets on a 2-core machine with the load generator on it. Printed, not asserted.
+TARGET_RATE = {"sqlite": 3000.0, "postgresql": 2000.0}
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 100.0
+TARGET_RSS_MB = 250.0
+
+LUA_SCRIPT = r"""
+-- Written by benchmarks/ingest.py. args: routing key, mode (distinct|storm), tag.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+local key, mode, tag
+local n = 0
+local body_fmt = '{"routing_key":"%s","event_action":"trigger","dedup_key":"%s",'
+  .. '"payload":{"summary":"ownit benchmark event %s","source":"bench-%d",'
+  .. '"severity":"error","component":"ingest","custom_details":{"n":%d}}}'
+local headers = {["Content-Type"] = "application/json"}
+
+function init(args)
+  key = args[1]
+  mode = args[2]
+  tag = args[3]
+end
+
+function request()
+  n = n + 1
+  local dedup
+  if mode == "storm" then
+    dedup = tag
+  else
+    dedup = string.format("%s-%d-%d", tag, tid, n)
+  end
+  local body = string.format(body_fmt, key, dedup, dedup, tid, n)
+  return wrk.format("POST", "/v2/enqueue", headers, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d status_errors=%d connect_errors=%d read_errors=%d "
+      .. "write_errors=%d timeouts=%d p50_us=%d p90_us=%d p99_us=%d mean_us=%d max_us=%d\n",
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.mean, latency.max))
+end
+"""
+
+_BENCH_LINE = re.compile(r"^BENCH (.*)$", re.MULTILINE)
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says why."""
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- ceiling server
+
+
+def ceiling_server(port: int) -> int:
+    """A do-nothing ``POST /v2/enqueue`` on the framework and server settings ownit uses."""
+    app = FastAPI(title="ownit benchmark ceiling")
+
+    @app.post("/v2/enqueue", status_code=202)
+    async def enqueue(request: Request) -> Response:
+        body = await request.body()
+        dedup_key = orjson.loads(body).get("dedup_key", "")
+        answer = {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
+        return Response(orjson.dumps(answer), status_code=202, media_type="application/json")
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
+
+    uvicorn.run(
+        app,
+        host=HOST,
+        port=port,
+        log_config=None,
+        access_log=False,
+        loop="auto",
+        http="auto",
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def proc_status_kb(pid: int, field_name: str) -> int | None:
+    """A ``kB`` field (``VmRSS``, ``VmHWM``) of ``/proc/<pid>/status``, or None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1])
+    return None
+
+
+def proc_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds used so far by ``pid`` (``/proc/<pid>/stat``), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # the name may hold spaces; skip past it
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of the children this process has waited for (here: wrk)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(busy, steal) CPU seconds of the whole machine so far, from ``/proc/stat``."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except OSError:
+        return 0.0, 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+def machine_busy_pct(seconds: float = 1.0) -> float:
+    """How busy the machine is over ``seconds`` (100% = one core)."""
+    before, _ = machine_cpu_s()
+    time.sleep(seconds)
+    after, _ = machine_cpu_s()
+    return 100 * (after - before) / seconds
+
+
+class RssSampler:
+    """Samples a process's resident memory every 100 ms; ``peak_mb`` also counts VmHWM."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self._pid = pid
+        self._interval = interval
+        self._stop = threading.Event()
+        self._peak_kb = 0
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss = proc_status_kb(self._pid, "VmRSS")
+            if rss is not None:
+                self._peak_kb = max(self._peak_kb, rss)
+            self._stop.wait(self._interval)
+
+    def stop(self) -> float:
+        """Stop sampling (the process must still be alive for VmHWM); the peak in MB."""
+        hwm = proc_status_kb(self._pid, "VmHWM")
+        self._stop.set()
+        self._thread.join()
+        return max(self._peak_kb, hwm or 0) / 1024
+
+
+class Server:
+    """A server subprocess on loopback; output goes to ``log_path``."""
+
+    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str], log_path: Path):
+        self.name = name
+        self.argv = list(argv)
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sampler: RssSampler | None = None
+
+    def start(self, port: int) -> None:
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(  # fixed argv: this interpreter and our own script
+                self.argv,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us; we stop the server ourselves
+            )
+        self.sampler = RssSampler(self.proc.pid)
+        self.sampler.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        url = f"http://{HOST}:{port}/healthz"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(
+                    f"{self.name} server exited with {self.proc.returncode} on start:\n"
+                    + self.log_tail()
+                )
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+            time.sleep(0.1)
+        raise BenchError(
+            f"{self.name} server not up after {STARTUP_TIMEOUT_S:.0f}s:\n" + self.log_tail()
+        )
+
+    def cpu_s(self) -> float:
+        cpu = proc_cpu_s(self.proc.pid) if self.proc is not None else None
+        return cpu or 0.0
+
+    def peak_rss_mb(self) -> float:
+        return self.sampler.stop() if self.sampler is not None else 0.0
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after a timeout. Safe to call twice."""
+        if self.sampler is not None:
+            self.sampler.stop()
+            self.sampler = None
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            log(f"{self.name} server ignored SIGTERM for {STOP_TIMEOUT_S:.0f}s; killing it")
+            proc.kill()
+            proc.wait(timeout=STOP_TIMEOUT_S)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def metrics(self, port: int) -> dict[str, float]:
+        """The ingest batch figures from ``/metrics`` (ownit only), summed over labels."""
+        url = f"http://{HOST}:{port}/metrics"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                text = answer.read().decode()
+        except (OSError, urllib.error.URLError):
+            return {}
+        figures: dict[str, float] = {}
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            name, _, value = line.rpartition(" ")
+            metric = name.split("{", 1)[0]
+            with contextlib.suppress(ValueError):
+                figures[metric] = figures.get(metric, 0.0) + float(value)
+        return figures
+
+
+# --------------------------------------------------------------------------- wrk
+
+
+@dataclass
+class WrkFigures:
+    requests: int
+    duration_s: float
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+
+    @property
+    def accepted(self) -> int:
+        return self.requests - self.non_2xx
+
+
+def run_wrk(
+    script: Path, port: int, duration: int, routing_key: str, mode: str, tag: str
+) -> WrkFigures:
+    argv = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{duration}s",
+        "--latency",
+        f"--timeout={WRK_TIMEOUT_S}s",
+        "-s",
+        str(script),
+        f"http://{HOST}:{port}/v2/enqueue",
+        "--",
+        routing_key,
+        mode,
+        tag,
+    ]
+    try:
+        done = subprocess.run(  # fixed argv; wrk from PATH
+            argv, capture_output=True, text=True, timeout=duration + 60, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"wrk did not finish within {duration + 60}s") from None
+    match = _BENCH_LINE.search(done.stdout)
+    if done.returncode != 0 or match is None:
+        raise BenchError(
+            f"wrk failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}".rstrip()
+        )
+    values = dict(pair.split("=", 1) for pair in match.group(1).split())
+    n = {k: int(float(v)) for k, v in values.items()}
+    return WrkFigures(
+        requests=n["requests"],
+        duration_s=n["duration_us"] / 1e6,
+        non_2xx=n["status_errors"],
+        socket_errors=n["connect_errors"] + n["read_errors"] + n["write_errors"] + n["timeouts"],
+        p50_ms=n["p50_us"] / 1000,
+        p90_ms=n["p90_us"] / 1000,
+        p99_ms=n["p99_us"] / 1000,
+        mean_ms=n["mean_us"] / 1000,
+        max_ms=n["max_us"] / 1000,
+    )
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def prepare_database(url: str, routing_key: str) -> int:
+    """Migrate ``url`` and add one service with an events-v2 integration; the service id."""
+    from datetime import UTC, datetime
+
+    from ownit.adapters.db import tables as t
+    from ownit.adapters.db.engine import make_engine
+    from ownit.adapters.db.migrate import upgrade
+
+    now = datetime.now(UTC)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            inserted = conn.execute(
+                t.services.insert().values(
+                    name="bench",
+                    description="ingest benchmark",
+                    urgency="severity",
+                    spec={"urgency": "severity"},
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key
+            assert inserted is not None
+            service_id = int(inserted[0])
+            conn.execute(
+                t.integrations.insert().values(
+                    service_id=service_id,
+                    name="events",
+                    type="events-v2",
+                    key=routing_key,
+                    created_at=now,
+                )
+            )
+    finally:
+        engine.dispose()
+    return service_id
+
+
+def count_alerts(
+    url: str, service_id: int, *, dedup_key: str | None = None, prefix: str = ""
+) -> tuple[int, int]:
+    """(open alerts, sum of their repeat counts) for one dedup key or a key prefix."""
+    from sqlalchemy import func, select
+
+    from ownit.adapters.db import tables as t
+    from ownit.adapters.db.engine import make_engine
+
+    alerts = t.alerts
+    query = select(func.count(), func.coalesce(func.sum(alerts.c.repeat_count), 0)).where(
+        alerts.c.service_id == service_id, alerts.c.status != "resolved"
+    )
+    if dedup_key is not None:
+        query = query.where(alerts.c.dedup_key == dedup_key)
+    else:
+        query = query.where(alerts.c.dedup_key.startswith(prefix, autoescape=True))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(query).one()
+    finally:
+        engine.dispose()
+    return int(row[0]), int(row[1])
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A fresh database ``ownit_bench_<random>``, dropped afterwards; yields its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"ownit_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:
+            raise BenchError(f"cannot create a PostgreSQL database at {admin_url}: {exc}") from None
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            log(f"dropped PostgreSQL database {name}")
+    finally:
+        admin.dispose()
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@dataclass
+class RunResult:
+    name: str
+    backend: str
+    mode: str
+    rate: float
+    accepted: int
+    non_2xx: int
+    socket_errors: int
+    duration_s: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    rss_mb: float
+    server_cpu_pct: float
+    wrk_cpu_pct: float
+    other_cpu_pct: float
+    steal_pct: float
+    ratio: float | None = None
+    batch_avg: float | None = None
+    commit_ms_avg: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Bench:
+    duration: int
+    workdir: Path
+    script: Path
+    routing_key: str
+    run_id: str
+    serve_args: list[str] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
+    results: list[RunResult] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+    def server_env(self, database_url: str | None, port: int) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            OWNIT_HOST=HOST,
+            OWNIT_PORT=str(port),
+            OWNIT_EVENTS_RATE_LIMIT="0",
+            OWNIT_BASE_URL=f"http://{HOST}:{port}",
+        )
+        if database_url is not None:
+            env["OWNIT_DATABASE_URL"] = database_url
+        return env
+
+    def measure(
+        self,
+        name: str,
+        backend: str,
+        mode: str,
+        argv_for: Callable[[int], Sequence[str]],
+        database_url: str | None,
+    ) -> RunResult:
+        """Start a server, warm it up, measure one wrk run, stop the server."""
+        port = free_port()
+        server = Server(
+            name, argv_for(port), self.server_env(database_url, port), self.workdir / f"{name}.log"
+        )
+        self.servers.append(server)
+        try:
+            log(f"[{name}] starting server on {HOST}:{port}")
+            server.start(port)
+            tag = f"storm-{self.run_id}" if mode == "storm" else f"d-{self.run_id}-{backend}"
+            log(f"[{name}] warm-up {WARMUP_S}s")
+            run_wrk(self.script, port, WARMUP_S, self.routing_key, mode, tag + "-warm")
+            before = server.metrics(port)
+            log(f"[{name}] measuring {self.duration}s (wrk -t{THREADS} -c{CONNECTIONS})")
+            measured_tag = tag if mode == "storm" else tag + "-run"
+            server_cpu, wrk_cpu = server.cpu_s(), children_cpu_s()
+            busy, steal = machine_cpu_s()
+            figures = run_wrk(
+                self.script, port, self.duration, self.routing_key, mode, measured_tag
+            )
+            server_cpu, wrk_cpu = server.cpu_s() - server_cpu, children_cpu_s() - wrk_cpu
+            busy_after, steal_after = machine_cpu_s()
+            busy, steal = busy_after - busy, steal_after - steal
+            after = server.metrics(port)
+            rss_mb = server.peak_rss_mb()
+        finally:
+            server.stop()
+            self.servers.remove(server)
+        result = RunResult(
+            name=name,
+            backend=backend,
+            mode=mode,
+            rate=figures.accepted / figures.duration_s,
+            accepted=figures.accepted,
+            non_2xx=figures.non_2xx,
+            socket_errors=figures.socket_errors,
+            duration_s=figures.duration_s,
+            p50_ms=figures.p50_ms,
+            p90_ms=figures.p90_ms,
+            p99_ms=figures.p99_ms,
+            max_ms=figures.max_ms,
+            rss_mb=rss_mb,
+            server_cpu_pct=100 * server_cpu / figures.duration_s,
+            wrk_cpu_pct=100 * wrk_cpu / figures.duration_s,
+            other_cpu_pct=max(0.0, 100 * (busy - server_cpu - wrk_cpu) / figures.duration_s),
+            steal_pct=100 * steal / figures.duration_s,
+        )
+        batches = _delta(after, before, "ownit_ingest_batch_size_count")
+        if batches:
+            result.batch_avg = _delta(after, before, "ownit_ingest_batch_size_sum") / batches
+            seconds = _delta(after, before, "ownit_ingest_batch_seconds_sum")
+            result.commit_ms_avg = seconds * 1000 / batches
+        if figures.non_2xx or figures.socket_errors:
+            result.notes.append("non-2xx answers or socket errors: see the server log tail")
+            log(f"[{name}] {figures.non_2xx} non-2xx, {figures.socket_errors} socket errors")
+            log(server.log_tail(15))
+        self.results.append(result)
+        return result
+
+    def stop_all(self) -> None:
+        for server in list(self.servers):
+            with contextlib.suppress(Exception):
+                server.stop()
+        self.servers.clear()
+
+    def run_backend(self, backend: str, database_url: str) -> None:
+        log(f"[{backend}] migrating and adding the benchmark service")
+        service_id = prepare_database(database_url, self.routing_key)
+
+        def argv(port: int) -> list[str]:
+            return [sys.executable, "-m", "ownit", "serve", *self.serve_args]  # port: OWNIT_PORT
+
+        distinct = self.measure(f"{backend}-distinct", backend, "distinct", argv, database_url)
+        stored, _ = count_alerts(database_url, service_id, prefix=f"d-{self.run_id}-{backend}-run-")
+        self.checks.append(
+            Check(
+                f"{backend}-distinct",
+                stored >= distinct.accepted,
+                f"open alerts stored={stored} accepted(2xx)={distinct.accepted}"
+                " (expect stored >= accepted)",
+            )
+        )
+        storm = self.measure(f"{backend}-storm", backend, "storm", argv, database_url)
+        storm_key = f"storm-{self.run_id}"
+        open_alerts, repeats = count_alerts(database_url, service_id, dedup_key=storm_key)
+        self.checks.append(
+            Check(
+                f"{backend}-storm",
+                open_alerts == 1 and repeats >= storm.accepted - 1,
+                f"open alerts for storm key={open_alerts} (expect 1), repeat_count={repeats}"
+                f" (expect >= accepted-1 = {storm.accepted - 1})",
+            )
+        )
+
+
+def _delta(after: dict[str, float], before: dict[str, float], name: str) -> float:
+    return after.get(name, 0.0) - before.get(name, 0.0)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _ratio_text(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.2f}"
+
+
+def _missed(result: RunResult) -> list[str]:
+    if result.backend not in TARGET_RATE:
+        return []
+    missed = []
+    if result.rate < TARGET_RATE[result.backend]:
+        missed.append(f"rate<{TARGET_RATE[result.backend]:.0f}/s")
+    if result.ratio is not None and result.ratio < TARGET_RATIO:
+        missed.append(f"ratio<{TARGET_RATIO:.2f}")
+    if result.p99_ms >= TARGET_P99_MS:
+        missed.append(f"p99>={TARGET_P99_MS:.0f}ms")
+    if result.rss_mb >= TARGET_RSS_MB:
+        missed.append(f"rss>={TARGET_RSS_MB:.0f}MB")
+    if result.non_2xx or result.socket_errors:
+        missed.append("errors")
+    return missed
+
+
+def source_revision() -> str:
+    """The checked-out commit of this tree (read-only ``git rev-parse``), or ``unknown``."""
+    try:
+        done = subprocess.run(  # fixed argv, read-only
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
+
+
+def print_table(bench: Bench) -> None:
+    header = (
+        f"{'run':<22}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'non-2xx':>9}{'sock err':>9}{'RSS MB':>8}{'vs ceil':>9}{'srv CPU%':>9}{'wrk CPU%':>9}"
+        f"{'other%':>7}{'steal%':>7}"
+        f"{'batch':>7}{'commit ms':>10}"
+    )
+    print()
+    print(
+        f"ownit ingest benchmark: {os.cpu_count()} CPUs, wrk -t{THREADS} -c{CONNECTIONS}, "
+        f"{bench.duration}s per run after {WARMUP_S}s warm-up"
+    )
+    print(f"server: {' '.join(['ownit serve', *bench.serve_args])} at commit {source_revision()}")
+    print(header)
+    print("-" * len(header))
+    for r in bench.results:
+        batch = "" if r.batch_avg is None else f"{r.batch_avg:.1f}"
+        commit = "" if r.commit_ms_avg is None else f"{r.commit_ms_avg:.2f}"
+        print(
+            f"{r.name:<22}{r.rate:>10.1f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.max_ms:>9.1f}"
+            f"{r.non_2xx:>9}{r.socket_errors:>9}{r.rss_mb:>8.1f}{_ratio_text(r.ratio):>9}"
+            f"{r.server_cpu_pct:>9.0f}{r.wrk_cpu_pct:>9.0f}{r.other_cpu_pct:>7.0f}{r.steal_pct:>7.0f}"
+            f"{batch:>7}{commit:>10}"
+        )
+    print(
+        "srv/wrk CPU% = CPU used by the server / by wrk during the run (100% = one core); "
+        "other% = the rest of the machine (PostgreSQL, kernel network work, other processes), "
+        "steal% = taken by the host\n"
+        "batch = requests per commit, commit ms = time per batch transaction (server metrics)"
+    )
+    print()
+    print(
+        f"targets (not asserted): sqlite >= {TARGET_RATE['sqlite']:.0f}/s, postgresql >= "
+        f"{TARGET_RATE['postgresql']:.0f}/s, >= {TARGET_RATIO:.0%} of ceiling, "
+        f"p99 < {TARGET_P99_MS:.0f} ms, RSS < {TARGET_RSS_MB:.0f} MB"
+    )
+    for r in bench.results:
+        if r.backend in TARGET_RATE:
+            missed = _missed(r)
+            print(f"  {r.name:<22}{'met' if not missed else 'missed: ' + ', '.join(missed)}")
+    for check in bench.checks:
+        print(f"CHECK {check.name} {'ok' if check.ok else 'FAILED'}: {check.detail}")
+    print()
+    for r in bench.results:
+        print(
+            f"RESULT name={r.name} rate={r.rate:.1f} p50_ms={r.p50_ms:.2f} "
+            f"p99_ms={r.p99_ms:.2f} rss_mb={r.rss_mb:.1f} ratio={_ratio_text(r.ratio)} "
+            f"non2xx={r.non_2xx}"
+        )
+
+
+def print_json(bench: Bench) -> None:
+    report: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "threads": THREADS,
+        "connections": CONNECTIONS,
+        "duration_s": bench.duration,
+        "warmup_s": WARMUP_S,
+        "serve": ["ownit", "serve", *bench.serve_args],
+        "revision": source_revision(),
+        "runs": [
+            {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(r).items()}
+            for r in bench.results
+        ],
+        "checks": [asdict(c) for c in bench.checks],
+    }
+    print(json.dumps(report, indent=2))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks: servers stop, DB drops
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=RUN_NAMES,
+        help="run only these (repeatable); default: ceiling, sqlite and postgresql",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--no-engine",
+        action="store_true",
+        help="pass --no-engine to `ownit serve`: measure ingest without the notification engine",
+    )
+    parser.add_argument(
+        "--pg-admin-url",
+        default=os.environ.get("OWNIT_BENCH_PG_ADMIN_URL", PG_ADMIN_URL),
+        help="PostgreSQL URL used to create and drop the benchmark database",
+    )
+    parser.add_argument("--ceiling-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not 1 <= args.duration <= 600:
+        parser.error("--duration must be between 1 and 600 seconds")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.ceiling_server is not None:
+        return ceiling_server(args.ceiling_server)
+    if shutil.which("wrk") is None:
+        log("benchmarks/ingest.py needs the wrk load generator: apt-get install wrk")
+        return 2
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    selected = args.only or list(RUN_NAMES)
+    workdir = Path(tempfile.mkdtemp(prefix="ownit-bench-"))
+    script = workdir / "enqueue.lua"
+    script.write_text(LUA_SCRIPT)
+    bench = Bench(
+        duration=args.duration,
+        workdir=workdir,
+        script=script,
+        routing_key=uuid.uuid4().hex,  # 32 characters, as Events v2 requires
+        run_id=uuid.uuid4().hex[:8],
+        serve_args=["--no-engine"] if args.no_engine else [],
+    )
+    busy_before = machine_busy_pct()
+    if busy_before > 20:
+        log(
+            f"warning: the machine is already {busy_before:.0f}% busy (100% = one core) "
+            "before the benchmark; the figures will be lower than on a quiet machine"
+        )
+    failed = False
+    try:
+        if "ceiling" in selected:
+            me = str(Path(__file__).resolve())
+            bench.measure(
+                "ceiling",
+                "ceiling",
+                "distinct",
+                lambda port: [sys.executable, me, "--ceiling-server", str(port)],
+                None,
+            )
+        if "sqlite" in selected:
+            bench.run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}")
+        if "postgresql" in selected:
+            with postgres_database(args.pg_admin_url) as url:
+                try:
+                    bench.run_backend("postgresql", url)
+                finally:
+                    bench.stop_all()  # the database cannot be dropped under a live server
+    except BenchError as exc:
+        log(f"benchmark stopped: {exc}")
+        failed = True
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        failed = True
+    finally:
+        bench.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+    ceiling = next((r for r in bench.results if r.name == "ceiling"), None)
+    for r in bench.results:
+        if ceiling is not None and r is not ceiling and ceiling.rate > 0:
+            r.ratio = r.rate / ceiling.rate
+    if bench.results:
+        if args.json:
+            print_json(bench)
+        else:
+            print_table(bench)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Multi-row statements at driver level for the ingest hot path.
+
+SQLAlchemy's per-row parameter processing costs more than the database itself here, so the
+writer builds plain SQL once per dialect and hands rows straight to the driver's
+``executemany`` (sqlite3's C loop; psycopg's pipeline). Values are converted the way the
+tables' types would convert them: aware datetimes as SQLite's text format or as themselves
+for PostgreSQL, JSON as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+
+class Sql:
+    """Statements and value conversion for one connection's dialect."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.mark = "?" if self.sqlite else "%s"
+
+    def ts(self, value: datetime | None) -> Any:
+        if value is None:
+            return None
+        if self.sqlite:
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value
+
+    @staticmethod
+    def json(value: Any) -> str | None:
+        return None if value is None else orjson.dumps(value).decode()
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.conn.exec_driver_sql(_insert(table, tuple(columns), self.mark), rows)
+
+    def run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """``sql`` written with ``?`` placeholders, executed for every row."""
+        if rows:
+            self.conn.exec_driver_sql(sql if self.sqlite else sql.replace("?", "%s"), rows)
+
+    def rows(self, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:
+        statement = sql if self.sqlite else sql.replace("?", "%s")
+        return self.conn.exec_driver_sql(statement, params).all()
+
+
+@cache
+def _insert(table: str, columns: tuple[str, ...], mark: str) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join(mark for _ in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
