@@ -9,6 +9,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+READ_ONLY = "ownit_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine for readers: on SQLite its transactions do not take the write lock,
+    so a reader inside a writer's transaction (the engine resolving a schedule while it holds
+    an incident) cannot wait for itself."""
+    return engine.execution_options(**{READ_ONLY: True})
+
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -47,7 +56,10 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if connection.get_execution_options().get(READ_ONLY):
+                connection.exec_driver_sql("BEGIN")  # a reader never waits for the writer
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
@@ -79,25 +79,24 @@ class SqlIngestStore:
                 policy = policy_snapshot(policy_name, spec)
                 targets[key] = Target(service_id, urgency, integration_id, name, policy)
 
-        slots = {
-            (targets[e.routing_key].service_id, e.dedup_key)
-            for item in items
-            for e in item
-            if e.routing_key in targets and e.dedup_key is not None
-        }
+        keys_by_service: dict[int, set[str]] = {}
+        for item in items:
+            for e in item:
+                target = targets.get(e.routing_key)
+                if target is not None and e.dedup_key is not None:
+                    keys_by_service.setdefault(target.service_id, set()).add(e.dedup_key)
         open_alerts: dict[tuple[int, str], OpenAlert] = {}
-        if slots:
-            query = select(
-                t.alerts.c.service_id,
-                t.alerts.c.dedup_key,
-                t.alerts.c.id,
-                t.alerts.c.incident_id,
-                t.alerts.c.status,
-            ).where(t.alerts.c.status != Status.RESOLVED.value)
-            query = query.where(
-                tuple_(t.alerts.c.service_id, t.alerts.c.dedup_key).in_(sorted(slots))
+        sql = Sql(conn)
+        for service_id, dedup_keys in keys_by_service.items():
+            # One service at a time, so the open-alert index is searched, not scanned.
+            ordered = sorted(dedup_keys)
+            marks = ", ".join("?" for _ in ordered)
+            found = sql.rows(
+                "SELECT dedup_key, id, incident_id, status FROM alerts "
+                f"WHERE service_id = ? AND dedup_key IN ({marks}) AND status != 'resolved'",
+                (service_id, *ordered),
             )
-            for service_id, dedup_key, alert_id, incident_id, status in conn.execute(query):
+            for dedup_key, alert_id, incident_id, status in found:
                 open_alerts[(service_id, dedup_key)] = OpenAlert(
                     alert_id, incident_id, Status(status)
                 )
