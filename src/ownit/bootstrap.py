@@ -10,20 +10,23 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from ownit.adapters.db.directory import SqlDirectory
-from ownit.adapters.db.engine import make_engine
+from ownit.adapters.db.engine import make_engine, read_only
 from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.migrate import is_current, upgrade
+from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, create_app
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.registry import NotifierRegistry
+from ownit.app import oncall
 from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
 from ownit.app.ports import Clock, SystemClock
@@ -58,14 +61,15 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Engine:
     return engine
 
 
-def no_schedules(name: str, at: datetime) -> tuple[str, ...]:
-    """Until schedules are stored, a schedule target reaches nobody (the level is skipped)."""
-    return ()
-
-
 def on_call_lookup(engine: Engine) -> OnCallLookup:
-    """Who is on call in a schedule at an instant, read from the database."""
-    return no_schedules
+    """Who is on call in a schedule at an instant, read from the database (nobody for a
+    schedule that does not exist)."""
+    store = SqlScheduleStore(read_only(engine))
+
+    def lookup(name: str, at: datetime) -> tuple[str, ...]:
+        return oncall.on_call_names(store=store, name=name, at=at)
+
+    return lookup
 
 
 def build_engine(
@@ -140,12 +144,14 @@ def build_app(
             older_than=now - settings.event_retention, keep_at_most=settings.event_retention_max
         )
 
+    tokens = SqlTokenStore(engine)
+    schedules = SqlScheduleStore(engine)
     parts = AppParts(
         api=ApiDeps(
             incidents=incidents,
             directory=SqlDirectory(engine),
             events=event_log,
-            tokens=SqlTokenStore(engine),
+            tokens=tokens,
             clock=clock,
             escalations=SqlEngineStore(engine),
             on_call=on_call or on_call_lookup(engine),
@@ -164,5 +170,12 @@ def build_app(
             slack_signing_secret=settings.slack_signing_secret,
         ),
         background=work,
+        oncall=OnCallDeps(
+            schedules=schedules,
+            calendars=schedules,
+            tokens=tokens,
+            clock=clock,
+            base_url=settings.base_url,
+        ),
     )
     return create_app(parts)

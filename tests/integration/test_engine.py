@@ -62,6 +62,18 @@ spec:
   members: [{{user: alice, role: manager}}, {{user: bob}}]
 ---
 apiVersion: ownit/v1
+kind: Schedule
+metadata: {{name: primary}}
+spec:
+  team: payments
+  timezone: Europe/Berlin
+  layers:
+    - name: everyone
+      start: "2026-01-05T09:00:00"
+      rotation: 1w
+      users: [alice]
+---
+apiVersion: ownit/v1
 kind: EscalationPolicy
 metadata: {{name: payments}}
 spec:
@@ -69,7 +81,7 @@ spec:
   repeat: 0
   levels:
     - after: 10m
-      targets: [{{user: alice}}]
+      targets: [{{schedule: primary}}]  # alice is on call: resolved inside the engine's work
     - after: 15m
       targets: [{{user: bob}}]
 ---

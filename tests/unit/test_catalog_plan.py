@@ -152,7 +152,8 @@ def test_plans_come_in_kind_order_then_by_name() -> None:
             "apiVersion: ownit/v1\nkind: Service\nmetadata: {name: b}\nspec: {owner: t}",
             "apiVersion: ownit/v1\nkind: Service\nmetadata: {name: a}\nspec: {owner: t}",
             "apiVersion: ownit/v1\nkind: Team\nmetadata: {name: t}\nspec: {}",
-            "apiVersion: ownit/v1\nkind: Schedule\nmetadata: {name: s}\nspec: {}",
+            "apiVersion: ownit/v1\nkind: Schedule\nmetadata: {name: s}\nspec:\n  timezone: UTC\n"
+            "  layers: [{name: l, start: '2026-01-05T09:00:00', rotation: 1d, users: [u]}]",
             "apiVersion: ownit/v1\nkind: User\nmetadata: {name: u}\nspec: {email: u@example.com}",
         ]
     )
@@ -160,8 +161,8 @@ def test_plans_come_in_kind_order_then_by_name() -> None:
     assert [(c.kind, c.name) for c in diff.changes] == [
         ("User", "u"),
         ("Team", "t"),
+        ("Schedule", "s"),
         ("Service", "a"),
         ("Service", "b"),
     ]
-    assert diff.skipped == (("Schedule", "s"),)
-    assert diff.counts() == {"create": 4, "update": 0, "delete": 0, "unchanged": 0}
+    assert diff.counts() == {"create": 5, "update": 0, "delete": 0, "unchanged": 0}

@@ -534,7 +534,13 @@ def test_references_resolve_in_any_order_across_files() -> None:
 
 
 def test_a_schedule_in_the_files_satisfies_a_schedule_target() -> None:
-    schedule = doc("Schedule", "primary", "  team: payments", "  timezone: Europe/Berlin")
+    schedule = doc(
+        "Schedule",
+        "primary",
+        "  team: payments",
+        "  timezone: Europe/Berlin",
+        "  layers: [{name: l, start: '2026-01-05T09:00:00', rotation: 1w, users: [alice]}]",
+    )
     policy = doc("EscalationPolicy", "x", "  levels: [{after: 1m, targets: [{schedule: primary}]}]")
     assert check(schedule + "---\n" + policy) == []
 
@@ -542,6 +548,7 @@ def test_a_schedule_in_the_files_satisfies_a_schedule_target() -> None:
 def test_a_schedule_is_checked_for_its_team_and_zone() -> None:
     schedule = doc("Schedule", "primary", "  team: paymnts", "  timezone: Mars/Olympus")
     assert check(schedule) == [
+        "bad.yaml:4: layers is required",
         'bad.yaml:5: team "paymnts" does not exist (did you mean "payments"?)',
         'bad.yaml:6: timezone "Mars/Olympus" is not an IANA time zone',
     ]

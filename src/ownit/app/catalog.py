@@ -110,7 +110,7 @@ def apply(
             created += fresh
             change = dataclasses.replace(change, obj=obj)
         changes.append(change)
-    result = c.Diff(tuple(changes), diff.skipped)
+    result = c.Diff(tuple(changes))
     upserts = tuple(
         ch.obj for ch in changes if ch.action in ("create", "update") and ch.obj is not None
     )
@@ -139,5 +139,5 @@ def _with_keys(
 
 def export(*, store: CatalogStore) -> list[c.JsonObject]:
     """Every stored object as an ``ownit/v1`` document (integration keys included), in order:
-    users, teams, escalation policies, services, each by name."""
+    users, teams, schedules, escalation policies, services, each by name."""
     return [c.to_document(obj) for obj in store.snapshot().objects()]

@@ -27,7 +27,7 @@ class CatalogConflict(Exception):
 
 class CatalogStore(Protocol):
     def snapshot(self) -> Snapshot:
-        """Every stored user, team, escalation policy and service, with integration keys."""
+        """Every stored user, team, schedule, escalation policy and service (with keys)."""
         ...
 
     def write(self, changes: ChangeSet, *, source: str, now: datetime) -> None:

@@ -254,8 +254,6 @@ def render_diff(diff: Diff) -> list[str]:
     lines: list[str] = []
     for change in diff.changes:
         lines += _render_change(change)
-    for kind, name in diff.skipped:
-        lines.append(f"  {KIND_WORDS.get(kind, kind)} {name}: checked, not stored yet")
     return lines
 
 

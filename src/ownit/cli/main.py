@@ -13,9 +13,9 @@ from ownit.settings import Settings, SettingsError
 
 
 def _modules() -> list[ModuleType]:
-    from ownit.cli import catalog, db, incidents, integrations, serve, tokens, worker
+    from ownit.cli import catalog, db, incidents, integrations, oncall, serve, tokens, worker
 
-    return [serve, worker, db, catalog, incidents, integrations, tokens]
+    return [serve, worker, db, catalog, incidents, oncall, integrations, tokens]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,6 @@ from ownit.domain.catalog_model import (
     STORED_KINDS,
     Document,
     JsonValue,
-    Schedule,
     Service,
     Snapshot,
     StoredObject,
@@ -44,7 +43,6 @@ class Change:
 @dataclass(frozen=True, slots=True)
 class Diff:
     changes: tuple[Change, ...] = ()
-    skipped: tuple[Key, ...] = ()  # documents of kinds not stored yet (Schedule)
 
     def of(self, action: Action) -> list[Change]:
         return [c for c in self.changes if c.action == action]
@@ -86,14 +84,10 @@ def plan(
     source: str,
     removed: Collection[Key] = (),
 ) -> Diff:
-    """The changes, in kind order (users, teams, policies, services), then by name."""
+    """The changes, in kind order (users, teams, schedules, policies, services), then by name."""
     changes: list[Change] = []
-    skipped: list[Key] = []
     for doc in documents:
         obj = doc.obj
-        if isinstance(obj, Schedule):
-            skipped.append((obj.kind, obj.name))
-            continue
         desired: StoredObject = keep_keys(obj, existing) if isinstance(obj, Service) else obj
         stored = existing.get(desired.kind, desired.name)
         if stored is None:
@@ -108,7 +102,7 @@ def plan(
     changes += [Change("delete", kind, name) for kind, name in removed]
     order = {kind: i for i, kind in enumerate(STORED_KINDS)}
     changes.sort(key=lambda c: (order[c.kind], c.name))
-    return Diff(tuple(changes), tuple(sorted(skipped)))
+    return Diff(tuple(changes))
 
 
 def field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:

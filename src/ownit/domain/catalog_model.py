@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import ClassVar, TypeAlias
 
+from ownit.domain.rotations import Layer
+from ownit.domain.schedules import Override
+
 API_VERSION = "ownit/v1"
 KINDS = ("User", "Team", "EscalationPolicy", "Service", "Schedule")
-STORED_KINDS = ("User", "Team", "EscalationPolicy", "Service")  # in dependency order
+STORED_KINDS = ("User", "Team", "Schedule", "EscalationPolicy", "Service")  # dependency order
 ROLES = ("manager", "responder", "observer")
 URGENCIES = ("high", "low", "severity")
 LIFECYCLES = ("experimental", "production", "deprecated")
@@ -193,17 +196,29 @@ class Service:
     integrations: tuple[Integration, ...] = ()
 
 
+# --- Schedules ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """Checked for shape and references; not stored yet."""
+    """Ordered layers (a later one wins) and overrides in an IANA time zone.
+
+    Layers and overrides are the schedule calculator's own values (``ownit.domain.rotations``
+    and ``ownit.domain.schedules``): a layer's ``start`` is a naive local wall-clock time, an
+    override's ``start`` and ``end`` are aware instants kept with the offset they were given.
+    ``ownit.domain.catalog_schedule.calculator`` turns one into the calculator's schedule.
+    """
 
     kind: ClassVar[str] = "Schedule"
     name: str
     team: str | None = None
+    timezone: str = "UTC"
+    layers: tuple[Layer, ...] = ()
+    overrides: tuple[Override, ...] = ()
 
 
-StoredObject: TypeAlias = "User | Team | EscalationPolicy | Service"
-CatalogObject: TypeAlias = "User | Team | EscalationPolicy | Service | Schedule"
+StoredObject: TypeAlias = "User | Team | Schedule | EscalationPolicy | Service"
+CatalogObject: TypeAlias = "StoredObject"  # every kind is stored now
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,21 +268,20 @@ class Snapshot:
     teams: Mapping[str, Team] = field(default_factory=dict)
     policies: Mapping[str, EscalationPolicy] = field(default_factory=dict)
     services: Mapping[str, Service] = field(default_factory=dict)
-    schedules: frozenset[str] = frozenset()
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
         table: dict[str, Mapping[str, StoredObject]] = {
             "User": self.users,
             "Team": self.teams,
+            "Schedule": self.schedules,
             "EscalationPolicy": self.policies,
             "Service": self.services,
         }
         return table.get(kind, {})
 
     def names(self, kind: str) -> frozenset[str]:
-        if kind == "Schedule":
-            return self.schedules
         return frozenset(self.of_kind(kind))
 
     def get(self, kind: str, name: str) -> StoredObject | None:
@@ -277,7 +291,8 @@ class Snapshot:
         return self.sources.get((kind, name))
 
     def objects(self) -> list[StoredObject]:
-        """Every stored object in kind order (users, teams, policies, services), then by name."""
+        """Every stored object in kind order (users, teams, schedules, policies, services),
+        then by name."""
         out: list[StoredObject] = []
         for kind in STORED_KINDS:
             table = self.of_kind(kind)

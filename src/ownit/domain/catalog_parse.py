@@ -29,12 +29,12 @@ from ownit.domain.catalog_model import (
     NotificationRule,
     Problem,
     RawDocument,
-    Schedule,
     Service,
     Target,
     Team,
     User,
 )
+from ownit.domain.catalog_schedule import parse_schedule
 
 KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
 
@@ -115,8 +115,7 @@ def parse_spec(kind: str, name: str, spec: Fields, description: str = "") -> Cat
         return _policy(name, spec)
     if kind == "Service":
         return _service(name, spec, description)
-    spec.timezone("timezone")
-    return Schedule(name, team=spec.slug("team"))
+    return parse_schedule(name, spec)
 
 
 def _user(name: str, spec: Fields) -> User:

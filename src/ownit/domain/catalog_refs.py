@@ -41,7 +41,11 @@ def references(obj: CatalogObject) -> list[Ref]:
         refs += [Ref(f"members[{i}].user", "User", m.user) for i, m in enumerate(obj.members)]
     elif isinstance(obj, EscalationPolicy | Schedule) and obj.team is not None:
         refs.append(Ref("team", "Team", obj.team))
-    if isinstance(obj, EscalationPolicy):
+    if isinstance(obj, Schedule):
+        for i, layer in enumerate(obj.layers):
+            refs += [Ref(f"layers[{i}].users[{j}]", "User", u) for j, u in enumerate(layer.users)]
+        refs += [Ref(f"overrides[{k}].user", "User", o.user) for k, o in enumerate(obj.overrides)]
+    elif isinstance(obj, EscalationPolicy):
         for i, level in enumerate(obj.levels):
             for j, t in enumerate(level.targets):
                 kind = "User" if t.type == "user" else "Schedule"

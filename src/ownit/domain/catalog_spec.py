@@ -3,6 +3,7 @@
 One object has exactly one normal form: durations in their shortest exact unit, defaults
 written out (``role: responder``, ``timezone: UTC``, ``urgency: severity``, ``repeat: 0``),
 absent optional fields and empty lists left out, keys in the order catalog.md shows them.
+Schedules have theirs in :mod:`ownit.domain.catalog_schedule`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ownit.domain.catalog_model import (
     User,
 )
 from ownit.domain.catalog_parse import SPEC_FIELDS, parse_spec
+from ownit.domain.catalog_schedule import schedule_spec
 from ownit.domain.durations import format_duration
 
 
@@ -127,6 +129,8 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
         return _user(obj)
     if isinstance(obj, Team):
         return _team(obj)
+    if isinstance(obj, Schedule):
+        return schedule_spec(obj)
     if isinstance(obj, EscalationPolicy):
         return _policy(obj)
     return _service(obj, keys=keys)
@@ -150,7 +154,4 @@ def from_spec(kind: str, name: str, spec: object, description: str = "") -> Stor
     ignored: list[Problem] = []
     reader = Reader("", ignored)
     fields = Fields(reader, json_to_node(spec), "", SPEC_FIELDS[kind], line=0, label="spec")
-    obj = parse_spec(kind, name, fields, description)
-    if isinstance(obj, Schedule):
-        raise ValueError("schedules are not stored as catalog objects yet")
-    return obj
+    return parse_spec(kind, name, fields, description)

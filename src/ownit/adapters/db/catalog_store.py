@@ -1,7 +1,9 @@
 """The catalog in the database (SQLAlchemy Core): a snapshot to read, changes written at once.
 
 Each catalog object keeps its normalised spec as JSON plus the core columns other parts
-query (names, owner team, escalation policy, tier, urgency…). Integration keys live only in
+query (names, owner team, escalation policy, tier, urgency, a schedule's team and zone…).
+A schedule's overrides made through the API (``schedule_overrides``) are not the catalog's:
+apply never touches them (deleting a schedule deletes them with it). Integration keys live only in
 the ``integrations`` table, never in a spec.
 """
 
@@ -20,6 +22,7 @@ from ownit.domain.catalog import (
     EscalationPolicy,
     Integration,
     Key,
+    Schedule,
     Service,
     Snapshot,
     StoredObject,
@@ -32,10 +35,11 @@ from ownit.domain.catalog import (
 _TABLES: dict[str, Table] = {
     "User": t.users,
     "Team": t.teams,
+    "Schedule": t.schedules,
     "EscalationPolicy": t.escalation_policies,
     "Service": t.services,
 }
-_DELETE_ORDER = ("Service", "EscalationPolicy", "Team", "User")
+_DELETE_ORDER = ("Service", "EscalationPolicy", "Schedule", "Team", "User")
 
 
 class SqlCatalogStore:
@@ -83,6 +87,7 @@ class SqlCatalogStore:
             teams=found["Team"],
             policies=found["EscalationPolicy"],
             services=services,
+            schedules=found["Schedule"],
             sources=sources,
         )
 
@@ -156,6 +161,8 @@ class _Writer:
             values.update(display_name=obj.display_name or obj.name)
         elif isinstance(obj, EscalationPolicy):
             values.update(team_id=self._ref("Team", obj.team))
+        elif isinstance(obj, Schedule):
+            values.update(team_id=self._ref("Team", obj.team), timezone=obj.timezone)
         else:
             values.update(
                 description=obj.description,

@@ -14,7 +14,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.responses import Response
 
-from ownit.adapters.http import actions, api_v1, events, problems
+from ownit.adapters.http import actions, api_oncall, api_v1, events, problems
 from ownit.adapters.http.metrics import Metrics
 from ownit.app.ingest import GroupCommitter
 from ownit.app.ports import Clock
@@ -45,6 +45,7 @@ class AppParts:
     prune_events: Callable[[], int] | None = None
     housekeeping_every: timedelta = timedelta(minutes=1)
     version: str = "0.1.0"
+    oncall: api_oncall.OnCallDeps | None = None
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -94,6 +95,8 @@ def create_app(parts: AppParts) -> FastAPI:
     )
     app.include_router(events.router(endpoints))
     app.include_router(api_v1.router(parts.api))
+    if parts.oncall is not None:
+        app.include_router(api_oncall.router(parts.oncall))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
 

@@ -1,0 +1,173 @@
+"""Schedules, their API overrides, people and calendar feed tokens in the database (Core).
+
+Schedules are read from their normalised catalog spec (``schedules.spec``), through the same
+parser the catalog uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, delete, insert, select
+
+from ownit.adapters.db import tables as t
+from ownit.app.oncall_ports import Person, ServicePolicy, StoredOverride
+from ownit.domain.catalog import EscalationPolicy, Schedule, from_spec
+
+_s, _o = t.schedules, t.schedule_overrides
+
+
+def _schedule(name: str, spec: Any) -> Schedule:
+    found = from_spec("Schedule", name, spec or {})
+    assert isinstance(found, Schedule)
+    return found
+
+
+def _policy(name: str, spec: Any) -> EscalationPolicy:
+    found = from_spec("EscalationPolicy", name, spec or {})
+    assert isinstance(found, EscalationPolicy)
+    return found
+
+
+class SqlScheduleStore:
+    """:class:`ownit.app.oncall_ports.ScheduleStore` and ``CalendarTokenStore``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # --- schedules ---------------------------------------------------------------------------
+
+    def schedules(self) -> list[Schedule]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(_s.c.name, _s.c.spec).order_by(_s.c.name)).all()
+        return [_schedule(r.name, r.spec) for r in rows]
+
+    def schedule(self, name: str) -> Schedule | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_s.c.name, _s.c.spec).where(_s.c.name == name)).first()
+        return None if row is None else _schedule(row.name, row.spec)
+
+    # --- overrides ---------------------------------------------------------------------------
+
+    def _override_query(self) -> Select[Any]:
+        return (
+            select(
+                _o.c.id,
+                _s.c.name.label("schedule"),
+                _o.c.user_name,
+                _o.c.start,
+                _o.c.end,
+                _o.c.created_by,
+                _o.c.created_at,
+            )
+            .join(_s, _s.c.id == _o.c.schedule_id)
+            .order_by(_o.c.created_at, _o.c.id)
+        )
+
+    def overrides(
+        self, *, since: datetime, until: datetime | None = None, schedule: str | None = None
+    ) -> list[StoredOverride]:
+        query = self._override_query().where(_o.c.end > since)
+        if until is not None:
+            query = query.where(_o.c.start < until)
+        if schedule is not None:
+            query = query.where(_s.c.name == schedule)
+        with self._engine.connect() as conn:
+            return [_override(row) for row in conn.execute(query)]
+
+    def add_override(
+        self,
+        *,
+        schedule: str,
+        user: str,
+        start: datetime,
+        end: datetime,
+        created_by: str,
+        created_at: datetime,
+    ) -> StoredOverride | None:
+        with self._engine.begin() as conn:
+            schedule_id = conn.execute(select(_s.c.id).where(_s.c.name == schedule)).scalar()
+            if schedule_id is None:
+                return None
+            new_id = conn.execute(
+                insert(_o)
+                .values(
+                    schedule_id=schedule_id,
+                    user_name=user,
+                    start=start,
+                    end=end,
+                    created_by=created_by,
+                    created_at=created_at,
+                )
+                .returning(_o.c.id)
+            ).scalar_one()
+            row = conn.execute(self._override_query().where(_o.c.id == new_id)).one()
+        return _override(row)
+
+    def delete_override(self, *, schedule: str, override_id: int) -> bool:
+        ids = select(_s.c.id).where(_s.c.name == schedule).scalar_subquery()
+        with self._engine.begin() as conn:
+            result = conn.execute(delete(_o).where(_o.c.id == override_id, _o.c.schedule_id == ids))
+        return result.rowcount == 1
+
+    # --- people and services -------------------------------------------------------------------
+
+    def people(self, names: Collection[str]) -> dict[str, Person]:
+        if not names:
+            return {}
+        u = t.users
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(u.c.name, u.c.display_name, u.c.email).where(u.c.name.in_(list(names)))
+            ).all()
+        return {r.name: Person(r.name, r.display_name or r.name, r.email) for r in rows}
+
+    def service_policies(self) -> list[ServicePolicy]:
+        sv, ep = t.services, t.escalation_policies
+        query = (
+            select(sv.c.name, ep.c.name.label("policy"), ep.c.spec)
+            .outerjoin(ep, ep.c.id == sv.c.escalation_policy_id)
+            .order_by(sv.c.name)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            ServicePolicy(r.name, None if r.policy is None else _policy(r.policy, r.spec))
+            for r in rows
+        ]
+
+    # --- calendar feed tokens ------------------------------------------------------------------
+
+    def set_calendar_token(self, *, user: str, token_hash: str, at: datetime) -> bool:
+        c = t.calendar_tokens
+        with self._engine.begin() as conn:
+            user_id = conn.execute(select(t.users.c.id).where(t.users.c.name == user)).scalar()
+            if user_id is None:
+                return False
+            conn.execute(delete(c).where(c.c.user_id == user_id))
+            conn.execute(insert(c).values(user_id=user_id, token_hash=token_hash, created_at=at))
+        return True
+
+    def calendar_user(self, token_hash: str) -> str | None:
+        c = t.calendar_tokens
+        with self._engine.connect() as conn:
+            name = conn.execute(
+                select(t.users.c.name)
+                .join(c, c.c.user_id == t.users.c.id)
+                .where(c.c.token_hash == token_hash)
+            ).scalar()
+        return None if name is None else str(name)
+
+
+def _override(row: Any) -> StoredOverride:
+    return StoredOverride(
+        id=int(row.id),
+        schedule=row.schedule,
+        user=row.user_name,
+        start=row.start,
+        end=row.end,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,238 @@
+"""On call over HTTP: schedules, who is on call, shifts, overrides, private calendar feeds.
+
+``/api/v1/…`` needs an API token (viewer reads, responder writes overrides, admin makes feed
+links); ``/calendar/{token}.ics`` needs nothing but its token.
+
+No ``from __future__ import annotations`` here: FastAPI reads the route signatures, whose
+dependencies are local ``Annotated`` aliases.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from ownit.adapters.http.api_v1 import ok
+from ownit.adapters.http.auth import requires
+from ownit.adapters.http.ical import CalendarEvent, write_calendar
+from ownit.adapters.http.problems import Problem, field_error
+from ownit.app import calendar_feed as feeds
+from ownit.app import oncall as uc
+from ownit.app.oncall_ports import CalendarTokenStore, Person, ScheduleStore, StoredOverride
+from ownit.app.ports import Clock
+from ownit.app.tokens import Principal, Role, TokenStore
+from ownit.domain.catalog import Schedule, to_spec
+
+DEFAULT_SPAN = timedelta(days=7)
+_SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")  # a "+" that a query string turned into " "
+
+
+@dataclass
+class OnCallDeps:
+    schedules: ScheduleStore
+    calendars: CalendarTokenStore
+    tokens: TokenStore
+    clock: Clock
+    base_url: str
+
+
+class OverrideIn(BaseModel):
+    user: str = Field(min_length=1, max_length=100, description="who is on call instead")
+    start: str = Field(description="ISO 8601 instant with an offset: 2026-02-01T18:00:00+01:00")
+    end: str = Field(description="ISO 8601 instant with an offset, after start")
+
+
+def parse_instant(field: str, value: str | None) -> datetime | None:
+    """An aware instant from a query or body string; a problem naming ``field`` otherwise."""
+    if value is None or value == "":
+        return None
+    text = _SPACED_OFFSET.sub(r"+\1", value.strip()).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise field_error(field, f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise field_error(
+            field, f"{value!r} has no UTC offset (write 2026-02-01T18:00:00Z or …+01:00)"
+        )
+    return parsed
+
+
+def _person(p: Person) -> dict[str, Any]:
+    return {"name": p.name, "display_name": p.display_name, "email": p.email}
+
+
+def _schedule(s: Schedule) -> dict[str, Any]:
+    return {"name": s.name, **to_spec(s)}
+
+
+def _override(o: StoredOverride | uc.OverrideView) -> dict[str, Any]:
+    view = o if isinstance(o, uc.OverrideView) else None
+    return {
+        "id": o.id,
+        "schedule": o.schedule,
+        "user": o.user,
+        "start": o.start,
+        "end": o.end,
+        "source": view.source if view is not None else "api",
+        "created_by": o.created_by,
+        "created_at": o.created_at,
+    }
+
+
+def _field_errors(exc: uc.InvalidOnCallRequest) -> Problem:
+    return field_error(exc.field, exc.detail)
+
+
+def _uid(shift: feeds.CalendarShift, user: str, host: str) -> str:
+    key = f"{shift.schedule}\n{user}\n{shift.start.isoformat()}".encode()
+    return f"{hashlib.sha256(key).hexdigest()[:32]}@{host}"
+
+
+def router(deps: OnCallDeps) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["on call"])
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
+    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER))]
+    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
+    instant_query = Annotated[str | None, Query(description="ISO 8601 with an offset")]
+    store = deps.schedules
+
+    @api.get("/schedules", summary="Schedules with their layers and catalog overrides")
+    def list_schedules(_: viewer) -> Response:
+        return ok({"schedules": [_schedule(s) for s in uc.list_schedules(store=store)]})
+
+    @api.get("/schedules/{name}", summary="One schedule")
+    def get_schedule(_: viewer, name: str) -> Response:
+        return ok({"schedule": _schedule(uc.get_schedule(store=store, name=name))})
+
+    @api.get("/schedules/{name}/oncall", summary="Who is on call at an instant (default: now)")
+    def schedule_oncall(_: viewer, name: str, at: instant_query = None) -> Response:
+        when = parse_instant("at", at) or deps.clock.now()
+        found = uc.on_call(store=store, name=name, at=when)
+        return ok({"schedule": name, "at": found.at, "users": [_person(p) for p in found.people]})
+
+    @api.get("/schedules/{name}/shifts", summary="Final shifts and gaps (at most 90 days)")
+    def shifts(
+        _: viewer, name: str, since: instant_query = None, until: instant_query = None
+    ) -> Response:
+        start = parse_instant("since", since) or deps.clock.now()
+        end = parse_instant("until", until) or start + DEFAULT_SPAN
+        try:
+            found = uc.timeline(store=store, name=name, since=start, until=end)
+        except uc.InvalidOnCallRequest as exc:
+            raise _field_errors(exc) from None
+        return ok(
+            {
+                "schedule": name,
+                "since": found.since,
+                "until": found.until,
+                "shifts": [{"user": s.user, "start": s.start, "end": s.end} for s in found.shifts],
+                "gaps": [{"start": a, "end": b} for a, b in found.gaps],
+            }
+        )
+
+    @api.get("/oncall", summary="Everyone on call, by schedule and by service")
+    def everyone(_: viewer, at: instant_query = None) -> Response:
+        found = uc.everyone(store=store, at=parse_instant("at", at) or deps.clock.now())
+        return ok(
+            {
+                "at": found.at,
+                "schedules": [
+                    {"schedule": s.schedule, "users": [_person(p) for p in s.people]}
+                    for s in found.schedules
+                ],
+                "services": [
+                    {
+                        "service": s.service,
+                        "escalation_policy": s.escalation_policy,
+                        "levels": [
+                            {"level": lv.level, "users": [_person(p) for p in lv.people]}
+                            for lv in s.levels
+                        ],
+                    }
+                    for s in found.services
+                ],
+            }
+        )
+
+    @api.get("/schedules/{name}/overrides", summary="Overrides that end after since (now)")
+    def list_overrides(_: viewer, name: str, since: instant_query = None) -> Response:
+        when = parse_instant("since", since) or deps.clock.now()
+        found = uc.list_overrides(store=store, schedule=name, since=when)
+        return ok({"overrides": [_override(o) for o in found]})
+
+    @api.post("/schedules/{name}/overrides", status_code=201, summary="Add an override")
+    def add_override(who: responder, name: str, body: Annotated[OverrideIn, Body()]) -> Response:
+        start = parse_instant("start", body.start)
+        end = parse_instant("end", body.end)
+        if start is None or end is None:
+            raise field_error("start" if start is None else "end", "is required")
+        try:
+            created = uc.add_override(
+                store=store,
+                clock=deps.clock,
+                schedule=name,
+                user=body.user,
+                start=start,
+                end=end,
+                by=who.actor,
+            )
+        except uc.InvalidOnCallRequest as exc:
+            raise _field_errors(exc) from None
+        return ok({"override": _override(created)}, 201)
+
+    @api.delete(
+        "/schedules/{name}/overrides/{override_id}", status_code=204, summary="Delete an override"
+    )
+    def delete_override(_: responder, name: str, override_id: int) -> Response:
+        uc.delete_override(store=store, schedule=name, override_id=override_id)
+        return Response(status_code=204)
+
+    @api.post(
+        "/users/{name}/calendar-token",
+        status_code=201,
+        summary="A new private calendar feed link for a user; the old link stops working",
+    )
+    def calendar_token(_: admin, name: str) -> Response:
+        token = feeds.rotate_calendar_token(tokens=deps.calendars, clock=deps.clock, user=name)
+        return ok({"user": name, "url": f"{deps.base_url}/calendar/{token}.ics"}, 201)
+
+    root = APIRouter()
+    root.include_router(api)
+    host = urlsplit(deps.base_url).hostname or "ownit"
+
+    @root.get("/calendar/{token}.ics", tags=["on call"], summary="A user's on-call calendar")
+    def calendar(token: str) -> Response:
+        try:
+            feed = feeds.calendar_feed(
+                store=store, tokens=deps.calendars, token=token, now=deps.clock.now()
+            )
+        except feeds.FeedNotFound as exc:
+            raise Problem(404, "Not found", str(exc), slug="not-found") from None
+        events = [
+            CalendarEvent(
+                uid=_uid(s, feed.person.name, host),
+                start=s.start,
+                end=s.end,
+                summary=f"On call: {s.schedule}",
+                description=f"{feed.person.display_name} is on call in {s.schedule} "
+                f"(schedule time zone {s.timezone}).",
+            )
+            for s in feed.shifts
+        ]
+        text = write_calendar(
+            name=f"On call: {feed.person.display_name}", stamp=feed.generated_at, events=events
+        )
+        return Response(
+            text.encode("utf-8"),
+            media_type="text/calendar; charset=utf-8",
+            headers={"Cache-Control": "private, max-age=300"},
+        )
+
+    return root
