@@ -186,6 +186,7 @@ alerts = Table(
     Column("summary", Text, nullable=False),
     Column("source", Text, nullable=False, server_default=""),
     Column("details", JSON, nullable=True),  # the triggering event's payload, as received
+    Column("labels", JSON, nullable=True),  # the labels routing and grouping look at
     Column("repeat_count", Integer, nullable=False, server_default=text("0")),
     Column("created_at", TS, nullable=False),
     Column("last_event_at", TS, nullable=False),
@@ -232,6 +233,7 @@ events = Table(
     Column("outcome", String(100), nullable=False),
     Column("incident_id", String(40), nullable=True),
     Column("raw", JSON, nullable=True),
+    Column("route", JSON, nullable=True),  # a router's decision path, when one routed it
     Index("ix_events_received_at", "received_at"),
     Index("ix_events_service_id_received_at", "service_id", "received_at"),
     Index("ix_events_incident_id", "incident_id"),
@@ -350,4 +352,44 @@ app_secrets = Table(
     Column("name", String(100), primary_key=True),
     Column("value", String(200), nullable=False),
     Column("created_at", TS, nullable=False),
+)
+
+
+# --- Ownership and accounts (migration 0004) ---------------------------------------------
+
+routers = Table(
+    "routers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("spec", JSON, nullable=False),  # the route tree, normalised
+    Column("source", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+# People who log in to the web UI: a catalog user with a password and an organisation role.
+user_credentials = Table(
+    "user_credentials",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("password_hash", String(300), nullable=True),  # null: invited, not yet set
+    Column("org_role", String(20), nullable=False, server_default="member"),  # admin | member
+    Column("invite_hash", String(64), nullable=True, unique=True),
+    Column("invite_expires_at", TS, nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # SHA-256 of the cookie's session id
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
 )
