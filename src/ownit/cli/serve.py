@@ -47,6 +47,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         loop="auto",
         http="auto",
         timeout_graceful_shutdown=10,
+        proxy_headers=False,
+        server_header=False,
+        date_header=False,
     )
     engine.dispose()
     return 0

@@ -49,12 +49,8 @@ def _json(status: int, body: object, headers: dict[str, str] | None = None) -> R
     return Response(orjson.dumps(body), status_code=status, media_type=_JSON, headers=headers)
 
 
-def _pd_invalid(
-    errors: Sequence[str], status: str = "invalid event", message: str = "Event object is invalid"
-) -> Response:
-    return _json(400, {"status": status, "message": message, "errors": list(errors)})
-
-
+_INVALID = {"status": "invalid event", "message": "Event object is invalid"}
+_CHANGE_OK = orjson.dumps({"status": "success", "message": "Change event processed"})
 _TOO_LARGE = {
     "status": "invalid event",
     "message": "Request entity too large",
@@ -89,39 +85,46 @@ class IngestEndpoints:
             return None
 
     async def enqueue(self, request: Request, *, change: bool = False) -> Response:
+        try:
+            body: bytes | None = await read_body(request)
+        except BodyTooLarge:
+            body = None
+        status, payload, headers = await self.process(body, change=change)
+        return Response(payload, status_code=status, media_type=_JSON, headers=headers)
+
+    async def process(
+        self, body: bytes | None, *, change: bool = False
+    ) -> tuple[int, bytes, dict[str, str] | None]:
+        """The Events API v2 answer for one body (``None``: it was too large)."""
         started = time.perf_counter()
         fmt = "change-v2" if change else "events-v2"
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
+        if body is None:
             self._count(fmt, "rejected", "too_large")
-            return _json(413, _TOO_LARGE)
+            return 413, orjson.dumps(_TOO_LARGE), None
         try:
             event = parse_change_event(body) if change else parse_alert_event(body)
         except InvalidEvent as exc:
             reason = "malformed" if exc.status == "Unrecognized object" else "invalid"
             self._count(fmt, "rejected", reason)
-            return _pd_invalid(exc.errors, exc.status, exc.message)
+            invalid = {"status": exc.status, "message": exc.message, "errors": list(exc.errors)}
+            return 400, orjson.dumps(invalid), None
         if not self.limiter.allow(event.routing_key, self.monotonic()):
             self._count(fmt, "rejected", "rate_limited")
-            return _json(429, _THROTTLED, {"Retry-After": "1"})
+            return 429, orjson.dumps(_THROTTLED), {"Retry-After": "1"}
         event = with_dedup_key(event)
         result = await self._commit(fmt, (event,))
         if result is None:
-            return _json(503, _UNAVAILABLE, {"Retry-After": "1"})
+            return 503, orjson.dumps(_UNAVAILABLE), {"Retry-After": "1"}
         if not result.accepted:
             self._count(fmt, "rejected", "unknown_key")
-            return _pd_invalid(
-                [f"'routing_key' is invalid: no integration has the key {event.routing_key!r}"]
-            )
+            unknown = f"'routing_key' is invalid: no integration has the key {event.routing_key!r}"
+            return 400, orjson.dumps({**_INVALID, "errors": [unknown]}), None
         self._count(fmt, "accepted", result.outcomes[0] if result.outcomes else "accepted")
         self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
         if change:
-            return _json(202, {"status": "success", "message": "Change event processed"})
-        return _json(
-            202,
-            {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key},
-        )
+            return 202, _CHANGE_OK, None
+        answer = {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key}
+        return 202, orjson.dumps(answer), None
 
     async def alertmanager(self, request: Request, key: str | None) -> Response:
         started = time.perf_counter()

@@ -1,0 +1,58 @@
+"""A raw ASGI fast path for the Events API v2 endpoints, in front of the framework.
+
+The event endpoints are the hot path: every request that reaches them goes through the
+same :class:`~ownit.adapters.http.events.IngestEndpoints` logic as the routed ones (which
+stay for the OpenAPI description), without the framework's middleware and routing on the
+way. Everything else passes straight to the wrapped application.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ownit.adapters.http.events import MAX_BODY, IngestEndpoints
+
+_PATHS = {"/v2/enqueue": False, "/v2/change/enqueue": True}
+_JSON_HEADER = (b"content-type", b"application/json")
+
+
+class FastIngest:
+    def __init__(self, app: ASGIApp, endpoints: IngestEndpoints) -> None:
+        self.app = app
+        self.endpoints = endpoints
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        change = _PATHS.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if change is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await _read(scope, receive)
+        status, payload, extra = await self.endpoints.process(body, change=change)
+        headers: list[tuple[bytes, bytes]] = [
+            _JSON_HEADER,
+            (b"content-length", str(len(payload)).encode()),
+        ]
+        if extra:
+            headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+async def _read(scope: Scope, receive: Receive) -> bytes | None:
+    """The body, or ``None`` as soon as it is known to be over the limit."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY:
+            return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
