@@ -27,6 +27,7 @@ from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.app import oncall
+from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
 from ownit.app.ports import Clock, SystemClock
@@ -107,6 +108,9 @@ def build_engine(
         on_call=on_call or on_call_lookup(engine),
         interval=settings.engine_interval,
         lease=settings.delivery_lease,
+        limiter=ContactLimiter(settings.contact_rate_limit)
+        if settings.contact_rate_limit > 0
+        else ContactLimiter(limit=1_000_000_000),
     )
 
 

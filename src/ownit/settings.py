@@ -28,6 +28,7 @@ class Settings:
     log_level: str = "INFO"
     engine_interval: float = 0.2  # seconds between engine cycles
     delivery_lease: timedelta = timedelta(minutes=2)  # a claimed notification's deadline
+    contact_rate_limit: int = 5  # messages per contact per minute before bundling; 0: off
     slack_signing_secret: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -84,6 +85,7 @@ class Settings:
             log_format=log_format,
             log_level=env.get("OWNIT_LOG_LEVEL", base.log_level).upper(),
             delivery_lease=lease,
+            contact_rate_limit=integer("OWNIT_CONTACT_RATE_LIMIT", base.contact_rate_limit),
             slack_signing_secret=env.get("OWNIT_SLACK_SIGNING_SECRET") or None,
             smtp_host=env.get("OWNIT_SMTP_HOST") or None,
             smtp_port=integer("OWNIT_SMTP_PORT", base.smtp_port),

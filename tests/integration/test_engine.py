@@ -312,3 +312,16 @@ def test_escalate_by_hand_and_reassign(world: World) -> None:
     kinds = [k for k, _ in world.timeline()]
     assert "escalated" in kinds
     assert "reassigned" in kinds
+
+
+def test_a_storm_for_one_person_is_bundled(world: World) -> None:
+    for i in range(12):
+        world.trigger(f"storm-{i}")
+    world.cycle()
+    messages = [orjson.loads(r.body)["data"] for r in world.hook.requests]
+    assert len(messages) <= 5  # one per claim batch at most, and the contact's limit holds
+    covered = {m["number"] for m in messages} | {b["number"] for m in messages for b in m["bundle"]}
+    assert covered == set(range(1, 13))
+    assert any(m["bundle"] for m in messages)
+    timeline = [m for k, m in world.timeline() if k == "notified"]
+    assert any("bundled" in m for m in timeline)

@@ -8,12 +8,19 @@ Either way the incident's timeline says what happened, and other rules and level
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ownit.app.notify import PAGE_EVENTS, Delivery, Notification, Notifier, retry_delay
+from ownit.app.notify import (
+    PAGE_EVENTS,
+    BundledIncident,
+    Delivery,
+    Notification,
+    Notifier,
+    retry_delay,
+)
 from ownit.domain.incidents import Status
 from ownit.domain.notification_rules import still_due
 
@@ -75,16 +82,40 @@ def deliver(
     rand: float,
 ) -> str:
     """Send one claimed notification; returns the status it ended in."""
-    ctx = store.context(claimed)
-    if ctx is None:
-        store.finish(claimed, status="cancelled", at=now, detail="the incident no longer exists")
-        return "cancelled"
-    incident = ctx.incident
-    if claimed.event_type in PAGE_EVENTS:
-        paged_at = _parse(claimed.data.get("paged_at"))
-        if not still_due(
+    [status] = deliver_group(
+        [claimed], store=store, notifiers=notifiers, links=links, now=now, rand=rand
+    )
+    return status
+
+
+def deliver_group(
+    group: Sequence[Claimed],
+    *,
+    store: OutboxStore,
+    notifiers: Mapping[str, Notifier],
+    links: Links,
+    now: datetime,
+    rand: float,
+    limiter: ContactLimiter | None = None,
+) -> list[str]:
+    """Send the claimed notifications of one contact: still-due ones go out as **one**
+    message (the first, with the others bundled into it), unless the contact has had too
+    many messages lately — then they wait for the next window and are bundled there.
+    Returns each row's final status, in order."""
+    statuses: dict[int, str] = {}
+    live: list[tuple[Claimed, DeliveryContext]] = []
+    for claimed in group:
+        ctx = store.context(claimed)
+        if ctx is None:
+            store.finish(
+                claimed, status="cancelled", at=now, detail="the incident no longer exists"
+            )
+            statuses[claimed.id] = "cancelled"
+            continue
+        incident = ctx.incident
+        if claimed.event_type in PAGE_EVENTS and not still_due(
             Status(incident["status"]),
-            paged_at=paged_at,
+            paged_at=_parse(claimed.data.get("paged_at")),
             acknowledged_at=incident["acknowledged_at"],
         ):
             store.finish(
@@ -93,14 +124,66 @@ def deliver(
                 at=now,
                 detail=f"not sent to {claimed.user}: the incident is {incident['status']}",
             )
-            return "cancelled"
-    how = f"{claimed.user} by {claimed.channel} ({claimed.contact})"
-    notifier = notifiers.get(claimed.channel)
-    if ctx.contact is None or notifier is None:
-        reason = "the contact no longer exists" if ctx.contact is None else "no notifier for it"
-        store.finish(claimed, status="failed", at=now, detail=f"could not notify {how}: {reason}")
-        return "failed"
-    notification = Notification(
+            statuses[claimed.id] = "cancelled"
+            continue
+        live.append((claimed, ctx))
+    if live:
+        first, ctx = live[0]
+        how = f"{first.user} by {first.channel} ({first.contact})"
+        notifier = notifiers.get(first.channel)
+        if ctx.contact is None or notifier is None:
+            reason = "the contact no longer exists" if ctx.contact is None else "no notifier for it"
+            for claimed, _ in live:
+                store.finish(
+                    claimed, status="failed", at=now, detail=f"could not notify {how}: {reason}"
+                )
+                statuses[claimed.id] = "failed"
+        elif limiter is not None and (wait := limiter.wait(first.user, first.contact, now)):
+            for claimed, _ in live:
+                store.finish(
+                    claimed,
+                    status="pending",
+                    at=now,
+                    detail=f"held back: {how} had {limiter.limit} messages in the last "
+                    f"{limiter.window.seconds // 60} min; bundled into the next one",
+                    retry_at=now + wait,
+                )
+                statuses[claimed.id] = "pending"
+        else:
+            bundle = tuple(
+                BundledIncident(
+                    number=c.incident["number"],
+                    title=c.incident["title"],
+                    url=links.incident_url(c.incident["id"]),
+                )
+                for _, c in live[1:]
+            )
+            notification = _notification(first, ctx, links=links, now=now, bundle=bundle)
+            try:
+                outcome = notifier.send(notification, ctx.contact)
+            except Exception as exc:  # a notifier bug must not stop everything else
+                outcome = Delivery.temporary(f"{type(exc).__name__}: {exc}")
+            if limiter is not None:
+                limiter.sent(first.user, first.contact, now)
+            if bundle:
+                how += f", with {len(bundle)} more incident(s) bundled"
+            for claimed, _ in live:
+                statuses[claimed.id] = _record(
+                    claimed, outcome, store=store, how=how, now=now, rand=rand
+                )
+    return [statuses[c.id] for c in group]
+
+
+def _notification(
+    claimed: Claimed,
+    ctx: DeliveryContext,
+    *,
+    links: Links,
+    now: datetime,
+    bundle: tuple[BundledIncident, ...],
+) -> Notification:
+    incident = ctx.incident
+    return Notification(
         idempotency_key=claimed.key,
         event_type=claimed.event_type,
         incident_id=incident["id"],
@@ -115,14 +198,31 @@ def deliver(
         ack_url=links.action_url(incident["id"], "acknowledge", claimed.user),
         resolve_url=links.action_url(incident["id"], "resolve", claimed.user),
         occurred_at=now,
+        bundle=bundle,
         recipient=claimed.user,
         details={"level": str(claimed.data.get("level", "")), "dedup_key": incident["dedup_key"]},
     )
-    try:
-        outcome = notifier.send(notification, ctx.contact)
-    except Exception as exc:  # a notifier bug must not stop delivery of everything else
-        outcome = Delivery.temporary(f"{type(exc).__name__}: {exc}")
-    return _record(claimed, outcome, store=store, how=how, now=now, rand=rand)
+
+
+class ContactLimiter:
+    """At most ``limit`` messages per contact in any ``window``; a storm past that is held
+    back and bundled into the next message (per process; several workers each allow it)."""
+
+    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=1)) -> None:
+        self.limit = limit
+        self.window = window
+        self._sent: dict[tuple[str, str], list[datetime]] = {}
+
+    def wait(self, user: str, contact: str, now: datetime) -> timedelta | None:
+        """How long until the contact may get another message (``None``: now)."""
+        recent = [t for t in self._sent.get((user, contact), []) if now - t < self.window]
+        self._sent[(user, contact)] = recent
+        if len(recent) < self.limit:
+            return None
+        return recent[0] + self.window - now
+
+    def sent(self, user: str, contact: str, now: datetime) -> None:
+        self._sent.setdefault((user, contact), []).append(now)
 
 
 def _record(

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from ownit.adapters.db.engine_store import SqlEngineStore
-from ownit.app.delivery import LEASE, Links, deliver
+from ownit.app.delivery import LEASE, Claimed, ContactLimiter, Links, deliver_group
 from ownit.app.escalations import OnCallLookup, advance
 from ownit.app.notify import Notifier
 from ownit.app.ports import Clock
@@ -35,8 +35,10 @@ class Engine:
         senders: int = 8,
         rand: Callable[[], float] = random.random,
         lease: timedelta = LEASE,
+        limiter: ContactLimiter | None = None,
     ) -> None:
         self._lease = lease
+        self._limiter = limiter or ContactLimiter()
         self._store = store
         self._notifiers = notifiers
         self._links = links
@@ -75,17 +77,21 @@ class Engine:
             claimed = self._store.claim(now, self._batch, self._lease)
             if not claimed:
                 return total
+            groups: dict[tuple[str, str], list[Claimed]] = {}
+            for item in claimed:  # one message per contact: a storm is bundled
+                groups.setdefault((item.user, item.contact), []).append(item)
             futures = [
                 self._senders.submit(
-                    deliver,
-                    item,
+                    deliver_group,
+                    group,
                     store=self._store,
                     notifiers=self._notifiers,
                     links=self._links,
                     now=now,
                     rand=self._rand(),
+                    limiter=self._limiter,
                 )
-                for item in claimed
+                for group in groups.values()
             ]
             for future in futures:
                 try:
