@@ -22,6 +22,7 @@ run: install
 	@$(BIN)/ownit db upgrade >/dev/null
 	@$(BIN)/ownit catalog apply examples/demo.yaml --source demo
 	@$(PY) scripts/demo_token.py var/demo-token
+	@$(PY) scripts/demo_login.py var/demo-login
 	@$(BIN)/ownit serve
 
 lint: install

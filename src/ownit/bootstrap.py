@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.engine import make_engine, read_only
 from ownit.adapters.db.engine_store import SqlEngineStore
@@ -21,11 +22,14 @@ from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
+from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, create_app
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.registry import NotifierRegistry
+from ownit.adapters.passwords import Argon2Hasher
+from ownit.adapters.web.deps import WebDeps
 from ownit.app import oncall
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
@@ -150,10 +154,11 @@ def build_app(
 
     tokens = SqlTokenStore(engine)
     schedules = SqlScheduleStore(engine)
+    directory = SqlDirectory(engine)
     parts = AppParts(
         api=ApiDeps(
             incidents=incidents,
-            directory=SqlDirectory(engine),
+            directory=directory,
             events=event_log,
             tokens=tokens,
             clock=clock,
@@ -180,6 +185,16 @@ def build_app(
             tokens=tokens,
             clock=clock,
             base_url=settings.base_url,
+        ),
+        services=ServicesDeps(directory=directory, incidents=incidents, tokens=tokens),
+        web=WebDeps(
+            accounts=SqlAccountStore(engine),
+            hasher=Argon2Hasher(),
+            incidents=incidents,
+            directory=directory,
+            schedules=schedules,
+            clock=clock,
+            secure_cookies=settings.base_url.startswith("https://"),
         ),
     )
     return create_app(parts)

@@ -21,6 +21,7 @@ __all__ = [
     "ChangeSet",
     "InvalidCatalog",
     "NewIntegration",
+    "NewRouter",
     "apply",
     "export",
     "lint",
@@ -49,9 +50,19 @@ class NewIntegration:
 
 
 @dataclass(frozen=True, slots=True)
+class NewRouter:
+    """A router the apply created, with its key (given in the file or generated)."""
+
+    name: str
+    key: str
+    generated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ApplyResult:
     diff: c.Diff
     new_integrations: tuple[NewIntegration, ...] = ()
+    new_routers: tuple[NewRouter, ...] = ()
 
 
 def new_integration_key() -> str:
@@ -96,19 +107,27 @@ def apply(
     """Make the database match ``documents``: all of it, or nothing when there is a problem.
 
     Only the objects the documents name are touched (and, with ``prune``, the objects of
-    ``source`` they no longer name). Integrations without a key in the file keep the key
-    they have, or get a new one.
+    ``source`` they no longer name). Integrations and routers without a key in the file keep
+    the key they have, or get a new one.
     """
     existing = store.snapshot()
     diff = plan(documents, existing, source=source, prune=prune)
     changes: list[c.Change] = []
     created: list[NewIntegration] = []
+    routers: list[NewRouter] = []
     for change in diff.changes:
         obj = change.obj
         if isinstance(obj, c.Service) and change.action in ("create", "update"):
             obj, fresh = _with_keys(obj, existing, new_key)
             created += fresh
             change = dataclasses.replace(change, obj=obj)
+        elif isinstance(obj, c.Router) and change.action in ("create", "update"):
+            generated = obj.key is None
+            if generated:
+                obj = dataclasses.replace(obj, key=new_key())
+                change = dataclasses.replace(change, obj=obj)
+            if change.action == "create" and obj.key is not None:
+                routers.append(NewRouter(obj.name, obj.key, generated))
         changes.append(change)
     result = c.Diff(tuple(changes))
     upserts = tuple(
@@ -118,7 +137,7 @@ def apply(
     change_set = ChangeSet(upserts, deletes)
     if not change_set.is_empty:
         store.write(change_set, source=source, now=clock.now())
-    return ApplyResult(result, tuple(created))
+    return ApplyResult(result, tuple(created), tuple(routers))
 
 
 def _with_keys(
@@ -138,6 +157,6 @@ def _with_keys(
 
 
 def export(*, store: CatalogStore) -> list[c.JsonObject]:
-    """Every stored object as an ``ownit/v1`` document (integration keys included), in order:
-    users, teams, schedules, escalation policies, services, each by name."""
+    """Every stored object as an ``ownit/v1`` document (integration and router keys included),
+    in order: users, teams, schedules, escalation policies, services, routers, each by name."""
     return [c.to_document(obj) for obj in store.snapshot().objects()]

@@ -1,4 +1,4 @@
-"""``ownit catalog lint|diff|apply|export``: the catalog as code."""
+"""``ownit catalog lint|diff|apply|export|import-backstage``: the catalog as code."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ownit.adapters.catalog.yaml_source import Loaded, dump_documents, load_files
+from ownit.adapters.catalog.backstage_source import import_files
+from ownit.adapters.catalog.yaml_source import Loaded, dump_documents, load_files, load_text
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.engine import is_sqlite
 from ownit.adapters.db.migrate import current_revision
 from ownit.app import catalog as use
 from ownit.app.ports import SystemClock
 from ownit.bootstrap import BootstrapError, open_database
+from ownit.cli.catalog_output import FORMATS, render_problems
 from ownit.cli.errors import CliError
 from ownit.domain.catalog import (
     Change,
@@ -38,7 +40,10 @@ KIND_WORDS = {
     "EscalationPolicy": "escalation-policy",
     "Service": "service",
     "Schedule": "schedule",
+    "Router": "router",
 }
+BACKSTAGE_SOURCE = "backstage"
+IMPORTED = "<backstage import>"  # names the converted documents in problems without -o
 _SECRET_FIELDS = ("key", "secret")
 _WIDTH = 70
 
@@ -50,6 +55,13 @@ def register(sub: Any) -> None:
     csub = parser.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     lint = csub.add_parser("lint", help="check catalog files; print every problem")
     lint.add_argument("files", nargs="+", metavar="FILE")
+    lint.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="human",
+        help="human (file:line: message), github (workflow commands: annotations on the "
+        "pull request) or json; the exit status is 1 on any problem in every format",
+    )
     lint.set_defaults(func=_lint)
     for name, func, text in (
         ("diff", _diff, "show what apply would change"),
@@ -72,6 +84,24 @@ def register(sub: Any) -> None:
     export = csub.add_parser("export", help="write the whole catalog as ownit/v1 YAML")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     export.set_defaults(func=_export)
+    backstage = csub.add_parser(
+        "import-backstage",
+        help="convert Backstage catalog-info.yaml files to ownit/v1 (and apply them)",
+    )
+    backstage.add_argument("files", nargs="+", metavar="FILE")
+    backstage.add_argument(
+        "-o", "--output", metavar="FILE", help="write the ownit/v1 YAML to FILE (default: stdout)"
+    )
+    backstage.add_argument(
+        "--apply", action="store_true", help="apply the converted catalog (all or nothing)"
+    )
+    backstage.add_argument(
+        "--source",
+        default=BACKSTAGE_SOURCE,
+        metavar="NAME",
+        help=f"the source --apply marks the objects with (default: {BACKSTAGE_SOURCE})",
+    )
+    backstage.set_defaults(func=_import_backstage)
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -81,13 +111,10 @@ def _lint(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load_files(args.files)
     existing = _read_existing(settings)
     problems = sort_problems([*loaded.problems, *use.lint(loaded.documents, existing)], args.files)
-    _print_problems(problems)
     summary = f"{_plural(loaded.files, 'file')}, {_plural(len(loaded.documents), 'document')}"
-    if problems:
-        print(f"{_plural(len(problems), 'problem')} ({summary})")
-        return 1
-    print(f"ok: {summary}, no problems")
-    return 0
+    for line in render_problems(problems, args.format, summary):
+        print(line)
+    return 1 if problems else 0
 
 
 def _diff(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,6 +155,11 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(exc), exit_code=1) from None
     finally:
         engine.dispose()
+    _print_applied(result, source)
+    return 0
+
+
+def _print_applied(result: use.ApplyResult, source: str) -> None:
     for line in render_diff(result.diff):
         print(line)
     counts = result.diff.counts()
@@ -143,7 +175,10 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
         print("new integrations and their keys:")
         for i in result.new_integrations:
             print(f"  {i.service}/{i.name} ({i.type}): {i.key}")
-    return 0
+    if result.new_routers:
+        print("new routers and their keys:")
+        for r in result.new_routers:
+            print(f"  {r.name}: {r.key}")
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
@@ -163,6 +198,56 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         print(f"exported {_plural(len(documents), 'document')} to {args.output}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _import_backstage(args: argparse.Namespace, settings: Settings) -> int:
+    source = _source(args.source)
+    imported = import_files(args.files)
+    if imported.errors:  # unreadable input: nothing converted, nothing written
+        return _report(imported.errors, "nothing converted")
+    for note in imported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    text = imported.yaml()
+    name = args.output or IMPORTED
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    elif not args.apply:
+        sys.stdout.write(text)
+    documents = load_text(text, name).documents
+    where = f" to {args.output}" if args.output else ""
+    converted = (
+        f"converted {_plural(imported.files, 'file')} into "
+        f"{_plural(len(documents), 'document')}{where}, {_plural(len(imported.notes), 'note')}"
+    )
+    if not args.apply:
+        problems = use.lint(documents, _read_existing(settings))
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(converted, file=sys.stderr if not args.output else sys.stdout)
+        if problems:
+            print(f"{_plural(len(problems), 'problem')} in the converted catalog", file=sys.stderr)
+            return 1
+        return 0
+    print(converted, file=sys.stderr if not args.output else sys.stdout)
+    engine = open_database(settings)
+    try:
+        result = use.apply(
+            store=SqlCatalogStore(engine),
+            documents=documents,
+            clock=SystemClock(),
+            source=source,
+        )
+    except use.InvalidCatalog as exc:
+        return _report(exc.problems, "nothing applied")
+    except use.CatalogConflict as exc:
+        raise CliError(str(exc), exit_code=1) from None
+    finally:
+        engine.dispose()
+    _print_applied(result, source)
     return 0
 
 

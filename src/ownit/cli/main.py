@@ -13,9 +13,20 @@ from ownit.settings import Settings, SettingsError
 
 
 def _modules() -> list[ModuleType]:
-    from ownit.cli import catalog, db, incidents, integrations, oncall, serve, tokens, worker
+    from ownit.cli import (
+        catalog,
+        db,
+        incidents,
+        integrations,
+        oncall,
+        routers,
+        serve,
+        tokens,
+        users,
+        worker,
+    )
 
-    return [serve, worker, db, catalog, incidents, oncall, integrations, tokens]
+    return [serve, worker, db, catalog, incidents, oncall, integrations, routers, tokens, users]
 
 
 def build_parser() -> argparse.ArgumentParser:

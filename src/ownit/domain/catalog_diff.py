@@ -11,6 +11,7 @@ from ownit.domain.catalog_model import (
     STORED_KINDS,
     Document,
     JsonValue,
+    Router,
     Service,
     Snapshot,
     StoredObject,
@@ -66,6 +67,14 @@ def prune_set(documents: Sequence[Document], existing: Snapshot, source: str) ->
     ]
 
 
+def keep_router_key(router: Router, existing: Snapshot) -> Router:
+    """The router keeping its stored key when the file gives none."""
+    stored = existing.routers.get(router.name)
+    if router.key is not None or stored is None:
+        return router
+    return dataclasses.replace(router, key=stored.key)
+
+
 def keep_keys(service: Service, existing: Snapshot) -> Service:
     """The service with every integration that has no key given keeping its stored key."""
     integrations = tuple(
@@ -84,11 +93,16 @@ def plan(
     source: str,
     removed: Collection[Key] = (),
 ) -> Diff:
-    """The changes, in kind order (users, teams, schedules, policies, services), then by name."""
+    """The changes, in kind order (users, teams, schedules, policies, services, routers), then
+    by name."""
     changes: list[Change] = []
     for doc in documents:
         obj = doc.obj
-        desired: StoredObject = keep_keys(obj, existing) if isinstance(obj, Service) else obj
+        desired: StoredObject = obj
+        if isinstance(obj, Service):
+            desired = keep_keys(obj, existing)
+        elif isinstance(obj, Router):
+            desired = keep_router_key(obj, existing)
         stored = existing.get(desired.kind, desired.name)
         if stored is None:
             changes.append(Change("create", desired.kind, desired.name, obj=desired))
@@ -116,6 +130,13 @@ def field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:
             out.append(FieldChange(key, before.get(key), after.get(key)))
     if isinstance(old, Service) and isinstance(new, Service):
         out += _integration_changes(old, new)
+    if (
+        isinstance(old, Router)
+        and isinstance(new, Router)
+        and new.key is not None
+        and old.key != new.key
+    ):
+        out.append(FieldChange("key", old.key, new.key, secret=True))
     return out
 
 

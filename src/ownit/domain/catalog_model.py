@@ -8,11 +8,19 @@ from datetime import timedelta
 from typing import ClassVar, TypeAlias
 
 from ownit.domain.rotations import Layer
+from ownit.domain.routing import Route
 from ownit.domain.schedules import Override
 
 API_VERSION = "ownit/v1"
-KINDS = ("User", "Team", "EscalationPolicy", "Service", "Schedule")
-STORED_KINDS = ("User", "Team", "Schedule", "EscalationPolicy", "Service")  # dependency order
+KINDS = ("User", "Team", "EscalationPolicy", "Service", "Schedule", "Router")
+STORED_KINDS = (  # dependency order
+    "User",
+    "Team",
+    "Schedule",
+    "EscalationPolicy",
+    "Service",
+    "Router",
+)
 ROLES = ("manager", "responder", "observer")
 URGENCIES = ("high", "low", "severity")
 LIFECYCLES = ("experimental", "production", "deprecated")
@@ -192,7 +200,7 @@ class Service:
     ack_timeout: timedelta | None = None
     auto_resolve: timedelta | None = None
     grouping: Grouping | None = None
-    components: tuple[JsonValue, ...] = ()  # stored as given; checked for shape only
+    components: tuple[JsonValue, ...] = ()  # {name, owner?, escalationPolicy?, match?} each
     integrations: tuple[Integration, ...] = ()
 
 
@@ -217,7 +225,20 @@ class Schedule:
     overrides: tuple[Override, ...] = ()
 
 
-StoredObject: TypeAlias = "User | Team | Schedule | EscalationPolicy | Service"
+# --- Routers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Router:
+    """One integration key for many services: each event is routed by ``route``."""
+
+    kind: ClassVar[str] = "Router"
+    name: str
+    key: str | None = None  # None: generate one on first apply, keep it afterwards
+    route: Route = field(default_factory=Route)
+
+
+StoredObject: TypeAlias = "User | Team | Schedule | EscalationPolicy | Service | Router"
 CatalogObject: TypeAlias = "StoredObject"  # every kind is stored now
 
 
@@ -269,6 +290,7 @@ class Snapshot:
     policies: Mapping[str, EscalationPolicy] = field(default_factory=dict)
     services: Mapping[str, Service] = field(default_factory=dict)
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    routers: Mapping[str, Router] = field(default_factory=dict)  # with their keys
     sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
@@ -278,6 +300,7 @@ class Snapshot:
             "Schedule": self.schedules,
             "EscalationPolicy": self.policies,
             "Service": self.services,
+            "Router": self.routers,
         }
         return table.get(kind, {})
 
@@ -291,8 +314,8 @@ class Snapshot:
         return self.sources.get((kind, name))
 
     def objects(self) -> list[StoredObject]:
-        """Every stored object in kind order (users, teams, schedules, policies, services),
-        then by name."""
+        """Every stored object in kind order (users, teams, schedules, policies, services,
+        routers), then by name."""
         out: list[StoredObject] = []
         for kind in STORED_KINDS:
             table = self.of_kind(kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from ownit.domain.catalog_fields import Fields, Reader, node_to_json, quote, suggest
+from ownit.domain.catalog_fields import Fields, Reader, quote, suggest
 from ownit.domain.catalog_model import (
     API_VERSION,
     CONTACT_TYPES,
@@ -22,7 +22,6 @@ from ownit.domain.catalog_model import (
     EscalationPolicy,
     Grouping,
     Integration,
-    JsonValue,
     Level,
     Member,
     Node,
@@ -34,6 +33,7 @@ from ownit.domain.catalog_model import (
     Team,
     User,
 )
+from ownit.domain.catalog_routing import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog_schedule import parse_schedule
 
 KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
@@ -60,6 +60,7 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
         "integrations",
     ),
     "Schedule": ("team", "timezone", "layers", "overrides"),
+    "Router": ROUTER_FIELDS,
 }
 # Each contact type's own field (required), besides name and type; webhook may add a secret.
 CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
@@ -115,6 +116,8 @@ def parse_spec(kind: str, name: str, spec: Fields, description: str = "") -> Cat
         return _policy(name, spec)
     if kind == "Service":
         return _service(name, spec, description)
+    if kind == "Router":
+        return parse_router(name, spec)
     return parse_schedule(name, spec)
 
 
@@ -281,7 +284,7 @@ def _service(name: str, spec: Fields, description: str) -> Service:
         ack_timeout=spec.duration("ackTimeout"),
         auto_resolve=spec.duration("autoResolve"),
         grouping=grouping,
-        components=_components(spec),
+        components=parse_components(spec),
         integrations=_integrations(spec),
     )
 
@@ -291,19 +294,6 @@ def _depends_on(spec: Fields) -> tuple[str, ...]:
     for path, value in spec.strings("dependsOn"):
         spec.r.alias(path, f"dependsOn[{len(out)}]")
         out.append(value)
-    return tuple(out)
-
-
-def _components(spec: Fields) -> tuple[JsonValue, ...]:
-    out: list[JsonValue] = []
-    for path, node in spec.seq("components"):
-        spec.r.lines[path] = node.line
-        if node.entries is None or not any(
-            e.key == "name" and isinstance(e.value.scalar, str) for e in node.entries
-        ):
-            spec.r.problem(node.line, f"{path} must be a mapping with a name")
-            continue
-        out.append(node_to_json(node))
     return tuple(out)
 
 

@@ -11,11 +11,13 @@ from ownit.domain.catalog_model import (
     Document,
     EscalationPolicy,
     Problem,
+    Router,
     Schedule,
     Service,
     Snapshot,
     Team,
 )
+from ownit.domain.catalog_routing import check_components, service_refs
 
 KIND_WORDS = {
     "User": "user",
@@ -23,6 +25,7 @@ KIND_WORDS = {
     "EscalationPolicy": "escalation policy",
     "Service": "service",
     "Schedule": "schedule",
+    "Router": "router",
 }
 
 
@@ -56,6 +59,16 @@ def references(obj: CatalogObject) -> list[Ref]:
         if obj.escalation_policy is not None:
             refs.append(Ref("escalationPolicy", "EscalationPolicy", obj.escalation_policy))
         refs += [Ref(f"dependsOn[{i}]", "Service", s) for i, s in enumerate(obj.depends_on)]
+        for i, comp in enumerate(obj.components):
+            if not isinstance(comp, dict):
+                continue
+            owner, policy = comp.get("owner"), comp.get("escalationPolicy")
+            if isinstance(owner, str):
+                refs.append(Ref(f"components[{i}].owner", "Team", owner))
+            if isinstance(policy, str):
+                refs.append(Ref(f"components[{i}].escalationPolicy", "EscalationPolicy", policy))
+    elif isinstance(obj, Router):
+        refs += [Ref(path, "Service", name) for path, name in service_refs(obj)]
     return refs
 
 
@@ -104,6 +117,7 @@ def check_references(
                     )
                 )
     problems += _keys(documents, existing, removed)
+    problems += check_components(documents, existing, removed)
     problems += _cycles(documents, existing, removed)
     problems += _dangling(documents, existing, removed)
     return problems
@@ -120,40 +134,49 @@ def stored_key(service: Service, name: str, existing: Snapshot) -> str | None:
 def _keys(
     documents: Sequence[Document], existing: Snapshot, removed: Collection[Key]
 ) -> list[Problem]:
-    """Integration keys are unique across the files and the database."""
-    named = {d.name for d in documents if isinstance(d.obj, Service)}
-    owners: dict[str, str] = {}  # key -> "integration "x" of service "y""
+    """Integration and router keys are unique across the files and the database."""
+    named = {(d.kind, d.name) for d in documents}
+    owners: dict[str, str] = {}  # key -> "integration "x" of service "y"" or "router "z""
     for service in existing.services.values():
-        if service.name in named or ("Service", service.name) in removed:
+        if ("Service", service.name) in named or ("Service", service.name) in removed:
             continue
         for i in service.integrations:
             if i.key is not None:
                 owners[i.key] = f"integration {quote(i.name)} of service {quote(service.name)}"
+    for router in existing.routers.values():
+        ident = ("Router", router.name)
+        if ident not in named and ident not in removed and router.key is not None:
+            owners[router.key] = f"router {quote(router.name)}"
     problems: list[Problem] = []
-    kept: list[tuple[str, str]] = []  # keys kept from the database for services in the files
-    given: list[tuple[Document, int, str]] = []
+    kept: list[tuple[str, str]] = []  # keys kept from the database for objects in the files
+    given: list[tuple[Document, str, str, str]] = []  # doc, path, key, owner
     for doc in documents:
-        if not isinstance(doc.obj, Service):
+        obj = doc.obj
+        if isinstance(obj, Router):
+            me = f"router {quote(doc.name)}"
+            if obj.key is not None:
+                given.append((doc, "key", obj.key, me))
+            else:
+                stored = existing.routers.get(doc.name)
+                if stored is not None and stored.key is not None:
+                    kept.append((stored.key, me))
             continue
-        for n, i in enumerate(doc.obj.integrations):
+        if not isinstance(obj, Service):
+            continue
+        for n, i in enumerate(obj.integrations):
+            me = f"integration {quote(i.name)} of service {quote(doc.name)}"
             if i.key is not None:
-                given.append((doc, n, i.key))
+                given.append((doc, f"integrations[{n}].key", i.key, me))
                 continue
-            key = stored_key(doc.obj, i.name, existing)
+            key = stored_key(obj, i.name, existing)
             if key is not None:
-                kept.append((key, f"integration {quote(i.name)} of service {quote(doc.name)}"))
+                kept.append((key, me))
     for key, owner in kept:
         owners.setdefault(key, owner)
-    for doc, n, key in given:
-        obj = doc.obj
-        assert isinstance(obj, Service)
-        me = f"integration {quote(obj.integrations[n].name)} of service {quote(doc.name)}"
+    for doc, path, key, me in given:
         if key in owners and owners[key] != me:
             problems.append(
-                doc.problem(
-                    f"integrations[{n}].key",
-                    f"{doc.where(f'integrations[{n}]')}.key is already used by {owners[key]}",
-                )
+                doc.problem(path, f"{doc.where(path)} is already used by {owners[key]}")
             )
         else:
             owners[key] = me

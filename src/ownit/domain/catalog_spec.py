@@ -17,6 +17,7 @@ from ownit.domain.catalog_model import (
     JsonObject,
     JsonValue,
     Problem,
+    Router,
     Schedule,
     Service,
     StoredObject,
@@ -24,6 +25,7 @@ from ownit.domain.catalog_model import (
     User,
 )
 from ownit.domain.catalog_parse import SPEC_FIELDS, parse_spec
+from ownit.domain.catalog_routing import router_spec
 from ownit.domain.catalog_schedule import schedule_spec
 from ownit.domain.durations import format_duration
 
@@ -133,11 +135,13 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
         return schedule_spec(obj)
     if isinstance(obj, EscalationPolicy):
         return _policy(obj)
+    if isinstance(obj, Router):
+        return router_spec(obj, keys=keys)
     return _service(obj, keys=keys)
 
 
 def to_document(obj: StoredObject) -> JsonObject:
-    """The whole ``ownit/v1`` document, integration keys included (export)."""
+    """The whole ``ownit/v1`` document, integration and router keys included (export)."""
     metadata: JsonObject = {"name": obj.name}
     if isinstance(obj, Service) and obj.description:
         metadata["description"] = obj.description

@@ -4,7 +4,7 @@ Each catalog object keeps its normalised spec as JSON plus the core columns othe
 query (names, owner team, escalation policy, tier, urgency, a schedule's team and zone…).
 A schedule's overrides made through the API (``schedule_overrides``) are not the catalog's:
 apply never touches them (deleting a schedule deletes them with it). Integration keys live only in
-the ``integrations`` table, never in a spec.
+the ``integrations`` table and router keys in ``routers.key``, never in a spec.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ownit.domain.catalog import (
     EscalationPolicy,
     Integration,
     Key,
+    Router,
     Schedule,
     Service,
     Snapshot,
@@ -38,8 +39,9 @@ _TABLES: dict[str, Table] = {
     "Schedule": t.schedules,
     "EscalationPolicy": t.escalation_policies,
     "Service": t.services,
+    "Router": t.routers,
 }
-_DELETE_ORDER = ("Service", "EscalationPolicy", "Schedule", "Team", "User")
+_DELETE_ORDER = ("Router", "Service", "EscalationPolicy", "Schedule", "Team", "User")
 
 
 class SqlCatalogStore:
@@ -58,10 +60,15 @@ class SqlCatalogStore:
                 columns = [table.c.name, table.c.spec, table.c.source]
                 if kind == "Service":
                     columns.append(table.c.description)
+                if kind == "Router":
+                    columns.append(table.c.key)
                 objects: dict[str, Any] = {}
                 for row in conn.execute(select(*columns).order_by(table.c.name)):
                     description = row.description if kind == "Service" else ""
-                    objects[row.name] = from_spec(kind, row.name, row.spec or {}, description)
+                    obj = from_spec(kind, row.name, row.spec or {}, description)
+                    if isinstance(obj, Router):
+                        obj = dataclasses.replace(obj, key=row.key)
+                    objects[row.name] = obj
                     sources[(kind, row.name)] = row.source
                 found[kind] = objects
             rows = conn.execute(
@@ -88,6 +95,7 @@ class SqlCatalogStore:
             policies=found["EscalationPolicy"],
             services=services,
             schedules=found["Schedule"],
+            routers=found["Router"],
             sources=sources,
         )
 
@@ -163,6 +171,10 @@ class _Writer:
             values.update(team_id=self._ref("Team", obj.team))
         elif isinstance(obj, Schedule):
             values.update(team_id=self._ref("Team", obj.team), timezone=obj.timezone)
+        elif isinstance(obj, Router):
+            if obj.key is None:
+                raise ValueError(f"router {obj.name!r} has no key")
+            values.update(key=obj.key)
         else:
             values.update(
                 description=obj.description,

@@ -14,9 +14,10 @@ import orjson
 from fastapi import FastAPI
 from starlette.responses import Response
 
-from ownit.adapters.http import actions, api_oncall, api_v1, events, problems
+from ownit.adapters.http import actions, api_oncall, api_services, api_v1, events, problems
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.web import routes as web
 from ownit.app.ingest import GroupCommitter
 from ownit.app.ports import Clock
 from ownit.domain.ratelimit import RateLimiter
@@ -47,6 +48,8 @@ class AppParts:
     housekeeping_every: timedelta = timedelta(minutes=1)
     version: str = "0.1.0"
     oncall: api_oncall.OnCallDeps | None = None
+    web: web.WebDeps | None = None  # the web UI (server-rendered pages)
+    services: api_services.ServicesDeps | None = None
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -100,8 +103,12 @@ def create_app(parts: AppParts) -> FastAPI:
     app.include_router(api_v1.router(parts.api))
     if parts.oncall is not None:
         app.include_router(api_oncall.router(parts.oncall))
+    if parts.services is not None:
+        app.include_router(api_services.router(parts.services))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
+    if parts.web is not None:
+        web.install(app, parts.web)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
     async def healthz() -> Response:

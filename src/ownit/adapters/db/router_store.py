@@ -1,0 +1,48 @@
+"""Routers in the database: one by key (ingest), all of them (``ownit router list``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from ownit.adapters.db import tables as t
+from ownit.domain.catalog import Router, from_spec
+
+
+class SqlRouterStore:
+    """:class:`ownit.app.routing.RouterStore` over the ``routers`` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def router_by_key(self, key: str) -> Router | None:
+        query = select(t.routers.c.name, t.routers.c.key, t.routers.c.spec).where(
+            t.routers.c.key == key
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _router(row) if row is not None else None
+
+    def router_by_name(self, name: str) -> Router | None:
+        query = select(t.routers.c.name, t.routers.c.key, t.routers.c.spec).where(
+            t.routers.c.name == name
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _router(row) if row is not None else None
+
+    def routers(self) -> list[Router]:
+        query = select(t.routers.c.name, t.routers.c.key, t.routers.c.spec).order_by(
+            t.routers.c.name
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_router(row) for row in rows]
+
+
+def _router(row: Any) -> Router:
+    obj = from_spec("Router", row.name, row.spec or {})
+    assert isinstance(obj, Router)
+    return dataclasses.replace(obj, key=row.key)

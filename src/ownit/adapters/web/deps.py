@@ -1,0 +1,94 @@
+"""What the pages need, and the request-level pieces: the signed-in session, forms, CSRF."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from fastapi import Request
+
+from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.incident_store import SqlIncidentStore
+from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.app import accounts
+from ownit.app.accounts import LoginThrottles, PasswordHasher, SessionPolicy, WebSession
+from ownit.app.ports import Clock
+
+MAX_FORM = 64 * 1024
+
+
+@dataclass
+class WebDeps:
+    accounts: SqlAccountStore
+    hasher: PasswordHasher
+    incidents: SqlIncidentStore
+    directory: SqlDirectory
+    schedules: SqlScheduleStore
+    clock: Clock
+    secure_cookies: bool = False  # the base URL is https
+    throttles: LoginThrottles = field(default_factory=LoginThrottles)
+    policy: SessionPolicy = field(default_factory=SessionPolicy)
+    poll_seconds: int = 5
+
+    @property
+    def session_cookie(self) -> str:
+        # __Host-: only ever sent to this host, over https, for every path.
+        return "__Host-ownit_session" if self.secure_cookies else "ownit_session"
+
+    @property
+    def login_cookie(self) -> str:
+        return "__Host-ownit_login" if self.secure_cookies else "ownit_login"
+
+
+class LoginRequired(Exception):
+    """No live session: pages redirect to the login page, htmx requests are told to."""
+
+
+class CsrfRefused(Exception):
+    """A POST without the session's CSRF token."""
+
+
+class FormTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    fields: dict[str, list[str]]
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self.fields.get(name)
+        return values[0] if values else default
+
+    def all(self, name: str) -> list[str]:
+        return list(self.fields.get(name, ()))
+
+
+async def read_form(request: Request) -> Form:
+    """An ``application/x-www-form-urlencoded`` body (the only kind the pages send)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            raise FormTooLarge
+    if kind != "application/x-www-form-urlencoded":
+        return Form({})
+    text = body.decode("utf-8", errors="replace")
+    return Form(parse_qs(text, keep_blank_values=True, max_num_fields=1000))
+
+
+def session_of(deps: WebDeps, request: Request) -> WebSession | None:
+    session_id = request.cookies.get(deps.session_cookie, "")
+    return accounts.current_session(
+        store=deps.accounts, clock=deps.clock, session_id=session_id, policy=deps.policy
+    )
+
+
+def check_csrf(session: WebSession, request: Request, form: Form) -> None:
+    """The form's ``csrf`` field or the ``X-CSRF-Token`` header (htmx) must be the session's."""
+    sent = form.get("csrf") or request.headers.get("x-csrf-token", "")
+    if not sent or not secrets.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise CsrfRefused

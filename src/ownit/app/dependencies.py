@@ -1,0 +1,83 @@
+"""Service dependencies, and what they say about an incident: likely causes upstream, impact
+downstream."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ownit.app.incidents import IncidentFilter, IncidentStore
+from ownit.domain import dependencies as deps
+from ownit.domain.errors import NotFound
+from ownit.domain.incidents import Status
+
+OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
+MAX_OPEN = 1000  # open incidents looked at; more than this and the graph is the least worry
+
+
+class ServiceDirectory(Protocol):
+    def services(self) -> list[dict[str, Any]]:
+        """Every service with its ``name`` and ``depends_on`` (names)."""
+        ...
+
+
+def graph(directory: ServiceDirectory) -> dict[str, tuple[str, ...]]:
+    return {s["name"]: tuple(s.get("depends_on") or ()) for s in directory.services()}
+
+
+def _reaches(reaches: list[deps.Reach]) -> list[dict[str, Any]]:
+    return [{"service": r.service, "depth": r.depth} for r in reaches]
+
+
+def _open_on(incidents: IncidentStore, where: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Open incidents on the services of ``where`` (name → depth), nearest first, then oldest."""
+    if not where:
+        return []
+    found = incidents.search(IncidentFilter(statuses=OPEN, limit=MAX_OPEN))
+    hits = [i for i in found if i["service"] in where]
+    hits.sort(key=lambda i: (where[i["service"]], i["number"]))
+    return [
+        {
+            "service": i["service"],
+            "number": i["number"],
+            "title": i["title"],
+            "status": i["status"],
+            "depth": where[i["service"]],
+        }
+        for i in hits
+    ]
+
+
+def service_dependencies(
+    *, directory: ServiceDirectory, incidents: IncidentStore, name: str
+) -> dict[str, Any]:
+    """The service's upstream and downstream closures and the open incidents upstream."""
+    g = graph(directory)
+    if name not in g:
+        raise NotFound("service", name)
+    up = deps.upstream(g, name)
+    return {
+        "service": name,
+        "upstream": _reaches(up),
+        "downstream": _reaches(deps.downstream(g, name)),
+        "open_incidents_upstream": _open_on(incidents, deps.depths(up)),
+    }
+
+
+def incident_context(
+    *, directory: ServiceDirectory, incidents: IncidentStore, ref: str
+) -> dict[str, Any]:
+    """Open incidents upstream of the incident's service (a likely cause) and downstream
+    (who else is hurt)."""
+    incident = incidents.get(ref)
+    if incident is None:
+        raise NotFound("incident", ref)
+    g = graph(directory)
+    name = incident["service"]
+    up = deps.depths(deps.upstream(g, name))
+    down = deps.depths(deps.downstream(g, name))
+    return {
+        "incident": {"number": incident["number"], "service": name},
+        "likely_cause_upstream": _open_on(incidents, up),
+        "downstream_impact": _open_on(incidents, down),
+    }

@@ -1,0 +1,124 @@
+"""``ownit route test`` and ``ownit router list``: routers, one key for many services."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ownit.cli.database import database
+from ownit.cli.errors import CliError
+from ownit.cli.tables import render
+from ownit.domain.catalog import Router
+from ownit.domain.matchers import quote_value
+from ownit.domain.routing import Decision, Route, route
+from ownit.settings import Settings
+
+_LABEL = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def register(sub: Any) -> None:
+    rparser: argparse.ArgumentParser = sub.add_parser(
+        "route", help="see where an event would be routed (nothing is sent)"
+    )
+    rsub = rparser.add_subparsers(dest="route_command", metavar="ACTION", required=True)
+    test = rsub.add_parser(
+        "test", help="print where a label set goes through a router, and why (sends nothing)"
+    )
+    test.add_argument("router", metavar="ROUTER", help="the router's name (or its key)")
+    test.add_argument(
+        "-l",
+        "--label",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a label of the event (repeat for more)",
+    )
+    test.set_defaults(func=_test)
+    lparser: argparse.ArgumentParser = sub.add_parser(
+        "router", help="routers: one integration key for many services"
+    )
+    lsub = lparser.add_subparsers(dest="router_command", metavar="ACTION", required=True)
+    ls = lsub.add_parser("list", help="every router with its key and where to send events")
+    ls.set_defaults(func=_list)
+
+
+def parse_labels(items: Sequence[str]) -> dict[str, str]:
+    """``name=value`` pairs; the value may be empty or hold ``=``."""
+    labels: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"--label {item!r} must be NAME=VALUE (for example team=payments)")
+        if not _LABEL.match(name):
+            raise CliError(
+                f"--label {item!r}: {name!r} is not a label name "
+                "(letters, digits, _ and :, not starting with a digit)"
+            )
+        if name in labels:
+            raise CliError(f"--label {name} is given twice")
+        labels[name] = value
+    return labels
+
+
+def _load(settings: Settings, name: str) -> Router | None:
+    from ownit.adapters.db.router_store import SqlRouterStore
+
+    with database(settings) as engine:
+        store = SqlRouterStore(engine)
+        return store.router_by_name(name) or store.router_by_key(name)
+
+
+def _test(args: argparse.Namespace, settings: Settings) -> int:
+    labels = parse_labels(args.label)
+    router = _load(settings, args.router)
+    if router is None:
+        raise CliError(f"router {args.router!r} does not exist (see `ownit router list`)")
+    for line in render_decision(router.name, labels, route(router.route, labels)):
+        print(line)
+    return 0
+
+
+def render_decision(name: str, labels: dict[str, str], decision: Decision) -> list[str]:
+    """The results in order, each with the path of routes that led there."""
+    shown = ", ".join(f"{k}={quote_value(v)}" for k, v in sorted(labels.items())) or "no labels"
+    count = len(decision.results)
+    lines = [f"router {name}, event {{{shown}}}: {count} result{'s' if count != 1 else ''}"]
+    for n, result in enumerate(decision.results, 1):
+        lines.append(f"{n}. {result.describe()}")
+        for step in result.path:
+            lines.append(f"     {step}")
+    lines.append("(nothing was sent)")
+    return lines
+
+
+def _count(tree: Route) -> int:
+    return 1 + sum(_count(child) for child in tree.routes)
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from ownit.adapters.db.router_store import SqlRouterStore
+
+    with database(settings) as engine:
+        routers = SqlRouterStore(engine).routers()
+    if not routers:
+        print("no routers (add a Router to the catalog and `ownit catalog apply`)")
+        return 0
+    base = settings.base_url
+    print(
+        render(
+            ["NAME", "KEY", "ROUTES", "EVENTS V2", "ALERTMANAGER"],
+            [
+                [
+                    r.name,
+                    r.key,
+                    _count(r.route),
+                    f"{base}/v2/enqueue",
+                    f"{base}/integrations/alertmanager/{r.key}",
+                ]
+                for r in routers
+            ],
+        )
+    )
+    return 0

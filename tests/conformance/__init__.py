@@ -1,0 +1,1 @@
+"""Conformance: ownit against the real tools whose behaviour it follows."""

@@ -1,0 +1,183 @@
+"""The web UI in a real browser (Debian's Chromium through Playwright) on a real ``ownit serve``.
+
+Signs in, watches a new incident appear without a reload, acknowledges it with the keyboard,
+adds a note, and saves screenshots to ``docs/screenshots/`` (desktop and 360 px wide).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from ownit.adapters.db import tables as t
+from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.engine import make_engine
+from ownit.adapters.db.migrate import upgrade
+from ownit.adapters.passwords import Argon2Hasher
+from ownit.app.accounts import OrgRole, create_login
+from tests.builders import FakeClock, add_service
+from tests.integration import oncall_catalog
+from tests.integration.live import free_port
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+KEY = "e" * 31 + "2"
+PASSWORD = "correct horse battery"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="apt-get install -y chromium"),
+]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """``ownit serve`` on a SQLite file with alice's login; yields (base URL, database URL)."""
+    url = f"sqlite:///{tmp_path / 'ownit.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    oncall_catalog.apply(engine)
+    add_service(engine, "checkout-api", keys={"events": KEY})
+    create_login(
+        store=SqlAccountStore(engine),
+        hasher=Argon2Hasher(),
+        clock=FakeClock(),
+        email="alice@example.com",
+        password=PASSWORD,
+        org_role=OrgRole.ADMIN,
+    )
+    engine.dispose()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ) | {
+        "OWNIT_DATABASE_URL": url,
+        "OWNIT_PORT": str(port),
+        "OWNIT_EVENTS_RATE_LIMIT": "0",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ownit", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "ownit serve did not become ready"
+            time.sleep(0.1)
+        yield base, url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def send(base: str, dedup: str, summary: str, severity: str = "critical") -> None:
+    body = {
+        "routing_key": KEY,
+        "event_action": "trigger",
+        "dedup_key": dedup,
+        "payload": {
+            "summary": summary,
+            "source": "db-1",
+            "severity": severity,
+            "custom_details": {"disk": "/var/lib/postgresql", "used": "97%"},
+        },
+    }
+    assert httpx.post(base + "/v2/enqueue", json=body, timeout=5).status_code == 202
+
+
+def test_sign_in_see_a_new_incident_live_acknowledge_and_annotate(
+    server: tuple[str, str],
+) -> None:
+    base, url = server
+    send(base, "cpu", "CPU above 90% on web-3 for 10 minutes", "warning")
+    send(base, "tls", "TLS certificate for api.example.com expires in 6 days", "info")
+    sync = playwright.sync_playwright
+    problems: list[str] = []
+    with sync() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(base + "/incidents")
+            assert "/login" in page.url
+            page.get_by_label("Email").fill("alice@example.com")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(base + "/incidents")
+            assert page.get_by_text("CPU above 90%").is_visible()
+
+            # A new incident appears without a reload (htmx polls the list).
+            page.evaluate("window.__stillHere = true")
+            send(base, "disk", "Disk full on db-1")
+            row = page.locator("li[data-incident]", has_text="Disk full on db-1")
+            row.wait_for(timeout=15_000)
+            assert page.evaluate("window.__stillHere") is True
+
+            # Acknowledge the focused row with the keyboard.
+            row.focus()
+            page.keyboard.press("a")
+            page.locator("li[data-incident]", has_text="Disk full on db-1").locator(
+                ".badge.s-acknowledged"
+            ).wait_for(timeout=10_000)
+            assert page.evaluate("window.__stillHere") is True
+            engine = make_engine(url)
+            with engine.connect() as conn:
+                status, by = conn.execute(
+                    select(t.incidents.c.status, t.incidents.c.acknowledged_by).where(
+                        t.incidents.c.dedup_key == "disk"
+                    )
+                ).one()
+            engine.dispose()
+            assert (status, by) == ("acknowledged", "alice")
+            page.screenshot(path=str(SHOTS / "incidents-desktop.png"), full_page=True)
+
+            # The incident page: add a note.
+            page.get_by_role("link", name="Disk full on db-1").click()
+            page.wait_for_url(base + "/incidents/3")
+            page.get_by_label("Add a note").fill("Freed 20 GB of WAL; watching the disk.")
+            page.get_by_role("button", name="Add note").click()
+            page.locator(".timeline .k-note", has_text="Freed 20 GB").wait_for()
+            page.locator("details summary").first.click()
+            page.screenshot(path=str(SHOTS / "incident-desktop.png"), full_page=True)
+
+            page.set_viewport_size({"width": 360, "height": 740})
+            page.reload()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            page.screenshot(path=str(SHOTS / "incident-360.png"), full_page=True)
+            page.goto(base + "/incidents")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            page.screenshot(path=str(SHOTS / "incidents-360.png"), full_page=True)
+            page.goto(base + "/oncall")
+            assert page.get_by_role("heading", name="On call now").is_visible()
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.screenshot(path=str(SHOTS / "oncall-desktop.png"), full_page=True)
+        finally:
+            browser.close()
+    assert problems == []
