@@ -18,6 +18,7 @@ from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.migrate import is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.http.actions import ActionDeps
@@ -35,6 +36,7 @@ from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
 from ownit.app.ports import Clock, SystemClock
+from ownit.app.routing import RouterBook
 from ownit.engine.links import SignedLinks
 from ownit.engine.loop import Engine as WorkEngine
 from ownit.settings import Settings
@@ -132,7 +134,11 @@ def build_app(
     event_log = SqlEventLog(engine)
     metrics = Metrics(open_counts=incidents.open_counts)
     committer = GroupCommitter(
-        store=SqlIngestStore(engine),
+        store=SqlIngestStore(
+            engine,
+            # Routers are read through the read-only engine: the writer holds the lock.
+            routers=RouterBook(store=SqlRouterStore(read_only(engine)), clock=clock),
+        ),
         clock=clock,
         batch_max=settings.batch_max,
         on_batch=metrics.observe_batch,

@@ -25,6 +25,7 @@ class Target:
     integration_id: int
     integration_name: str
     policy: Mapping[str, Any] | None = None  # the escalation policy, frozen on new incidents
+    component: str | None = None  # the monolith component that owns the event, if any
 
 
 @dataclass(slots=True)
@@ -50,12 +51,14 @@ class NewAlert:
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
     repeat_count: int = 0
+    labels: Mapping[str, str] | None = None
 
 
 @dataclass(slots=True)
 class NewIncident:
     id: str
     policy: Mapping[str, Any] | None
+    component: str | None
     title: str
     status: Status
     urgency: str
@@ -101,6 +104,7 @@ class EventRecord:
     target: Target | None
     outcome: str
     incident_id: str | None
+    route: Mapping[str, Any] | None = None  # a router's decision path
 
 
 @dataclass(slots=True)
@@ -120,11 +124,19 @@ class BatchPlan:
     def reject(self, event: Event, reason: str) -> None:
         self.records.append(EventRecord(event, None, f"rejected: {reason}", None))
 
-    def apply(self, event: Event, target: Target) -> Outcome:
+    def suppress(self, event: Event, target: Target | None, route: Mapping[str, Any]) -> str:
+        """A router said: keep it, page nobody."""
+        outcome = "suppressed by router"
+        self.records.append(EventRecord(event, target, outcome, None, route))
+        return outcome
+
+    def apply(
+        self, event: Event, target: Target, route: Mapping[str, Any] | None = None
+    ) -> Outcome:
         """Fold one event into the plan and return what it did."""
         if event.action is Action.CHANGE:
             self.changes_recorded.append((event, target))
-            self.records.append(EventRecord(event, target, Outcome.CHANGE_RECORDED, None))
+            self.records.append(EventRecord(event, target, Outcome.CHANGE_RECORDED, None, route))
             return Outcome.CHANGE_RECORDED
         assert event.dedup_key is not None, "the ingest use case gives every trigger a key"
         slot = (target.service_id, event.dedup_key)
@@ -151,7 +163,7 @@ class BatchPlan:
             self.log.append(
                 LogEntry(current.incident_id, now, new_status.value, actor, f"{outcome} by event")
             )
-        self.records.append(EventRecord(event, target, outcome, incident_id))
+        self.records.append(EventRecord(event, target, outcome, incident_id, route))
         return outcome
 
     def repeat_log(self) -> list[LogEntry]:
@@ -193,6 +205,7 @@ class BatchPlan:
         self.new_incidents[incident_id] = NewIncident(
             id=incident_id,
             policy=target.policy,
+            component=target.component,
             title=summary,
             status=Status.TRIGGERED,
             urgency=urgency_for(target.service_urgency, event.severity).value,
@@ -213,6 +226,7 @@ class BatchPlan:
             source=event.source,
             details=dict(event.raw) if event.raw is not None else None,
             created_at=now,
+            labels=dict(event.labels) if event.labels else None,
         )
         self.open_alerts[(target.service_id, event.dedup_key)] = OpenAlert(
             alert_id, incident_id, Status.TRIGGERED

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ownit.adapters.db import tables as t
 from ownit.adapters.db.batch_sql import Sql
+from ownit.adapters.db.ingest_targets import Resolution, TargetResolver, unique_targets
 from ownit.app.ports import ItemResult
-from ownit.domain.dedup import BatchPlan, OpenAlert, Target
+from ownit.app.routing import RouterBook
+from ownit.domain.dedup import BatchPlan, OpenAlert
 from ownit.domain.events import Event
 from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
@@ -23,23 +24,32 @@ UNKNOWN_KEY = "unknown routing key"
 NO_POLICY = "the service has no escalation policy: nobody is paged"
 
 
-def policy_snapshot(name: str | None, spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The escalation policy as frozen on an incident when it opens."""
-    if name is None or spec is None:
-        return None
-    return {"name": name, "repeat": spec.get("repeat", 0), "levels": spec.get("levels", [])}
-
-
 def new_id(prefix: str, now: datetime) -> str:
     return make_id(prefix, now, os.urandom(10))
+
+
+def _fold(plan: BatchPlan, event: Event, resolution: Resolution) -> str:
+    """Apply one event to every target it was routed to; the first outcome is the answer."""
+    if resolution.dropped:
+        return "dropped by router"
+    outcomes = [
+        plan.apply(event, target, resolution.route).value
+        for target in unique_targets(resolution.pages)
+    ]
+    for target in resolution.suppressed:
+        outcomes.append(plan.suppress(event, target, resolution.route or {}))
+    return outcomes[0] if outcomes else "dropped by router"
 
 
 class SqlIngestStore:
     """Applies batches of events; on a lost race for an open-alert slot, retries the batch."""
 
-    def __init__(self, engine: Engine, *, org_id: int = 1) -> None:
+    def __init__(
+        self, engine: Engine, *, org_id: int = 1, routers: RouterBook | None = None
+    ) -> None:
         self._engine = engine
         self._org_id = org_id
+        self._routers = routers
 
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
         for attempt in range(5):
@@ -57,35 +67,16 @@ class SqlIngestStore:
     def _apply(
         self, conn: Any, items: Sequence[Sequence[Event]], now: datetime
     ) -> list[ItemResult]:
-        keys = {event.routing_key for item in items for event in item}
-        targets: dict[str, Target] = {}
-        if keys:
-            rows = conn.execute(
-                select(
-                    t.integrations.c.key,
-                    t.integrations.c.id,
-                    t.integrations.c.name,
-                    t.integrations.c.service_id,
-                    t.services.c.urgency,
-                    t.escalation_policies.c.name.label("policy_name"),
-                    t.escalation_policies.c.spec.label("policy_spec"),
-                )
-                .join(t.services, t.services.c.id == t.integrations.c.service_id)
-                .outerjoin(
-                    t.escalation_policies,
-                    t.escalation_policies.c.id == t.services.c.escalation_policy_id,
-                )
-                .where(t.integrations.c.key.in_(keys))
-            )
-            for key, integration_id, name, service_id, urgency, policy_name, spec in rows:
-                policy = policy_snapshot(policy_name, spec)
-                targets[key] = Target(service_id, urgency, integration_id, name, policy)
+        resolver = TargetResolver(conn, self._routers)
+        resolver.load({event.routing_key for item in items for event in item})
+        resolved = [[resolver.resolve(event) for event in item] for item in items]
 
         keys_by_service: dict[int, set[str]] = {}
-        for item in items:
-            for e in item:
-                target = targets.get(e.routing_key)
-                if target is not None and e.dedup_key is not None:
+        for item, where in zip(items, resolved, strict=True):
+            for e, resolution in zip(item, where, strict=True):
+                if resolution is None or e.dedup_key is None:
+                    continue
+                for target in resolution.pages:
                     keys_by_service.setdefault(target.service_id, set()).add(e.dedup_key)
         open_alerts: dict[tuple[int, str], OpenAlert] = {}
         sql = Sql(conn)
@@ -107,16 +98,15 @@ class SqlIngestStore:
             now=now, new_id=lambda prefix: new_id(prefix, now), open_alerts=open_alerts
         )
         results: list[ItemResult] = []
-        for item in items:
+        for item, where in zip(items, resolved, strict=True):
             outcomes: list[str] = []
             rejected = False
-            for event in item:
-                target = targets.get(event.routing_key)
-                if target is None:
+            for event, resolution in zip(item, where, strict=True):
+                if resolution is None:
                     plan.reject(event, UNKNOWN_KEY)
                     rejected = True
-                else:
-                    outcomes.append(plan.apply(event, target).value)
+                    continue
+                outcomes.append(_fold(plan, event, resolution))
             if rejected:
                 results.append(ItemResult(False, error=UNKNOWN_KEY))
             else:
@@ -158,7 +148,7 @@ class SqlIngestStore:
                         inc.urgency,
                         inc.severity,
                         inc.service_id,
-                        None,
+                        inc.component,
                         inc.dedup_key,
                         1,
                         sql.ts(inc.created_at),
@@ -198,6 +188,7 @@ class SqlIngestStore:
                     a.summary,
                     a.source,
                     sql.json(a.details),
+                    sql.json(a.labels),
                     a.repeat_count,
                     sql.ts(a.created_at),
                     now,
@@ -298,6 +289,7 @@ class SqlIngestStore:
                     r.outcome,
                     r.incident_id,
                     sql.json(r.event.raw),
+                    sql.json(r.route),
                 )
                 for r in plan.records
             ],
@@ -334,6 +326,7 @@ _ALERT_COLUMNS = (
     "summary",
     "source",
     "details",
+    "labels",
     "repeat_count",
     "created_at",
     "last_event_at",
@@ -362,4 +355,5 @@ _EVENT_COLUMNS = (
     "outcome",
     "incident_id",
     "raw",
+    "route",
 )

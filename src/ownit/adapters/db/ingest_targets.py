@@ -1,0 +1,218 @@
+"""Where each event of a batch goes: a service integration's service, or a router's choice;
+and within a service, the monolith component whose matchers the event's labels meet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ownit.adapters.db import tables as t
+from ownit.app.routing import RouterBook, event_labels
+from ownit.domain.dedup import Target
+from ownit.domain.events import Event
+from ownit.domain.matchers import Matcher, parse_matcher
+
+
+def policy_snapshot(name: str | None, spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The escalation policy as frozen on an incident when it opens."""
+    if name is None or spec is None:
+        return None
+    return {"name": name, "repeat": spec.get("repeat", 0), "levels": spec.get("levels", [])}
+
+
+@dataclass(frozen=True, slots=True)
+class _Component:
+    name: str
+    policy: str | None
+    match: tuple[Matcher, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Service:
+    id: int
+    name: str
+    urgency: str
+    policy: dict[str, Any] | None
+    components: tuple[_Component, ...]
+
+
+@dataclass(slots=True)
+class Resolution:
+    """For one event: the targets to page, or to keep quietly, and the decision path."""
+
+    pages: list[Target] = field(default_factory=list)
+    suppressed: list[Target | None] = field(default_factory=list)
+    dropped: bool = False
+    route: dict[str, Any] | None = None
+
+
+def _components(spec: Mapping[str, Any]) -> tuple[_Component, ...]:
+    out = []
+    for item in spec.get("components") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        matchers = []
+        for text in item.get("match") or []:
+            try:
+                matchers.append(parse_matcher(str(text)))
+            except ValueError:
+                continue
+        policy = item.get("escalationPolicy")
+        out.append(
+            _Component(item["name"], policy if isinstance(policy, str) else None, tuple(matchers))
+        )
+    return tuple(out)
+
+
+class TargetResolver:
+    """Resolves the keys of one batch, inside the batch's transaction."""
+
+    def __init__(self, conn: Connection, routers: RouterBook | None) -> None:
+        self._conn = conn
+        self._routers = routers
+        self._integrations: dict[str, tuple[int, str, _Service]] = {}
+        self._services: dict[str, _Service] = {}
+        self._policies: dict[str, dict[str, Any] | None] = {}
+
+    def load(self, keys: Iterable[str]) -> None:
+        keys = set(keys)
+        if not keys:
+            return
+        i, s = t.integrations, t.services
+        rows = self._conn.execute(
+            select(i.c.key, i.c.id, i.c.name, s.c.name.label("service"))
+            .join(s, s.c.id == i.c.service_id)
+            .where(i.c.key.in_(keys))
+        ).all()
+        self._load_services({r.service for r in rows})
+        for key, integration_id, name, service in rows:
+            self._integrations[key] = (integration_id, name, self._services[service])
+
+    def _load_services(self, names: set[str]) -> None:
+        names -= set(self._services)
+        if not names:
+            return
+        s, ep = t.services, t.escalation_policies
+        rows = self._conn.execute(
+            select(
+                s.c.id,
+                s.c.name,
+                s.c.urgency,
+                s.c.spec,
+                ep.c.name.label("policy"),
+                ep.c.spec.label("policy_spec"),
+            )
+            .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
+            .where(s.c.name.in_(names))
+        ).all()
+        for row in rows:
+            self._services[row.name] = _Service(
+                row.id,
+                row.name,
+                row.urgency,
+                policy_snapshot(row.policy, row.policy_spec),
+                _components(row.spec or {}),
+            )
+        wanted = {c.policy for svc in self._services.values() for c in svc.components if c.policy}
+        self._load_policies(wanted)
+
+    def _load_policies(self, names: set[str]) -> None:
+        names -= set(self._policies)
+        if not names:
+            return
+        ep = t.escalation_policies
+        for name, spec in self._conn.execute(
+            select(ep.c.name, ep.c.spec).where(ep.c.name.in_(names))
+        ):
+            self._policies[name] = policy_snapshot(name, spec)
+
+    def resolve(self, event: Event) -> Resolution | None:
+        """Where ``event`` goes; ``None`` when its key is no integration's and no router's."""
+        found = self._integrations.get(event.routing_key)
+        if found is not None:
+            integration_id, name, service = found
+            labels = event_labels(event) if service.components else {}
+            return Resolution(pages=[self._target(service, None, labels, integration_id, name)])
+        decision = self._routers.decide_event(event) if self._routers is not None else None
+        if decision is None:
+            return None
+        router = self._routers.router(event.routing_key) if self._routers else None
+        router_name = router.name if router is not None else "router"
+        labels = event_labels(event)
+        resolution = Resolution(
+            route={
+                "router": router_name,
+                "results": [
+                    {
+                        "decision": r.describe(),
+                        "path": [{"node": s.id, "matchers": list(s.matchers)} for s in r.path],
+                    }
+                    for r in decision.results
+                ],
+            }
+        )
+        self._load_services({r.service for r in decision.results if r.service})
+        for result in decision.results:
+            routed = self._services.get(result.service or "")
+            target = (
+                None
+                if routed is None
+                else self._target(routed, result.component, labels, None, f"router/{router_name}")
+            )
+            if result.action == "drop":
+                resolution.dropped = True
+            elif result.action == "suppress" or target is None:
+                resolution.suppressed.append(target)
+            else:
+                resolution.pages.append(target)
+        if resolution.pages or resolution.suppressed:
+            resolution.dropped = False
+        return resolution
+
+    def _target(
+        self,
+        service: _Service,
+        component: str | None,
+        labels: Mapping[str, str],
+        integration_id: int | None,
+        integration_name: str,
+    ) -> Target:
+        chosen = next((c for c in service.components if c.name == component), None)
+        if chosen is None and component is None:
+            chosen = next(
+                (
+                    c
+                    for c in service.components
+                    if c.match and all(m.matches(labels) for m in c.match)
+                ),
+                None,
+            )
+        policy = service.policy
+        if chosen is not None and chosen.policy is not None:
+            policy = self._policies.get(chosen.policy, policy)
+        return Target(
+            service.id,
+            service.urgency,
+            integration_id if integration_id is not None else 0,
+            integration_name,
+            policy,
+            chosen.name if chosen is not None else component,
+        )
+
+
+def _meets(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
+    return all(m.matches(labels) for m in matchers)
+
+
+def unique_targets(targets: Sequence[Target]) -> list[Target]:
+    """A router that reaches one service twice (``continue``) pages it once."""
+    seen: set[tuple[int, str | None]] = set()
+    out = []
+    for target in targets:
+        if (target.service_id, target.component) not in seen:
+            seen.add((target.service_id, target.component))
+            out.append(target)
+    return out
