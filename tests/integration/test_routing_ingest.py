@@ -190,3 +190,28 @@ def test_events_v2_on_the_monolith_finds_the_component(
     assert http.post("/v2/enqueue", json=event).status_code == 202
     [incident] = http.get("/api/v1/incidents", headers=auth).json()["incidents"]
     assert (incident["service"], incident["component"]) == ("monolith", "refunds")
+
+
+def test_event_explain_shows_the_decision_path(
+    client: tuple[TestClient, dict[str, str]],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ownit.cli.main import main
+
+    http, _ = client
+    body = {"alerts": [alert("f-refunds", team="payments", module="refunds")]}
+    assert http.post(f"/integrations/alertmanager/{ROUTER_KEY}", json=body).status_code == 200
+    monkeypatch.setenv("OWNIT_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    with engine.connect() as conn:
+        event_id = conn.execute(select(t.events.c.id)).scalar_one()
+    assert main(["event", "explain", event_id]) == 0
+    out = capsys.readouterr().out
+    assert "routed by router prod" in out
+    assert "→ page monolith/refunds" in out
+    assert 'routes[2].routes[0]: module=~"refund.*"' in out
+    assert main(["event", "list"]) == 0
+    assert event_id in capsys.readouterr().out
+    assert main(["event", "explain", "evt_nope"]) == 2
+    assert "does not exist" in capsys.readouterr().err

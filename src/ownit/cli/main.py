@@ -16,6 +16,7 @@ def _modules() -> list[ModuleType]:
     from ownit.cli import (
         catalog,
         db,
+        events,
         incidents,
         integrations,
         oncall,
@@ -26,7 +27,19 @@ def _modules() -> list[ModuleType]:
         worker,
     )
 
-    return [serve, worker, db, catalog, incidents, oncall, integrations, routers, tokens, users]
+    return [
+        serve,
+        worker,
+        db,
+        catalog,
+        incidents,
+        events,
+        oncall,
+        integrations,
+        routers,
+        tokens,
+        users,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,90 @@
+"""``ownit event list|explain``: what arrived, and why it did or did not page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from typing import Any
+
+from ownit.cli.database import database
+from ownit.cli.errors import CliError
+from ownit.cli.tables import render
+from ownit.settings import Settings
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "event", help="raw events as they arrived, and what each did"
+    )
+    esub = parser.add_subparsers(dest="event_command", metavar="ACTION", required=True)
+    ls = esub.add_parser("list", help="the newest events")
+    ls.add_argument("--service", help="only this service's")
+    ls.add_argument("--limit", type=int, default=30)
+    ls.set_defaults(func=_list)
+    explain = esub.add_parser("explain", help="one event: its outcome and routing decision")
+    explain.add_argument("id", help="the event id (evt_…), from `ownit event list`")
+    explain.set_defaults(func=_explain)
+
+
+@contextmanager
+def _log(settings: Settings) -> Iterator[Any]:
+    from ownit.adapters.db.event_log import SqlEventLog
+
+    with database(settings) as engine:
+        yield SqlEventLog(engine)
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    with _log(settings) as log:
+        rows = log.recent(service=args.service, limit=args.limit)
+    if not rows:
+        print("no events")
+        return 0
+    print(
+        render(
+            ["ID", "RECEIVED (UTC)", "FORMAT", "ACTION", "SERVICE", "DEDUP KEY", "OUTCOME"],
+            [
+                [
+                    r["id"],
+                    r["received_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    r["format"],
+                    r["action"],
+                    r["service"] or "-",
+                    r["dedup_key"] or "-",
+                    r["outcome"],
+                ]
+                for r in rows
+            ],
+        )
+    )
+    return 0
+
+
+def _explain(args: argparse.Namespace, settings: Settings) -> int:
+    with _log(settings) as log:
+        event = log.get(args.id)
+    if event is None:
+        raise CliError(f"event {args.id!r} does not exist (see `ownit event list`)")
+    kind = f"{event['format']} {event['action']}"
+    print(f"event {event['id']} ({kind}), received {event['received_at']}")
+    print(f"  service:   {event['service'] or '-'}")
+    print(f"  dedup key: {event['dedup_key'] or '-'}")
+    print(f"  outcome:   {event['outcome']}")
+    if event["incident_id"]:
+        print(f"  incident:  {event['incident_id']}")
+    route = event.get("route")
+    if route:
+        print(f"  routed by router {route['router']}:")
+        for result in route["results"]:
+            print(f"    → {result['decision']}")
+            for step in result["path"]:
+                matchers = ", ".join(step["matchers"]) or "(always)"
+                print(f"        {step['node']}: {matchers}")
+    else:
+        print("  routed by: the integration's own service")
+    print("  payload:")
+    print("    " + json.dumps(event["raw"], indent=2, sort_keys=True).replace("\n", "\n    "))
+    return 0
