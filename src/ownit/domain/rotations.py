@@ -108,10 +108,17 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     Ambiguous readings give their first occurrence; nonexistent readings give the transition
     that skipped them (the first instant that exists after them).
     """
-    local = local.replace(tzinfo=None, fold=0)
-    first = local.replace(tzinfo=zone).astimezone(UTC)
-    if to_local(first, zone) == local:
-        return first
+    if local.tzinfo is not None or local.fold:
+        local = local.replace(tzinfo=None, fold=0)
+    # Offsets read with fold=0 and fold=1 agree except around a transition: in a fold the
+    # first (fold=0) offset is the larger one and gives the first occurrence; in a gap it is
+    # the smaller one and the reading does not exist at all.
+    before = zone.utcoffset(local)
+    after = zone.utcoffset(local.replace(fold=1))
+    assert before is not None
+    assert after is not None
+    if before >= after:
+        return (local - before).replace(tzinfo=UTC)
     return _transition_after(local, zone)
 
 
