@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import os
 import shutil
 import socket
 import ssl
@@ -515,8 +516,9 @@ def test_email_bad_address_is_permanent(smtp: Smtp) -> None:
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     openssl = shutil.which("openssl")
-    if openssl is None:
+    if openssl is None and not os.environ.get("CI"):  # CI installs it and never skips
         pytest.skip("openssl is not installed")
+    assert openssl is not None, "openssl is not installed"
     folder = tmp_path_factory.mktemp("tls")
     key, crt = folder / "key.pem", folder / "cert.pem"
     subprocess.run(
