@@ -90,12 +90,6 @@ class EscalationUnit(Protocol):
     def cancel_pending(self, at: datetime, reason: str) -> int: ...
 
 
-class EscalationStore(Protocol):
-    def next_due(self, now: datetime) -> AbstractContextManager[EscalationUnit | None]:
-        """The next incident whose timer is due, locked (``None`` when none is due)."""
-        ...
-
-
 ACTOR = "engine"
 
 

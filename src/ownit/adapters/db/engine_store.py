@@ -161,6 +161,23 @@ class _Unit:
 _e, _i, _s = t.escalations, t.incidents, t.services
 
 
+# What a unit of escalation work reads: the timer row, its incident and its service's spec.
+_UNIT_ROWS = (
+    select(
+        _e.c.incident_id,
+        _e.c.policy,
+        _e.c.state,
+        _i.c.number,
+        _i.c.status,
+        _i.c.urgency,
+        _i.c.acknowledged_at,
+        _s.c.spec,
+    )
+    .join(_i, _i.c.id == _e.c.incident_id)
+    .join(_s, _s.c.id == _i.c.service_id)
+)
+
+
 class SqlEngineStore:
     """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
 
@@ -168,37 +185,6 @@ class SqlEngineStore:
         self._engine = engine
 
     # --- escalations ----------------------------------------------------------------------
-
-    @contextmanager
-    def next_due(self, now: datetime) -> Iterator[_Unit | None]:
-        with self._engine.begin() as conn:
-            claim = (
-                select(_e.c.incident_id)
-                .where(_e.c.due_at <= now)
-                .order_by(_e.c.due_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            incident_id = conn.execute(claim).scalar()
-            if incident_id is None:
-                yield None
-                return
-            row = conn.execute(
-                select(
-                    _e.c.incident_id,
-                    _e.c.policy,
-                    _e.c.state,
-                    _i.c.number,
-                    _i.c.status,
-                    _i.c.urgency,
-                    _i.c.acknowledged_at,
-                    _s.c.spec,
-                )
-                .join(_i, _i.c.id == _e.c.incident_id)
-                .join(_s, _s.c.id == _i.c.service_id)
-                .where(_e.c.incident_id == incident_id)
-            ).one()
-            yield _Unit(conn, row, now)
 
     @contextmanager
     def due_batch(self, now: datetime, limit: int) -> Iterator[list[_Unit]]:
@@ -216,21 +202,7 @@ class SqlEngineStore:
             if not ids:
                 yield []
                 return
-            rows = conn.execute(
-                select(
-                    _e.c.incident_id,
-                    _e.c.policy,
-                    _e.c.state,
-                    _i.c.number,
-                    _i.c.status,
-                    _i.c.urgency,
-                    _i.c.acknowledged_at,
-                    _s.c.spec,
-                )
-                .join(_i, _i.c.id == _e.c.incident_id)
-                .join(_s, _s.c.id == _i.c.service_id)
-                .where(_e.c.incident_id.in_(ids))
-            ).all()
+            rows = conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
             yield [_Unit(conn, row, now) for row in rows]
 
     @contextmanager
@@ -253,20 +225,7 @@ class SqlEngineStore:
         """One incident's escalation, locked for a manual action (escalate, reassign)."""
         with self._engine.begin() as conn:
             row = conn.execute(
-                select(
-                    _e.c.incident_id,
-                    _e.c.policy,
-                    _e.c.state,
-                    _i.c.number,
-                    _i.c.status,
-                    _i.c.urgency,
-                    _i.c.acknowledged_at,
-                    _s.c.spec,
-                )
-                .join(_i, _i.c.id == _e.c.incident_id)
-                .join(_s, _s.c.id == _i.c.service_id)
-                .where(_e.c.incident_id == incident_id)
-                .with_for_update(of=_e)
+                _UNIT_ROWS.where(_e.c.incident_id == incident_id).with_for_update(of=_e)
             ).first()
             yield None if row is None else _Unit(conn, row, now)
 
@@ -275,17 +234,6 @@ class SqlEngineStore:
             return (
                 conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first() is not None
             )
-
-    def postpone(self, incident_id: str, until: datetime) -> None:
-        """Move a failing incident's timer so it cannot block the others."""
-        with self._engine.begin() as conn:
-            conn.execute(update(_e).where(_e.c.incident_id == incident_id).values(due_at=until))
-
-    def earliest_due(self, now: datetime) -> str | None:
-        with self._engine.connect() as conn:
-            return conn.execute(
-                select(_e.c.incident_id).where(_e.c.due_at <= now).order_by(_e.c.due_at).limit(1)
-            ).scalar()
 
     # --- outbox ---------------------------------------------------------------------------
 
