@@ -5,22 +5,31 @@ Run with ``.venv/bin/python benchmarks/engine.py [--incidents 10000] [--workers 
 One run:
 
 1. starts a loopback webhook receiver in its own process (asyncio, HTTP/1.1 keep-alive): it
-   answers 200 to every POST and records each request's arrival time and ``webhook-id``;
+   answers 200 to every POST and records each request's arrival time, ``webhook-id``,
+   recipient, incident number and the incidents bundled into it;
 2. creates a fresh PostgreSQL database ``ownit_bench_<random>`` and migrates it;
-3. applies a catalog: ``--users`` users, each with one signed ``webhook`` contact on the
-   receiver, a team, a one-level escalation policy paging all of them, and a service with
-   an ``events-v2`` integration;
+3. applies a catalog: ``--users`` users (default 3), each with one signed ``webhook``
+   contact on the receiver, a team, a one-level escalation policy paging all of them, and a
+   service with an ``events-v2`` integration (``--spread N`` instead: N users, each with a
+   policy and a service of their own, and the incidents spread over those services, so each
+   incident pages one user);
 4. opens ``--incidents`` incidents through the ingest store (batches of 500), so every
    incident's escalation timer is due;
 5. starts ``--workers`` ``ownit worker`` processes and waits (at most ``--timeout`` seconds)
-   until the receiver has seen every notification (incidents x users);
+   until the receiver has seen every notification (one per incident and paged user);
 6. stops everything, reads the outbox, and drops the database (also on Ctrl-C).
 
-It reports notifications per second, the lag from each notification's due time
-(``notifications.due_at``) to its arrival at the receiver (p50/p99/max), duplicates (the
-same ``webhook-id`` twice), each worker's peak RSS and CPU, and the two phases apart: the
-escalation advance (``notifications.created_at``: when the engine advanced the incident and
-wrote its outbox rows) and delivery (``sent_at`` is when a row was claimed for sending).
+The engine sends the notifications one contact has in one claimed batch as **one** message
+(the others listed in its ``bundle``), so a message may carry several notifications; a
+notification counts as delivered when the first message carrying it arrives. The workers
+run with ``OWNIT_CONTACT_RATE_LIMIT=0`` (no holding back past N messages a minute) unless
+``--contact-rate-limit`` says otherwise: the benchmark measures the engine, not the limiter.
+
+It reports notifications (and messages) per second, the lag from each notification's due
+time (``notifications.due_at``) to its arrival at the receiver (p50/p99/max), duplicates,
+each worker's peak RSS and CPU, the CPU of the database's PostgreSQL backends, and the two
+phases apart: the escalation advance (``notifications.created_at``: when the engine advanced
+the incident and wrote its outbox rows) and delivery (``sent_at`` is when a row was claimed).
 
 ``--in-process`` runs one engine inside this process instead of workers, calling
 ``advance_due`` and ``deliver_due`` in turn (as ``run_once`` does) and timing each; with
@@ -82,26 +91,28 @@ spec:
       secret: "{secret}"
 """
 
-CATALOG_REST = """
+CATALOG_TEAM = """
 apiVersion: ownit/v1
 kind: Team
 metadata: {{name: bench}}
 spec:
   members: [{members}]
----
+"""
+
+CATALOG_SERVICE = """
 apiVersion: ownit/v1
 kind: EscalationPolicy
-metadata: {{name: bench}}
+metadata: {{name: {name}}}
 spec:
   team: bench
   levels: [{{after: 30m, targets: [{targets}]}}]
 ---
 apiVersion: ownit/v1
 kind: Service
-metadata: {{name: bench-engine}}
+metadata: {{name: {name}}}
 spec:
   owner: bench
-  escalationPolicy: bench
+  escalationPolicy: {name}
   urgency: high
   integrations: [{{name: events, type: events-v2, key: {key}}}]
 """
@@ -119,8 +130,11 @@ def log(message: str) -> None:
 
 
 async def _serve(port: int, out_path: Path) -> None:
-    """Answer 200 to every request; append ``<arrival epoch> <webhook-id> <connection #>``
-    lines to a file."""
+    """Answer 200 to every request; append one line per request to a file:
+    ``<arrival epoch> <connection #> <webhook-id> <recipient> <incident number> <bundled
+    incident numbers, comma-separated, or ->``."""
+    import orjson
+
     pending: list[str] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -147,9 +161,17 @@ async def _serve(port: int, out_path: Path) -> None:
                         hook_id = value.strip().decode("ascii", "replace")
                     elif name == b"connection":
                         close = value.strip().lower() == b"close"
-                if length:
-                    await reader.readexactly(length)
-                pending.append(f"{time.time():.6f} {hook_id} {conn}\n")
+                body = await reader.readexactly(length) if length else b""
+                arrived = time.time()
+                recipient, number, bundled = "-", "-", "-"
+                try:
+                    data = orjson.loads(body).get("data") or {}
+                    recipient = str(data.get("recipient") or "-")
+                    number = str(data.get("number") or "-")
+                    bundled = ",".join(str(b["number"]) for b in data.get("bundle") or []) or "-"
+                except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+                    pass
+                pending.append(f"{arrived:.6f} {conn} {hook_id} {recipient} {number} {bundled}\n")
                 writer.write(reply)
                 await writer.drain()
                 if close:
@@ -348,19 +370,28 @@ def pg_backends_cpu_s(url: str) -> float:
 
 
 class Arrivals:
-    """Reads the receiver's file as it grows: arrival time and count per ``webhook-id``."""
+    """Reads the receiver's file as it grows.
+
+    A message (one HTTP request) carries one notification, or several when the engine
+    bundled a contact's notifications into one: the first is the message's own incident,
+    the others are listed in its ``bundle``. A notification is known by (recipient,
+    incident number); its arrival is that of the first message that carried it.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._offset = 0
         self._rest = b""
-        self.first: dict[str, float] = {}  # webhook-id -> first arrival (epoch seconds)
-        self.counts: Counter[str] = Counter()
+        self.first: dict[tuple[str, int], float] = {}  # (user, number) -> first arrival
+        self.counts: Counter[tuple[str, int]] = Counter()  # (user, number) -> times carried
+        self.hook_ids: Counter[str] = Counter()  # webhook-id -> messages
         self.requests = 0
+        self.bundled_messages = 0  # messages that carried more than one notification
+        self.unparsed = 0  # messages without a recipient and an incident number
         self.connections: set[str] = set()
 
     def poll(self) -> int:
-        """Read what was added; returns the number of distinct ids seen so far."""
+        """Read what was added; returns the number of distinct notifications seen so far."""
         try:
             with self._path.open("rb") as f:
                 f.seek(self._offset)
@@ -372,16 +403,32 @@ class Arrivals:
         lines = data.split(b"\n")
         self._rest = lines.pop()
         for line in lines:
-            stamp, hook_id, conn = line.decode("ascii", "replace").split(" ", 2)
+            stamp, conn, hook_id, user, number, bundled = line.decode("ascii", "replace").split()
+            at = float(stamp)
             self.requests += 1
             self.connections.add(conn)
-            self.counts[hook_id] += 1
-            self.first.setdefault(hook_id, float(stamp))
+            self.hook_ids[hook_id] += 1
+            if user == "-" or not number.isdigit():
+                self.unparsed += 1
+                continue
+            numbers = [int(number)]
+            if bundled != "-":
+                self.bundled_messages += 1
+                numbers += [int(n) for n in bundled.split(",")]
+            for n in numbers:
+                self.counts[(user, n)] += 1
+                self.first.setdefault((user, n), at)
         return len(self.first)
 
     @property
     def duplicates(self) -> int:
+        """Notifications carried more than once (the extra copies)."""
         return sum(n - 1 for n in self.counts.values() if n > 1)
+
+    @property
+    def duplicate_ids(self) -> int:
+        """Messages whose ``webhook-id`` had been seen before."""
+        return sum(n - 1 for n in self.hook_ids.values() if n > 1)
 
 
 # --------------------------------------------------------------------------- database
@@ -412,15 +459,27 @@ def postgres_database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def catalog_text(hook_url: str, users: Sequence[str], key: str) -> str:
+def catalog_text(hook_url: str, users: Sequence[str], keys: Sequence[str]) -> str:
+    """One service paging every user (one key), or one service per user (a key each)."""
     docs = [CATALOG_USER.format(user=u, hook=hook_url, secret=SECRET) for u in users]
     members = ", ".join(f"{{user: {u}}}" for u in users)
-    docs.append(CATALOG_REST.format(members=members, targets=members, key=key))
+    docs.append(CATALOG_TEAM.format(members=members))
+    if len(keys) == 1:
+        docs.append(CATALOG_SERVICE.format(name="bench-engine", targets=members, key=keys[0]))
+    else:
+        docs += [
+            CATALOG_SERVICE.format(name=f"bench-{u}", targets=f"{{user: {u}}}", key=key)
+            for u, key in zip(users, keys, strict=True)
+        ]
     return "---".join(docs)
 
 
-def prepare(url: str, workdir: Path, hook_url: str, users: Sequence[str], incidents: int) -> str:
-    """Migrate, apply the catalog and open ``incidents`` incidents; PostgreSQL's version."""
+def prepare(
+    url: str, workdir: Path, hook_url: str, users: Sequence[str], incidents: int, spread: bool
+) -> str:
+    """Migrate, apply the catalog and open ``incidents`` incidents; PostgreSQL's version.
+
+    ``spread``: one service per user, incident ``i`` on service ``i mod len(users)``."""
     from sqlalchemy import text
 
     from ownit.adapters.catalog.yaml_source import load_files
@@ -432,12 +491,13 @@ def prepare(url: str, workdir: Path, hook_url: str, users: Sequence[str], incide
     from ownit.app.ports import SystemClock
     from ownit.domain.events import Action, Event, Severity
 
-    key = uuid.uuid4().hex  # 32 characters, as Events v2 requires
+    # 32 characters, as Events v2 requires
+    keys = [uuid.uuid4().hex for _ in (users if spread else users[:1])]
     engine = make_engine(url)
     try:
         upgrade(engine)
         path = workdir / "catalog.yaml"
-        path.write_text(catalog_text(hook_url, users, key))
+        path.write_text(catalog_text(hook_url, users, keys))
         loaded = load_files([str(path)])
         if loaded.problems:
             raise BenchError(f"the benchmark catalog has problems: {loaded.problems}")
@@ -451,7 +511,7 @@ def prepare(url: str, workdir: Path, hook_url: str, users: Sequence[str], incide
                 [
                     Event(
                         "events-v2",
-                        key,
+                        keys[i % len(keys)],
                         Action.TRIGGER,
                         f"k{i}",
                         "summary",
@@ -475,9 +535,10 @@ def prepare(url: str, workdir: Path, hook_url: str, users: Sequence[str], incide
 class Outbox:
     """The outbox after the run, as the analysis needs it."""
 
-    due: dict[str, float] = field(default_factory=dict)  # webhook-id -> due_at (epoch)
-    created: dict[str, float] = field(default_factory=dict)  # webhook-id -> created_at
-    sent: dict[str, float] = field(default_factory=dict)  # webhook-id -> sent_at (claim time)
+    # All keyed by (user, incident number); times are epoch seconds.
+    due: dict[tuple[str, int], float] = field(default_factory=dict)  # due_at
+    created: dict[tuple[str, int], float] = field(default_factory=dict)  # created_at
+    sent: dict[tuple[str, int], float] = field(default_factory=dict)  # sent_at (claim time)
     statuses: Counter[str] = field(default_factory=Counter)
     incidents: set[str] = field(default_factory=set)  # incidents with outbox rows (advanced)
     escalations_left: int = 0  # escalations still due (not advanced)
@@ -488,22 +549,22 @@ def read_outbox(url: str, since: datetime) -> Outbox:
 
     from ownit.adapters.db import tables as t
     from ownit.adapters.db.engine import make_engine
-    from ownit.adapters.notifiers import header_id
 
-    n = t.notifications
+    n, i = t.notifications, t.incidents
     outbox = Outbox()
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(
                 select(
-                    n.c.idempotency_key,
+                    n.c.user_name,
+                    i.c.number,
                     n.c.incident_id,
                     n.c.status,
                     n.c.due_at,
                     n.c.created_at,
                     n.c.sent_at,
-                )
+                ).join(i, i.c.id == n.c.incident_id)
             ).all()
             outbox.escalations_left = conn.execute(
                 select(func.count())
@@ -512,14 +573,14 @@ def read_outbox(url: str, since: datetime) -> Outbox:
             ).scalar_one()
     finally:
         engine.dispose()
-    for key, incident_id, status, due_at, created_at, sent_at in rows:
-        hook_id = header_id(key)
+    for user, number, incident_id, status, due_at, created_at, sent_at in rows:
+        key = (str(user), int(number))
         outbox.incidents.add(incident_id)
         outbox.statuses[status] += 1
-        outbox.due[hook_id] = due_at.timestamp()
-        outbox.created[hook_id] = created_at.timestamp()
+        outbox.due[key] = due_at.timestamp()
+        outbox.created[key] = created_at.timestamp()
         if sent_at is not None:
-            outbox.sent[hook_id] = sent_at.timestamp()
+            outbox.sent[key] = sent_at.timestamp()
     return outbox
 
 
@@ -577,7 +638,11 @@ def wait_for_all(run: Run, alive: Callable[[], bool]) -> None:
 
 def run_workers(run: Run, url: str) -> None:
     env = dict(os.environ)
-    env.update(OWNIT_DATABASE_URL=url, OWNIT_BASE_URL=f"http://{HOST}:8080")
+    env.update(
+        OWNIT_DATABASE_URL=url,
+        OWNIT_BASE_URL=f"http://{HOST}:8080",
+        OWNIT_CONTACT_RATE_LIMIT=str(run.args.contact_rate_limit),
+    )
     log(f"starting {run.args.workers} workers")
     busy = machine_busy_s()
     run.started = time.time()
@@ -606,12 +671,14 @@ def run_workers(run: Run, url: str) -> None:
 
 
 class ThreadProfiles:
-    """cProfile for the sender threads: wraps ``deliver`` in ``ownit.engine.loop``."""
+    """cProfile for the sender threads: wraps the function ``ownit.engine.loop`` hands to
+    its sender pool (``deliver_group``, or ``deliver`` in older versions)."""
 
     def __init__(self, module: ModuleType, timer: Callable[[], float]) -> None:
         self._timer = timer
-        self._module: Any = module  # its ``deliver`` is swapped while profiling
-        self._real: Callable[..., str] = module.deliver
+        self._module: Any = module  # its sender function is swapped while profiling
+        self.name = "deliver_group" if hasattr(module, "deliver_group") else "deliver"
+        self._real: Callable[..., Any] = vars(module)[self.name]
         self._local = threading.local()
         self._lock = threading.Lock()
         self.profiles: list[cProfile.Profile] = []
@@ -619,7 +686,7 @@ class ThreadProfiles:
     def install(self) -> None:
         real, local = self._real, self._local
 
-        def profiled(*args: Any, **kwargs: Any) -> str:
+        def profiled(*args: Any, **kwargs: Any) -> Any:
             prof: cProfile.Profile | None = getattr(local, "prof", None)
             if prof is None:
                 prof = cProfile.Profile(self._timer)
@@ -632,10 +699,10 @@ class ThreadProfiles:
             finally:
                 prof.disable()
 
-        self._module.deliver = profiled
+        vars(self._module)[self.name] = profiled
 
     def uninstall(self) -> None:
-        self._module.deliver = self._real
+        vars(self._module)[self.name] = self._real
 
 
 def _stats_text(title: str, profiles: Sequence[cProfile.Profile], top: int) -> str:
@@ -657,7 +724,13 @@ def run_in_process(run: Run, url: str) -> None:
     from ownit.engine import loop as loop_module
     from ownit.settings import Settings
 
-    settings = Settings(database_url=url)
+    settings = Settings.from_env(
+        {
+            "OWNIT_DATABASE_URL": url,
+            "OWNIT_BASE_URL": f"http://{HOST}:8080",
+            "OWNIT_CONTACT_RATE_LIMIT": str(run.args.contact_rate_limit),
+        }
+    )
     engine = make_engine(url)
     work = build_engine(settings, engine)
     # Thread CPU time by default (where the engine spends CPU); --profile-wall: wall time.
@@ -707,12 +780,12 @@ def run_in_process(run: Run, url: str) -> None:
         run.profile_text = _stats_text(
             f"engine thread: advance_due + claims, {clock}", [main_profile], run.args.top
         ) + _stats_text(
-            f"sender threads ({len(senders.profiles)}): deliver, {clock}",
+            f"sender threads ({len(senders.profiles)}): {senders.name}, {clock}",
             senders.profiles,
             run.args.top,
         )
         if not senders.profiles:
-            run.notes.append("no sender-thread profile: ownit.engine.loop did not call deliver()")
+            run.notes.append(f"no sender-thread profile: the loop did not call {senders.name}()")
 
 
 # --------------------------------------------------------------------------- analysis
@@ -746,8 +819,11 @@ class Figures:
     delivered: int  # distinct webhook-ids that arrived by the end of the wait
     missing: int  # expected, but not arrived by the end of the wait
     late: int  # arrived after the wait, while the workers were stopping
-    duplicates: int
-    requests: int
+    duplicates: int  # notifications carried more than once
+    duplicate_ids: int  # messages whose webhook-id was seen before
+    requests: int  # messages (HTTP requests) received
+    bundled_messages: int  # messages that carried several notifications
+    message_rate: float  # messages / (last arrival - engine start)
     connections: int
     rate: float  # delivered / (last arrival - engine start)
     rate_flow: float  # delivered / (last arrival - first arrival)
@@ -781,7 +857,10 @@ def analyse(run: Run) -> Figures:
         missing=run.expected - len(ids),
         late=len(arrivals.first) - len(ids),
         duplicates=arrivals.duplicates,
+        duplicate_ids=arrivals.duplicate_ids,
         requests=arrivals.requests,
+        bundled_messages=arrivals.bundled_messages,
+        message_rate=arrivals.requests / max(last - run.started, 1e-9),
         connections=len(arrivals.connections),
         rate=len(ids) / max(last - run.started, 1e-9),
         rate_flow=len(ids) / max(last - first, 1e-9),
@@ -805,14 +884,20 @@ def print_report(run: Run, f: Figures) -> None:
     print()
     print(
         f"ownit engine benchmark: {os.cpu_count()} CPUs, PostgreSQL {run.version}, "
-        f"{engine_desc}, {args.incidents} incidents x {len(run.users)} users = "
-        f"{run.expected} notifications"
+        f"{engine_desc}, {args.incidents} incidents x "
+        f"{'1 of ' + str(len(run.users)) if args.spread else len(run.users)} users = "
+        f"{run.expected} notifications, OWNIT_CONTACT_RATE_LIMIT={args.contact_rate_limit}"
     )
     print(f"{'figure':<48}value")
     print("-" * 100)
     rows = [
-        ("delivered (distinct webhook-id)", f"{f.delivered} of {run.expected}"),
-        ("missing / duplicates / requests", f"{f.missing} / {f.duplicates} / {f.requests}"),
+        ("delivered (distinct notifications)", f"{f.delivered} of {run.expected}"),
+        ("missing / duplicate notifications", f"{f.missing} / {f.duplicates}"),
+        (
+            "messages (HTTP requests) / bundling several",
+            f"{f.requests} / {f.bundled_messages} ({f.message_rate:.1f} messages/s)",
+        ),
+        ("messages with a webhook-id seen before", str(f.duplicate_ids)),
         ("arrived after the wait (workers stopping)", str(f.late)),
         ("receiver: TCP connections accepted", str(f.connections)),
         (
@@ -884,6 +969,8 @@ def print_report(run: Run, f: Figures) -> None:
     for name, value in rows:
         print(f"{name:<48}{value}")
     print("CPU% = CPU seconds over the measured wall time (100% = one core)")
+    if run.arrivals is not None and run.arrivals.unparsed:
+        run.notes.append(f"{run.arrivals.unparsed} messages had no recipient/incident number")
     for note in run.notes:
         print(f"NOTE {note}")
     print()
@@ -908,6 +995,9 @@ def print_report(run: Run, f: Figures) -> None:
         ("engine.delivered", float(f.delivered), "notifications"),
         ("engine.missing", float(f.missing), "notifications"),
         ("engine.duplicates", float(f.duplicates), "notifications"),
+        ("engine.duplicate_webhook_ids", float(f.duplicate_ids), "messages"),
+        ("engine.messages", float(f.requests), "messages"),
+        ("engine.message_rate", f.message_rate, "messages/s"),
     ]
     for name, seconds in run.phases.items():
         results.append((f"engine.inproc_{name}", seconds, "s"))
@@ -930,7 +1020,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--incidents", type=int, default=10_000, help="open incidents")
     parser.add_argument("--workers", type=int, default=2, help="ownit worker processes")
     parser.add_argument("--users", type=int, default=3, help="users paged per incident")
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N users, each with its own policy and service; incidents are spread "
+        "over the services, so each pages one user (few messages are bundled)",
+    )
     parser.add_argument("--timeout", type=int, default=300, help="longest wait, in seconds")
+    parser.add_argument(
+        "--contact-rate-limit",
+        type=int,
+        default=0,
+        help="OWNIT_CONTACT_RATE_LIMIT for the engine (messages per contact per minute before "
+        "holding back and bundling); default 0, off: measure the engine, not the limiter",
+    )
     parser.add_argument(
         "--in-process",
         action="store_true",
@@ -958,6 +1063,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--workers must be between 1 and 64")
     if not 1 <= args.users <= 50:
         parser.error("--users must be between 1 and 50")
+    if not 0 <= args.spread <= 5000:
+        parser.error("--spread must be between 0 (off) and 5000")
     if not 1 <= args.timeout <= 3600:
         parser.error("--timeout must be between 1 and 3600 seconds")
     if args.profile_wall:
@@ -981,8 +1088,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_bench(args: argparse.Namespace, workdir: Path) -> int:
-    users = [f"bench-user-{i + 1}" for i in range(args.users)]
-    run = Run(args=args, workdir=workdir, users=users, expected=args.incidents * len(users))
+    if args.spread:
+        users = [f"bench-user-{i + 1}" for i in range(args.spread)]
+        expected = args.incidents  # each incident pages one user
+    else:
+        users = [f"bench-user-{i + 1}" for i in range(args.users)]
+        expected = args.incidents * len(users)  # each incident pages every user
+    run = Run(args=args, workdir=workdir, users=users, expected=expected)
     busy_before = machine_busy_pct()
     if busy_before > 20:
         log(
@@ -1014,7 +1126,9 @@ def run_bench(args: argparse.Namespace, workdir: Path) -> int:
         with postgres_database(args.pg_admin_url) as url:
             try:
                 log(f"migrating, applying the catalog, opening {args.incidents} incidents")
-                run.version = prepare(url, workdir, f"http://{HOST}:{port}", users, args.incidents)
+                run.version = prepare(
+                    url, workdir, f"http://{HOST}:{port}", users, args.incidents, args.spread > 0
+                )
                 prepared_at = datetime.now(UTC)
                 if args.in_process:
                     run_in_process(run, url)

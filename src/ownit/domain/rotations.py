@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -53,7 +54,7 @@ class Rotation:
     count: int
     unit: Unit
 
-    @property
+    @cached_property
     def length(self) -> timedelta:
         """The turn length as wall-clock arithmetic (to add to a naive local time)."""
         if self.unit == "hour":
@@ -110,6 +111,13 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     """
     if local.tzinfo is not None or local.fold:
         local = local.replace(tzinfo=None, fold=0)
+    return _place(local, zone)
+
+
+@lru_cache(maxsize=1 << 16)
+def _place(local: datetime, zone: ZoneInfo) -> datetime:
+    """:func:`local_to_utc` of a naive, ``fold=0`` reading (remembered: schedules place the
+    same handoff and window edges again and again)."""
     # Offsets read with fold=0 and fold=1 agree except around a transition: in a fold the
     # first (fold=0) offset is the larger one and gives the first occurrence; in a gap it is
     # the smaller one and the reading does not exist at all.

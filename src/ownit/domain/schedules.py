@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -75,6 +76,7 @@ class Schedule:
 # --- validation -------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def _zone(name: str) -> ZoneInfo | None:
     """The IANA zone called ``name``, or ``None`` when there is no such zone."""
     try:
@@ -176,6 +178,7 @@ def _instant(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
 def _checked(schedule: Schedule) -> ZoneInfo:
     """The schedule's zone; ``ValueError`` listing every problem when it is invalid."""
     problems = validate(schedule)

@@ -51,10 +51,16 @@ class Engine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run_once(self) -> int:
-        """Advance every due escalation, then send every due notification; returns the count."""
-        done = self.advance_due()
-        return done + self.deliver_due()
+    def run_once(self, limit: int = 2000) -> int:
+        """Everything due now: escalation batches and notification claims take turns, so a
+        backlog of new incidents never keeps the pages already due waiting."""
+        done = 0
+        while done < limit:
+            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=1)
+            if step == 0:
+                break
+            done += step
+        return done
 
     def advance_due(self, limit: int = 1000) -> int:
         """Advance due escalations, a batch per transaction, each incident in a savepoint."""
@@ -70,9 +76,9 @@ class Engine:
             done += len(units)
         return done
 
-    def deliver_due(self) -> int:
+    def deliver_due(self, rounds: int = 1_000_000) -> int:
         total = 0
-        while True:
+        for _ in range(rounds):
             now = self._clock.now()
             claimed = self._store.claim(now, self._batch, self._lease)
             if not claimed:
@@ -99,6 +105,7 @@ class Engine:
                 except Exception:
                     log.exception("delivery failed; the lease will run out and it is retried")
             total += len(claimed)
+        return total
 
     def start(self) -> None:
         self._stop.clear()

@@ -240,19 +240,22 @@ class SqlEngineStore:
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         n = t.notifications
         with self._engine.begin() as conn:
-            due = (
+            # Two index searches (status, due_at), not one OR that scans the outbox.
+            pending = (
                 select(n.c.id)
-                .where(
-                    or_(
-                        and_(n.c.status == "pending", n.c.due_at <= now),
-                        and_(n.c.status == "sending", n.c.claimed_until < now),
-                    )
-                )
+                .where(n.c.status == "pending", n.c.due_at <= now)
                 .order_by(n.c.due_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
-            ids = list(conn.execute(due).scalars())
+            stale = (
+                select(n.c.id)
+                .where(n.c.status == "sending", n.c.claimed_until < now)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(conn.execute(stale).scalars())
+            ids += list(conn.execute(pending.limit(max(limit - len(ids), 0))).scalars())
             if not ids:
                 return []
             conn.execute(

@@ -106,6 +106,9 @@ def shown_url(url: str, *, path: bool = True) -> str:
     return origin + parsed.path
 
 
+_DRAIN_LIMIT = 64 * 1024
+
+
 def post(
     client: httpx.Client,
     url: str,
@@ -126,11 +129,15 @@ def post(
         follow_redirects=False,
     ) as response:
         body = b""
-        if keep > 0:
-            for chunk in response.iter_bytes():
+        read = 0
+        # Read the (small) answer to its end so the connection goes back to the pool and the
+        # next message to this host reuses it; keep only ``keep`` bytes of it.
+        for chunk in response.iter_bytes():
+            if len(body) < keep:
                 body += chunk
-                if len(body) >= keep:
-                    break
+            read += len(chunk)
+            if read > _DRAIN_LIMIT:
+                break
         return Answer(response.status_code, response.headers.get("retry-after"), body[:keep])
 
 
