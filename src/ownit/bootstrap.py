@@ -141,6 +141,8 @@ def build_app(
         ),
         clock=clock,
         batch_max=settings.batch_max,
+        # PostgreSQL takes concurrent writers; SQLite has one writer at a time anyway.
+        writers=1 if engine.dialect.name == "sqlite" else 2,
         on_batch=metrics.observe_batch,
     )
 

@@ -43,7 +43,9 @@ class GroupCommitter:
         clock: Clock,
         batch_max: int = 256,
         on_batch: BatchObserver | None = None,
+        writers: int = 1,
     ) -> None:
+        self._writers = writers
         self._store = store
         self._clock = clock
         self._batch_max = batch_max
@@ -54,7 +56,9 @@ class GroupCommitter:
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ownit-ingest")
+        self._executor = ThreadPoolExecutor(
+            max_workers=self._writers, thread_name_prefix="ownit-ingest"
+        )
         self._task = asyncio.create_task(self._run(), name="ownit-group-commit")
 
     async def stop(self) -> None:
@@ -80,31 +84,46 @@ class GroupCommitter:
     async def _run(self) -> None:
         assert self._queue is not None
         queue = self._queue
-        loop = asyncio.get_running_loop()
+        slots = asyncio.Semaphore(self._writers)
+        running: set[asyncio.Task[None]] = set()
         while True:
+            # Wait for a free writer first: meanwhile requests queue up and the batch grows.
+            await slots.acquire()
             first = await queue.get()
             batch = [first]
             while len(batch) < self._batch_max and not queue.empty():
                 batch.append(queue.get_nowait())
-            started = time.perf_counter()
-            try:
-                results = await loop.run_in_executor(
-                    self._executor, self._commit, [events for events, _ in batch]
-                )
-            except Exception as exc:  # the batch is not committed: every request gets the error
-                log.exception("ingest batch of %d failed", len(batch))
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-                if self._on_batch is not None:
-                    self._on_batch(len(batch), time.perf_counter() - started)
-            finally:
-                for _ in batch:
-                    queue.task_done()
+            task = asyncio.create_task(self._write(batch, slots))
+            running.add(task)
+            task.add_done_callback(running.discard)
+
+    async def _write(
+        self,
+        batch: list[tuple[Sequence[Event], asyncio.Future[ItemResult]]],
+        slots: asyncio.Semaphore,
+    ) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        try:
+            results = await loop.run_in_executor(
+                self._executor, self._commit, [events for events, _ in batch]
+            )
+        except Exception as exc:  # the batch is not committed: every request gets the error
+            log.exception("ingest batch of %d failed", len(batch))
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+        else:
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+            if self._on_batch is not None:
+                self._on_batch(len(batch), time.perf_counter() - started)
+        finally:
+            slots.release()
+            for _ in batch:
+                self._queue.task_done()
 
     def _commit(self, items: list[Sequence[Event]]) -> list[ItemResult]:
         return self._store.apply_batch(items, self._clock.now())

@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.ingest_targets import Resolution, TargetResolver, unique_targets
@@ -26,6 +26,10 @@ NO_POLICY = "the service has no escalation policy: nobody is paged"
 
 def new_id(prefix: str, now: datetime) -> str:
     return make_id(prefix, now, os.urandom(10))
+
+
+# Conflicts between concurrent writers that a fresh attempt resolves.
+_TRANSIENT = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 def _fold(plan: BatchPlan, event: Event, resolution: Resolution) -> str:
@@ -56,11 +60,14 @@ class SqlIngestStore:
             try:
                 with self._engine.begin() as conn:
                     return self._apply(conn, items, now)
-            except (IntegrityError, psycopg.IntegrityError):
+            except (IntegrityError, psycopg.IntegrityError, *_TRANSIENT):
                 # Another process opened an alert for one of our keys between our read and
                 # our insert (PostgreSQL, several servers): read again and redo the batch.
                 # (Inside a pipeline the driver's own error surfaces, not SQLAlchemy's.)
                 if attempt == 4:
+                    raise
+            except OperationalError as exc:
+                if not isinstance(exc.orig, _TRANSIENT) or attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
@@ -198,7 +205,8 @@ class SqlIngestStore:
                 for a in plan.new_alerts.values()
             ],
         )
-        changes = list(plan.changes.values())
+        # Rows are locked in one order (by id) in every batch, so two writers never deadlock.
+        changes = sorted(plan.changes.values(), key=lambda c: c.alert_id)
         sql.run(
             "UPDATE alerts SET repeat_count = repeat_count + ?, last_event_at = ? WHERE id = ?",
             [(c.repeats, now, c.alert_id) for c in changes if c.repeats],
