@@ -47,6 +47,16 @@ class DeliveryContext:
     contact: Mapping[str, str] | None
 
 
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The outcome of one claimed notification, to record."""
+
+    claimed: Claimed
+    status: str
+    detail: str
+    retry_at: datetime | None = None
+
+
 class Links(Protocol):
     def incident_url(self, incident_id: str) -> str: ...
 
@@ -56,7 +66,11 @@ class Links(Protocol):
 class OutboxStore(Protocol):
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]: ...
 
-    def context(self, claimed: Claimed) -> DeliveryContext | None: ...
+    def contexts(self, group: Sequence[Claimed]) -> list[DeliveryContext | None]: ...
+
+    def finish_many(self, done: Sequence[Finished], at: datetime) -> None:
+        """Record every outcome with its timeline entry, in one transaction."""
+        ...
 
     def finish(
         self,
@@ -102,15 +116,11 @@ def deliver_group(
     message (the first, with the others bundled into it), unless the contact has had too
     many messages lately — then they wait for the next window and are bundled there.
     Returns each row's final status, in order."""
-    statuses: dict[int, str] = {}
+    done: list[Finished] = []
     live: list[tuple[Claimed, DeliveryContext]] = []
-    for claimed in group:
-        ctx = store.context(claimed)
+    for claimed, ctx in zip(group, store.contexts(group), strict=True):
         if ctx is None:
-            store.finish(
-                claimed, status="cancelled", at=now, detail="the incident no longer exists"
-            )
-            statuses[claimed.id] = "cancelled"
+            done.append(Finished(claimed, "cancelled", "the incident no longer exists"))
             continue
         incident = ctx.incident
         if claimed.event_type in PAGE_EVENTS and not still_due(
@@ -118,13 +128,8 @@ def deliver_group(
             paged_at=_parse(claimed.data.get("paged_at")),
             acknowledged_at=incident["acknowledged_at"],
         ):
-            store.finish(
-                claimed,
-                status="cancelled",
-                at=now,
-                detail=f"not sent to {claimed.user}: the incident is {incident['status']}",
-            )
-            statuses[claimed.id] = "cancelled"
+            why = f"not sent to {claimed.user}: the incident is {incident['status']}"
+            done.append(Finished(claimed, "cancelled", why))
             continue
         live.append((claimed, ctx))
     if live:
@@ -133,22 +138,13 @@ def deliver_group(
         notifier = notifiers.get(first.channel)
         if ctx.contact is None or notifier is None:
             reason = "the contact no longer exists" if ctx.contact is None else "no notifier for it"
-            for claimed, _ in live:
-                store.finish(
-                    claimed, status="failed", at=now, detail=f"could not notify {how}: {reason}"
-                )
-                statuses[claimed.id] = "failed"
+            done += [Finished(c, "failed", f"could not notify {how}: {reason}") for c, _ in live]
         elif limiter is not None and (wait := limiter.wait(first.user, first.contact, now)):
-            for claimed, _ in live:
-                store.finish(
-                    claimed,
-                    status="pending",
-                    at=now,
-                    detail=f"held back: {how} had {limiter.limit} messages in the last "
-                    f"{limiter.window.seconds // 60} min; bundled into the next one",
-                    retry_at=now + wait,
-                )
-                statuses[claimed.id] = "pending"
+            held = (
+                f"held back: {how} had {limiter.limit} messages in the last "
+                f"{limiter.window.seconds // 60} min; bundled into the next one"
+            )
+            done += [Finished(c, "pending", held, now + wait) for c, _ in live]
         else:
             bundle = tuple(
                 BundledIncident(
@@ -167,10 +163,9 @@ def deliver_group(
                 limiter.sent(first.user, first.contact, now)
             if bundle:
                 how += f", with {len(bundle)} more incident(s) bundled"
-            for claimed, _ in live:
-                statuses[claimed.id] = _record(
-                    claimed, outcome, store=store, how=how, now=now, rand=rand
-                )
+            done += [_outcome(c, outcome, how=how, now=now, rand=rand) for c, _ in live]
+    store.finish_many(done, now)
+    statuses = {f.claimed.id: f.status for f in done}
     return [statuses[c.id] for c in group]
 
 
@@ -225,30 +220,21 @@ class ContactLimiter:
         self._sent.setdefault((user, contact), []).append(now)
 
 
-def _record(
-    claimed: Claimed, outcome: Delivery, *, store: OutboxStore, how: str, now: datetime, rand: float
-) -> str:
+def _outcome(
+    claimed: Claimed, outcome: Delivery, *, how: str, now: datetime, rand: float
+) -> Finished:
     if outcome.ok:
-        store.finish(claimed, status="sent", at=now, detail=f"notified {how}: {outcome.detail}")
-        return "sent"
+        return Finished(claimed, "sent", f"notified {how}: {outcome.detail}")
     delay = retry_delay(outcome, claimed.attempts, rand)
     if delay is None or claimed.attempts >= MAX_ATTEMPTS:
         why = "not retried" if delay is None else f"gave up after {claimed.attempts} attempts"
-        store.finish(
-            claimed,
-            status="failed",
-            at=now,
-            detail=f"could not notify {how}: {outcome.detail}; {why}",
-        )
-        return "failed"
-    store.finish(
+        return Finished(claimed, "failed", f"could not notify {how}: {outcome.detail}; {why}")
+    return Finished(
         claimed,
-        status="pending",
-        at=now,
-        detail=f"could not notify {how}: {outcome.detail}; retrying in {delay:.0f} s",
-        retry_at=now + timedelta(seconds=delay),
+        "pending",
+        f"could not notify {how}: {outcome.detail}; retrying in {delay:.0f} s",
+        now + timedelta(seconds=delay),
     )
-    return "pending"
 
 
 def _parse(value: object) -> datetime | None:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
-from ownit.app.delivery import Claimed, DeliveryContext
+from ownit.app.delivery import Claimed, DeliveryContext, Finished
 from ownit.app.escalations import IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS
 from ownit.domain.durations import parse_duration
@@ -280,10 +280,14 @@ class SqlEngineStore:
         ]
 
     def context(self, claimed: Claimed) -> DeliveryContext | None:
-        if claimed.incident_id is None:
-            return None
+        return self.contexts([claimed])[0]
+
+    def contexts(self, group: Sequence[Claimed]) -> list[DeliveryContext | None]:
+        """What each notification needs to be written, in two queries for the whole group."""
+        ids = sorted({c.incident_id for c in group if c.incident_id is not None})
+        users = sorted({c.user for c in group})
         with self._engine.connect() as conn:
-            row = conn.execute(
+            rows = conn.execute(
                 select(
                     _i.c.id,
                     _i.c.number,
@@ -297,20 +301,30 @@ class SqlEngineStore:
                     _s.c.spec,
                 )
                 .join(_s, _s.c.id == _i.c.service_id)
-                .where(_i.c.id == claimed.incident_id)
-            ).first()
-            user_spec = conn.execute(
-                select(t.users.c.spec).where(t.users.c.name == claimed.user)
-            ).scalar()
-        if row is None:
-            return None
-        incident = {str(k): v for k, v in row._mapping.items() if k != "spec"}
-        incident["runbook"] = (row.spec or {}).get("runbook")
-        contact = None
-        for raw in (user_spec or {}).get("contacts") or []:
-            if raw.get("name") == claimed.contact:
-                contact = {str(k): str(v) for k, v in raw.items()}
-        return DeliveryContext(incident=incident, contact=contact)
+                .where(_i.c.id.in_(ids))
+            ).all()
+            specs = dict(
+                conn.execute(
+                    select(t.users.c.name, t.users.c.spec).where(t.users.c.name.in_(users))
+                ).all()
+            )
+        incidents: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            incident = {str(k): v for k, v in row._mapping.items() if k != "spec"}
+            incident["runbook"] = (row.spec or {}).get("runbook")
+            incidents[row.id] = incident
+        out: list[DeliveryContext | None] = []
+        for claimed in group:
+            found = incidents.get(claimed.incident_id or "")
+            if found is None:
+                out.append(None)
+                continue
+            contact = None
+            for raw in (specs.get(claimed.user) or {}).get("contacts") or []:
+                if raw.get("name") == claimed.contact:
+                    contact = {str(k): str(v) for k, v in raw.items()}
+            out.append(DeliveryContext(incident=found, contact=contact))
+        return out
 
     def finish(
         self,
@@ -321,27 +335,40 @@ class SqlEngineStore:
         detail: str,
         retry_at: datetime | None = None,
     ) -> None:
+        self.finish_many([Finished(claimed, status, detail, retry_at)], at)
+
+    def finish_many(self, done: Sequence[Finished], at: datetime) -> None:
+        """Record outcomes and their timeline entries, all in one transaction."""
+        if not done:
+            return
         n = t.notifications
-        values: dict[str, Any] = {"status": status, "claimed_until": None}
-        if status == "sent":
-            values["sent_at"] = at
-        else:
-            values["last_error"] = detail
-        if retry_at is not None:
-            values["due_at"] = retry_at
         with self._engine.begin() as conn:
-            conn.execute(update(n).where(n.c.id == claimed.id).values(**values))
-            if claimed.incident_id is not None:
-                kind = {"sent": "notified", "cancelled": "notification cancelled"}.get(
-                    status, "notification failed"
-                )
-                conn.execute(
-                    t.log_entries.insert().values(
-                        incident_id=claimed.incident_id,
-                        at=at,
-                        kind=kind,
-                        actor="engine",
-                        message=detail,
-                        data={"user": claimed.user, "contact": claimed.contact, "key": claimed.key},
-                    )
-                )
+            for f in done:
+                values: dict[str, Any] = {"status": f.status, "claimed_until": None}
+                if f.status == "sent":
+                    values["sent_at"] = at
+                else:
+                    values["last_error"] = f.detail
+                if f.retry_at is not None:
+                    values["due_at"] = f.retry_at
+                conn.execute(update(n).where(n.c.id == f.claimed.id).values(**values))
+            entries = [
+                {
+                    "incident_id": f.claimed.incident_id,
+                    "at": at,
+                    "kind": {"sent": "notified", "cancelled": "notification cancelled"}.get(
+                        f.status, "notification failed"
+                    ),
+                    "actor": "engine",
+                    "message": f.detail,
+                    "data": {
+                        "user": f.claimed.user,
+                        "contact": f.claimed.contact,
+                        "key": f.claimed.key,
+                    },
+                }
+                for f in done
+                if f.claimed.incident_id is not None
+            ]
+            if entries:
+                conn.execute(t.log_entries.insert(), entries)
