@@ -52,11 +52,12 @@ class Engine:
         self._thread: threading.Thread | None = None
 
     def run_once(self, limit: int = 2000) -> int:
-        """Everything due now: escalation batches and notification claims take turns, so a
-        backlog of new incidents never keeps the pages already due waiting."""
+        """Everything due now: a batch of escalations, then the notifications due (so a
+        backlog of new incidents never keeps the pages already decided waiting)."""
         done = 0
         while done < limit:
-            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=1)
+            # Pages already decided go out before more escalations are decided.
+            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=64)
             if step == 0:
                 break
             done += step
