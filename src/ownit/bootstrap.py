@@ -14,6 +14,7 @@ from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.engine import make_engine, read_only
 from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.event_log import SqlEventLog
+from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.migrate import is_current, upgrade
@@ -194,7 +195,13 @@ def build_app(
             clock=clock,
             base_url=settings.base_url,
         ),
-        services=ServicesDeps(directory=directory, incidents=incidents, tokens=tokens),
+        services=ServicesDeps(
+            directory=directory,
+            incidents=incidents,
+            tokens=tokens,
+            history=SqlHistory(engine),
+            clock=clock,
+        ),
         web=WebDeps(
             accounts=SqlAccountStore(engine),
             hasher=Argon2Hasher(),

@@ -3,7 +3,8 @@ downstream."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ownit.app.incidents import IncidentFilter, IncidentStore
@@ -13,6 +14,17 @@ from ownit.domain.incidents import Status
 
 OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
 MAX_OPEN = 1000  # open incidents looked at; more than this and the graph is the least worry
+
+
+class History(Protocol):
+    def changes(
+        self, services: Sequence[str], since: datetime, limit: int = 50
+    ) -> list[dict[str, Any]]: ...
+
+    def similar(self, incident_id: str, limit: int = 3) -> list[dict[str, Any]]: ...
+
+
+CHANGES_WINDOW = timedelta(hours=24)
 
 
 class ServiceDirectory(Protocol):
@@ -65,7 +77,12 @@ def service_dependencies(
 
 
 def incident_context(
-    *, directory: ServiceDirectory, incidents: IncidentStore, ref: str
+    *,
+    directory: ServiceDirectory,
+    incidents: IncidentStore,
+    ref: str,
+    history: History | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Open incidents upstream of the incident's service (a likely cause) and downstream
     (who else is hurt)."""
@@ -76,8 +93,16 @@ def incident_context(
     name = incident["service"]
     up = deps.depths(deps.upstream(g, name))
     down = deps.depths(deps.downstream(g, name))
-    return {
+    service = next((s for s in directory.services() if s["name"] == name), {})
+    context: dict[str, Any] = {
         "incident": {"number": incident["number"], "service": name},
+        "owner": service.get("owner"),
+        "runbook": service.get("runbook"),
+        "depends_on": list(service.get("depends_on") or []),
         "likely_cause_upstream": _open_on(incidents, up),
         "downstream_impact": _open_on(incidents, down),
     }
+    if history is not None and now is not None:
+        context["recent_changes"] = history.changes([name, *up], now - CHANGES_WINDOW)
+        context["similar_incidents"] = history.similar(incident["id"])
+    return context

@@ -5,6 +5,7 @@ dependencies are local ``Annotated`` aliases.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -14,7 +15,10 @@ from ownit.adapters.http.api_v1 import ok
 from ownit.adapters.http.auth import requires
 from ownit.app import dependencies as uc
 from ownit.app.incidents import IncidentStore
+from ownit.app.ports import Clock
 from ownit.app.tokens import Principal, Role, TokenStore
+from ownit.domain.dependencies import upstream
+from ownit.domain.errors import NotFound
 
 
 @dataclass
@@ -22,6 +26,8 @@ class ServicesDeps:
     directory: uc.ServiceDirectory
     incidents: IncidentStore
     tokens: TokenStore
+    history: uc.History | None = None
+    clock: Clock | None = None
 
 
 def router(deps: ServicesDeps) -> APIRouter:
@@ -41,9 +47,33 @@ def router(deps: ServicesDeps) -> APIRouter:
     @api.get(
         "/incidents/{ref}/context",
         tags=["incidents"],
-        summary="Open incidents upstream (a likely cause) and downstream (the impact)",
+        summary="First-responder context: owner, runbook, open incidents upstream (a likely "
+        "cause) and downstream, changes in the last 24 h, similar past incidents",
     )
     def context(_: viewer, ref: str) -> Response:
-        return ok(uc.incident_context(directory=deps.directory, incidents=deps.incidents, ref=ref))
+        return ok(
+            uc.incident_context(
+                directory=deps.directory,
+                incidents=deps.incidents,
+                ref=ref,
+                history=deps.history,
+                now=deps.clock.now() if deps.clock is not None else None,
+            )
+        )
+
+    @api.get(
+        "/services/{name}/changes",
+        tags=["catalog"],
+        summary="Change events of a service and what it depends on, newest first",
+    )
+    def changes(_: viewer, name: str, hours: int = 24) -> Response:
+        graph = uc.graph(deps.directory)
+        if name not in graph:
+            raise NotFound("service", name)
+        if deps.history is None or deps.clock is None:
+            return ok({"service": name, "changes": []})
+        ups = [r.service for r in upstream(graph, name)]
+        since = deps.clock.now() - timedelta(hours=max(1, min(hours, 24 * 30)))
+        return ok({"service": name, "changes": deps.history.changes([name, *ups], since)})
 
     return api
