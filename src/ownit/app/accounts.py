@@ -5,8 +5,8 @@ a random id that only the browser's cookie holds; each carries its own CSRF toke
 ends when idle for :attr:`SessionPolicy.idle` or :attr:`SessionPolicy.absolute` after login,
 whichever comes first.
 
-Roles, in this slice: an organisation ``admin`` or ``member``, and :func:`may` is the one
-place that answers "may this account do that". Team roles will plug in there.
+Roles: an organisation ``admin`` or ``member``, and per team ``manager``, ``responder`` or
+``observer``; :mod:`ownit.domain.permissions` holds the rules, :func:`may` asks them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -22,11 +23,9 @@ from ownit.app.ports import Clock
 from ownit.domain.errors import DomainError
 from ownit.domain.login_throttle import LoginThrottle
 from ownit.domain.passwords import password_problem
-
-
-class OrgRole(enum.StrEnum):
-    ADMIN = "admin"
-    MEMBER = "member"
+from ownit.domain.permissions import Action as Permission
+from ownit.domain.permissions import Actor, TeamRole
+from ownit.domain.permissions import OrgRole as OrgRole
 
 
 class Action(enum.StrEnum):
@@ -46,22 +45,25 @@ class Account:
     display_name: str
     email: str
     org_role: OrgRole
+    teams: Mapping[str, TeamRole] = field(default_factory=dict)  # team name -> role
 
     @property
     def actor(self) -> str:
         """How this person appears on timelines (the catalog user name)."""
         return self.name
 
+    @property
+    def permissions(self) -> Actor:
+        return Actor(self.org_role, self.teams)
+
 
 def may(account: Account, action: Action, *, incident: dict[str, Any] | None = None) -> bool:
-    """Whether ``account`` may do ``action`` (to ``incident``, when it is about one).
-
-    This slice: admins may do everything; members may view, acknowledge, resolve and annotate
-    any incident. The team role × action matrix replaces the body, not the callers.
-    """
-    if account.org_role is OrgRole.ADMIN:
-        return True
-    return action is not Action.ADMINISTER
+    """Whether ``account`` may do ``action`` (to ``incident``, when it is about one)."""
+    if action is Action.VIEW:
+        return account.permissions.may(Permission.VIEW)
+    if action is Action.ADMINISTER:
+        return account.permissions.may(Permission.ADMINISTER)
+    return account.permissions.may(Permission.RESPOND)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from ownit.app.ports import Clock
 from ownit.domain.errors import DomainError
+from ownit.domain.permissions import Actor, OrgRole
 
 PREFIX = "ownit_"
 
@@ -24,15 +25,26 @@ class Role(enum.StrEnum):
         order = [Role.VIEWER, Role.RESPONDER, Role.ADMIN]
         return order.index(self) >= order.index(needed)
 
+    def grants(self) -> Actor:
+        """What a token of this role may do when it acts for nobody in particular."""
+        if self is Role.ADMIN:
+            return Actor(OrgRole.ADMIN)
+        return Actor(OrgRole.MEMBER, read_only=self is Role.VIEWER)
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     name: str
     role: Role
+    grants: Actor | None = None  # None: the role's own grants (see :meth:`Role.grants`)
 
     @property
     def actor(self) -> str:
         return f"token/{self.name}"
+
+    @property
+    def permissions(self) -> Actor:
+        return self.grants if self.grants is not None else self.role.grants()
 
 
 class TokenStore(Protocol):

@@ -9,19 +9,36 @@ from sqlalchemy import Engine, Select, delete, func, insert, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.app.accounts import Account, Credentials, OrgRole, WebSession
+from ownit.domain.permissions import TeamRole
 
 _u, _c, _s = t.users, t.user_credentials, t.web_sessions
 _ACCOUNT = (_u.c.id, _u.c.name, _u.c.display_name, _u.c.email, _c.c.org_role)
 
 
-def _account(row: Any) -> Account:
+def _account(row: Any, teams: dict[str, TeamRole] | None = None) -> Account:
     return Account(
         user_id=row.id,
         name=row.name,
         display_name=row.display_name or row.name,
         email=row.email or "",
         org_role=OrgRole(row.org_role),
+        teams=teams or {},
     )
+
+
+def team_roles(conn: Any, user_id: int) -> dict[str, TeamRole]:
+    """The user's role in each team they belong to, by team name."""
+    m, tm = t.team_members, t.teams
+    rows = conn.execute(
+        select(tm.c.name, m.c.role).join(m, m.c.team_id == tm.c.id).where(m.c.user_id == user_id)
+    )
+    out = {}
+    for name, role in rows:
+        try:
+            out[name] = TeamRole(role)
+        except ValueError:
+            out[name] = TeamRole.RESPONDER
+    return out
 
 
 def _by_email(query: Select[Any], email: str) -> Select[Any]:
@@ -50,7 +67,7 @@ class SqlAccountStore:
         query = select(*_ACCOUNT).join(_c, _c.c.user_id == _u.c.id).where(_u.c.id == user_id)
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
-        return None if row is None else _account(row)
+            return None if row is None else _account(row, team_roles(conn, row.id))
 
     def save_credentials(
         self, *, user_id: int, password_hash: str, org_role: str, at: datetime
@@ -117,10 +134,11 @@ class SqlAccountStore:
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
-        if row is None:
-            return None
+            if row is None:
+                return None
+            teams = team_roles(conn, row.id)
         return WebSession(
-            account=_account(row),
+            account=_account(row, teams),
             id_hash=row.id_hash,
             csrf_token=row.csrf_token,
             created_at=row.created_at,

@@ -165,10 +165,13 @@ incidents = Table(
     Column("acknowledged_by", String(200), nullable=True),
     Column("resolved_at", TS, nullable=True),
     Column("resolved_by", String(200), nullable=True),
+    # Content-based grouping: the values of the service's ``grouping.by`` labels (JSON text).
+    Column("group_key", String(255), nullable=True),
     UniqueConstraint("org_id", "number"),
     Index("ix_incidents_status_created_at", "status", "created_at"),
     Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
     Index("ix_incidents_created_at", "created_at"),
+    Index("ix_incidents_service_id_group_key", "service_id", "group_key"),
 )
 
 alerts = Table(
@@ -260,6 +263,8 @@ api_tokens = Table(
     Column("name", String(100), nullable=False),
     Column("role", String(20), nullable=False),  # admin | responder | viewer
     Column("token_hash", String(64), nullable=False, unique=True),
+    # A token made by a signed-in user acts as that user (their team roles apply).
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
     Column("created_at", TS, nullable=False),
     Column("last_used_at", TS, nullable=True),
     Column("revoked_at", TS, nullable=True),
@@ -392,4 +397,54 @@ web_sessions = Table(
     Column("last_seen_at", TS, nullable=False),
     Column("expires_at", TS, nullable=False),
     Index("ix_web_sessions_user_id", "user_id"),
+)
+
+
+# --- Grouping, maintenance and heartbeats (migration 0005) -------------------------------
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("start_at", TS, nullable=False),
+    Column("end_at", TS, nullable=False),
+    Column("source", String(200), nullable=True),  # the catalog file, or null (API/CLI)
+    Column("created_by", String(200), nullable=False, server_default=""),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_maintenance_windows_end_at", "end_at"),
+)
+
+maintenance_window_services = Table(
+    "maintenance_window_services",
+    metadata,
+    Column(
+        "window_id",
+        Integer,
+        ForeignKey("maintenance_windows.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_maintenance_window_services_service_id", "service_id"),
+)
+
+heartbeats = Table(
+    "heartbeats",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), nullable=False),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("grace_seconds", Integer, nullable=False),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("spec", JSON, nullable=False),
+    Column("state", String(10), nullable=False, server_default="waiting"),  # waiting|up|down
+    Column("last_ping_at", TS, nullable=True),
+    Column("due_at", TS, nullable=False),  # when silence becomes a missed heartbeat
+    Column("source", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_heartbeats_due_at", "due_at"),
 )
