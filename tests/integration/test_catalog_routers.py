@@ -219,3 +219,28 @@ def test_cli_router_list(cli_db: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert lines[2].endswith(f"/integrations/alertmanager/{KEY}")
     assert lines[3].split()[0] == "prod-cluster"
     assert lines[3].split()[2] == "5"
+
+
+def test_route_test_names_the_component_the_service_matchers_pick() -> None:
+    from ownit.cli.routers import render_decision
+    from ownit.domain.catalog_routing import Component
+    from ownit.domain.matchers import parse_matcher
+    from ownit.domain.routing import Route
+    from ownit.domain.routing import route as decide
+
+    tree = Route.of(service="shop")
+    comps = {
+        "shop": (
+            Component("checkout", "payments", "payments", (parse_matcher('module="cart"'),)),
+            Component("search", "search", None, (parse_matcher('module="search"'),)),
+        )
+    }
+    cases = [
+        ({"module": "cart"}, "1. page shop/checkout", "owner payments, policy payments"),
+        ({"module": "search"}, "1. page shop/search", "owner search, the service's policy"),
+        ({"module": "other"}, "1. page shop", None),
+    ]
+    for labels, first, detail in cases:
+        lines = render_decision("r", labels, decide(tree, labels), comps)
+        assert lines[1] == first
+        assert (detail is not None) == any(detail and detail in line for line in lines)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
-from ownit.domain.catalog import Router
+from ownit.domain.catalog_routing import Component, component_for
 from ownit.domain.matchers import quote_value
 from ownit.domain.routing import Decision, Route, route
 from ownit.settings import Settings
@@ -62,33 +62,54 @@ def parse_labels(items: Sequence[str]) -> dict[str, str]:
     return labels
 
 
-def _load(settings: Settings, name: str) -> Router | None:
+def _test(args: argparse.Namespace, settings: Settings) -> int:
     from ownit.adapters.db.router_store import SqlRouterStore
 
+    labels = parse_labels(args.label)
     with database(settings) as engine:
         store = SqlRouterStore(engine)
-        return store.router_by_name(name) or store.router_by_key(name)
-
-
-def _test(args: argparse.Namespace, settings: Settings) -> int:
-    labels = parse_labels(args.label)
-    router = _load(settings, args.router)
-    if router is None:
-        raise CliError(f"router {args.router!r} does not exist (see `ownit router list`)")
-    for line in render_decision(router.name, labels, route(router.route, labels)):
+        router = store.router_by_name(args.router) or store.router_by_key(args.router)
+        if router is None:
+            raise CliError(f"router {args.router!r} does not exist (see `ownit router list`)")
+        decision = route(router.route, labels)
+        components = store.components(
+            {r.service for r in decision.results if r.service and r.component is None}
+        )
+    for line in render_decision(router.name, labels, decision, components):
         print(line)
     return 0
 
 
-def render_decision(name: str, labels: dict[str, str], decision: Decision) -> list[str]:
-    """The results in order, each with the path of routes that led there."""
+def render_decision(
+    name: str,
+    labels: dict[str, str],
+    decision: Decision,
+    components: Mapping[str, Sequence[Component]] | None = None,
+) -> list[str]:
+    """The results in order, each with the path of routes that led there, and the component
+    of a monolith that the service's own matchers pick when the router named none."""
     shown = ", ".join(f"{k}={quote_value(v)}" for k, v in sorted(labels.items())) or "no labels"
     count = len(decision.results)
     lines = [f"router {name}, event {{{shown}}}: {count} result{'s' if count != 1 else ''}"]
     for n, result in enumerate(decision.results, 1):
-        lines.append(f"{n}. {result.describe()}")
+        chosen = None
+        if result.service and result.component is None and components:
+            chosen = component_for(components.get(result.service, ()), labels)
+        if chosen is None:
+            lines.append(f"{n}. {result.describe()}")
+        else:
+            lines.append(f"{n}. {result.describe()}/{chosen.name}")
         for step in result.path:
             lines.append(f"     {step}")
+        if chosen is not None:
+            matched = ", ".join(str(m) for m in chosen.match)
+            owner = f"owner {chosen.owner}" if chosen.owner else "the service's owner"
+            policy = (
+                f"policy {chosen.escalation_policy}"
+                if chosen.escalation_policy
+                else "the service's policy"
+            )
+            lines.append(f"     component {chosen.name} {{{matched}}}: {owner}, {policy}")
     lines.append("(nothing was sent)")
     return lines
 

@@ -206,8 +206,13 @@ class Component:
 
 def components_of(service: Service) -> tuple[Component, ...]:
     """The service's components; entries that do not fit (only possible in old rows) skipped."""
+    return components_from(service.components)
+
+
+def components_from(items: object) -> tuple[Component, ...]:
+    """Components from a stored ``spec.components`` list; entries that do not fit skipped."""
     out: list[Component] = []
-    for item in service.components:
+    for item in items if isinstance(items, list | tuple) else ():
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         owner, policy, match = item.get("owner"), item.get("escalationPolicy"), item.get("match")
@@ -226,6 +231,14 @@ def components_of(service: Service) -> tuple[Component, ...]:
             )
         )
     return tuple(out)
+
+
+def component_for(components: Sequence[Component], labels: Mapping[str, str]) -> Component | None:
+    """The first component whose matchers (at least one) all meet ``labels``."""
+    for component in components:
+        if component.match and all(m.matches(labels) for m in component.match):
+            return component
+    return None
 
 
 # --- normal form -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
 from ownit.domain.catalog import Router, from_spec
+from ownit.domain.catalog_routing import Component, components_from
 
 
 class SqlRouterStore:
@@ -40,6 +41,16 @@ class SqlRouterStore:
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [_router(row) for row in rows]
+
+    def components(self, services: set[str]) -> dict[str, tuple[Component, ...]]:
+        """The components of each named service (services without any are left out)."""
+        if not services:
+            return {}
+        s = t.services
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(s.c.name, s.c.spec).where(s.c.name.in_(services))).all()
+        found = {row.name: components_from((row.spec or {}).get("components")) for row in rows}
+        return {name: comps for name, comps in found.items() if comps}
 
 
 def _router(row: Any) -> Router:
