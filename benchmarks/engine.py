@@ -50,27 +50,37 @@ import os
 import pstats
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
-HOST = "127.0.0.1"
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks._support
+
+from benchmarks._support import (
+    HOST,
+    PG_ADMIN_URL,
+    BenchError,
+    Proc,
+    free_port,
+    log,
+    machine_busy_s,
+    postgres_database,
+    proc_cpu_s,
+    wait_for_port,
+    warn_if_busy,
+)
+
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test key, loopback only
 INGEST_BATCH = 500
-STARTUP_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 15.0
 POLL_S = 0.05
 FLUSH_S = 0.05
 
@@ -116,14 +126,6 @@ spec:
   urgency: high
   integrations: [{{name: events, type: events-v2, key: {key}}}]
 """
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says why."""
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- the receiver
@@ -220,131 +222,6 @@ def receiver_main(port: int, out_path: str) -> int:
 # --------------------------------------------------------------------------- processes
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def proc_status_kb(pid: int, field_name: str) -> int | None:
-    """A ``kB`` field (``VmRSS``, ``VmHWM``) of ``/proc/<pid>/status``, or None if gone."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1])
-    return None
-
-
-def proc_cpu_s(pid: int) -> float:
-    """User + system CPU seconds used so far by ``pid`` (``/proc/<pid>/stat``); 0 if gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_s() -> float:
-    """Busy CPU seconds of the whole machine so far (``/proc/stat``)."""
-    try:
-        first = Path("/proc/stat").read_text().splitlines()[0].split()
-    except OSError:
-        return 0.0
-    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in first[1:8])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_pct(seconds: float = 1.0) -> float:
-    before = machine_busy_s()
-    time.sleep(seconds)
-    return 100 * (machine_busy_s() - before) / seconds
-
-
-@dataclass
-class Proc:
-    """A child process on loopback, output to ``log_path``; stopped with SIGTERM."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    log_path: Path
-    popen: subprocess.Popen[bytes] | None = None
-    started: float = 0.0  # epoch seconds
-    peak_rss_mb: float = 0.0
-    cpu_s: float = 0.0
-    returncode: int | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as out:
-            self.started = time.time()
-            self.popen = subprocess.Popen(  # fixed argv: this interpreter, ownit or this script
-                self.argv,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
-            )
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid if self.popen is not None else -1
-
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def sample(self) -> None:
-        """Keep the peak RSS (VmHWM) and CPU seconds; the process must still be alive."""
-        if self.popen is None:
-            return
-        hwm = proc_status_kb(self.popen.pid, "VmHWM")
-        if hwm is not None:
-            self.peak_rss_mb = max(self.peak_rss_mb, hwm / 1024)
-        self.cpu_s = max(self.cpu_s, proc_cpu_s(self.popen.pid))
-
-    def stop(self) -> None:
-        """Sample, then SIGTERM, then SIGKILL after a timeout. Safe to call twice."""
-        popen, self.popen = self.popen, None
-        if popen is None:
-            return
-        if popen.poll() is None:
-            hwm = proc_status_kb(popen.pid, "VmHWM")
-            if hwm is not None:
-                self.peak_rss_mb = max(self.peak_rss_mb, hwm / 1024)
-            self.cpu_s = max(self.cpu_s, proc_cpu_s(popen.pid))
-            popen.send_signal(signal.SIGTERM)
-            try:
-                popen.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                log(f"{self.name} ignored SIGTERM for {STOP_TIMEOUT_S:.0f}s; killing it")
-                popen.kill()
-                popen.wait(timeout=STOP_TIMEOUT_S)
-        self.returncode = popen.returncode
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def wait_for_port(port: int, proc: Proc, timeout: float = STARTUP_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not proc.alive():
-            raise BenchError(f"{proc.name} exited on start:\n{proc.log_tail()}")
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
-            return
-        time.sleep(0.05)
-    raise BenchError(f"{proc.name} not listening after {timeout:.0f}s:\n{proc.log_tail()}")
-
-
 def pg_backends_cpu_s(url: str) -> float:
     """CPU seconds used so far by the PostgreSQL backends connected to this database (the
     server runs on this machine); backends that already exited are not counted."""
@@ -432,31 +309,6 @@ class Arrivals:
 
 
 # --------------------------------------------------------------------------- database
-
-
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A fresh database ``ownit_bench_<random>``, dropped afterwards; yields its URL."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"ownit_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:
-            raise BenchError(f"cannot create a PostgreSQL database at {admin_url}: {exc}") from None
-        log(f"created PostgreSQL database {name}")
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            log(f"dropped PostgreSQL database {name}")
-    finally:
-        admin.dispose()
 
 
 def catalog_text(hook_url: str, users: Sequence[str], keys: Sequence[str]) -> str:
@@ -1095,12 +947,8 @@ def run_bench(args: argparse.Namespace, workdir: Path) -> int:
         users = [f"bench-user-{i + 1}" for i in range(args.users)]
         expected = args.incidents * len(users)  # each incident pages every user
     run = Run(args=args, workdir=workdir, users=users, expected=expected)
-    busy_before = machine_busy_pct()
+    busy_before = warn_if_busy()
     if busy_before > 20:
-        log(
-            f"warning: the machine is already {busy_before:.0f}% busy (100% = one core) "
-            "before the benchmark; the figures will be lower than on a quiet machine"
-        )
         run.notes.append(f"machine {busy_before:.0f}% busy before the run")
     port = free_port()
     arrivals_path = workdir / "arrivals.txt"

@@ -25,38 +25,46 @@ import argparse
 import contextlib
 import json
 import os
-import re
-import resource
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks._support
 
 import orjson
 import uvicorn
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-HOST = "127.0.0.1"
-THREADS = 2
-CONNECTIONS = 32
+from benchmarks._support import (
+    HOST,
+    PG_ADMIN_URL,
+    WRK_CONNECTIONS,
+    WRK_DONE_LUA,
+    WRK_THREADS,
+    BenchError,
+    Server,
+    children_cpu_s,
+    free_port,
+    log,
+    machine_cpu_s,
+    postgres_database,
+    run_wrk,
+    serve_env,
+    source_revision,
+    warn_if_busy,
+)
+
+THREADS = WRK_THREADS
+CONNECTIONS = WRK_CONNECTIONS
 WARMUP_S = 2
-WRK_TIMEOUT_S = 10  # a slow answer is measured, not dropped as a timeout
-STARTUP_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 15.0
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RUN_NAMES = ("ceiling", "sqlite", "postgresql")
 
 # The issue's targets on a 2-core machine with the load generator on it. Printed, not asserted.
@@ -65,7 +73,8 @@ TARGET_RATIO = 0.5
 TARGET_P99_MS = 100.0
 TARGET_RSS_MB = 250.0
 
-LUA_SCRIPT = r"""
+LUA_SCRIPT = (
+    r"""
 -- Written by benchmarks/ingest.py. args: routing key, mode (distinct|storm), tag.
 local threads = 0
 function setup(thread)
@@ -97,28 +106,9 @@ function request()
   local body = string.format(body_fmt, key, dedup, dedup, tid, n)
   return wrk.format("POST", "/v2/enqueue", headers, body)
 end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "BENCH requests=%d duration_us=%d status_errors=%d connect_errors=%d read_errors=%d "
-      .. "write_errors=%d timeouts=%d p50_us=%d p90_us=%d p99_us=%d mean_us=%d max_us=%d\n",
-    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.mean, latency.max))
-end
 """
-
-_BENCH_LINE = re.compile(r"^BENCH (.*)$", re.MULTILINE)
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says why."""
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
+    + WRK_DONE_LUA
+)
 
 # --------------------------------------------------------------------------- ceiling server
 
@@ -149,243 +139,6 @@ def ceiling_server(port: int) -> int:
         timeout_graceful_shutdown=10,
     )
     return 0
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def proc_status_kb(pid: int, field_name: str) -> int | None:
-    """A ``kB`` field (``VmRSS``, ``VmHWM``) of ``/proc/<pid>/status``, or None if gone."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1])
-    return None
-
-
-def proc_cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds used so far by ``pid`` (``/proc/<pid>/stat``), or None."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()  # the name may hold spaces; skip past it
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu_s() -> float:
-    """CPU seconds of the children this process has waited for (here: wrk)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def machine_cpu_s() -> tuple[float, float]:
-    """(busy, steal) CPU seconds of the whole machine so far, from ``/proc/stat``."""
-    try:
-        first = Path("/proc/stat").read_text().splitlines()[0].split()
-    except OSError:
-        return 0.0, 0.0
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
-    tick = os.sysconf("SC_CLK_TCK")
-    return (user + nice + system + irq + softirq) / tick, steal / tick
-
-
-def machine_busy_pct(seconds: float = 1.0) -> float:
-    """How busy the machine is over ``seconds`` (100% = one core)."""
-    before, _ = machine_cpu_s()
-    time.sleep(seconds)
-    after, _ = machine_cpu_s()
-    return 100 * (after - before) / seconds
-
-
-class RssSampler:
-    """Samples a process's resident memory every 100 ms; ``peak_mb`` also counts VmHWM."""
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self._pid = pid
-        self._interval = interval
-        self._stop = threading.Event()
-        self._peak_kb = 0
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            rss = proc_status_kb(self._pid, "VmRSS")
-            if rss is not None:
-                self._peak_kb = max(self._peak_kb, rss)
-            self._stop.wait(self._interval)
-
-    def stop(self) -> float:
-        """Stop sampling (the process must still be alive for VmHWM); the peak in MB."""
-        hwm = proc_status_kb(self._pid, "VmHWM")
-        self._stop.set()
-        self._thread.join()
-        return max(self._peak_kb, hwm or 0) / 1024
-
-
-class Server:
-    """A server subprocess on loopback; output goes to ``log_path``."""
-
-    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str], log_path: Path):
-        self.name = name
-        self.argv = list(argv)
-        self.env = env
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.sampler: RssSampler | None = None
-
-    def start(self, port: int) -> None:
-        with self.log_path.open("ab") as out:
-            self.proc = subprocess.Popen(  # fixed argv: this interpreter and our own script
-                self.argv,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us; we stop the server ourselves
-            )
-        self.sampler = RssSampler(self.proc.pid)
-        self.sampler.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        url = f"http://{HOST}:{port}/healthz"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(
-                    f"{self.name} server exited with {self.proc.returncode} on start:\n"
-                    + self.log_tail()
-                )
-            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
-            time.sleep(0.1)
-        raise BenchError(
-            f"{self.name} server not up after {STARTUP_TIMEOUT_S:.0f}s:\n" + self.log_tail()
-        )
-
-    def cpu_s(self) -> float:
-        cpu = proc_cpu_s(self.proc.pid) if self.proc is not None else None
-        return cpu or 0.0
-
-    def peak_rss_mb(self) -> float:
-        return self.sampler.stop() if self.sampler is not None else 0.0
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after a timeout. Safe to call twice."""
-        if self.sampler is not None:
-            self.sampler.stop()
-            self.sampler = None
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            log(f"{self.name} server ignored SIGTERM for {STOP_TIMEOUT_S:.0f}s; killing it")
-            proc.kill()
-            proc.wait(timeout=STOP_TIMEOUT_S)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no server log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-    def metrics(self, port: int) -> dict[str, float]:
-        """The ingest batch figures from ``/metrics`` (ownit only), summed over labels."""
-        url = f"http://{HOST}:{port}/metrics"
-        try:
-            with urllib.request.urlopen(url, timeout=10) as answer:
-                text = answer.read().decode()
-        except (OSError, urllib.error.URLError):
-            return {}
-        figures: dict[str, float] = {}
-        for line in text.splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            name, _, value = line.rpartition(" ")
-            metric = name.split("{", 1)[0]
-            with contextlib.suppress(ValueError):
-                figures[metric] = figures.get(metric, 0.0) + float(value)
-        return figures
-
-
-# --------------------------------------------------------------------------- wrk
-
-
-@dataclass
-class WrkFigures:
-    requests: int
-    duration_s: float
-    non_2xx: int
-    socket_errors: int
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    mean_ms: float
-    max_ms: float
-
-    @property
-    def accepted(self) -> int:
-        return self.requests - self.non_2xx
-
-
-def run_wrk(
-    script: Path, port: int, duration: int, routing_key: str, mode: str, tag: str
-) -> WrkFigures:
-    argv = [
-        "wrk",
-        f"-t{THREADS}",
-        f"-c{CONNECTIONS}",
-        f"-d{duration}s",
-        "--latency",
-        f"--timeout={WRK_TIMEOUT_S}s",
-        "-s",
-        str(script),
-        f"http://{HOST}:{port}/v2/enqueue",
-        "--",
-        routing_key,
-        mode,
-        tag,
-    ]
-    try:
-        done = subprocess.run(  # fixed argv; wrk from PATH
-            argv, capture_output=True, text=True, timeout=duration + 60, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"wrk did not finish within {duration + 60}s") from None
-    match = _BENCH_LINE.search(done.stdout)
-    if done.returncode != 0 or match is None:
-        raise BenchError(
-            f"wrk failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}".rstrip()
-        )
-    values = dict(pair.split("=", 1) for pair in match.group(1).split())
-    n = {k: int(float(v)) for k, v in values.items()}
-    return WrkFigures(
-        requests=n["requests"],
-        duration_s=n["duration_us"] / 1e6,
-        non_2xx=n["status_errors"],
-        socket_errors=n["connect_errors"] + n["read_errors"] + n["write_errors"] + n["timeouts"],
-        p50_ms=n["p50_us"] / 1000,
-        p90_ms=n["p90_us"] / 1000,
-        p99_ms=n["p99_us"] / 1000,
-        mean_ms=n["mean_us"] / 1000,
-        max_ms=n["max_us"] / 1000,
-    )
 
 
 # --------------------------------------------------------------------------- databases
@@ -456,30 +209,6 @@ def count_alerts(
     return int(row[0]), int(row[1])
 
 
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A fresh database ``ownit_bench_<random>``, dropped afterwards; yields its URL."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"ownit_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:
-            raise BenchError(f"cannot create a PostgreSQL database at {admin_url}: {exc}") from None
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            log(f"dropped PostgreSQL database {name}")
-    finally:
-        admin.dispose()
-
-
 # --------------------------------------------------------------------------- runs
 
 
@@ -528,16 +257,7 @@ class Bench:
     checks: list[Check] = field(default_factory=list)
 
     def server_env(self, database_url: str | None, port: int) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            OWNIT_HOST=HOST,
-            OWNIT_PORT=str(port),
-            OWNIT_EVENTS_RATE_LIMIT="0",
-            OWNIT_BASE_URL=f"http://{HOST}:{port}",
-        )
-        if database_url is not None:
-            env["OWNIT_DATABASE_URL"] = database_url
-        return env
+        return serve_env(database_url, port)
 
     def measure(
         self,
@@ -550,28 +270,31 @@ class Bench:
         """Start a server, warm it up, measure one wrk run, stop the server."""
         port = free_port()
         server = Server(
-            name, argv_for(port), self.server_env(database_url, port), self.workdir / f"{name}.log"
+            name,
+            list(argv_for(port)),
+            self.server_env(database_url, port),
+            self.workdir / f"{name}.log",
         )
         self.servers.append(server)
         try:
             log(f"[{name}] starting server on {HOST}:{port}")
-            server.start(port)
+            server.serve(port)
             tag = f"storm-{self.run_id}" if mode == "storm" else f"d-{self.run_id}-{backend}"
             log(f"[{name}] warm-up {WARMUP_S}s")
-            run_wrk(self.script, port, WARMUP_S, self.routing_key, mode, tag + "-warm")
+            run_wrk(self.script, port, WARMUP_S, [self.routing_key, mode, tag + "-warm"])
             before = server.metrics(port)
             log(f"[{name}] measuring {self.duration}s (wrk -t{THREADS} -c{CONNECTIONS})")
             measured_tag = tag if mode == "storm" else tag + "-run"
-            server_cpu, wrk_cpu = server.cpu_s(), children_cpu_s()
+            server_cpu, wrk_cpu = server.cpu_now_s(), children_cpu_s()
             busy, steal = machine_cpu_s()
             figures = run_wrk(
-                self.script, port, self.duration, self.routing_key, mode, measured_tag
+                self.script, port, self.duration, [self.routing_key, mode, measured_tag]
             )
-            server_cpu, wrk_cpu = server.cpu_s() - server_cpu, children_cpu_s() - wrk_cpu
+            server_cpu, wrk_cpu = server.cpu_now_s() - server_cpu, children_cpu_s() - wrk_cpu
             busy_after, steal_after = machine_cpu_s()
             busy, steal = busy_after - busy, steal_after - steal
             after = server.metrics(port)
-            rss_mb = server.peak_rss_mb()
+            rss_mb = server.measured_rss_mb()
         finally:
             server.stop()
             self.servers.remove(server)
@@ -668,22 +391,6 @@ def _missed(result: RunResult) -> list[str]:
     if result.non_2xx or result.socket_errors:
         missed.append("errors")
     return missed
-
-
-def source_revision() -> str:
-    """The checked-out commit of this tree (read-only ``git rev-parse``), or ``unknown``."""
-    try:
-        done = subprocess.run(  # fixed argv, read-only
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
 
 
 def print_table(bench: Bench) -> None:
@@ -809,12 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_id=uuid.uuid4().hex[:8],
         serve_args=["--no-engine"] if args.no_engine else [],
     )
-    busy_before = machine_busy_pct()
-    if busy_before > 20:
-        log(
-            f"warning: the machine is already {busy_before:.0f}% busy (100% = one core) "
-            "before the benchmark; the figures will be lower than on a quiet machine"
-        )
+    warn_if_busy()
     failed = False
     try:
         if "ceiling" in selected:

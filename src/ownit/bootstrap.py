@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -10,19 +11,26 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.engine import make_engine, read_only
 from ownit.adapters.db.engine_store import SqlEngineStore
+from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
+from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.people_store import SqlPeopleStore
+from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
@@ -32,10 +40,11 @@ from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_clie
 from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
-from ownit.app import oncall
+from ownit.app import heartbeats, oncall
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
+from ownit.app.notify import Notifier
 from ownit.app.ports import Clock, SystemClock
 from ownit.app.routing import RouterBook
 from ownit.engine.links import SignedLinks
@@ -80,6 +89,35 @@ def on_call_lookup(engine: Engine) -> OnCallLookup:
     return lookup
 
 
+def web_notifiers(
+    settings: Settings, engine: Engine, clock: Clock
+) -> Callable[[], tuple[dict[str, Notifier], dict[str, str]]]:
+    """The page notifiers for the web UI's test notifications, built on first use."""
+    built: list[tuple[dict[str, Notifier], dict[str, str]]] = []
+
+    def get() -> tuple[dict[str, Notifier], dict[str, str]]:
+        if not built:
+            secret = shared_secret(engine, ACTION_SECRET, clock.now())
+            smtp = None
+            if settings.smtp_host:
+                smtp = SmtpConfig(
+                    host=settings.smtp_host,
+                    port=settings.smtp_port,
+                    sender=settings.smtp_from,
+                    security=settings.smtp_security,  # type: ignore[arg-type]
+                    username=settings.smtp_username,
+                    password=settings.smtp_password,
+                )
+            context = NotifierContext(
+                http=make_http_client(), now=clock.now, action_secret=secret, smtp=smtp
+            )
+            found = NotifierRegistry.load().create_all(context)
+            built.append((found.by_channel, found.unavailable))
+        return built[0]
+
+    return get
+
+
 def build_engine(
     settings: Settings,
     engine: Engine,
@@ -118,7 +156,19 @@ def build_engine(
         limiter=ContactLimiter(settings.contact_rate_limit)
         if settings.contact_rate_limit > 0
         else ContactLimiter(limit=1_000_000_000),
+        heartbeats=heartbeat_check(engine),
     )
+
+
+def heartbeat_check(engine: Engine) -> Callable[[datetime], int]:
+    """The engine's pass over heartbeats: missed ones become trigger events."""
+    store = SqlHeartbeatStore(engine)
+    ingest = SqlIngestStore(engine)
+
+    def check(now: datetime) -> int:
+        return heartbeats.check_missed(store=store, ingest=ingest, now=now)
+
+    return check
 
 
 def build_app(
@@ -201,6 +251,14 @@ def build_app(
             tokens=tokens,
             history=SqlHistory(engine),
             clock=clock,
+            schedules=schedules,
+        ),
+        maintenance=MaintenanceDeps(
+            store=SqlMaintenanceStore(engine),
+            tokens=tokens,
+            clock=clock,
+            heartbeats=SqlHeartbeatStore(engine),
+            committer=committer,
         ),
         web=WebDeps(
             accounts=SqlAccountStore(engine),
@@ -210,6 +268,16 @@ def build_app(
             schedules=schedules,
             clock=clock,
             secure_cookies=settings.base_url.startswith("https://"),
+            escalations=SqlEngineStore(engine),
+            escalation_view=SqlEscalationView(engine),
+            on_call=on_call or on_call_lookup(engine),
+            personal=SqlPersonalStore(engine),
+            notifiers=web_notifiers(settings, engine, clock),
+            base_url=settings.base_url,
+            catalog=SqlCatalogView(engine),
+            history=SqlHistory(engine),
+            tokens=tokens,
+            people=SqlPeopleStore(engine),
         ),
     )
     return create_app(parts)

@@ -1,7 +1,9 @@
 """The web UI in a real browser (Debian's Chromium through Playwright) on a real ``ownit serve``.
 
 Signs in, watches a new incident appear without a reload, acknowledges it with the keyboard,
-adds a note, and saves screenshots to ``docs/screenshots/`` (desktop and 360 px wide).
+adds a note, makes a schedule override and sees the on-call change, changes notification
+rules on the Me page, and saves screenshots of the main pages to ``docs/screenshots/``
+(desktop and 360 px wide).
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ def test_sign_in_see_a_new_incident_live_acknowledge_and_annotate(
             page.get_by_label("Add a note").fill("Freed 20 GB of WAL; watching the disk.")
             page.get_by_role("button", name="Add note").click()
             page.locator(".timeline .k-note", has_text="Freed 20 GB").wait_for()
-            page.locator("details summary").first.click()
+            page.locator(".alerts details summary").first.click()
             page.screenshot(path=str(SHOTS / "incident-desktop.png"), full_page=True)
 
             page.set_viewport_size({"width": 360, "height": 740})
@@ -182,6 +184,103 @@ def test_sign_in_see_a_new_incident_live_acknowledge_and_annotate(
             assert page.get_by_role("heading", name="On call now").is_visible()
             page.set_viewport_size({"width": 1280, "height": 800})
             page.screenshot(path=str(SHOTS / "oncall-desktop.png"), full_page=True)
+
+            schedule_override_changes_who_is_on_call(page, base)
+            change_notification_rules(page, base, url, problems)
+            catalog_screenshots(page, base)
         finally:
             browser.close()
     assert problems == []
+
+
+def on_call(page: playwright.Page) -> str:
+    return str(page.locator("[data-oncall]").get_attribute("data-oncall"))
+
+
+def schedule_override_changes_who_is_on_call(page: playwright.Page, base: str) -> None:
+    """From the on-call page to the schedule; an override for dave (or carol) from now."""
+    page.goto(base + "/oncall")
+    page.get_by_role("link", name="primary").click()
+    page.wait_for_url(base + "/schedules/primary")
+    assert page.locator("svg.tl[role=img]").is_visible()
+    before = on_call(page)
+    taker = "carol" if before == "dave" else "dave"
+    page.get_by_label("Who is on call").select_option(taker)
+    page.get_by_role("button", name="Add override").click()
+    page.get_by_text("The override is saved.").wait_for()
+    assert on_call(page) == taker
+    assert page.locator(".tl .k-overrides .bar").count() >= 1
+    page.screenshot(path=str(SHOTS / "schedule-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(SHOTS / "schedule-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(base + "/oncall")
+    row = page.locator("tr", has=page.get_by_role("link", name="primary"))
+    assert taker.capitalize() in row.inner_text()
+
+
+BAD_REQUEST = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+
+
+def change_notification_rules(
+    page: playwright.Page, base: str, url: str, problems: list[str]
+) -> None:
+    """Two contacts and two rules on the Me page; the second rule moved first. A rule with a
+    wrong delay is refused first (a 400 page, which the browser reports: expected once)."""
+    page.get_by_role("link", name="Alice Liddell").click()
+    page.wait_for_url(base + "/me")
+    for name, kind, value in (
+        ("work", "email", "alice@work.example"),
+        ("phone", "push", "https://ntfy.sh/alice-oncall"),
+    ):
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Type").select_option(kind)
+        page.get_by_label("Address or URL").fill(value)
+        page.get_by_role("button", name="Add contact").click()
+        page.get_by_text("The contact is added.").wait_for()
+    bad = page.get_by_label("After (0, 30s, 5m, 1h)")
+    bad.fill("soon")
+    page.get_by_role("button", name="Add rule").click()
+    page.locator("#after-error", has_text="is not a delay").wait_for()
+    deadline = time.monotonic() + 5
+    while BAD_REQUEST not in problems and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    problems.remove(BAD_REQUEST)
+    for contact, after in (("work", "0"), ("phone", "5m")):
+        page.get_by_label("Contact", exact=True).select_option(contact)
+        page.get_by_label("After (0, 30s, 5m, 1h)").fill(after)
+        page.get_by_role("button", name="Add rule").click()
+        page.get_by_text("The rule is added.").wait_for()
+    page.get_by_role("button", name="Move the phone rule up").click()
+    page.get_by_text("The rules are reordered.").wait_for()
+    assert page.locator(".rules li").first.get_attribute("data-rule") == "phone"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        spec = conn.execute(select(t.users.c.spec).where(t.users.c.name == "alice")).scalar_one()
+    engine.dispose()
+    assert spec["notificationRules"] == [
+        {"contact": "phone", "after": "5m"},
+        {"contact": "work", "after": "0s"},
+    ]
+    page.screenshot(path=str(SHOTS / "me-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(SHOTS / "me-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def catalog_screenshots(page: playwright.Page, base: str) -> None:
+    """The catalog pages: every service, one service, one team."""
+    for path, name, heading in (
+        ("/services", "services-desktop.png", "Services"),
+        ("/services/payments-api", "service-desktop.png", "payments-api"),
+        ("/teams/payments", "team-desktop.png", "payments"),
+    ):
+        response = page.goto(base + path)
+        assert response is not None
+        assert response.status == 200, path
+        assert page.get_by_role("heading", name=heading).first.is_visible()
+        page.screenshot(path=str(SHOTS / name), full_page=True)

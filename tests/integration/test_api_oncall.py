@@ -146,7 +146,7 @@ def test_an_override_changes_who_is_on_call_until_it_is_deleted(oc: Ctx) -> None
     response = oc.client.post(
         "/api/v1/schedules/primary/overrides",
         json={"user": "dave", "start": "2026-11-27T09:00:00+01:00", "end": "2026-11-27T08:45Z"},
-        headers=oc.responder,
+        headers=oc.admin,
     )
     assert response.status_code == 201, response.text
     created = response.json()["override"]
@@ -157,7 +157,7 @@ def test_an_override_changes_who_is_on_call_until_it_is_deleted(oc: Ctx) -> None
         "start": "2026-11-27T08:00:00+00:00",
         "end": "2026-11-27T08:45:00+00:00",
         "source": "api",
-        "created_by": "token/t-responder",
+        "created_by": "token/t-admin",
         "created_at": "2026-11-26T12:00:00+00:00",
     }
     assert who(oc, at) == ["dave"]
@@ -169,11 +169,14 @@ def test_an_override_changes_who_is_on_call_until_it_is_deleted(oc: Ctx) -> None
     ]
     path = f"/api/v1/schedules/primary/overrides/{created['id']}"
     assert oc.client.delete(path, headers=oc.viewer).status_code == 403
-    response = oc.client.delete(path, headers=oc.responder)
+    refused = oc.client.delete(path, headers=oc.responder)
+    assert refused.status_code == 403
+    assert "manager role in team 'payments'" in refused.json()["detail"]
+    response = oc.client.delete(path, headers=oc.admin)
     assert response.status_code == 204
     assert response.content == b""
     assert who(oc, at) == ["alice"]
-    again = oc.client.delete(path, headers=oc.responder)
+    again = oc.client.delete(path, headers=oc.admin)
     assert again.status_code == 404
     assert again.json()["detail"] == f"override 'primary/{created['id']}' does not exist"
 
@@ -227,9 +230,7 @@ def test_api_overrides_beat_catalog_overrides_and_the_newest_wins(oc: Ctx) -> No
 def test_override_problems_name_the_field(
     oc: Ctx, body: dict[str, str], status: int, field: str, detail: str
 ) -> None:
-    response = oc.client.post(
-        "/api/v1/schedules/primary/overrides", json=body, headers=oc.responder
-    )
+    response = oc.client.post("/api/v1/schedules/primary/overrides", json=body, headers=oc.admin)
     assert detail in problem(response, status, field)
 
 
@@ -280,7 +281,8 @@ def test_schedules_are_listed_in_their_normal_form(oc: Ctx) -> None:
         ("GET", "/api/v1/oncall", "viewer", 200),
         ("GET", "/api/v1/schedules/primary/overrides", "viewer", 200),
         ("POST", "/api/v1/schedules/primary/overrides", "viewer", 403),
-        ("POST", "/api/v1/schedules/primary/overrides", "responder", 201),
+        ("POST", "/api/v1/schedules/primary/overrides", "responder", 403),
+        ("POST", "/api/v1/schedules/primary/overrides", "admin", 201),
         ("POST", "/api/v1/users/alice/calendar-token", "responder", 403),
         ("POST", "/api/v1/users/alice/calendar-token", "admin", 201),
     ],

@@ -97,6 +97,7 @@ def test_context_of_an_incident(ctx: tuple[TestClient, FakeClock, dict[str, str]
     assert context["owner"] == "core"
     assert context["runbook"] == "https://wiki.example.com/checkout"
     assert context["depends_on"] == ["payments-db"]
+    assert context["on_call"] == []  # neither service has an escalation policy
     assert [(i["service"], i["number"]) for i in context["likely_cause_upstream"]] == [
         ("payments-db", 2)
     ]

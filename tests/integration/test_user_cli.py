@@ -59,3 +59,30 @@ def test_user_create_refusals(
     oncall_catalog.apply(engine)
     assert run(monkeypatch, engine, email, "--password-stdin", stdin=password + "\n") == 2
     assert message in capsys.readouterr().err
+
+
+def test_user_invite_prints_a_link_whose_hash_alone_is_kept(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    from sqlalchemy import select
+
+    from ownit.adapters.db import tables as t
+
+    oncall_catalog.apply(engine)
+    monkeypatch.setenv("OWNIT_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert main(["user", "invite", "carol"]) == 0
+    out = capsys.readouterr()
+    link = out.out.strip()
+    assert link.startswith("http://127.0.0.1:8080/invite/")
+    assert "Carol Danvers <carol@example.com>" in out.err
+    token = link.rsplit("/", 1)[1]
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.user_credentials.c.invite_hash, t.user_credentials.c.password_hash)
+        ).one()
+    assert row.invite_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert row.password_hash is None
+    assert main(["user", "invite", "nobody"]) == 2
+    assert "no catalog user is called 'nobody'" in capsys.readouterr().err

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from ownit.adapters.catalog.yaml_source import load_text
 from ownit.domain.catalog import (
     EscalationPolicy,
+    Grouping,
     Integration,
     Level,
     Problem,
@@ -17,6 +20,7 @@ from ownit.domain.catalog import (
     User,
     validate,
 )
+from ownit.domain.catalog_spec import to_spec
 
 BASE = "\n".join(
     [
@@ -179,6 +183,53 @@ CASES = [
         doc("Service", "x", "  owner: payments", "  autoResolve: 0m"),
         ["bad.yaml:6: autoResolve must be longer than 0s"],
         id="duration-zero",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping: {by: []}"),
+        ["bad.yaml:6: grouping.by must name at least one label"],
+        id="grouping-by-empty",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping: {window: 10m}"),
+        ["bad.yaml:6: grouping.by is required"],
+        id="grouping-by-required",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping: {by: alertname}"),
+        ['bad.yaml:6: grouping.by must be a list, not "alertname"'],
+        id="grouping-by-not-a-list",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping:", "    by: [a, 3, '', a]"),
+        [
+            "bad.yaml:7: grouping.by[1] must be a string, not 3",
+            'bad.yaml:7: grouping.by[2] "" is not a label name',
+            'bad.yaml:7: grouping.by[3] "a" is named twice',
+        ],
+        id="grouping-by-items",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping:", "    by: [a]", "    window: soon"),
+        [
+            'bad.yaml:8: grouping.window "soon" is not a duration '
+            "(write a whole number and a unit: 30s, 5m, 1h, 1d, 1w)"
+        ],
+        id="grouping-window",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping: {by: [a], window: 0s}"),
+        ["bad.yaml:6: grouping.window must be longer than 0s"],
+        id="grouping-window-zero",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping: {by: [a], windw: 5m}"),
+        ['bad.yaml:6: unknown field "windw" in grouping (did you mean "window"?)'],
+        id="grouping-unknown-field",
+    ),
+    pytest.param(
+        doc("Service", "x", "  owner: payments", "  grouping: yes"),
+        ["bad.yaml:6: grouping must be a mapping, not yes"],
+        id="grouping-not-a-mapping",
     ),
     pytest.param(
         doc("Service", "x", "  owner: payments", "  runbook: wiki/checkout"),
@@ -644,3 +695,167 @@ def test_a_prune_must_not_orphan_stored_objects() -> None:
             'cannot prune team "ops": service "legacy" (not in these files) refers to it in owner',
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "by", "window", "spec"),
+    [
+        (
+            "  grouping: {by: [alertname, cluster], window: 10m}",
+            ("alertname", "cluster"),
+            timedelta(minutes=10),
+            {"by": ["alertname", "cluster"], "window": "10m"},
+        ),
+        ("  grouping: {by: [alertname]}", ("alertname",), None, {"by": ["alertname"]}),
+    ],
+)
+def test_a_good_grouping_parses_and_round_trips(
+    line: str, by: tuple[str, ...], window: timedelta | None, spec: dict[str, object]
+) -> None:
+    bad = doc("Service", "x", "  owner: payments", line)
+    result = validate(load_text(BASE, "base.yaml").documents + load_text(bad, "x.yaml").documents)
+    assert result.problems == ()
+    [service] = [d.obj for d in result.documents if d.obj.name == "x"]
+    assert isinstance(service, Service)
+    assert service.grouping == Grouping(by, window)
+    assert to_spec(service)["grouping"] == spec
+
+
+# --- Maintenance windows and heartbeats (decision 0013) ------------------------------------
+
+WINDOW = doc(
+    "MaintenanceWindow",
+    "db-upgrade",
+    "  services: [checkout-api, payments-db]",
+    '  start: "2026-12-01T22:00:00+01:00"',
+    "  end: 2026-12-01T23:30:00Z",
+    "  description: Postgres 17",
+)
+BEAT = doc("Heartbeat", "nightly-backup", "  service: payments-db", "  interval: 1d")
+
+OPS_CASES = [
+    pytest.param(
+        doc(
+            "MaintenanceWindow", "w", "  services: [checkout-api]", "  start: 2026-12-01T22:00:00Z"
+        ),
+        ["bad.yaml:4: end is required"],
+        id="window-end-required",
+    ),
+    pytest.param(
+        doc(
+            "MaintenanceWindow",
+            "w",
+            "  services: [checkout-api]",
+            "  start: 2026-12-01T22:00:00Z",
+            "  end: 2026-12-01T22:00:00+00:00",
+        ),
+        [
+            'bad.yaml:7: end "2026-12-01T22:00:00+00:00" is not after start '
+            '"2026-12-01T22:00:00+00:00": a maintenance window must end after it starts'
+        ],
+        id="window-ends-at-start",
+    ),
+    pytest.param(
+        doc(
+            "MaintenanceWindow",
+            "w",
+            "  services: [checkout-api]",
+            "  start: 2026-12-01T22:00:00Z",
+            "  end: 2026-12-01T23:00:00+02:00",
+        ),
+        [
+            'bad.yaml:7: end "2026-12-01T23:00:00+02:00" is not after start '
+            '"2026-12-01T22:00:00+00:00": a maintenance window must end after it starts'
+        ],
+        id="window-ends-before-start-with-offsets",
+    ),
+    pytest.param(
+        doc(
+            "MaintenanceWindow",
+            "w",
+            "  services: [checkout-apy]",
+            "  start: 2026-12-01T22:00:00Z",
+            "  end: 2026-12-01T23:00:00",
+        ),
+        [
+            'bad.yaml:5: services[0] "checkout-apy" does not exist (did you mean "checkout-api"?)',
+            'bad.yaml:7: end "2026-12-01T23:00:00" has no UTC offset '
+            "(add Z or +hh:mm: 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00)",
+        ],
+        id="window-unknown-service-and-no-offset",
+    ),
+    pytest.param(
+        doc(
+            "MaintenanceWindow", "w", "  services: []", "  start: soon", "  end: 2026-12-01T23:00Z"
+        ),
+        [
+            "bad.yaml:5: services must name at least one service",
+            'bad.yaml:6: start "soon" is not a date and time '
+            "(write it like 2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00)",
+        ],
+        id="window-no-services-bad-start",
+    ),
+    pytest.param(
+        doc("MaintenanceWindow", "w", "  service: [checkout-api]"),
+        [
+            "bad.yaml:4: start is required",
+            "bad.yaml:4: end is required",
+            'bad.yaml:5: unknown field "service" in spec (did you mean "services"?)',
+        ],
+        id="window-misspelt-field",
+    ),
+    pytest.param(
+        doc("Heartbeat", "hb", "  service: payments-dc", "  interval: 30s", "  grace: often"),
+        [
+            'bad.yaml:5: service "payments-dc" does not exist (did you mean "payments-db"?)',
+            'bad.yaml:6: interval "30s" is shorter than a minute '
+            "(the engine checks heartbeats about every second, but pings are not that exact)",
+            'bad.yaml:7: grace "often" is not a duration '
+            "(write a whole number and a unit: 30s, 5m, 1h, 1d, 1w)",
+        ],
+        id="heartbeat-bad-fields",
+    ),
+    pytest.param(
+        doc("Heartbeat", "hb", "  service: payments-db"),
+        ["bad.yaml:4: interval is required"],
+        id="heartbeat-interval-required",
+    ),
+    pytest.param(
+        doc(
+            "Heartbeat",
+            "hb",
+            "  service: payments-db",
+            "  interval: 1h",
+            '  key: "checkout00000000000000000000000a"',
+        ),
+        ['bad.yaml:7: key is already used by integration "events" of service "checkout-api"'],
+        id="heartbeat-key-unique",
+    ),
+    pytest.param(
+        "\n".join([BEAT, "---", BEAT]),
+        ['bad.yaml:11: Heartbeat "nightly-backup" is defined twice (also at bad.yaml:3)'],
+        id="heartbeat-twice",
+    ),
+]
+
+
+@pytest.mark.parametrize(("bad", "expected"), OPS_CASES)
+def test_maintenance_and_heartbeat_problems(bad: str, expected: list[str]) -> None:
+    assert check(bad) == expected
+
+
+def test_a_window_and_a_heartbeat_parse_into_their_normal_form() -> None:
+    docs = (
+        load_text(BASE, "base.yaml").documents
+        + load_text("\n".join([WINDOW, "---", BEAT]), "ops.yaml").documents
+    )
+    result = validate(docs)
+    assert result.problems == ()
+    specs = {d.name: to_spec(d.obj, keys=True) for d in result.documents}
+    assert specs["db-upgrade"] == {
+        "services": ["checkout-api", "payments-db"],
+        "start": "2026-12-01T21:00:00Z",
+        "end": "2026-12-01T23:30:00Z",
+        "description": "Postgres 17",
+    }
+    assert specs["nightly-backup"] == {"service": "payments-db", "interval": "1d", "grace": "5m"}

@@ -128,6 +128,9 @@ def apply(
                 change = dataclasses.replace(change, obj=obj)
             if change.action == "create" and obj.key is not None:
                 routers.append(NewRouter(obj.name, obj.key, generated))
+        elif isinstance(obj, c.Heartbeat) and obj.key is None:
+            # A new heartbeat without a key in the file gets one (`ownit heartbeat list`).
+            change = dataclasses.replace(change, obj=dataclasses.replace(obj, key=new_key()))
         changes.append(change)
     result = c.Diff(tuple(changes))
     upserts = tuple(

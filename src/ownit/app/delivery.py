@@ -8,6 +8,8 @@ Either way the incident's timeline says what happened, and other rules and level
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +21,7 @@ from ownit.app.notify import (
     Delivery,
     Notification,
     Notifier,
+    ResponderContext,
     retry_delay,
 )
 from ownit.domain.incidents import Status
@@ -26,6 +29,11 @@ from ownit.domain.notification_rules import still_due
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+FIRST_PAGE = "incident.triggered"
+"""The event type of an incident's first page (level 1, first loop): it carries the
+first-responder context."""
+
+log = logging.getLogger("ownit.engine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,30 @@ class Links(Protocol):
     def incident_url(self, incident_id: str) -> str: ...
 
     def action_url(self, incident_id: str, action: str, user: str) -> str | None: ...
+
+
+class ContextSource(Protocol):
+    def responder_contexts(
+        self, incident_ids: Sequence[str], now: datetime
+    ) -> Mapping[str, ResponderContext]:
+        """The first-responder context of each incident (all of them in a few queries)."""
+        ...
+
+
+def first_page_contexts(
+    claimed: Sequence[Claimed], *, source: ContextSource, now: datetime
+) -> Mapping[str, ResponderContext]:
+    """The context for every incident whose first page is among ``claimed`` — computed once
+    for the whole delivery round, not per contact. A failure costs the context, never the
+    page: it is logged and the pages go out without it."""
+    ids = sorted({c.incident_id for c in claimed if c.event_type == FIRST_PAGE and c.incident_id})
+    if not ids:
+        return {}
+    try:
+        return source.responder_contexts(ids, now)
+    except Exception:
+        log.exception("first-responder context failed; paging without it")
+        return {}
 
 
 class OutboxStore(Protocol):
@@ -111,11 +143,13 @@ def deliver_group(
     now: datetime,
     rand: float,
     limiter: ContactLimiter | None = None,
+    contexts: Mapping[str, ResponderContext] | None = None,
 ) -> list[str]:
     """Send the claimed notifications of one contact: still-due ones go out as **one**
     message (the first, with the others bundled into it), unless the contact has had too
     many messages lately — then they wait for the next window and are bundled there.
-    Returns each row's final status, in order."""
+    An incident's first page carries its entry of ``contexts`` (see
+    :func:`first_page_contexts`). Returns each row's final status, in order."""
     done: list[Finished] = []
     live: list[tuple[Claimed, DeliveryContext]] = []
     for claimed, ctx in zip(group, store.contexts(group), strict=True):
@@ -154,7 +188,15 @@ def deliver_group(
                 )
                 for _, c in live[1:]
             )
-            notification = _notification(first, ctx, links=links, now=now, bundle=bundle)
+            context = (contexts or {}).get(first.incident_id or "")
+            notification = _notification(
+                first,
+                ctx,
+                links=links,
+                now=now,
+                bundle=bundle,
+                context=_linked(context, links) if first.event_type == FIRST_PAGE else None,
+            )
             try:
                 outcome = notifier.send(notification, ctx.contact)
             except Exception as exc:  # a notifier bug must not stop everything else
@@ -176,6 +218,7 @@ def _notification(
     links: Links,
     now: datetime,
     bundle: tuple[BundledIncident, ...],
+    context: ResponderContext | None = None,
 ) -> Notification:
     incident = ctx.incident
     return Notification(
@@ -196,6 +239,23 @@ def _notification(
         bundle=bundle,
         recipient=claimed.user,
         details={"level": str(claimed.data.get("level", "")), "dedup_key": incident["dedup_key"]},
+        context=context,
+    )
+
+
+def _linked(context: ResponderContext | None, links: Links) -> ResponderContext | None:
+    """The context with links to the incidents it names (numbers are what links take)."""
+    if context is None:
+        return None
+    return dataclasses.replace(
+        context,
+        likely_cause=tuple(
+            dataclasses.replace(c, url=links.incident_url(str(c.number)))
+            for c in context.likely_cause
+        ),
+        similar=tuple(
+            dataclasses.replace(p, url=links.incident_url(str(p.number))) for p in context.similar
+        ),
     )
 
 

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ownit.app import oncall
 from ownit.app.incidents import IncidentFilter, IncidentStore
+from ownit.app.oncall_ports import ScheduleStore
 from ownit.domain import dependencies as deps
 from ownit.domain.errors import NotFound
 from ownit.domain.incidents import Status
@@ -83,9 +85,11 @@ def incident_context(
     ref: str,
     history: History | None = None,
     now: datetime | None = None,
+    schedules: ScheduleStore | None = None,
 ) -> dict[str, Any]:
     """Open incidents upstream of the incident's service (a likely cause) and downstream
-    (who else is hurt)."""
+    (who else is hurt); with ``history``, changes in the last 24 h and similar past incidents;
+    with ``schedules``, who is on call now for the service and what it depends on."""
     incident = incidents.get(ref)
     if incident is None:
         raise NotFound("incident", ref)
@@ -105,4 +109,28 @@ def incident_context(
     if history is not None and now is not None:
         context["recent_changes"] = history.changes([name, *up], now - CHANGES_WINDOW)
         context["similar_incidents"] = history.similar(incident["id"])
+    if schedules is not None and now is not None:
+        context["on_call"] = on_call_for(schedules, [name, *up], now)
     return context
+
+
+def on_call_for(
+    schedules: ScheduleStore, services: Sequence[str], now: datetime
+) -> list[dict[str, Any]]:
+    """Who the first level of each service's escalation policy would page now, in the
+    order of ``services`` (services without a policy are left out)."""
+    everyone = {s.service: s for s in oncall.everyone(store=schedules, at=now).services}
+    out = []
+    for name in services:
+        found = everyone.get(name)
+        if found is None or found.escalation_policy is None:
+            continue
+        first = found.levels[0].people if found.levels else ()
+        out.append(
+            {
+                "service": name,
+                "escalation_policy": found.escalation_policy,
+                "users": [p.name for p in first],
+            }
+        )
+    return out

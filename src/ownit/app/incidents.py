@@ -1,4 +1,5 @@
-"""What people do to incidents: acknowledge, resolve, add notes; and how they find them."""
+"""What people do to incidents: acknowledge, resolve, add notes, merge and split; and how
+they find them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ownit.app.ports import Clock
-from ownit.domain.errors import DomainError, NotFound
+from ownit.domain.errors import DomainError, InvalidTransition, NotFound
 from ownit.domain.incidents import Status, Urgency, check_acknowledge, check_resolve
 
 MAX_NOTE = 10_000
@@ -43,11 +44,32 @@ class IncidentStore(Protocol):
 
     def add_note(self, incident_id: str, *, by: str, at: datetime, text: str) -> dict[str, Any]: ...
 
+    def merge(
+        self, target_id: str, source_ids: Sequence[str], *, by: str, at: datetime
+    ) -> dict[str, Any]:
+        """Move the sources' alerts into the target; resolve the sources. One transaction."""
+        ...
+
+    def split(
+        self, incident_id: str, alert_ids: Sequence[str], *, by: str, at: datetime
+    ) -> dict[str, Any]:
+        """Move these alerts into a new incident; returns it. One transaction."""
+        ...
+
     def service_exists(self, name: str) -> bool: ...
 
 
 class InvalidNote(DomainError):
     pass
+
+
+class InvalidField(DomainError):
+    """A request names something wrong in one of its fields."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = detail
 
 
 def _require(store: IncidentStore, ref: str) -> dict[str, Any]:
@@ -97,3 +119,57 @@ def add_note(*, store: IncidentStore, clock: Clock, ref: str, by: str, text: str
 def timeline(*, store: IncidentStore, ref: str) -> Sequence[dict[str, Any]]:
     incident = _require(store, ref)
     return store.timeline(incident["id"])
+
+
+def merge(
+    *, store: IncidentStore, clock: Clock, ref: str, sources: Sequence[str], by: str
+) -> dict[str, Any]:
+    """Merge the ``sources`` (ids or numbers) into the open incident ``ref``: their alerts
+    move to it, they are resolved (their escalation stops) and the target keeps its status."""
+    target = _require(store, ref)
+    if Status(target["status"]) is Status.RESOLVED:
+        raise InvalidTransition(
+            f"incident #{target['number']} is resolved: merge into an open incident"
+        )
+    if not sources:
+        raise InvalidField("incidents", "name at least one incident to merge")
+    found: dict[str, dict[str, Any]] = {}
+    for source_ref in sources:
+        source = store.get(str(source_ref))
+        if source is None:
+            raise InvalidField("incidents", f"no incident is {str(source_ref)!r}")
+        if source["id"] == target["id"]:
+            raise InvalidField(
+                "incidents", f"incident #{target['number']} cannot merge into itself"
+            )
+        if source["id"] in found:
+            raise InvalidField("incidents", f"incident #{source['number']} is named twice")
+        found[source["id"]] = source
+    return store.merge(target["id"], list(found), by=by, at=clock.now())
+
+
+def split(
+    *, store: IncidentStore, clock: Clock, ref: str, alerts: Sequence[str], by: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split these alerts of incident ``ref`` off into a new incident; returns the new
+    incident and the source as it is afterwards. At least one alert must stay."""
+    incident = _require(store, ref)
+    if not alerts:
+        raise InvalidField("alerts", "name at least one alert to split off")
+    own = {a["id"] for a in store.alerts(incident["id"])}
+    chosen: list[str] = []
+    for alert_id in alerts:
+        if alert_id not in own:
+            raise InvalidField(
+                "alerts", f"{alert_id!r} is not an alert of incident #{incident['number']}"
+            )
+        if alert_id in chosen:
+            raise InvalidField("alerts", f"{alert_id!r} is named twice")
+        chosen.append(alert_id)
+    if len(chosen) == len(own):
+        raise InvalidField(
+            "alerts",
+            f"incident #{incident['number']} would be left without alerts: at least one must stay",
+        )
+    new = store.split(incident["id"], chosen, by=by, at=clock.now())
+    return new, _require(store, incident["id"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
@@ -40,6 +40,58 @@ class BundledIncident:
 
 
 @dataclass(frozen=True, slots=True)
+class UpstreamIncident:
+    """An open incident on a service the paged one depends on: a likely cause."""
+
+    service: str
+    number: int
+    title: str
+    status: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecentChange:
+    """A change event (deploy, migration, flag flip) on the service or one it depends on."""
+
+    at: datetime
+    service: str
+    summary: str
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PastIncident:
+    """A resolved incident like this one (same service, same dedup key) and how it ended."""
+
+    number: int
+    title: str
+    resolved_at: datetime | None
+    resolved_by: str | None
+    time_to_resolve_s: int | None
+    note: str | None = None
+    """The last note written on it: often what fixed it."""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponderContext:
+    """What a first responder wants in the first page: who owns it, where the runbook is,
+    whether something upstream is already burning, what changed, and how it went last time.
+    At most :data:`CONTEXT_ITEMS` of each list."""
+
+    owner: str | None
+    component: str | None
+    runbook_url: str | None
+    likely_cause: tuple[UpstreamIncident, ...] = ()
+    recent_changes: tuple[RecentChange, ...] = ()
+    similar: tuple[PastIncident, ...] = ()
+
+
+CONTEXT_ITEMS = 3
+
+
+@dataclass(frozen=True, slots=True)
 class Notification:
     """Everything a channel needs to tell one person about one incident (and its bundle)."""
 
@@ -60,6 +112,8 @@ class Notification:
     bundle: tuple[BundledIncident, ...] = ()
     recipient: str = ""
     details: Mapping[str, str] = field(default_factory=dict)
+    context: ResponderContext | None = None
+    """First-responder context: only on the first page of an incident."""
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
@@ -250,3 +304,73 @@ def facts(notification: Notification) -> list[tuple[str, str]]:
     if notification.runbook_url:
         rows.append(("Runbook", notification.runbook_url))
     return rows
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
+def cause_text(cause: UpstreamIncident) -> str:
+    """``payments-db #41 (triggered): Disk full``."""
+    return f"{cause.service} #{cause.number} ({cause.status}): {one_line(cause.title, 200)}"
+
+
+def change_text(change: RecentChange) -> str:
+    """``11:40 UTC payments-db: schema migration 42``."""
+    at = change.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{at} {change.service}: {one_line(change.summary, 200)}"
+
+
+def past_text(past: PastIncident) -> str:
+    """``#12 Latency high: resolved by alice after 20 min; note: restarted the pool``."""
+    how = "resolved"
+    if past.resolved_by:
+        how += f" by {one_line(past.resolved_by, 100)}"
+    if past.time_to_resolve_s is not None:
+        how += f" after {_duration(past.time_to_resolve_s)}"
+    if past.note:
+        how += f"; note: {one_line(past.note, 200)}"
+    return f"#{past.number} {one_line(past.title, 200)}: {how}"
+
+
+def context_facts(notification: Notification) -> list[tuple[str, str]]:
+    """The context's single-valued facts (owner, component, runbook, likely cause), leaving
+    out what :func:`facts` already shows."""
+    context = notification.context
+    if context is None:
+        return []
+    rows = []
+    if context.owner:
+        rows.append(("Owner", context.owner))
+    if context.component and context.component != notification.component:
+        rows.append(("Component", context.component))
+    if context.runbook_url and context.runbook_url != notification.runbook_url:
+        rows.append(("Runbook", context.runbook_url))
+    if context.likely_cause:
+        rows.append(
+            ("Likely cause upstream", "; ".join(cause_text(c) for c in context.likely_cause))
+        )
+    return rows
+
+
+def context_line(context: ResponderContext, limit: int = 300) -> str:
+    """One short line for a phone: ``likely cause upstream: payments-db #41; runbook: URL``
+    (the newest change when nothing upstream is open); empty when there is nothing to say."""
+    parts = []
+    if context.likely_cause:
+        first = context.likely_cause[0]
+        parts.append(f"likely cause upstream: {one_line(first.service, 100)} #{first.number}")
+    elif context.recent_changes:
+        change = context.recent_changes[0]
+        parts.append(
+            f"recent change: {one_line(change.service, 100)}: {one_line(change.summary, 100)}"
+        )
+    if context.runbook_url:
+        parts.append(f"runbook: {one_line(context.runbook_url)}")
+    return shorten("; ".join(parts), limit)

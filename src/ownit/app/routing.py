@@ -2,8 +2,9 @@
 
 :class:`RouterBook` keeps each router compiled (regexes, targets, indexes built once) and
 looks it up again after ``max_age``, so that an ``ownit catalog apply`` in another process
-reaches running servers within that time. A key that is not a router's is remembered as
-such for the same time (integration keys are looked up far more often than router keys).
+reaches running servers within that time; a router is read and compiled again only if its
+stored version changed. A key that is not a router's is remembered as such for the same time
+(integration keys are looked up far more often than router keys).
 """
 
 from __future__ import annotations
@@ -31,12 +32,18 @@ class RouterStore(Protocol):
         """The router with this key (its route tree and name), or ``None``."""
         ...
 
+    def router_version(self, key: str) -> str | None:
+        """A token that changes whenever the router with this key changes (``None``: no
+        router has it); much cheaper to read than the router itself."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     router: Router | None
     compiled: CompiledRouter | None
     loaded_at: datetime
+    version: str | None = None
 
 
 class RouterBook:
@@ -79,9 +86,15 @@ class RouterBook:
         entry = self._entries.get(key)
         if entry is not None and now - entry.loaded_at < self._max_age:
             return entry
-        router = self._store.router_by_key(key)
-        compiled = compile_route(router.route) if router is not None else None
-        entry = _Entry(router, compiled, now)
+        # Reading and compiling a big tree takes a good part of a second (and holds the
+        # writer that asked): do it only when the stored router changed.
+        version = self._store.router_version(key)
+        if entry is not None and version == entry.version:
+            entry = _Entry(entry.router, entry.compiled, now, version)
+        else:
+            router = self._store.router_by_key(key)
+            compiled = compile_route(router.route) if router is not None else None
+            entry = _Entry(router, compiled, now, version)
         with self._lock:
             self._entries[key] = entry
         return entry

@@ -1,17 +1,25 @@
-"""API tokens: made once, shown once, stored as a hash; roles admin, responder, viewer."""
+"""API tokens: made once, shown once, stored as a hash; roles admin, responder, viewer.
+
+A token made by a signed-in user (in the web UI) acts as that user: their organisation role
+and team roles apply, and a ``viewer`` ("read-only") token of theirs only reads, whatever
+they may do. A token made for nobody (``ownit token create``) keeps its role's meaning:
+``admin`` administers, ``responder`` is a member who may respond, ``viewer`` reads
+(decision 0011).
+"""
 
 from __future__ import annotations
 
 import enum
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from ownit.app.ports import Clock
 from ownit.domain.errors import DomainError
-from ownit.domain.permissions import Actor, OrgRole
+from ownit.domain.permissions import Action, Actor, OrgRole, TeamRole
 
 PREFIX = "ownit_"
 
@@ -25,6 +33,12 @@ class Role(enum.StrEnum):
         order = [Role.VIEWER, Role.RESPONDER, Role.ADMIN]
         return order.index(self) >= order.index(needed)
 
+    def needs(self) -> Action:
+        """The permission an endpoint gated by this role asks for."""
+        return {Role.VIEWER: Action.VIEW, Role.RESPONDER: Action.RESPOND}.get(
+            self, Action.ADMINISTER
+        )
+
     def grants(self) -> Actor:
         """What a token of this role may do when it acts for nobody in particular."""
         if self is Role.ADMIN:
@@ -37,26 +51,46 @@ class Principal:
     name: str
     role: Role
     grants: Actor | None = None  # None: the role's own grants (see :meth:`Role.grants`)
+    user: str | None = None  # the catalog user a personal token acts as
 
     @property
     def actor(self) -> str:
-        return f"token/{self.name}"
+        return self.user if self.user is not None else f"token/{self.name}"
 
     @property
     def permissions(self) -> Actor:
         return self.grants if self.grants is not None else self.role.grants()
 
 
-class TokenStore(Protocol):
-    def insert(self, *, name: str, role: str, token_hash: str, at: datetime) -> int: ...
+@dataclass(frozen=True, slots=True)
+class FoundToken:
+    """A live token as stored: its owner's roles when it belongs to a user with a login."""
 
-    def find(self, token_hash: str) -> tuple[str, str] | None:
-        """(name, role) of a token that is not revoked."""
+    name: str
+    role: str
+    user_id: int | None = None
+    user_name: str | None = None
+    org_role: str | None = None  # None with a user_id: the owner has no login (any more)
+    teams: Mapping[str, TeamRole] = field(default_factory=dict)
+
+
+class TokenStore(Protocol):
+    def insert(
+        self, *, name: str, role: str, token_hash: str, at: datetime, user_id: int | None = None
+    ) -> int: ...
+
+    def find(self, token_hash: str, at: datetime | None = None) -> FoundToken | None:
+        """A token that is not revoked (its ``last_used_at`` set to ``at`` when given)."""
         ...
 
-    def all(self) -> list[dict[str, object]]: ...
+    def all(self, user_id: int | None = None) -> list[dict[str, object]]:
+        """Every token (or ``user_id``'s): id, name, role, user_id, user, created_at,
+        last_used_at, revoked_at."""
+        ...
 
-    def revoke(self, token_id: int, at: datetime) -> bool: ...
+    def revoke(self, token_id: int, at: datetime, user_id: int | None = None) -> bool:
+        """Revoke a live token (only if it is ``user_id``'s, when given)."""
+        ...
 
 
 class InvalidToken(DomainError):
@@ -67,23 +101,43 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(*, store: TokenStore, clock: Clock, name: str, role: str) -> str:
-    """Store a new token's hash and return the token itself (the only time it is seen)."""
-    if not name.strip() or len(name) > 100:
+def create_token(
+    *, store: TokenStore, clock: Clock, name: str, role: str, user_id: int | None = None
+) -> str:
+    """Store a new token's hash and return the token itself (the only time it is seen);
+    with ``user_id`` the token acts as that user (``role`` responder) or only reads
+    (``role`` viewer)."""
+    if not name.strip() or len(name.strip()) > 100:
         raise InvalidToken("a token needs a name of 1 to 100 characters")
     try:
         parsed = Role(role)
     except ValueError:
         raise InvalidToken(f"role {role!r} is not one of admin, responder, viewer") from None
+    if user_id is not None and parsed is Role.ADMIN:
+        raise InvalidToken("a personal token is read-only or acts as its owner; no admin role")
     token = PREFIX + secrets.token_urlsafe(32)
-    store.insert(name=name.strip(), role=parsed.value, token_hash=hash_token(token), at=clock.now())
+    store.insert(
+        name=name.strip(),
+        role=parsed.value,
+        token_hash=hash_token(token),
+        at=clock.now(),
+        user_id=user_id,
+    )
     return token
 
 
-def authenticate(*, store: TokenStore, token: str) -> Principal | None:
-    if not token.startswith(PREFIX):
+def authenticate(*, store: TokenStore, token: str, clock: Clock | None = None) -> Principal | None:
+    """The principal behind a token, or ``None`` if it is unknown, revoked, or its owner
+    has no login any more."""
+    if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    found = store.find(hash_token(token))
+    found = store.find(hash_token(token), clock.now() if clock is not None else None)
     if found is None:
         return None
-    return Principal(found[0], Role(found[1]))
+    role = Role(found.role)
+    if found.user_id is None:
+        return Principal(found.name, role)
+    if found.org_role is None:
+        return None
+    grants = Actor(OrgRole(found.org_role), found.teams, read_only=role is Role.VIEWER)
+    return Principal(found.name, role, grants, user=found.user_name)

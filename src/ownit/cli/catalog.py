@@ -41,6 +41,8 @@ KIND_WORDS = {
     "Service": "service",
     "Schedule": "schedule",
     "Router": "router",
+    "MaintenanceWindow": "maintenance window",
+    "Heartbeat": "heartbeat",
 }
 BACKSTAGE_SOURCE = "backstage"
 IMPORTED = "<backstage import>"  # names the converted documents in problems without -o

@@ -1,4 +1,4 @@
-"""``ownit incident list|show|ack|resolve|note``: incidents for people at a terminal."""
+"""``ownit incident list|show|ack|resolve|merge|split|note``: incidents at a terminal."""
 
 from __future__ import annotations
 
@@ -45,6 +45,16 @@ def register(sub: Any) -> None:
     reassign.add_argument("incident", help="number (42) or id")
     reassign.add_argument("users", nargs="+", metavar="USER")
     reassign.set_defaults(func=_reassign)
+    merge = isub.add_parser(
+        "merge", help="move the alerts of SOURCE incidents into TARGET; the sources resolve"
+    )
+    merge.add_argument("target", metavar="TARGET", help="number (42) or id")
+    merge.add_argument("sources", nargs="+", metavar="SOURCE", help="numbers or ids")
+    merge.set_defaults(func=_merge)
+    split = isub.add_parser("split", help="split alerts off into a new incident")
+    split.add_argument("incident", help="number (42) or id")
+    split.add_argument("alerts", nargs="+", metavar="ALERT_ID", help="as `incident show` lists")
+    split.set_defaults(func=_split)
     note = isub.add_parser("note", help="add a note to the timeline")
     note.add_argument("incident", help="number (42) or id")
     note.add_argument("text")
@@ -127,8 +137,13 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    with _store(settings) as store:
-        return _show_with(args, store)
+    from ownit.adapters.db.incident_store import SqlIncidentStore
+    from ownit.cli.incident_context import print_context
+
+    with database(settings) as engine:
+        code = _show_with(args, SqlIncidentStore(engine))
+        print_context(engine, args.incident)
+        return code
 
 
 def _show_with(args: argparse.Namespace, store: Any) -> int:
@@ -154,6 +169,23 @@ def _show_with(args: argparse.Namespace, store: Any) -> int:
         ("resolved", f"{_when(inc['resolved_at'])} {inc['resolved_by'] or ''}".strip() or "-"),
     ):
         print(f"  {label + ':':<14}{value}")
+    print()
+    print("Alerts")
+    print(
+        render(
+            ["ID", "STATUS", "DEDUP KEY", "SUMMARY", "CREATED (UTC)"],
+            [
+                [
+                    a["id"],
+                    a["status"],
+                    a["dedup_key"],
+                    a["summary"] if len(a["summary"]) <= 50 else a["summary"][:49] + "…",
+                    _when(a["created_at"]),
+                ]
+                for a in store.alerts(inc["id"])
+            ],
+        )
+    )
     print()
     print("Timeline")
     rows = store.timeline(inc["id"])
@@ -197,6 +229,42 @@ def _note(args: argparse.Namespace, settings: Settings) -> int:
     except DomainError as exc:
         raise CliError(str(exc)) from None
     print("note added")
+    return 0
+
+
+def _merge(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with _store(settings) as store:
+            inc = uc.merge(
+                store=store,
+                clock=SystemClock(),
+                ref=args.target,
+                sources=args.sources,
+                by=_actor(),
+            )
+    except DomainError as exc:
+        raise CliError(str(exc)) from None
+    merged = ", ".join(args.sources)
+    print(f"merged {merged} into #{inc['number']}: {inc['alert_count']} alert(s), {inc['status']}")
+    return 0
+
+
+def _split(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with _store(settings) as store:
+            new, source = uc.split(
+                store=store,
+                clock=SystemClock(),
+                ref=args.incident,
+                alerts=args.alerts,
+                by=_actor(),
+            )
+    except DomainError as exc:
+        raise CliError(str(exc)) from None
+    print(
+        f"split {new['alert_count']} alert(s) off #{source['number']} into "
+        f"#{new['number']} ({new['status']}): {new['title']}"
+    )
     return 0
 
 

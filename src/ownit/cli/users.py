@@ -1,4 +1,5 @@
-"""``ownit user create EMAIL [--admin]``: a login for the web UI, for a catalog user."""
+"""``ownit user create EMAIL [--admin]``: a login for the web UI, for a catalog user;
+``ownit user invite NAME``: a set-password link for one (valid 7 days, shown once)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ def register(sub: Any) -> None:
         "--replace", action="store_true", help="set a new password (and role) for an existing login"
     )
     create.set_defaults(func=_create)
+    invite = usub.add_parser(
+        "invite", help="print a set-password link (valid 7 days) for the catalog user NAME"
+    )
+    invite.add_argument("name")
+    invite.set_defaults(func=_invite)
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -62,4 +68,24 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
     except AccountError as exc:
         raise CliError(str(exc)) from None
     print(f"login for {account.name} <{account.email}> ({account.org_role.value}) is ready")
+    return 0
+
+
+def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    from ownit.adapters.db.people_store import SqlPeopleStore
+    from ownit.app.invitations import invite
+
+    try:
+        with database(settings) as engine:
+            person, token = invite(
+                store=SqlPeopleStore(engine), clock=SystemClock(), name=args.name
+            )
+    except AccountError as exc:
+        raise CliError(exc.detail) from None
+    print(f"{settings.base_url.rstrip('/')}/invite/{token}")
+    print(
+        f"send this link to {person.display_name} <{person.email}>: it sets their password "
+        "and works once, for 7 days",
+        file=sys.stderr,
+    )
     return 0

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ownit.domain.catalog_model import (
+    PERSONAL_FIELDS,
     STORED_KINDS,
     Document,
+    Heartbeat,
     JsonValue,
     Router,
     Service,
     Snapshot,
     StoredObject,
+    User,
 )
 from ownit.domain.catalog_refs import Key, stored_key
 from ownit.domain.catalog_spec import to_spec
@@ -75,6 +78,14 @@ def keep_router_key(router: Router, existing: Snapshot) -> Router:
     return dataclasses.replace(router, key=stored.key)
 
 
+def keep_heartbeat_key(beat: Heartbeat, existing: Snapshot) -> Heartbeat:
+    """The heartbeat keeping its stored key when the file gives none."""
+    stored = existing.heartbeats.get(beat.name)
+    if beat.key is not None or stored is None:
+        return beat
+    return dataclasses.replace(beat, key=stored.key)
+
+
 def keep_keys(service: Service, existing: Snapshot) -> Service:
     """The service with every integration that has no key given keeping its stored key."""
     integrations = tuple(
@@ -84,6 +95,21 @@ def keep_keys(service: Service, existing: Snapshot) -> Service:
         for i in service.integrations
     )
     return dataclasses.replace(service, integrations=integrations)
+
+
+def keep_personal(user: User, doc: Document, existing: Snapshot) -> User:
+    """The user as the document states it; what it leaves unsaid of :data:`PERSONAL_FIELDS`
+    keeps its stored value (the person's own, set in the web UI). The catalog owns what it
+    states: personal rules naming a contact the catalog's contacts no longer have are dropped."""
+    personal = frozenset(f for f in PERSONAL_FIELDS if f not in doc.lines)
+    stored = existing.users.get(user.name)
+    contacts, rules = user.contacts, user.notification_rules
+    if stored is not None and "contacts" in personal:
+        contacts = stored.contacts
+    if stored is not None and "notificationRules" in personal:
+        names = {c.name for c in contacts}
+        rules = tuple(r for r in stored.notification_rules if r.contact in names)
+    return dataclasses.replace(user, contacts=contacts, notification_rules=rules, personal=personal)
 
 
 def plan(
@@ -103,6 +129,10 @@ def plan(
             desired = keep_keys(obj, existing)
         elif isinstance(obj, Router):
             desired = keep_router_key(obj, existing)
+        elif isinstance(obj, Heartbeat):
+            desired = keep_heartbeat_key(obj, existing)
+        elif isinstance(obj, User):
+            desired = keep_personal(obj, doc, existing)
         stored = existing.get(desired.kind, desired.name)
         if stored is None:
             changes.append(Change("create", desired.kind, desired.name, obj=desired))
@@ -130,9 +160,19 @@ def field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:
             out.append(FieldChange(key, before.get(key), after.get(key)))
     if isinstance(old, Service) and isinstance(new, Service):
         out += _integration_changes(old, new)
+    if isinstance(old, User) and isinstance(new, User) and old.personal != new.personal:
+        was, now = ", ".join(sorted(old.personal)), ", ".join(sorted(new.personal))
+        out.append(FieldChange("personal", was or None, now or None))
     if (
         isinstance(old, Router)
         and isinstance(new, Router)
+        and new.key is not None
+        and old.key != new.key
+    ):
+        out.append(FieldChange("key", old.key, new.key, secret=True))
+    if (
+        isinstance(old, Heartbeat)
+        and isinstance(new, Heartbeat)
         and new.key is not None
         and old.key != new.key
     ):

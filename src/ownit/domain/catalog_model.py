@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar, TypeAlias
 
 from ownit.domain.rotations import Layer
@@ -12,7 +12,16 @@ from ownit.domain.routing import Route
 from ownit.domain.schedules import Override
 
 API_VERSION = "ownit/v1"
-KINDS = ("User", "Team", "EscalationPolicy", "Service", "Schedule", "Router")
+KINDS = (
+    "User",
+    "Team",
+    "EscalationPolicy",
+    "Service",
+    "Schedule",
+    "Router",
+    "MaintenanceWindow",
+    "Heartbeat",
+)
 STORED_KINDS = (  # dependency order
     "User",
     "Team",
@@ -20,6 +29,8 @@ STORED_KINDS = (  # dependency order
     "EscalationPolicy",
     "Service",
     "Router",
+    "MaintenanceWindow",
+    "Heartbeat",
 )
 ROLES = ("manager", "responder", "observer")
 URGENCIES = ("high", "low", "severity")
@@ -101,6 +112,10 @@ class NotificationRule:
     after: timedelta = timedelta(0)
 
 
+PERSONAL_FIELDS = ("contacts", "notificationRules")
+"""A user's fields that belong to the person unless the catalog document states them."""
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     kind: ClassVar[str] = "User"
@@ -110,6 +125,9 @@ class User:
     timezone: str = "UTC"
     contacts: tuple[Contact, ...] = ()
     notification_rules: tuple[NotificationRule, ...] = ()
+    personal: frozenset[str] = frozenset()
+    """Of :data:`PERSONAL_FIELDS`, those the catalog leaves unsaid: the person keeps them
+    (set in the web UI), apply does not touch them and export leaves them out (0014)."""
 
 
 # --- Teams -------------------------------------------------------------------------------
@@ -238,7 +256,41 @@ class Router:
     route: Route = field(default_factory=Route)
 
 
-StoredObject: TypeAlias = "User | Team | Schedule | EscalationPolicy | Service | Router"
+# --- Maintenance windows and heartbeats (decision 0013) ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """From ``start`` until ``end`` (aware instants), triggers for ``services`` page nobody."""
+
+    kind: ClassVar[str] = "MaintenanceWindow"
+    name: str
+    services: tuple[str, ...] = ()
+    start: datetime | None = None  # None only in an object whose document had problems
+    end: datetime | None = None
+    description: str = ""
+
+
+HEARTBEAT_GRACE = timedelta(minutes=5)
+HEARTBEAT_MIN_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """A job pings every ``interval``; silence past ``interval + grace`` opens an incident on
+    ``service``."""
+
+    kind: ClassVar[str] = "Heartbeat"
+    name: str
+    service: str = ""
+    interval: timedelta = timedelta(hours=1)
+    grace: timedelta = HEARTBEAT_GRACE
+    key: str | None = None  # None: generate one on first apply, keep it afterwards
+
+
+StoredObject: TypeAlias = (
+    "User | Team | Schedule | EscalationPolicy | Service | Router | MaintenanceWindow | Heartbeat"
+)
 CatalogObject: TypeAlias = "StoredObject"  # every kind is stored now
 
 
@@ -291,6 +343,8 @@ class Snapshot:
     services: Mapping[str, Service] = field(default_factory=dict)
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
     routers: Mapping[str, Router] = field(default_factory=dict)  # with their keys
+    windows: Mapping[str, MaintenanceWindow] = field(default_factory=dict)  # catalog-made
+    heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)  # with their keys
     sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
@@ -301,6 +355,8 @@ class Snapshot:
             "EscalationPolicy": self.policies,
             "Service": self.services,
             "Router": self.routers,
+            "MaintenanceWindow": self.windows,
+            "Heartbeat": self.heartbeats,
         }
         return table.get(kind, {})
 

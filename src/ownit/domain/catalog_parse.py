@@ -33,6 +33,12 @@ from ownit.domain.catalog_model import (
     Team,
     User,
 )
+from ownit.domain.catalog_ops import (
+    HEARTBEAT_FIELDS,
+    MAINTENANCE_FIELDS,
+    parse_heartbeat,
+    parse_window,
+)
 from ownit.domain.catalog_routing import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog_schedule import parse_schedule
 
@@ -61,6 +67,8 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "Schedule": ("team", "timezone", "layers", "overrides"),
     "Router": ROUTER_FIELDS,
+    "MaintenanceWindow": MAINTENANCE_FIELDS,
+    "Heartbeat": HEARTBEAT_FIELDS,
 }
 # Each contact type's own field (required), besides name and type; webhook may add a secret.
 CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
@@ -118,6 +126,10 @@ def parse_spec(kind: str, name: str, spec: Fields, description: str = "") -> Cat
         return _service(name, spec, description)
     if kind == "Router":
         return parse_router(name, spec)
+    if kind == "MaintenanceWindow":
+        return parse_window(name, spec)
+    if kind == "Heartbeat":
+        return parse_heartbeat(name, spec)
     return parse_schedule(name, spec)
 
 
@@ -263,11 +275,7 @@ def _service(name: str, spec: Fields, description: str) -> Service:
     if c is not None:
         curl, ctype = c.url("url", required=True), c.text("type")
         contract = Contract(curl, ctype) if curl is not None else None
-    grouping = None
-    g = spec.sub("grouping", ("by", "window"))
-    if g is not None:
-        by = tuple(v for _, v in g.strings("by"))
-        grouping = Grouping(by, g.duration("window"))
+    grouping = _grouping(spec)
     return Service(
         name,
         description=description,
@@ -287,6 +295,30 @@ def _service(name: str, spec: Fields, description: str) -> Service:
         components=parse_components(spec),
         integrations=_integrations(spec),
     )
+
+
+def _grouping(spec: Fields) -> Grouping | None:
+    """``grouping: {by: [labels…], window: 10m}``: ``by`` names at least one label, each
+    once; without a window, alerts join the group's incident for as long as it is open."""
+    g = spec.sub("grouping", ("by", "window"))
+    if g is None or not g.ok:
+        return None
+    seen: set[str] = set()
+
+    def check(name: str) -> str | None:
+        if not name.strip():
+            return "is not a label name"
+        if name in seen:
+            return "is named twice"
+        seen.add(name)
+        return None
+
+    g.node("by", required=True)  # reports a missing ``by``
+    by = tuple(v for _, v in g.strings("by", check=check))
+    if _empty(g, "by"):
+        g.r.problem(g.line_of("by"), f"{g.where('by')} must name at least one label")
+    window = g.duration("window")
+    return Grouping(by, window) if by else None
 
 
 def _depends_on(spec: Fields) -> tuple[str, ...]:

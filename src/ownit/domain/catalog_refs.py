@@ -10,6 +10,8 @@ from ownit.domain.catalog_model import (
     CatalogObject,
     Document,
     EscalationPolicy,
+    Heartbeat,
+    MaintenanceWindow,
     Problem,
     Router,
     Schedule,
@@ -26,6 +28,8 @@ KIND_WORDS = {
     "Service": "service",
     "Schedule": "schedule",
     "Router": "router",
+    "MaintenanceWindow": "maintenance window",
+    "Heartbeat": "heartbeat",
 }
 
 
@@ -69,6 +73,10 @@ def references(obj: CatalogObject) -> list[Ref]:
                 refs.append(Ref(f"components[{i}].escalationPolicy", "EscalationPolicy", policy))
     elif isinstance(obj, Router):
         refs += [Ref(path, "Service", name) for path, name in service_refs(obj)]
+    elif isinstance(obj, MaintenanceWindow):
+        refs += [Ref(f"services[{i}]", "Service", name) for i, name in enumerate(obj.services)]
+    elif isinstance(obj, Heartbeat) and obj.service:
+        refs.append(Ref("service", "Service", obj.service))
     return refs
 
 
@@ -134,7 +142,7 @@ def stored_key(service: Service, name: str, existing: Snapshot) -> str | None:
 def _keys(
     documents: Sequence[Document], existing: Snapshot, removed: Collection[Key]
 ) -> list[Problem]:
-    """Integration and router keys are unique across the files and the database."""
+    """Integration, router and heartbeat keys are unique across the files and the database."""
     named = {(d.kind, d.name) for d in documents}
     owners: dict[str, str] = {}  # key -> "integration "x" of service "y"" or "router "z""
     for service in existing.services.values():
@@ -147,11 +155,24 @@ def _keys(
         ident = ("Router", router.name)
         if ident not in named and ident not in removed and router.key is not None:
             owners[router.key] = f"router {quote(router.name)}"
+    for beat in existing.heartbeats.values():
+        ident = ("Heartbeat", beat.name)
+        if ident not in named and ident not in removed and beat.key is not None:
+            owners[beat.key] = f"heartbeat {quote(beat.name)}"
     problems: list[Problem] = []
     kept: list[tuple[str, str]] = []  # keys kept from the database for objects in the files
     given: list[tuple[Document, str, str, str]] = []  # doc, path, key, owner
     for doc in documents:
         obj = doc.obj
+        if isinstance(obj, Heartbeat):
+            me = f"heartbeat {quote(doc.name)}"
+            if obj.key is not None:
+                given.append((doc, "key", obj.key, me))
+            else:
+                had = existing.heartbeats.get(doc.name)
+                if had is not None and had.key is not None:
+                    kept.append((had.key, me))
+            continue
         if isinstance(obj, Router):
             me = f"router {quote(doc.name)}"
             if obj.key is not None:

@@ -14,8 +14,10 @@ from ownit.domain.catalog_fields import Fields, Reader, json_to_node
 from ownit.domain.catalog_model import (
     API_VERSION,
     EscalationPolicy,
+    Heartbeat,
     JsonObject,
     JsonValue,
+    MaintenanceWindow,
     Problem,
     Router,
     Schedule,
@@ -24,6 +26,7 @@ from ownit.domain.catalog_model import (
     Team,
     User,
 )
+from ownit.domain.catalog_ops import heartbeat_spec, window_spec
 from ownit.domain.catalog_parse import SPEC_FIELDS, parse_spec
 from ownit.domain.catalog_routing import router_spec
 from ownit.domain.catalog_schedule import schedule_spec
@@ -137,6 +140,10 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
         return _policy(obj)
     if isinstance(obj, Router):
         return router_spec(obj, keys=keys)
+    if isinstance(obj, MaintenanceWindow):
+        return window_spec(obj)
+    if isinstance(obj, Heartbeat):
+        return heartbeat_spec(obj, keys=keys)
     return _service(obj, keys=keys)
 
 
@@ -145,12 +152,10 @@ def to_document(obj: StoredObject) -> JsonObject:
     metadata: JsonObject = {"name": obj.name}
     if isinstance(obj, Service) and obj.description:
         metadata["description"] = obj.description
-    return {
-        "apiVersion": API_VERSION,
-        "kind": obj.kind,
-        "metadata": metadata,
-        "spec": to_spec(obj, keys=True),
-    }
+    spec = to_spec(obj, keys=True)
+    if isinstance(obj, User):  # the person's own settings are not the catalog's (0014)
+        spec = {k: v for k, v in spec.items() if k not in obj.personal}
+    return {"apiVersion": API_VERSION, "kind": obj.kind, "metadata": metadata, "spec": spec}
 
 
 def from_spec(kind: str, name: str, spec: object, description: str = "") -> StoredObject:

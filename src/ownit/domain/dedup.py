@@ -7,9 +7,11 @@ collected in a handful of multi-row statements. The plan itself is pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ownit.domain.events import Action, Event
@@ -26,6 +28,35 @@ class Target:
     integration_name: str
     policy: Mapping[str, Any] | None = None  # the escalation policy, frozen on new incidents
     component: str | None = None  # the monolith component that owns the event, if any
+    group_by: tuple[str, ...] = ()  # the service's grouping labels; () = no grouping
+    group_window: timedelta | None = None  # None: group while the incident is open
+
+
+GROUP_KEY_MAX = 255
+
+
+def group_key(labels: Mapping[str, str], by: Sequence[str]) -> str:
+    """The values of the ``by`` labels as compact JSON text (a missing label is ``""``);
+    a key longer than the column is kept as its SHA-256."""
+    text = json.dumps([labels.get(name, "") for name in by], separators=(",", ":"))
+    if len(text) > GROUP_KEY_MAX:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return text
+
+
+@dataclass(slots=True)
+class GroupHead:
+    """The open incident new alerts of one group join: (service, component, group key)."""
+
+    incident_id: str
+    created_at: datetime
+
+
+GroupSlot = tuple[int, str | None, str]
+
+
+def _own_labels(event: Event) -> Mapping[str, str]:
+    return event.labels
 
 
 @dataclass(slots=True)
@@ -70,6 +101,8 @@ class NewIncident:
     acknowledged_by: str | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    group_key: str | None = None
+    alert_count: int = 1
 
 
 @dataclass(slots=True)
@@ -120,13 +153,28 @@ class BatchPlan:
     log: list[LogEntry] = field(default_factory=list)
     records: list[EventRecord] = field(default_factory=list)
     changes_recorded: list[tuple[Event, Target]] = field(default_factory=list)
+    # Open alerts per incident, where known (the store loads them with the open alerts);
+    # an incident resolves when its last open alert does. Unknown counts as one.
+    open_counts: dict[str, int] = field(default_factory=dict)
+    # Content-based grouping: the open incident of each group, loaded per service.
+    groups: dict[GroupSlot, GroupHead] = field(default_factory=dict)
+    labels_of: Callable[[Event], Mapping[str, str]] = _own_labels
+    # Incidents that existed before the batch: alerts grouped into them, and status changes.
+    joined: dict[str, int] = field(default_factory=dict)
+    incident_acks: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    incident_resolves: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     def reject(self, event: Event, reason: str) -> None:
         self.records.append(EventRecord(event, None, f"rejected: {reason}", None))
 
-    def suppress(self, event: Event, target: Target | None, route: Mapping[str, Any]) -> str:
-        """A router said: keep it, page nobody."""
-        outcome = "suppressed by router"
+    def suppress(
+        self,
+        event: Event,
+        target: Target | None,
+        route: Mapping[str, Any] | None,
+        outcome: str = "suppressed by router",
+    ) -> str:
+        """A router (or a maintenance window) said: keep it, page nobody."""
         self.records.append(EventRecord(event, target, outcome, None, route))
         return outcome
 
@@ -155,14 +203,28 @@ class BatchPlan:
                 self._change(current).repeats += 1
         elif current is not None and outcome in (Outcome.ACKNOWLEDGED, Outcome.RESOLVED):
             new_status = status_after(outcome, current.status) or Status.RESOLVED
-            self._set_status(current, new_status, actor)
+            whole = self._set_status(current, new_status, actor)
             if new_status is Status.RESOLVED:
                 del self.open_alerts[slot]
             else:
                 current.status = new_status
-            self.log.append(
-                LogEntry(current.incident_id, now, new_status.value, actor, f"{outcome} by event")
-            )
+            if whole:
+                self.log.append(
+                    LogEntry(
+                        current.incident_id, now, new_status.value, actor, f"{outcome} by event"
+                    )
+                )
+            else:  # other alerts of the incident are still open
+                self.log.append(
+                    LogEntry(
+                        current.incident_id,
+                        now,
+                        "alert resolved",
+                        actor,
+                        f"alert {event.dedup_key} resolved by event",
+                        {"alert_id": current.alert_id},
+                    )
+                )
         self.records.append(EventRecord(event, target, outcome, incident_id, route))
         return outcome
 
@@ -198,22 +260,46 @@ class BatchPlan:
     def _open(self, event: Event, target: Target, actor: str) -> str:
         assert event.dedup_key is not None
         now = self.now
-        incident_id = self.new_id("inc")
         alert_id = self.new_id("alr")
         severity = event.severity.value
         summary = event.summary or event.dedup_key
-        self.new_incidents[incident_id] = NewIncident(
-            id=incident_id,
-            policy=target.policy,
-            component=target.component,
-            title=summary,
-            status=Status.TRIGGERED,
-            urgency=urgency_for(target.service_urgency, event.severity).value,
-            severity=severity,
-            service_id=target.service_id,
-            dedup_key=event.dedup_key,
-            created_at=now,
-        )
+        key: str | None = None
+        head: GroupHead | None = None
+        if target.group_by:
+            key = group_key(self.labels_of(event), target.group_by)
+            slot = (target.service_id, target.component, key)
+            head = self.groups.get(slot)
+            window = target.group_window
+            if head is not None and window is not None and now - head.created_at > window:
+                head = None
+        if head is not None:
+            incident_id = head.incident_id
+            fresh_incident = self.new_incidents.get(incident_id)
+            if fresh_incident is not None:
+                fresh_incident.alert_count += 1
+            else:
+                self.joined[incident_id] = self.joined.get(incident_id, 0) + 1
+            self.open_counts[incident_id] = self.open_counts.get(incident_id, 1) + 1
+        else:
+            incident_id = self.new_id("inc")
+            self.new_incidents[incident_id] = NewIncident(
+                id=incident_id,
+                policy=target.policy,
+                component=target.component,
+                title=summary,
+                status=Status.TRIGGERED,
+                urgency=urgency_for(target.service_urgency, event.severity).value,
+                severity=severity,
+                service_id=target.service_id,
+                dedup_key=event.dedup_key,
+                created_at=now,
+                group_key=key,
+            )
+            self.open_counts[incident_id] = 1
+            if key is not None:
+                self.groups[(target.service_id, target.component, key)] = GroupHead(
+                    incident_id, now
+                )
         self.new_alerts[alert_id] = NewAlert(
             id=alert_id,
             incident_id=incident_id,
@@ -231,16 +317,24 @@ class BatchPlan:
         self.open_alerts[(target.service_id, event.dedup_key)] = OpenAlert(
             alert_id, incident_id, Status.TRIGGERED
         )
-        self.log.append(
-            LogEntry(
-                incident_id,
-                now,
-                "triggered",
-                actor,
-                f"triggered by {event.format} event",
-                {"alert_id": alert_id, "source": event.source, "severity": severity},
+        data = {"alert_id": alert_id, "source": event.source, "severity": severity}
+        if head is not None:  # nobody is paged again: the incident is already being handled
+            self.log.append(
+                LogEntry(
+                    incident_id,
+                    now,
+                    "grouped",
+                    actor,
+                    f"alert grouped: {event.dedup_key} ({summary})",
+                    {**data, "group_key": key},
+                )
             )
-        )
+        else:
+            self.log.append(
+                LogEntry(
+                    incident_id, now, "triggered", actor, f"triggered by {event.format} event", data
+                )
+            )
         return incident_id
 
     def _change(self, alert: OpenAlert) -> AlertChange:
@@ -249,23 +343,51 @@ class BatchPlan:
             change = self.changes[alert.alert_id] = AlertChange(alert.alert_id, alert.incident_id)
         return change
 
-    def _set_status(self, alert: OpenAlert, status: Status, actor: str) -> None:
+    def _set_status(self, alert: OpenAlert, status: Status, actor: str) -> bool:
+        """Move one alert; its incident follows (acknowledge: at once; resolve: with its last
+        open alert). Returns whether the incident moved with it."""
         now = self.now
+        whole = True
+        if status is Status.RESOLVED:
+            left = self.open_counts.get(alert.incident_id, 1) - 1
+            self.open_counts[alert.incident_id] = left
+            whole = left <= 0
+            if whole:
+                self._forget_group(alert.incident_id)
         fresh = self.new_alerts.get(alert.alert_id)
         if fresh is not None:
             fresh.status = status
-            incident = self.new_incidents[fresh.incident_id]
-            incident.status = status
             if status is Status.ACKNOWLEDGED:
-                fresh.acknowledged_at = incident.acknowledged_at = now
-                incident.acknowledged_by = actor
+                fresh.acknowledged_at = now
             else:
-                fresh.resolved_at = incident.resolved_at = now
-                incident.resolved_by = actor
-            return
-        change = self._change(alert)
-        change.status = status
-        if status is Status.ACKNOWLEDGED:
-            change.acknowledged_at, change.acknowledged_by = now, actor
+                fresh.resolved_at = now
         else:
-            change.resolved_at, change.resolved_by = now, actor
+            change = self._change(alert)
+            change.status = status
+            if status is Status.ACKNOWLEDGED:
+                change.acknowledged_at, change.acknowledged_by = now, actor
+            else:
+                change.resolved_at, change.resolved_by = now, actor
+        if not whole:
+            return False
+        incident = self.new_incidents.get(alert.incident_id)
+        if incident is None:  # opened before the batch: the store moves it
+            if status is Status.ACKNOWLEDGED:
+                self.incident_acks.setdefault(alert.incident_id, (now, actor))
+            else:
+                self.incident_resolves[alert.incident_id] = (now, actor)
+            return True
+        if status is Status.ACKNOWLEDGED:
+            if incident.status is Status.TRIGGERED:
+                incident.status = status
+                incident.acknowledged_at, incident.acknowledged_by = now, actor
+        else:
+            incident.status = status
+            incident.resolved_at, incident.resolved_by = now, actor
+        return True
+
+    def _forget_group(self, incident_id: str) -> None:
+        """A resolved incident takes no more alerts."""
+        for slot, head in list(self.groups.items()):
+            if head.incident_id == incident_id:
+                del self.groups[slot]

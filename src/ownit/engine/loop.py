@@ -8,10 +8,17 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ownit.adapters.db.engine_store import SqlEngineStore
-from ownit.app.delivery import LEASE, Claimed, ContactLimiter, Links, deliver_group
+from ownit.app.delivery import (
+    LEASE,
+    Claimed,
+    ContactLimiter,
+    Links,
+    deliver_group,
+    first_page_contexts,
+)
 from ownit.app.escalations import OnCallLookup, advance
 from ownit.app.notify import Notifier
 from ownit.app.ports import Clock
@@ -36,7 +43,9 @@ class Engine:
         rand: Callable[[], float] = random.random,
         lease: timedelta = LEASE,
         limiter: ContactLimiter | None = None,
+        heartbeats: Callable[[datetime], int] | None = None,
     ) -> None:
+        self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
         self._lease = lease
         self._limiter = limiter or ContactLimiter()
         self._store = store
@@ -54,7 +63,7 @@ class Engine:
     def run_once(self, limit: int = 2000) -> int:
         """Everything due now: a batch of escalations, then the notifications due (so a
         backlog of new incidents never keeps the pages already decided waiting)."""
-        done = 0
+        done = self.check_heartbeats()
         while done < limit:
             # Pages already decided go out before more escalations are decided.
             step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=64)
@@ -62,6 +71,16 @@ class Engine:
                 break
             done += step
         return done
+
+    def check_heartbeats(self) -> int:
+        """Missed heartbeats become trigger events (and so incidents) on their services."""
+        if self._heartbeats is None:
+            return 0
+        try:
+            return self._heartbeats(self._clock.now())
+        except Exception:
+            log.exception("heartbeat check failed; the next pass retries")
+            return 0
 
     def advance_due(self, limit: int = 1000) -> int:
         """Advance due escalations, a batch per transaction, each incident in a savepoint."""
@@ -84,6 +103,8 @@ class Engine:
             claimed = self._store.claim(now, self._batch, self._lease)
             if not claimed:
                 return total
+            # First-responder context for every first page of the round, in one go.
+            contexts = first_page_contexts(claimed, source=self._store, now=now)
             groups: dict[tuple[str, str], list[Claimed]] = {}
             for item in claimed:  # one message per contact: a storm is bundled
                 groups.setdefault((item.user, item.contact), []).append(item)
@@ -97,6 +118,7 @@ class Engine:
                     now=now,
                     rand=self._rand(),
                     limiter=self._limiter,
+                    contexts=contexts,
                 )
                 for group in groups.values()
             ]

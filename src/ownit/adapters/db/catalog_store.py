@@ -19,9 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from ownit.adapters.db import tables as t
 from ownit.app.catalog_ports import CatalogConflict, ChangeSet
 from ownit.domain.catalog import (
+    PERSONAL_FIELDS,
     EscalationPolicy,
+    Heartbeat,
     Integration,
     Key,
+    MaintenanceWindow,
     Router,
     Schedule,
     Service,
@@ -40,8 +43,33 @@ _TABLES: dict[str, Table] = {
     "EscalationPolicy": t.escalation_policies,
     "Service": t.services,
     "Router": t.routers,
+    "MaintenanceWindow": t.maintenance_windows,
+    "Heartbeat": t.heartbeats,
 }
-_DELETE_ORDER = ("Router", "Service", "EscalationPolicy", "Schedule", "Team", "User")
+PERSONAL_KEY = "x-personal"
+"""In ``users.spec``: which of the user's fields are the person's own, not the catalog's
+(decision 0014). Rows written before it existed: the fields their spec does not have."""
+
+
+def personal_of(spec: Any) -> frozenset[str]:
+    """The fields of a stored user spec that belong to the person."""
+    spec = spec if isinstance(spec, dict) else {}
+    marked = spec.get(PERSONAL_KEY)
+    if isinstance(marked, list):
+        return frozenset(f for f in marked if f in PERSONAL_FIELDS)
+    return frozenset(f for f in PERSONAL_FIELDS if f not in spec)
+
+
+_DELETE_ORDER = (
+    "Heartbeat",
+    "MaintenanceWindow",
+    "Router",
+    "Service",
+    "EscalationPolicy",
+    "Schedule",
+    "Team",
+    "User",
+)
 
 
 class SqlCatalogStore:
@@ -57,17 +85,22 @@ class SqlCatalogStore:
             sources: dict[Key, str | None] = {}
             found: dict[str, dict[str, Any]] = {}
             for kind, table in _TABLES.items():
+                if kind == "MaintenanceWindow":  # no spec: its columns are the whole of it
+                    found[kind] = _windows(conn, sources)
+                    continue
                 columns = [table.c.name, table.c.spec, table.c.source]
                 if kind == "Service":
                     columns.append(table.c.description)
-                if kind == "Router":
+                if kind in ("Router", "Heartbeat"):
                     columns.append(table.c.key)
                 objects: dict[str, Any] = {}
                 for row in conn.execute(select(*columns).order_by(table.c.name)):
                     description = row.description if kind == "Service" else ""
                     obj = from_spec(kind, row.name, row.spec or {}, description)
-                    if isinstance(obj, Router):
+                    if isinstance(obj, Router | Heartbeat):
                         obj = dataclasses.replace(obj, key=row.key)
+                    elif isinstance(obj, User):
+                        obj = dataclasses.replace(obj, personal=personal_of(row.spec))
                     objects[row.name] = obj
                     sources[(kind, row.name)] = row.source
                 found[kind] = objects
@@ -96,6 +129,8 @@ class SqlCatalogStore:
             services=services,
             schedules=found["Schedule"],
             routers=found["Router"],
+            windows=found["MaintenanceWindow"],
+            heartbeats=found["Heartbeat"],
             sources=sources,
         )
 
@@ -109,6 +144,32 @@ class SqlCatalogStore:
             raise CatalogConflict(
                 f"the database refused the change, nothing was applied: {exc.orig}"
             ) from None
+
+
+def _windows(conn: Connection, sources: dict[Key, str | None]) -> dict[str, Any]:
+    """The catalog's maintenance windows (those made through the API or CLI are not)."""
+    w, ws, s = t.maintenance_windows, t.maintenance_window_services, t.services
+    rows = conn.execute(select(w).where(w.c.source.is_not(None)).order_by(w.c.name)).all()
+    services: dict[int, list[str]] = {}
+    if rows:
+        for window_id, name in conn.execute(
+            select(ws.c.window_id, s.c.name)
+            .join(s, s.c.id == ws.c.service_id)
+            .where(ws.c.window_id.in_([r.id for r in rows]))
+            .order_by(s.c.name)
+        ):
+            services.setdefault(int(window_id), []).append(str(name))
+    out: dict[str, Any] = {}
+    for row in rows:
+        out[row.name] = MaintenanceWindow(
+            row.name,
+            tuple(services.get(int(row.id), ())),
+            row.start_at,
+            row.end_at,
+            row.description or "",
+        )
+        sources[("MaintenanceWindow", row.name)] = row.source
+    return out
 
 
 def _in_spec_order(service: Service, stored: list[Integration]) -> tuple[Integration, ...]:
@@ -141,6 +202,8 @@ class _Writer:
             obj_id = self._upsert(obj)
             if isinstance(obj, Team):
                 self._members(obj_id, obj)
+            elif isinstance(obj, MaintenanceWindow):
+                self._window_services(obj_id, obj)
             elif isinstance(obj, Service):
                 services.append(obj)
         # Integrations last, removals first, so that a key can move within one apply.
@@ -161,9 +224,33 @@ class _Writer:
 
     def _columns(self, obj: StoredObject) -> dict[str, Any]:
         values: dict[str, Any] = {"spec": to_spec(obj), "source": self.source}
+        if isinstance(obj, MaintenanceWindow):
+            if obj.start is None or obj.end is None:
+                raise ValueError(f"maintenance window {obj.name!r} has no start or end")
+            return {
+                "source": self.source,
+                "description": obj.description,
+                "start_at": obj.start,
+                "end_at": obj.end,
+                "created_by": f"catalog/{self.source}",
+            }
+        if isinstance(obj, Heartbeat):
+            if obj.key is None:
+                raise ValueError(f"heartbeat {obj.name!r} has no key")
+            values.update(
+                service_id=self._ref("Service", obj.service),
+                interval_seconds=int(obj.interval.total_seconds()),
+                grace_seconds=int(obj.grace.total_seconds()),
+                key=obj.key,
+                due_at=self._heartbeat_due(obj),
+            )
+            return values
         if isinstance(obj, User):
             values.update(
-                display_name=obj.display_name or obj.name, email=obj.email, timezone=obj.timezone
+                display_name=obj.display_name or obj.name,
+                email=obj.email,
+                timezone=obj.timezone,
+                spec=to_spec(obj) | {PERSONAL_KEY: sorted(obj.personal)},
             )
         elif isinstance(obj, Team):
             values.update(display_name=obj.display_name or obj.name)
@@ -184,6 +271,28 @@ class _Writer:
                 urgency=obj.urgency,
             )
         return values
+
+    def _heartbeat_due(self, beat: Heartbeat) -> datetime:
+        """A new heartbeat is due one interval and grace from now; a changed one from its
+        last ping (or now, when it has had none)."""
+        last = None
+        beat_id = self.ids["Heartbeat"].get(beat.name)
+        if beat_id is not None:
+            last = self.conn.execute(
+                select(t.heartbeats.c.last_ping_at).where(t.heartbeats.c.id == beat_id)
+            ).scalar_one_or_none()
+        return (last or self.now) + beat.interval + beat.grace
+
+    def _window_services(self, window_id: int, window: MaintenanceWindow) -> None:
+        ws = t.maintenance_window_services
+        self.conn.execute(delete(ws).where(ws.c.window_id == window_id))
+        rows = [
+            {"window_id": window_id, "service_id": self.ids["Service"][name]}
+            for name in dict.fromkeys(window.services)
+            if name in self.ids["Service"]
+        ]
+        if rows:
+            self.conn.execute(insert(ws), rows)
 
     def _ref(self, kind: str, name: str | None) -> int | None:
         return self.ids[kind].get(name) if name is not None else None

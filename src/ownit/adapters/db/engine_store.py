@@ -16,9 +16,12 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.batch_sql import Sql
+from ownit.adapters.db.engine import read_only
+from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
 from ownit.app.escalations import IncidentFacts, Outbound, Reach
-from ownit.app.notify import PAGE_EVENTS
+from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.durations import parse_duration
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.notification_rules import CONTACT_TYPES, Contact, Rule
@@ -160,6 +163,12 @@ class _Unit:
 
 _e, _i, _s = t.escalations, t.incidents, t.services
 
+_FINISH = (
+    "UPDATE notifications SET status = ?, claimed_until = NULL,"
+    " sent_at = COALESCE(?, sent_at), last_error = COALESCE(?, last_error),"
+    " due_at = COALESCE(?, due_at) WHERE id = ?"
+)
+
 
 # What a unit of escalation work reads: the timer row, its incident and its service's spec.
 _UNIT_ROWS = (
@@ -183,6 +192,8 @@ class SqlEngineStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # Only reads: on SQLite they must not take the write lock from the ingest writer.
+        self._responders = SqlResponderContexts(read_only(engine))
 
     # --- escalations ----------------------------------------------------------------------
 
@@ -279,6 +290,12 @@ class SqlEngineStore:
             for r in rows
         ]
 
+    def responder_contexts(
+        self, incident_ids: Sequence[str], now: datetime
+    ) -> dict[str, ResponderContext]:
+        """First-responder context for the first pages of a delivery round."""
+        return self._responders.responder_contexts(incident_ids, now)
+
     def context(self, claimed: Claimed) -> DeliveryContext | None:
         return self.contexts([claimed])[0]
 
@@ -341,17 +358,23 @@ class SqlEngineStore:
         """Record outcomes and their timeline entries, all in one transaction."""
         if not done:
             return
-        n = t.notifications
         with self._engine.begin() as conn:
-            for f in done:
-                values: dict[str, Any] = {"status": f.status, "claimed_until": None}
-                if f.status == "sent":
-                    values["sent_at"] = at
-                else:
-                    values["last_error"] = f.detail
-                if f.retry_at is not None:
-                    values["due_at"] = f.retry_at
-                conn.execute(update(n).where(n.c.id == f.claimed.id).values(**values))
+            sql = Sql(conn)
+            # One statement for every row (the driver's executemany): a sent row gets
+            # ``sent_at``, the others ``last_error``; ``due_at`` moves only for a retry.
+            sql.run(
+                _FINISH,
+                [
+                    (
+                        f.status,
+                        sql.ts(at) if f.status == "sent" else None,
+                        None if f.status == "sent" else f.detail,
+                        sql.ts(f.retry_at),
+                        f.claimed.id,
+                    )
+                    for f in done
+                ],
+            )
             entries = [
                 {
                     "incident_id": f.claimed.incident_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +12,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ownit.adapters.db.batch_sql import Sql
+from ownit.adapters.db.ingest_groups import load_groups, wanted_groups
 from ownit.adapters.db.ingest_targets import Resolution, TargetResolver, unique_targets
 from ownit.app.ports import ItemResult
-from ownit.app.routing import RouterBook
+from ownit.app.routing import RouterBook, event_labels
 from ownit.domain.dedup import BatchPlan, OpenAlert
-from ownit.domain.events import Event
+from ownit.domain.events import Action, Event
 from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
 
@@ -32,17 +33,49 @@ def new_id(prefix: str, now: datetime) -> str:
 _TRANSIENT = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
-def _fold(plan: BatchPlan, event: Event, resolution: Resolution) -> str:
-    """Apply one event to every target it was routed to; the first outcome is the answer."""
+def _fold(
+    plan: BatchPlan,
+    event: Event,
+    resolution: Resolution,
+    maintenance: Mapping[int, str] | None = None,
+) -> str:
+    """Apply one event to every target it was routed to; the first outcome is the answer.
+
+    A trigger for a service under a maintenance window (``maintenance``: service id -> window
+    name) is kept but pages nobody; acknowledge, resolve and change events still apply."""
     if resolution.dropped:
         return "dropped by router"
-    outcomes = [
-        plan.apply(event, target, resolution.route).value
-        for target in unique_targets(resolution.pages)
-    ]
-    for target in resolution.suppressed:
-        outcomes.append(plan.suppress(event, target, resolution.route or {}))
+    outcomes: list[str] = []
+    for target in unique_targets(resolution.pages):
+        window = maintenance.get(target.service_id) if maintenance else None
+        if window is not None and event.action is Action.TRIGGER:
+            outcomes.append(
+                plan.suppress(
+                    event, target, resolution.route, f"suppressed: maintenance window {window}"
+                )
+            )
+        else:
+            outcomes.append(plan.apply(event, target, resolution.route).value)
+    for held in resolution.suppressed:
+        outcomes.append(plan.suppress(event, held, resolution.route or {}))
     return outcomes[0] if outcomes else "dropped by router"
+
+
+def _in_maintenance(sql: Sql, service_ids: set[int], now: datetime) -> dict[int, str]:
+    """Which of these services are under a maintenance window at ``now`` (one query a batch;
+    when windows overlap, the one ending last names the suppression)."""
+    if not service_ids:
+        return {}
+    ordered = sorted(service_ids)
+    marks = ", ".join("?" for _ in ordered)
+    found = sql.rows(
+        "SELECT s.service_id, w.name FROM maintenance_windows w "
+        "JOIN maintenance_window_services s ON s.window_id = w.id "
+        f"WHERE w.start_at <= ? AND w.end_at > ? AND s.service_id IN ({marks}) "
+        "ORDER BY w.end_at, w.name",
+        (sql.ts(now), sql.ts(now), *ordered),
+    )
+    return {int(service_id): str(name) for service_id, name in found}
 
 
 class SqlIngestStore:
@@ -76,6 +109,7 @@ class SqlIngestStore:
     ) -> list[ItemResult]:
         resolver = TargetResolver(conn, self._routers)
         resolver.load({event.routing_key for item in items for event in item})
+        resolver.prepare(event for item in items for event in item)  # routed: one query
         resolved = [[resolver.resolve(event) for event in item] for item in items]
 
         keys_by_service: dict[int, set[str]] = {}
@@ -86,23 +120,49 @@ class SqlIngestStore:
                 for target in resolution.pages:
                     keys_by_service.setdefault(target.service_id, set()).add(e.dedup_key)
         open_alerts: dict[tuple[int, str], OpenAlert] = {}
+        open_counts: dict[str, int] = {}
         sql = Sql(conn)
-        for service_id, dedup_keys in keys_by_service.items():
-            # One service at a time, so the open-alert index is searched, not scanned.
-            ordered = sorted(dedup_keys)
-            marks = ", ".join("?" for _ in ordered)
+        if keys_by_service:
+            # One query for every service of the batch (a router spreads a batch over many);
+            # each OR term names one service and repeats the open-alert index's condition,
+            # so both databases search that index once per term instead of scanning.
+            terms: list[str] = []
+            params: list[Any] = []
+            for service_id, dedup_keys in sorted(keys_by_service.items()):
+                ordered = sorted(dedup_keys)
+                marks = ", ".join("?" for _ in ordered)
+                terms.append(
+                    f"(service_id = ? AND dedup_key IN ({marks}) AND status != 'resolved')"
+                )
+                params += [service_id, *ordered]
+            # With each alert, how many alerts of its incident are open (a grouped or merged
+            # incident resolves with its last open alert).
             found = sql.rows(
-                "SELECT dedup_key, id, incident_id, status FROM alerts "
-                f"WHERE service_id = ? AND dedup_key IN ({marks}) AND status != 'resolved'",
-                (service_id, *ordered),
+                "SELECT service_id, dedup_key, id, incident_id, status, (SELECT COUNT(*) "
+                "FROM alerts o WHERE o.incident_id = alerts.incident_id "
+                "AND o.status != 'resolved') FROM alerts WHERE " + " OR ".join(terms),
+                tuple(params),
             )
-            for dedup_key, alert_id, incident_id, status in found:
+            for service_id, dedup_key, alert_id, incident_id, status, count in found:
                 open_alerts[(service_id, dedup_key)] = OpenAlert(
                     alert_id, incident_id, Status(status)
                 )
+                open_counts[incident_id] = int(count)
+        maintenance = _in_maintenance(
+            sql,
+            {t.service_id for where in resolved for r in where if r for t in r.pages},
+            now,
+        )
+        groups, group_counts = load_groups(conn, wanted_groups(items, resolved))
+        open_counts.update(group_counts)
 
         plan = BatchPlan(
-            now=now, new_id=lambda prefix: new_id(prefix, now), open_alerts=open_alerts
+            now=now,
+            new_id=lambda prefix: new_id(prefix, now),
+            open_alerts=open_alerts,
+            open_counts=open_counts,
+            groups=groups,
+            labels_of=event_labels,
         )
         results: list[ItemResult] = []
         for item, where in zip(items, resolved, strict=True):
@@ -113,7 +173,7 @@ class SqlIngestStore:
                     plan.reject(event, UNKNOWN_KEY)
                     rejected = True
                     continue
-                outcomes.append(_fold(plan, event, resolution))
+                outcomes.append(_fold(plan, event, resolution, maintenance))
             if rejected:
                 results.append(ItemResult(False, error=UNKNOWN_KEY))
             else:
@@ -157,13 +217,14 @@ class SqlIngestStore:
                         inc.service_id,
                         inc.component,
                         inc.dedup_key,
-                        1,
+                        inc.alert_count,
                         sql.ts(inc.created_at),
                         now,
                         sql.ts(inc.acknowledged_at),
                         inc.acknowledged_by,
                         sql.ts(inc.resolved_at),
                         inc.resolved_by,
+                        inc.group_key,
                     )
                     for i, inc in enumerate(plan.new_incidents.values())
                 ],
@@ -218,22 +279,33 @@ class SqlIngestStore:
             "WHERE id = ? AND status = 'triggered'",
             [(sql.ts(c.acknowledged_at), c.alert_id) for c in acks],
         )
+        incident_acks = sorted(plan.incident_acks.items())
         sql.run(
             "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?, "
             "acknowledged_by = ?, updated_at = ? WHERE id = ? AND status = 'triggered'",
-            [(sql.ts(c.acknowledged_at), c.acknowledged_by, now, c.incident_id) for c in acks],
+            [(sql.ts(at), by, now, incident_id) for incident_id, (at, by) in incident_acks],
         )
         sql.run(
             "UPDATE alerts SET status = 'resolved', resolved_at = ? "
             "WHERE id = ? AND status != 'resolved'",
             [(sql.ts(c.resolved_at), c.alert_id) for c in resolves],
         )
+        # Alerts grouped into incidents opened before the batch (nobody is paged again).
+        sql.run(
+            "UPDATE incidents SET alert_count = alert_count + ?, updated_at = ? WHERE id = ?",
+            [(n, now, incident_id) for incident_id, n in sorted(plan.joined.items())],
+        )
+        # An incident resolves with its last open alert (the plan counted them; the
+        # condition keeps an incident open that still has one, whatever raced with us).
+        incident_resolves = sorted(plan.incident_resolves.items())
         sql.run(
             "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, "
-            "updated_at = ? WHERE id = ? AND status != 'resolved'",
-            [(sql.ts(c.resolved_at), c.resolved_by, now, c.incident_id) for c in resolves],
+            "updated_at = ? WHERE id = ? AND status != 'resolved' AND NOT EXISTS "
+            "(SELECT 1 FROM alerts o WHERE o.incident_id = incidents.id "
+            "AND o.status != 'resolved')",
+            [(sql.ts(at), by, now, incident_id) for incident_id, (at, by) in incident_resolves],
         )
-        woken = {c.incident_id for c in (*acks, *resolves)}
+        woken = {incident_id for incident_id, _ in (*incident_acks, *incident_resolves)}
         sql.run(
             "UPDATE escalations SET due_at = ?, updated_at = ? WHERE incident_id = ?",
             [(now, now, incident_id) for incident_id in sorted(woken)],
@@ -322,6 +394,7 @@ _INCIDENT_COLUMNS = (
     "acknowledged_by",
     "resolved_at",
     "resolved_by",
+    "group_key",
 )
 _ALERT_COLUMNS = (
     "id",

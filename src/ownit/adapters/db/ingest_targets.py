@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -12,8 +13,10 @@ from sqlalchemy import Connection, select
 from ownit.adapters.db import tables as t
 from ownit.app.routing import RouterBook, event_labels
 from ownit.domain.dedup import Target
+from ownit.domain.durations import parse_duration
 from ownit.domain.events import Event
 from ownit.domain.matchers import Matcher, parse_matcher
+from ownit.domain.routing import Decision
 
 
 def policy_snapshot(name: str | None, spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -37,6 +40,8 @@ class _Service:
     urgency: str
     policy: dict[str, Any] | None
     components: tuple[_Component, ...]
+    group_by: tuple[str, ...] = ()
+    group_window: timedelta | None = None
 
 
 @dataclass(slots=True)
@@ -47,6 +52,19 @@ class Resolution:
     suppressed: list[Target | None] = field(default_factory=list)
     dropped: bool = False
     route: dict[str, Any] | None = None
+
+
+def _grouping(spec: Mapping[str, Any]) -> tuple[tuple[str, ...], timedelta | None]:
+    """The service's ``grouping``: its labels and window (stored as the catalog wrote it)."""
+    raw = spec.get("grouping")
+    if not isinstance(raw, dict):
+        return (), None
+    by = tuple(str(name) for name in raw.get("by") or [] if isinstance(name, str))
+    window = raw.get("window")
+    try:
+        return by, parse_duration(window) if isinstance(window, str) else None
+    except ValueError:
+        return by, None
 
 
 def _components(spec: Mapping[str, Any]) -> tuple[_Component, ...]:
@@ -76,6 +94,33 @@ class TargetResolver:
         self._integrations: dict[str, tuple[int, str, _Service]] = {}
         self._services: dict[str, _Service] = {}
         self._policies: dict[str, dict[str, Any] | None] = {}
+        self._decisions: dict[int, tuple[Event, Decision | None, dict[str, str]]] = {}
+
+    def prepare(self, events: Iterable[Event]) -> None:
+        """Route every event sent to a router key now, and read the services they reach in
+        one query for the whole batch (not one per event). Call after :meth:`load`."""
+        if self._routers is None:
+            return
+        wanted: set[str] = set()
+        for event in events:
+            if event.routing_key in self._integrations:
+                continue
+            labels = event_labels(event)
+            decision = self._routers.decide(event.routing_key, labels)
+            self._decisions[id(event)] = (event, decision, labels)
+            if decision is not None:
+                wanted |= {r.service for r in decision.results if r.service}
+        self._load_services(wanted)
+
+    def _decide(self, event: Event) -> tuple[Decision | None, dict[str, str]]:
+        """The router's decision for ``event`` and the labels it was made on."""
+        found = self._decisions.get(id(event))
+        if found is not None and found[0] is event:
+            return found[1], found[2]
+        labels = event_labels(event)
+        if self._routers is None:
+            return None, labels
+        return self._routers.decide(event.routing_key, labels), labels
 
     def load(self, keys: Iterable[str]) -> None:
         keys = set(keys)
@@ -87,9 +132,22 @@ class TargetResolver:
             .join(s, s.c.id == i.c.service_id)
             .where(i.c.key.in_(keys))
         ).all()
-        self._load_services({r.service for r in rows})
+        # A heartbeat's own key (the engine's missed-heartbeat triggers, a ping's resolve)
+        # reaches its service too: one more query, only for keys no integration has.
+        missing = keys - {r.key for r in rows}
+        beats: Sequence[Any] = ()
+        if missing:
+            h = t.heartbeats
+            beats = self._conn.execute(
+                select(h.c.key, h.c.name, s.c.name.label("service"))
+                .join(s, s.c.id == h.c.service_id)
+                .where(h.c.key.in_(missing))
+            ).all()
+        self._load_services({r.service for r in rows} | {b.service for b in beats})
         for key, integration_id, name, service in rows:
             self._integrations[key] = (integration_id, name, self._services[service])
+        for key, name, service in beats:
+            self._integrations[key] = (0, f"heartbeat/{name}", self._services[service])
 
     def _load_services(self, names: set[str]) -> None:
         names -= set(self._services)
@@ -115,6 +173,7 @@ class TargetResolver:
                 row.urgency,
                 policy_snapshot(row.policy, row.policy_spec),
                 _components(row.spec or {}),
+                *_grouping(row.spec or {}),
             )
         wanted = {c.policy for svc in self._services.values() for c in svc.components if c.policy}
         self._load_policies(wanted)
@@ -136,12 +195,11 @@ class TargetResolver:
             integration_id, name, service = found
             labels = event_labels(event) if service.components else {}
             return Resolution(pages=[self._target(service, None, labels, integration_id, name)])
-        decision = self._routers.decide_event(event) if self._routers is not None else None
+        decision, labels = self._decide(event)
         if decision is None:
             return None
         router = self._routers.router(event.routing_key) if self._routers else None
         router_name = router.name if router is not None else "router"
-        labels = event_labels(event)
         resolution = Resolution(
             route={
                 "router": router_name,
@@ -200,6 +258,8 @@ class TargetResolver:
             integration_name,
             policy,
             chosen.name if chosen is not None else component,
+            service.group_by,
+            service.group_window,
         )
 
 

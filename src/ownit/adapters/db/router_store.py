@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Text, cast, select
 
 from ownit.adapters.db import tables as t
 from ownit.domain.catalog import Router, from_spec
@@ -25,6 +25,14 @@ class SqlRouterStore:
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         return _router(row) if row is not None else None
+
+    def router_version(self, key: str) -> str | None:
+        """The router's name and stored tree as text: equal texts, equal routers (the text
+        is compared, never parsed)."""
+        query = select(t.routers.c.name, cast(t.routers.c.spec, Text)).where(t.routers.c.key == key)
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else f"{row[0]}\n{row[1]}"
 
     def router_by_name(self, name: str) -> Router | None:
         query = select(t.routers.c.name, t.routers.c.key, t.routers.c.spec).where(

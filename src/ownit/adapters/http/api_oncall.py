@@ -1,6 +1,7 @@
 """On call over HTTP: schedules, who is on call, shifts, overrides, private calendar feeds.
 
-``/api/v1/…`` needs an API token (viewer reads, responder writes overrides, admin makes feed
+``/api/v1/…`` needs an API token (any token reads; overrides need manage on the schedule's team —
+its managers or admins, admins only for a schedule without a team — and admin makes feed
 links); ``/calendar/{token}.ics`` needs nothing but its token.
 
 No ``from __future__ import annotations`` here: FastAPI reads the route signatures, whose
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from ownit.adapters.http.api_v1 import ok
-from ownit.adapters.http.auth import requires
+from ownit.adapters.http.auth import require_manage, requires
 from ownit.adapters.http.ical import CalendarEvent, write_calendar
 from ownit.adapters.http.problems import Problem, field_error
 from ownit.app import calendar_feed as feeds
@@ -169,6 +170,7 @@ def router(deps: OnCallDeps) -> APIRouter:
 
     @api.post("/schedules/{name}/overrides", status_code=201, summary="Add an override")
     def add_override(who: responder, name: str, body: Annotated[OverrideIn, Body()]) -> Response:
+        require_manage(who, uc.get_schedule(store=store, name=name).team)
         start = parse_instant("start", body.start)
         end = parse_instant("end", body.end)
         if start is None or end is None:
@@ -190,7 +192,8 @@ def router(deps: OnCallDeps) -> APIRouter:
     @api.delete(
         "/schedules/{name}/overrides/{override_id}", status_code=204, summary="Delete an override"
     )
-    def delete_override(_: responder, name: str, override_id: int) -> Response:
+    def delete_override(who: responder, name: str, override_id: int) -> Response:
+        require_manage(who, uc.get_schedule(store=store, name=name).team)
         uc.delete_override(store=store, schedule=name, override_id=override_id)
         return Response(status_code=204)
 

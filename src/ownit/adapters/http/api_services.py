@@ -15,6 +15,7 @@ from ownit.adapters.http.api_v1 import ok
 from ownit.adapters.http.auth import requires
 from ownit.app import dependencies as uc
 from ownit.app.incidents import IncidentStore
+from ownit.app.oncall_ports import ScheduleStore
 from ownit.app.ports import Clock
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.dependencies import upstream
@@ -28,6 +29,7 @@ class ServicesDeps:
     tokens: TokenStore
     history: uc.History | None = None
     clock: Clock | None = None
+    schedules: ScheduleStore | None = None
 
 
 def router(deps: ServicesDeps) -> APIRouter:
@@ -47,8 +49,8 @@ def router(deps: ServicesDeps) -> APIRouter:
     @api.get(
         "/incidents/{ref}/context",
         tags=["incidents"],
-        summary="First-responder context: owner, runbook, open incidents upstream (a likely "
-        "cause) and downstream, changes in the last 24 h, similar past incidents",
+        summary="First-responder context: owner, on call now, runbook, open incidents upstream "
+        "(a likely cause) and downstream, changes in the last 24 h, similar past incidents",
     )
     def context(_: viewer, ref: str) -> Response:
         return ok(
@@ -58,6 +60,7 @@ def router(deps: ServicesDeps) -> APIRouter:
                 ref=ref,
                 history=deps.history,
                 now=deps.clock.now() if deps.clock is not None else None,
+                schedules=deps.schedules,
             )
         )
 

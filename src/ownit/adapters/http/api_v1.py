@@ -26,6 +26,7 @@ from ownit.app.ports import Clock
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.errors import NotFound
 from ownit.domain.incidents import Status, Urgency
+from ownit.domain.permissions import Action
 
 MAX_LIMIT = 1000
 
@@ -73,6 +74,20 @@ class ReassignIn(BaseModel):
 
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=10_000, description="The note, plain text")
+
+
+class MergeIn(BaseModel):
+    incidents: list[int | str] = Field(
+        min_length=1,
+        max_length=100,
+        description="Incidents (ids or numbers) to merge into this one",
+    )
+
+
+class SplitIn(BaseModel):
+    alerts: list[str] = Field(
+        min_length=1, max_length=1000, description="Alert ids to split off into a new incident"
+    )
 
 
 @dataclass
@@ -158,6 +173,42 @@ def router(deps: ApiDeps) -> APIRouter:
         return ok({"note": entry}, 201)
 
     @api.post(
+        "/incidents/{ref}/merge",
+        tags=["incidents"],
+        summary="Merge other incidents into this one: their alerts move here, they resolve",
+    )
+    def merge(who: responder, ref: str, body: Annotated[MergeIn, Body()]) -> Response:
+        try:
+            incident = uc.merge(
+                store=deps.incidents,
+                clock=deps.clock,
+                ref=ref,
+                sources=[str(ref) for ref in body.incidents],
+                by=who.actor,
+            )
+        except uc.InvalidField as exc:
+            raise field_error(exc.field, exc.detail) from exc
+        incident["alerts"] = deps.incidents.alerts(incident["id"])
+        return ok({"incident": incident})
+
+    @api.post(
+        "/incidents/{ref}/split",
+        tags=["incidents"],
+        status_code=201,
+        summary="Split alerts off into a new incident, which pages like a fresh one",
+    )
+    def split(who: responder, ref: str, body: Annotated[SplitIn, Body()]) -> Response:
+        try:
+            new, source = uc.split(
+                store=deps.incidents, clock=deps.clock, ref=ref, alerts=body.alerts, by=who.actor
+            )
+        except uc.InvalidField as exc:
+            raise field_error(exc.field, exc.detail) from exc
+        new["alerts"] = deps.incidents.alerts(new["id"])
+        source["alerts"] = deps.incidents.alerts(source["id"])
+        return ok({"incident": new, "source": source}, 201)
+
+    @api.post(
         "/incidents/{ref}/escalate",
         tags=["incidents"],
         summary="Notify a level of the escalation policy now",
@@ -215,7 +266,7 @@ def router(deps: ApiDeps) -> APIRouter:
     @api.get("/integrations", tags=["integrations"], summary="Integrations (keys for admins)")
     def integrations(who: viewer) -> Response:
         found = deps.directory.integrations()
-        if not who.role.can(Role.ADMIN):
+        if not who.permissions.may(Action.ADMINISTER):
             for item in found:
                 item["key"] = item["key"][:4] + "…"
         return ok({"integrations": found})

@@ -14,7 +14,15 @@ import orjson
 from fastapi import FastAPI
 from starlette.responses import Response
 
-from ownit.adapters.http import actions, api_oncall, api_services, api_v1, events, problems
+from ownit.adapters.http import (
+    actions,
+    api_maintenance,
+    api_oncall,
+    api_services,
+    api_v1,
+    events,
+    problems,
+)
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.web import routes as web
@@ -50,6 +58,7 @@ class AppParts:
     oncall: api_oncall.OnCallDeps | None = None
     web: web.WebDeps | None = None  # the web UI (server-rendered pages)
     services: api_services.ServicesDeps | None = None
+    maintenance: api_maintenance.MaintenanceDeps | None = None
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -105,6 +114,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_oncall.router(parts.oncall))
     if parts.services is not None:
         app.include_router(api_services.router(parts.services))
+    if parts.maintenance is not None:
+        app.include_router(api_maintenance.router(parts.maintenance))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

@@ -1,4 +1,10 @@
-"""API token authentication: ``Authorization: Bearer <token>``; roles gate what a token may do."""
+"""API token authentication: ``Authorization: Bearer <token>``; permissions gate what a token
+may do (decision 0011).
+
+``requires(store, Role.X)`` keeps the old spelling for an endpoint's gate but asks the rule
+book: ``viewer`` → view, ``responder`` → respond, ``admin`` → administer. Team-scoped
+endpoints then call :func:`require_manage` with the team whose things they change.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,45 @@ from collections.abc import Callable
 from fastapi import Request
 
 from ownit.adapters.http.problems import Problem
+from ownit.app.ports import Clock, SystemClock
 from ownit.app.tokens import Principal, Role, TokenStore, authenticate
+from ownit.domain.permissions import Action
+
+_NEEDS = {
+    Action.VIEW: "any valid token",
+    Action.RESPOND: "a token that may respond (responder or admin; not read-only, not observer)",
+    Action.ADMINISTER: "an admin token (or a token of an organisation admin)",
+}
 
 
-def requires(store: TokenStore, role: Role) -> Callable[[Request], Principal]:
+def _who(principal: Principal) -> str:
+    if principal.user is not None:
+        kind = "read-only token" if principal.role is Role.VIEWER else "token"
+        return f"{principal.user}'s {kind} {principal.name!r}"
+    return f"a {principal.role.value} token"
+
+
+def forbidden(principal: Principal, needed: str) -> Problem:
+    return Problem(
+        403, "Forbidden", f"{_who(principal)} cannot do this; it needs {needed}", slug="forbidden"
+    )
+
+
+def require_manage(principal: Principal, team: str | None) -> None:
+    """Raise a 403 problem unless the principal may manage ``team``'s things (``None``: a thing
+    without a team, which only admins manage)."""
+    if principal.permissions.may(Action.MANAGE, team):
+        return
+    needed = f"the manager role in team {team!r} (or admin)" if team else "the admin role"
+    raise forbidden(principal, needed)
+
+
+def requires(
+    store: TokenStore, role: Role, clock: Clock | None = None
+) -> Callable[[Request], Principal]:
     """A FastAPI dependency: the caller's principal, or a 401/403 problem."""
+    when = clock or SystemClock()
+    needed = role.needs()
 
     def dependency(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -25,7 +65,7 @@ def requires(store: TokenStore, role: Role) -> Callable[[Request], Principal]:
                 slug="unauthorized",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        principal = authenticate(store=store, token=token.strip())
+        principal = authenticate(store=store, token=token.strip(), clock=when)
         if principal is None:
             raise Problem(
                 401,
@@ -34,13 +74,8 @@ def requires(store: TokenStore, role: Role) -> Callable[[Request], Principal]:
                 slug="unauthorized",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if not principal.role.can(role):
-            raise Problem(
-                403,
-                "Forbidden",
-                f"a {principal.role.value} token cannot do this; it needs the {role.value} role",
-                slug="forbidden",
-            )
+        if not principal.permissions.may(needed):
+            raise forbidden(principal, _NEEDS[needed])
         return principal
 
     return dependency

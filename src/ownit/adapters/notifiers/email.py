@@ -21,11 +21,15 @@ from ownit.app.notify import (
     PAGE_EVENTS,
     Delivery,
     Notification,
+    cause_text,
+    change_text,
+    context_facts,
     facts,
     headline,
     is_web_url,
     label,
     one_line,
+    past_text,
 )
 
 SmtpFactory = Callable[[str, int, float], smtplib.SMTP]
@@ -55,6 +59,7 @@ def text_body(notification: Notification) -> str:
     lines += [f"{name + ':':<12} {one_line(value)}" for name, value in facts(n)]
     lines.append("")
     lines += [f"{name + ':':<14} {url}" for name, url in _links(n)]
+    lines += _text_context(n)
     if n.details:
         lines += ["", "Details:"]
         lines += [f"  {one_line(k, 100)}: {one_line(v, 1000)}" for k, v in n.details.items()]
@@ -63,6 +68,55 @@ def text_body(notification: Notification) -> str:
         lines += [f"  #{b.number} {one_line(b.title, 200)}  {b.url}" for b in n.bundle]
     lines += ["", "-- ", _footer(n)]
     return "\n".join(lines) + "\n"
+
+
+def _text_context(n: Notification) -> list[str]:
+    """The first-responder context as text lines (nothing when there is none)."""
+    c = n.context
+    if c is None:
+        return []
+    lines = ["", "Context:"]
+    for name, value in context_facts(n):
+        if name == "Likely cause upstream":
+            continue  # listed below, one per line, with links
+        lines.append(f"  {name + ':':<12} {one_line(value)}")
+    if c.likely_cause:
+        lines.append("  Likely cause upstream:")
+        lines += [f"    {cause_text(i)}  {i.url}".rstrip() for i in c.likely_cause]
+    if c.recent_changes:
+        lines.append("  Recent changes (24 h):")
+        lines += [f"    {change_text(ch)}  {ch.link or ''}".rstrip() for ch in c.recent_changes]
+    if c.similar:
+        lines.append("  Similar past incidents:")
+        lines += [f"    {past_text(p)}  {p.url}".rstrip() for p in c.similar]
+    return lines if len(lines) > 2 else []
+
+
+def _html_context(n: Notification) -> list[str]:
+    c = n.context
+    if c is None:
+        return []
+    esc = html.escape
+    rows = [
+        f'<tr><th align="left" style="padding-right:1em">{esc(name)}</th>'
+        f"<td>{_a(value, value) if name == 'Runbook' else esc(value)}</td></tr>"
+        for name, value in context_facts(n)
+        if name != "Likely cause upstream"
+    ]
+    lists = []
+    for title, items in (
+        ("Likely cause upstream", [(cause_text(i), i.url or None) for i in c.likely_cause]),
+        ("Recent changes (24 h)", [(change_text(ch), ch.link) for ch in c.recent_changes]),
+        ("Similar past incidents", [(past_text(p), p.url or None) for p in c.similar]),
+    ):
+        if items:
+            shown = "".join(
+                f"<li>{_a(url, text) if is_web_url(url) else esc(text)}</li>" for text, url in items
+            )
+            lists.append(f"<p><strong>{esc(title)}</strong></p><ul>{shown}</ul>")
+    if not rows and not lists:
+        return []
+    return ["<h3>Context</h3>", f"<table>{''.join(rows)}</table>", *lists]
 
 
 def _a(url: str | None, text: str) -> str:
@@ -93,6 +147,7 @@ def html_body(notification: Notification) -> str:
         f"<h2>{esc(label(n))} · #{n.incident_number} {esc(one_line(n.title))}</h2>",
         f"<table>{''.join(rows)}</table>",
         f"<p>{buttons}</p>",
+        *_html_context(n),
     ]
     if n.bundle:
         items = "".join(f"<li>{_a(b.url, f'#{b.number} {b.title}')}</li>" for b in n.bundle)

@@ -23,6 +23,7 @@ from ownit.app.notify import (
     PAGE_EVENTS,
     Delivery,
     Notification,
+    context_line,
     facts,
     headline,
     http_delivery,
@@ -59,9 +60,13 @@ def priority(notification: Notification) -> str:
 
 
 def push_text(notification: Notification) -> str:
-    """The message body: facts, details and the bundle, as short lines."""
+    """The message body: the title, one line of first-responder context (likely cause
+    upstream, runbook) on a first page, facts, details and the bundle, as short lines."""
     n = notification
     lines = [one_line(n.title, 500)]
+    summary = context_line(n.context) if n.context is not None else ""
+    if summary:
+        lines.append(summary)
     lines += [f"{name}: {one_line(value, 300)}" for name, value in facts(n)]
     lines += [f"{one_line(k, 60)}: {one_line(v, 200)}" for k, v in n.details.items()]
     if n.bundle:

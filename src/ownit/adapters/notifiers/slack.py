@@ -28,12 +28,16 @@ from ownit.adapters.notifiers.signing import make_action_token
 from ownit.app.notify import (
     Delivery,
     Notification,
+    cause_text,
+    change_text,
+    context_facts,
     facts,
     headline,
     http_delivery,
     is_web_url,
     label,
     one_line,
+    past_text,
     shorten,
 )
 
@@ -105,6 +109,7 @@ def blocks(
         {"type": "section", "text": {"type": "mrkdwn", "text": fit(lines)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": fit([context])}]},
     ]
+    out += _context_blocks(n)
     if n.bundle:
         rows = [f"*Also in this message ({len(n.bundle)} more):*"]
         rows += [link(b.url, f"#{b.number} {one_line(b.title, 200)}") for b in n.bundle]
@@ -113,6 +118,43 @@ def blocks(
     if buttons:
         out.append({"type": "actions", "block_id": "ownit_actions", "elements": buttons})
     return out[:BLOCKS_MAX]
+
+
+FIELD_MAX = 2000
+FIELDS_MAX = 10
+
+
+def _context_blocks(n: Notification) -> list[dict[str, Any]]:
+    """The first-responder context: its facts as section fields (owner, component, runbook,
+    likely cause upstream), then the recent changes and similar incidents as lists."""
+    c = n.context
+    if c is None:
+        return []
+    out: list[dict[str, Any]] = []
+    fields = []
+    for name, value in context_facts(n):
+        if name == "Likely cause upstream":
+            value_text = "\n".join(link(i.url or None, cause_text(i)) for i in c.likely_cause)
+        elif name == "Runbook":
+            value_text = link(value, shorten(value, 200))
+        else:
+            value_text = escape(one_line(value, 500))
+        fields.append({"type": "mrkdwn", "text": fit([f"*{escape(name)}*", value_text], FIELD_MAX)})
+    if fields:
+        out.append({"type": "section", "fields": fields[:FIELDS_MAX]})
+    rows = []
+    if c.recent_changes:
+        rows.append("*Recent changes (24 h):*")
+        rows += [
+            "• " + (link(ch.link, change_text(ch)) if ch.link else escape(change_text(ch)))
+            for ch in c.recent_changes
+        ]
+    if c.similar:
+        rows.append("*Similar past incidents:*")
+        rows += ["• " + link(p.url or None, past_text(p)) for p in c.similar]
+    if rows:
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": fit(rows)}})
+    return out
 
 
 def _buttons(n: Notification, tokens: Mapping[str, str]) -> list[dict[str, Any]]:

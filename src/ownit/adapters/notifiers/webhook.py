@@ -23,7 +23,51 @@ from ownit.adapters.notifiers import (
     shown_url,
 )
 from ownit.adapters.notifiers.signing import InvalidSecret, sign
-from ownit.app.notify import Delivery, Notification, http_delivery
+from ownit.app.notify import Delivery, Notification, ResponderContext, http_delivery
+
+
+def context_data(context: ResponderContext | None) -> dict[str, Any] | None:
+    """The first-responder context as the webhook's ``data.context`` (``null`` when absent;
+    shape in ``docs/notifications.md``)."""
+    if context is None:
+        return None
+    c = context
+    return {
+        "owner": c.owner,
+        "component": c.component,
+        "runbook_url": c.runbook_url,
+        "likely_cause_upstream": [
+            {
+                "service": i.service,
+                "number": i.number,
+                "title": i.title,
+                "status": i.status,
+                "url": i.url or None,
+            }
+            for i in c.likely_cause
+        ],
+        "recent_changes": [
+            {
+                "at": ch.at.astimezone(UTC),
+                "service": ch.service,
+                "summary": ch.summary,
+                "link": ch.link,
+            }
+            for ch in c.recent_changes
+        ],
+        "similar_incidents": [
+            {
+                "number": p.number,
+                "title": p.title,
+                "resolved_at": p.resolved_at.astimezone(UTC) if p.resolved_at else None,
+                "resolved_by": p.resolved_by,
+                "time_to_resolve_s": p.time_to_resolve_s,
+                "note": p.note,
+                "url": p.url or None,
+            }
+            for p in c.similar
+        ],
+    }
 
 
 def incident_data(notification: Notification) -> dict[str, Any]:
@@ -45,6 +89,7 @@ def incident_data(notification: Notification) -> dict[str, Any]:
         "details": dict(n.details),
         "bundle": [{"number": b.number, "title": b.title, "url": b.url} for b in n.bundle],
         "idempotency_key": n.idempotency_key,
+        "context": context_data(n.context),
     }
 
 

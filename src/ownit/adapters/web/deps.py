@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from fastapi import Request
 
 from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.engine_store import SqlEngineStore
+from ownit.adapters.db.escalation_view import SqlEscalationView
+from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.people_store import SqlPeopleStore
+from ownit.adapters.db.personal_store import SqlPersonalStore
+from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app import accounts
 from ownit.app.accounts import LoginThrottles, PasswordHasher, SessionPolicy, WebSession
+from ownit.app.escalations import OnCallLookup
+from ownit.app.notify import Notifier
 from ownit.app.ports import Clock
 
 MAX_FORM = 64 * 1024
@@ -31,6 +41,20 @@ class WebDeps:
     throttles: LoginThrottles = field(default_factory=LoginThrottles)
     policy: SessionPolicy = field(default_factory=SessionPolicy)
     poll_seconds: int = 5
+    # Schedules, the Me page and the incident page's reassign/escalate (issue 5):
+    escalations: SqlEngineStore | None = None
+    escalation_view: SqlEscalationView | None = None
+    on_call: OnCallLookup | None = None
+    personal: SqlPersonalStore | None = None
+    # The notifiers that deliver pages, and why the others are off (for test notifications).
+    notifiers: Callable[[], tuple[dict[str, Notifier], dict[str, str]]] | None = None
+    base_url: str = "http://127.0.0.1:8080"
+    # The catalog pages: services, teams, escalation policies (catalog_pages.py).
+    catalog: SqlCatalogView | None = None
+    history: SqlHistory | None = None
+    # API tokens and people (admin_pages.py).
+    tokens: SqlTokenStore | None = None
+    people: SqlPeopleStore | None = None
 
     @property
     def session_cookie(self) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from ownit.adapters.web import incident_escalation as esc
 from ownit.adapters.web.account_pages import context
 from ownit.adapters.web.deps import Form, LoginRequired, WebDeps, check_csrf, read_form, session_of
 from ownit.adapters.web.redirects import safe_next
@@ -130,7 +131,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         ctx = list_context(request, session, query)
         if htmx(request) and request.headers.get("hx-target") == "incident-list":
             return pages.render("_incident_list.html", ctx)
-        ctx["services"] = [s["name"] for s in deps.directory.services()]
+        ctx["services"] = deps.directory.service_names()  # names only: no specs to parse
         return pages.render("incidents.html", ctx, status=400 if ctx["filter_error"] else 200)
 
     def act(session: WebSession, ref: str, action: Action) -> dict[str, Any]:
@@ -146,13 +147,14 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         request: Request, session: WebSession, form: Form, ref: str, action: Action
     ) -> Response:
         check_csrf(session, request, form)
-        error = ""
+        error, refused = "", False
         try:
             incident = act(session, ref, action)
         except NotFound:
             return not_found(request, session, ref)
         except (InvalidTransition, PermissionError) as exc:
             error = str(exc)
+            refused = isinstance(exc, PermissionError)
             incident = uc.get_incident(store=deps.incidents, ref=ref)
         if htmx(request):  # the list's row, swapped in place
             row_ctx = context(deps, request, session) | {
@@ -164,7 +166,8 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             }
             return pages.render("_incident_row.html", row_ctx)
         if error:
-            return detail(request, session, incident["id"], error=error, status=409)
+            status = 403 if refused else 409
+            return detail(request, session, incident["id"], error=error, status=status)
         return RedirectResponse(
             safe_next(form.get("next"), f"/incidents/{incident['number']}"), status_code=303
         )
@@ -172,6 +175,13 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     @web.post("/incidents/bulk-acknowledge")
     def bulk_acknowledge(request: Request, session: me, form: posted_form) -> Response:
         check_csrf(session, request, form)
+        if not may(session.account, Action.ACKNOWLEDGE):
+            return pages.render(
+                "error.html",
+                context(deps, request, session)
+                | {"title": "Not allowed", "message": "You may not acknowledge incidents."},
+                status=403,
+            )
         for ref in form.all("ids")[:200]:
             try:
                 act(session, ref, Action.ACKNOWLEDGE)
@@ -191,9 +201,11 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     def add_note(request: Request, session: me, form: posted_form, ref: str) -> Response:
         check_csrf(session, request, form)
         text = form.get("text")
+        if not may(session.account, Action.ANNOTATE):
+            return detail(
+                request, session, ref, note=text, note_error="you may not add notes", status=403
+            )
         try:
-            if not may(session.account, Action.ANNOTATE):
-                raise uc.InvalidNote("you may not add notes")
             uc.add_note(
                 store=deps.incidents,
                 clock=deps.clock,
@@ -223,12 +235,15 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         error: str = "",
         note: str = "",
         note_error: str = "",
+        esc_errors: dict[str, str] | None = None,
         status: int = 200,
     ) -> Response:
         try:
             incident = uc.get_incident(store=deps.incidents, ref=ref)
         except NotFound:
             return not_found(request, session, ref)
+        may_respond = may(session.account, Action.ACKNOWLEDGE, incident=incident)
+        escalation = esc.escalation_context(deps, incident) if may_respond else {}
         return pages.render(
             "incident.html",
             context(deps, request, session)
@@ -242,9 +257,37 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 "may_ack": may(session.account, Action.ACKNOWLEDGE, incident=incident),
                 "may_resolve": may(session.account, Action.RESOLVE, incident=incident),
                 "may_annotate": may(session.account, Action.ANNOTATE, incident=incident),
+                # reassign and escalate (incident_escalation.py)
+                "may_escalate": may_respond and incident["status"] != "resolved",
+                "esc": escalation,
+                "esc_errors": esc_errors or {},
             },
             status=status,
         )
+
+    def escalation_action(
+        request: Request, session: WebSession, form: Form, ref: str, action: str
+    ) -> Response:
+        check_csrf(session, request, form)
+        try:
+            incident = uc.get_incident(store=deps.incidents, ref=ref)
+        except NotFound:
+            return not_found(request, session, ref)
+        if not may(session.account, Action.ACKNOWLEDGE, incident=incident):
+            return detail(request, session, ref, error=f"you may not {action}", status=403)
+        try:
+            (esc.escalate if action == "escalate" else esc.reassign)(deps, incident, form)
+        except esc.EscalationFormError as exc:
+            return detail(request, session, ref, esc_errors={exc.field: exc.detail}, status=400)
+        return RedirectResponse(f"/incidents/{incident['number']}#timeline-end", status_code=303)
+
+    @web.post("/incidents/{ref}/escalate")
+    def escalate(request: Request, session: me, form: posted_form, ref: str) -> Response:
+        return escalation_action(request, session, form, ref, "escalate")
+
+    @web.post("/incidents/{ref}/reassign")
+    def reassign(request: Request, session: me, form: posted_form, ref: str) -> Response:
+        return escalation_action(request, session, form, ref, "reassign")
 
     @web.get("/incidents/{ref}")
     def incident_page(request: Request, session: me, ref: str) -> Response:

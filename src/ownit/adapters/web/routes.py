@@ -8,7 +8,15 @@ from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from ownit.adapters.web import account_pages, incident_pages, oncall_pages
+from ownit.adapters.web import (
+    account_pages,
+    admin_pages,
+    catalog_pages,
+    incident_pages,
+    me_pages,
+    oncall_pages,
+    schedule_pages,
+)
 from ownit.adapters.web.deps import CsrfRefused, FormTooLarge, LoginRequired, WebDeps, session_of
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import STATIC, Pages
@@ -21,6 +29,10 @@ def install(app: FastAPI, deps: WebDeps) -> None:
     app.include_router(account_pages.router(deps, pages))
     app.include_router(incident_pages.router(deps, pages))
     app.include_router(oncall_pages.router(deps, pages))
+    app.include_router(schedule_pages.router(deps, pages))
+    app.include_router(me_pages.router(deps, pages))
+    app.include_router(catalog_pages.router(deps, pages))
+    app.include_router(admin_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def error_page(request: Request, status: int, title: str, message: str) -> Response:

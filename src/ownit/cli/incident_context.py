@@ -1,0 +1,103 @@
+"""The "Context" section of ``ownit incident show``: what a first responder wants to know."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ownit.app import dependencies as uc
+from ownit.app.ports import SystemClock
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 3600:
+        return f" after {max(seconds // 60, 1)} min"
+    return f" after {seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def _link(links: Any) -> str:
+    for item in links if isinstance(links, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("href"), str):
+            return f"  {item['href']}"
+    return ""
+
+
+def context_lines(context: dict[str, Any]) -> list[str]:
+    """``context`` (as :func:`ownit.app.dependencies.incident_context` gives it) as lines."""
+    rows: list[tuple[str, Sequence[str]]] = [
+        ("owner", [context.get("owner") or "-"]),
+        (
+            "on call",
+            [
+                f"{o['service']}: {', '.join(o['users']) or 'nobody'}"
+                f" (policy {o['escalation_policy']})"
+                for o in context.get("on_call") or []
+            ],
+        ),
+        ("runbook", [context.get("runbook") or "-"]),
+        ("depends on", [", ".join(context.get("depends_on") or []) or "-"]),
+        (
+            "upstream",
+            [
+                f"{i['service']} #{i['number']} {i['status']}: {i['title']} (likely cause)"
+                for i in context.get("likely_cause_upstream") or []
+            ],
+        ),
+        (
+            "downstream",
+            [
+                f"{i['service']} #{i['number']} {i['status']}: {i['title']}"
+                for i in context.get("downstream_impact") or []
+            ],
+        ),
+        (
+            "changes (24 h)",
+            [
+                f"{_when(c['received_at'])} UTC {c['service']}: {c['summary']}{_link(c['links'])}"
+                for c in (context.get("recent_changes") or [])[:5]
+            ],
+        ),
+        (
+            "similar",
+            [
+                f"#{s['number']} {s['title']}: resolved"
+                + (f" by {s['resolved_by']}" if s.get("resolved_by") else "")
+                + _duration(s.get("time_to_resolve_s"))
+                for s in context.get("similar_incidents") or []
+            ],
+        ),
+    ]
+    lines = ["Context"]
+    for label, values in rows:
+        shown = list(values) or ["-"]
+        lines.append(f"  {label + ':':<16}{shown[0]}")
+        lines += [f"  {'':<16}{value}" for value in shown[1:]]
+    return lines
+
+
+def print_context(engine: Engine, ref: str) -> None:
+    """Print the incident's context section (the incident must exist)."""
+    from ownit.adapters.db.directory import SqlDirectory
+    from ownit.adapters.db.history_store import SqlHistory
+    from ownit.adapters.db.incident_store import SqlIncidentStore
+    from ownit.adapters.db.oncall_store import SqlScheduleStore
+
+    context = uc.incident_context(
+        directory=SqlDirectory(engine),
+        incidents=SqlIncidentStore(engine),
+        ref=ref,
+        history=SqlHistory(engine),
+        now=SystemClock().now(),
+        schedules=SqlScheduleStore(engine),
+    )
+    print()
+    print("\n".join(context_lines(context)))

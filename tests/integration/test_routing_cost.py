@@ -1,0 +1,106 @@
+"""What routed ingest costs the database: a batch's routed events read their services in one
+query, and a router is read and compiled again only when it changed (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from ownit.adapters.catalog.yaml_source import load_files
+from ownit.adapters.db.catalog_store import SqlCatalogStore
+from ownit.adapters.db.engine import read_only
+from ownit.adapters.db.ingest_targets import TargetResolver
+from ownit.adapters.db.router_store import SqlRouterStore
+from ownit.app import catalog
+from ownit.app.routing import RouterBook
+from ownit.domain.events import Action, Event
+from tests.builders import FakeClock
+from tests.integration.test_routing_ingest import CATALOG, ROUTER_KEY
+
+
+def apply(engine: Engine, tmp_path: Path, text: str) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    catalog.apply(
+        store=SqlCatalogStore(engine),
+        documents=load_files([str(path)]).documents,
+        clock=FakeClock(),
+    )
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def routed(n: int, **labels: str) -> Event:
+    return Event("events-v2", ROUTER_KEY, Action.TRIGGER, f"d{n}", "broken", custom_details=labels)
+
+
+def test_a_batch_reads_its_routed_services_once(engine: Engine, tmp_path: Path) -> None:
+    apply(engine, tmp_path, CATALOG)
+    # As ingest does: routers are read through the read-only engine (the writer holds the lock).
+    book = RouterBook(store=SqlRouterStore(read_only(engine)), clock=FakeClock())
+    events = [
+        routed(1, team="payments", module="refunds"),
+        routed(2, team="payments"),
+        routed(3, team="search"),
+        routed(4, team="payments", module="refunds-v2"),
+    ]
+    with engine.begin() as conn:
+        resolver = TargetResolver(conn, book)
+        resolver.load({ROUTER_KEY})
+        with statements(engine) as seen:
+            resolver.prepare(events)
+        services = [s for s in seen if "FROM services" in s]
+        assert len(services) == 1, seen
+        with statements(engine) as seen:
+            found = [resolver.resolve(e) for e in events]
+        assert seen == []  # every decision and service was ready
+    pages = [[(p.component, p.integration_name) for p in r.pages] for r in found if r]
+    assert pages == [
+        [("refunds", "router/prod")],
+        [(None, "router/prod")],
+        [(None, "router/prod")],
+        [("refunds", "router/prod")],
+    ]
+
+
+class CountingStore(SqlRouterStore):
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.reads = 0
+
+    def router_by_key(self, key: str) -> Any:
+        self.reads += 1
+        return super().router_by_key(key)
+
+
+def test_the_router_is_compiled_again_only_when_it_changed(engine: Engine, tmp_path: Path) -> None:
+    apply(engine, tmp_path, CATALOG)
+    clock = FakeClock()
+    store = CountingStore(engine)
+    book = RouterBook(store=store, clock=clock)
+    labels = {"team": "payments"}
+    assert book.decide(ROUTER_KEY, labels).results[0].service == "monolith"  # type: ignore[union-attr]
+    clock.advance(seconds=11)
+    assert book.decide(ROUTER_KEY, labels).results[0].service == "monolith"  # type: ignore[union-attr]
+    assert store.reads == 1  # looked at again, unchanged: not read again
+    apply(engine, tmp_path, CATALOG.replace('team="payments"', 'team="nobody"'))
+    clock.advance(seconds=11)
+    assert book.decide(ROUTER_KEY, labels).results[0].service == "other"  # type: ignore[union-attr]
+    assert store.reads == 2

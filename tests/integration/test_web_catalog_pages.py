@@ -1,0 +1,366 @@
+"""The catalog pages of the web UI: services, one service, teams, one team, one policy.
+
+On top of the on-call catalog (``oncall_catalog``: at T0, Thursday 2026-11-26 13:00 in Berlin,
+carol is on call in ``primary`` and nobody in ``weekend``), a small shop:
+``web-shop`` → ``payments-api`` → ``payments-db`` (dependsOn), a ``search`` team, and a policy
+whose only level is the ``weekend`` schedule (a gap now).
+"""
+
+from __future__ import annotations
+
+import html as markup
+import re
+
+import pytest
+
+from tests.integration import oncall_catalog
+from tests.integration.conftest import Ctx
+from tests.integration.web_helpers import login, setup_people
+
+DB_KEY = "paymentsdb0000000000000000000001"
+API_KEY = "paymentsapi000000000000000000001"
+
+SHOP = f"""
+---
+apiVersion: ownit/v1
+kind: Team
+metadata: {{name: search}}
+spec:
+  displayName: Search & Discovery
+  members: [{{user: alice, role: manager}}, {{user: bob, role: observer}}, {{user: dave}}]
+---
+apiVersion: ownit/v1
+kind: EscalationPolicy
+metadata: {{name: weekend-only}}
+spec:
+  team: search
+  repeat: 2
+  levels:
+    - {{after: 15m, targets: [{{schedule: weekend}}]}}
+---
+apiVersion: ownit/v1
+kind: Service
+metadata:
+  name: payments-db
+  description: "<script>alert('db')</script> The database behind payments"
+spec:
+  owner: payments
+  escalationPolicy: payments
+  tier: 1
+  runbookText: |
+    # payments-db
+    1. Check <b>replication</b> lag.
+  integrations:
+    - {{name: events, type: events-v2, key: {DB_KEY}}}
+---
+apiVersion: ownit/v1
+kind: Service
+metadata: {{name: payments-api, description: Takes payments}}
+spec:
+  owner: payments
+  escalationPolicy: payments
+  tier: 2
+  urgency: high
+  runbook: https://wiki.example.com/payments-api/runbook
+  docs: [{{title: Architecture, url: "https://wiki.example.com/payments-api"}}]
+  contract: {{type: openapi, url: "https://pay.example.com/openapi.json"}}
+  dependsOn: [payments-db]
+  components:
+    - name: refunds
+      owner: search
+      escalationPolicy: weekend-only
+      match: ['module="refunds"']
+  integrations:
+    - {{name: events, type: events-v2, key: {API_KEY}}}
+    - {{name: prom, type: alertmanager}}
+---
+apiVersion: ownit/v1
+kind: Service
+metadata: {{name: web-shop, description: The shop pages}}
+spec:
+  owner: search
+  escalationPolicy: weekend-only
+  tier: 3
+  dependsOn: [payments-api]
+"""
+
+
+def event(ctx: Ctx, key: str, dedup: str, summary: str) -> None:
+    body = {
+        "routing_key": key,
+        "event_action": "trigger",
+        "dedup_key": dedup,
+        "payload": {"summary": summary, "source": "host-1", "severity": "critical"},
+    }
+    assert ctx.client.post("/v2/enqueue", json=body).status_code == 202
+
+
+def change(ctx: Ctx, key: str, summary: str) -> None:
+    body = {
+        "routing_key": key,
+        "payload": {"summary": summary, "source": "ci", "timestamp": ctx.clock.now().isoformat()},
+        "links": [{"href": "https://ci.example.com/1", "text": "build 1"}],
+    }
+    assert ctx.client.post("/v2/change/enqueue", json=body).status_code == 202
+
+
+@pytest.fixture
+def shop(ctx: Ctx) -> Ctx:
+    setup_people(ctx.engine, ctx.clock)
+    oncall_catalog.apply(ctx.engine, SHOP)
+    event(ctx, DB_KEY, "lag", "Replication lag on db-1")
+    event(ctx, DB_KEY, "disk", "Disk <i>full</i> on db-2")
+    event(ctx, API_KEY, "5xx", "Errors on payments-api")
+    change(ctx, API_KEY, "Deployed payments-api v42")
+    assert login(ctx.client).status_code == 303
+    return ctx
+
+
+def get(ctx: Ctx, path: str, status: int = 200) -> str:
+    response = ctx.client.get(path)
+    assert response.status_code == status, response.text
+    return response.text
+
+
+def text_of(html: str) -> str:
+    """The page's text, tags removed and whitespace squeezed (entities decoded)."""
+    return " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def section(html: str, heading_id: str) -> str:
+    found = re.search(rf'<section aria-labelledby="{heading_id}">(.*?)</section>', html, re.S)
+    assert found, f"no section {heading_id}"
+    return found.group(1)
+
+
+def svg_of(html: str) -> str:
+    found = re.search(r'<svg class="dep".*?</svg>', html, re.S)
+    assert found, "no dependency picture"
+    return found.group(0)
+
+
+# --- what each page shows ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        (
+            "/services",
+            [
+                "payments-api",
+                "payments-db",
+                "web-shop",
+                "checkout-api",  # added outside the catalog: no owner, no policy
+                "no owner",
+                "2 open",  # payments-db
+                "1 open",  # payments-api
+                "Carol Danvers",  # on call now in primary, level 1 of payments
+                "nobody on call",  # web-shop: level 1 is the weekend schedule, a gap
+            ],
+        ),
+        (
+            "/services/payments-api",
+            [
+                "Takes payments",
+                "Owner payments",
+                "tier 2",
+                "Urgency high",
+                "Escalation policy payments",
+                "Level 1",
+                "primary (schedule) → Carol Danvers",
+                "Level 2",
+                "Alice Liddell (user)",
+                "weekend (schedule) → nobody on call",
+                "https://wiki.example.com/payments-api/runbook",
+                "Architecture",
+                "https://pay.example.com/openapi.json (openapi)",
+                "refunds",
+                'module="refunds"',
+                "Errors on payments-api",
+                "Deployed payments-api v42",
+                "build 1",
+                "events (events-v2)",
+                "prom (alertmanager)",
+                "1 open",
+            ],
+        ),
+        (
+            "/services/payments-db",
+            [
+                "tier 1",
+                "# payments-db 1. Check <b>replication</b> lag.",
+                "Markdown is not rendered",
+                "Replication lag on db-1",
+                "Disk <i>full</i> on db-2",
+                "No changes in the last 24 hours.",
+                "Depends on: nothing",
+                "Depended on by: payments-api , web-shop (2 hops)",  # tags become spaces
+            ],
+        ),
+        ("/teams", ["payments", "Search & Discovery", "(search)"]),
+        (
+            "/teams/search",
+            [
+                "Search & Discovery",
+                "3 members",
+                "1 service",
+                "Alice Liddell (alice) manager",
+                "Bob Builder (bob) observer",
+                "Dave Bowman (dave) responder",
+                "web-shop",
+                "weekend-only",
+                "No schedules.",
+                "Components",
+                "payments-api / refunds",  # a component of another team's service
+            ],
+        ),
+        (
+            "/teams/payments",
+            [
+                "4 members",
+                "Carol Danvers (carol) responder on call in primary",
+                "payments-api",
+                "payments-db",
+                "primary",
+            ],
+        ),
+        (
+            "/policies/payments",
+            [
+                "payments escalation policy",
+                "Team: payments",
+                "2 levels",
+                "does not repeat",
+                "notified at once",
+                "next level after 10m",
+                "notified after 10m",
+                "primary (schedule) → Carol Danvers",
+                "payments-api",
+                "payments-db",
+            ],
+        ),
+        (
+            "/policies/weekend-only",
+            [
+                "repeats 2 times after the last level",
+                "weekend (schedule) → nobody on call",
+                "This level would reach nobody right now.",
+                "web-shop",
+                "Components using it payments-api / refunds",
+            ],
+        ),
+    ],
+)
+def test_each_catalog_page_shows_what_it_must(shop: Ctx, path: str, shown: list[str]) -> None:
+    page = text_of(get(shop, path))
+    for expected in shown:
+        assert expected in page, f"{path} does not show {expected!r}"
+
+
+def test_a_service_page_keeps_keys_and_scripts_out(shop: Ctx) -> None:
+    html = get(shop, "/services/payments-db")
+    assert DB_KEY not in html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;db&#39;)&lt;/script&gt; The database behind payments" in html
+    assert "<b>replication</b>" not in html  # the runbook text is shown, not interpreted
+    assert "<i>full</i>" not in html
+    listing = get(shop, "/services")
+    assert "<script>alert" not in listing
+    assert API_KEY not in get(shop, "/services/payments-api")
+
+
+def test_the_service_list_links_owners_and_open_incidents(shop: Ctx) -> None:
+    html = get(shop, "/services")
+    assert '<a href="/services/payments-api">payments-api</a>' in html
+    assert '<a href="/teams/search">search</a>' in html
+    assert 'href="/incidents?service=payments-db&amp;status=open"' in html
+
+
+@pytest.mark.parametrize(
+    ("q", "found", "not_found"),
+    [
+        ("db", ["payments-db"], ["web-shop", "payments-api", "checkout-api"]),
+        ("SHOP PAGES", ["web-shop"], ["payments-db"]),  # the description, any case
+        ("search", ["web-shop"], ["payments-db", "payments-api"]),  # the owner team
+        ("discovery", ["web-shop"], ["payments-db"]),  # the owner's display name
+        ("100%", [], ["payments-db", "web-shop"]),  # LIKE wildcards are plain text
+    ],
+)
+def test_the_service_search_filters(
+    shop: Ctx, q: str, found: list[str], not_found: list[str]
+) -> None:
+    html = get(shop, f"/services?q={q}")
+    table = html.split('<div id="service-table">', 1)[1]
+    for name in found:
+        assert f'href="/services/{name}"' in table
+    for name in not_found:
+        assert f'href="/services/{name}"' not in table
+    if not found:
+        assert "No service matches" in text_of(table)
+
+
+def test_live_search_answers_the_table_alone(shop: Ctx) -> None:
+    response = shop.client.get(
+        "/services?q=db", headers={"HX-Request": "true", "HX-Target": "service-table"}
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="service-table">')
+    assert "<html" not in response.text
+    assert 'href="/services/payments-db"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/services/nope", "There is no service nope."),
+        ("/teams/nope", "There is no team nope."),
+        ("/policies/nope", "There is no escalation policy nope."),
+        ("/services/%3Cscript%3E", "There is no service <script>."),
+    ],
+)
+def test_unknown_names_are_404_pages(shop: Ctx, path: str, message: str) -> None:
+    html = get(shop, path, status=404)
+    assert message in text_of(html)
+    assert "<script>." not in html
+
+
+def test_the_catalog_pages_need_a_login(shop: Ctx) -> None:
+    shop.client.cookies.clear()
+    for path in ("/services", "/services/payments-api", "/teams", "/teams/search", "/policies/x"):
+        response = shop.client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_the_dependency_picture_links_both_sides(shop: Ctx) -> None:
+    svg = svg_of(get(shop, "/services/payments-api"))
+    assert 'role="img"' in svg
+    assert '<title id="dep-title">Dependencies of payments-api</title>' in svg
+    assert "payments-api depends on payments-db. web-shop depends on payments-api." in svg
+    assert '<a href="/services/payments-db"' in svg  # upstream, on the right
+    assert '<a href="/services/web-shop"' in svg  # downstream, on the left
+    assert 'href="/services/payments-api"' not in svg  # the service itself is no link
+    assert 'aria-label="payments-db (2 open incidents)"' in svg
+    assert 'class="dep-node upstream has-open"' in svg
+    assert 'class="dep-node downstream"' in svg
+    assert svg.count('class="dep-edge"') == 2
+    # the end of the chain: nothing upstream
+    leaf = svg_of(get(shop, "/services/payments-db"))
+    assert "payments-db depends on no other service. payments-api depends on" in leaf
+    assert 'href="/services/payments-api"' in leaf
+    assert 'class="dep-node upstream' not in leaf
+
+
+def test_incident_pages_link_to_the_service(shop: Ctx) -> None:
+    listing = get(shop, "/incidents")
+    assert '<a href="/services/payments-db">payments-db</a>' in listing
+    page = get(shop, "/incidents/1")
+    assert '<a href="/services/payments-db">payments-db</a>' in page
+
+
+def test_navigation_has_services_and_teams(shop: Ctx) -> None:
+    html = get(shop, "/services")
+    assert '<a href="/services" aria-current="page">Services</a>' in html
+    assert '<a href="/teams">Teams</a>' in html
+    assert '<a href="/teams" aria-current="page">Teams</a>' in get(shop, "/policies/payments")

@@ -1,0 +1,174 @@
+"""Decision 0014: the catalog owns the contacts and rules it states; the person owns the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ownit.adapters.catalog.yaml_source import load_text
+from ownit.app import personal
+from ownit.domain.catalog import (
+    Contact,
+    NotificationRule,
+    Snapshot,
+    User,
+    plan,
+    to_document,
+    validate,
+)
+
+BARE = """\
+apiVersion: ownit/v1
+kind: User
+metadata: {name: alice}
+spec: {email: alice@example.com}
+"""
+CONTACTS = """\
+apiVersion: ownit/v1
+kind: User
+metadata: {name: alice}
+spec:
+  email: alice@example.com
+  contacts: [{name: pager, type: email, address: pager@example.com}]
+"""
+
+MINE = User(
+    "alice",
+    email="alice@example.com",
+    contacts=(
+        Contact("pager", "email", address="alice@home.example"),
+        Contact("phone", "push", url="https://ntfy.sh/alice"),
+    ),
+    notification_rules=(
+        NotificationRule("phone", timedelta(0)),
+        NotificationRule("pager", timedelta(minutes=5)),
+    ),
+    personal=frozenset({"contacts", "notificationRules"}),
+)
+
+
+def planned(text: str, stored: User | None) -> User:
+    existing = Snapshot(users={"alice": stored} if stored else {})
+    result = validate(load_text(text, "people.yaml").documents, existing)
+    assert result.problems == ()
+    [change] = plan(result.documents, existing, source="catalog").changes
+    assert isinstance(change.obj, User)
+    return change.obj
+
+
+def test_a_document_that_leaves_them_unsaid_keeps_the_persons_own() -> None:
+    user = planned(BARE, MINE)
+    assert user.contacts == MINE.contacts
+    assert user.notification_rules == MINE.notification_rules
+    assert user.personal == {"contacts", "notificationRules"}
+    exported = to_document(user)["spec"]
+    assert isinstance(exported, dict)
+    assert "contacts" not in exported  # not the catalog's to export
+    new = planned(BARE, None)
+    assert new.contacts == ()
+    assert new.personal == {"contacts", "notificationRules"}
+
+
+def test_what_the_document_states_wins_and_rules_on_dropped_contacts_go() -> None:
+    user = planned(CONTACTS, MINE)
+    assert [c.address for c in user.contacts] == ["pager@example.com"]
+    assert user.notification_rules == (NotificationRule("pager", timedelta(minutes=5)),)
+    assert user.personal == {"notificationRules"}
+    spec = to_document(user)["spec"]
+    assert isinstance(spec, dict)
+    assert "contacts" in spec
+    assert "notificationRules" not in spec
+
+
+def test_a_change_of_owner_shows_in_the_plan() -> None:
+    stored = dataclasses.replace(MINE, contacts=(Contact("pager", "email", "pager@example.com"),))
+    stored = dataclasses.replace(stored, notification_rules=())
+    existing = Snapshot(users={"alice": stored}, sources={("User", "alice"): "catalog"})
+    result = validate(load_text(CONTACTS, "people.yaml").documents, existing)
+    [change] = plan(result.documents, existing, source="catalog").changes
+    assert change.action == "update"
+    assert [(f.path, f.old, f.new) for f in change.fields] == [
+        ("personal", "contacts, notificationRules", "notificationRules")
+    ]
+
+
+# --- the use cases behind the Me page ----------------------------------------------------------
+
+
+class Store:
+    """The person's row in memory, written only where it is theirs (as the SQL store does)."""
+
+    def __init__(self, user: User, source: str | None = "catalog") -> None:
+        self.user = user
+        self.source = source
+        self.writes = 0
+
+    def user_settings(self, name: str) -> personal.Settings | None:
+        return personal.Settings(self.user, self.source) if name == self.user.name else None
+
+    def save_personal(self, user: User, *, at: datetime) -> bool:
+        self.writes += 1
+        self.user = user
+        return True
+
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def test_contacts_are_checked_whole_and_nothing_is_written_on_a_problem() -> None:
+    store = Store(MINE)
+    with pytest.raises(personal.SettingsError) as caught:
+        personal.add_contact(
+            store=store, user="alice", name="pager", type="slack", value="nope", at=NOW
+        )
+    assert caught.value.problems == {
+        "name": "you already have a contact named 'pager'",
+        "value": "is not an http(s) URL",
+    }
+    assert store.writes == 0
+    made = personal.add_contact(
+        store=store, user="alice", name="hook", type="webhook", value="https://h.example/x", at=NOW
+    )
+    assert made.secret is not None
+    assert made.secret.startswith("whsec_")
+    assert [c.name for c in store.user.contacts] == ["pager", "phone", "hook"]
+
+
+def test_rules_name_a_contact_once_with_a_delay_up_to_a_day() -> None:
+    store = Store(dataclasses.replace(MINE, notification_rules=()))
+    personal.add_rule(store=store, user="alice", contact="phone", after="", at=NOW)
+    for contact, after, field in (
+        ("phone", "5m", "contact"),
+        ("fax", "5m", "contact"),
+        ("pager", "2d", "after"),
+        ("pager", "5 minutes", "after"),
+    ):
+        with pytest.raises(personal.SettingsError) as caught:
+            personal.add_rule(store=store, user="alice", contact=contact, after=after, at=NOW)
+        assert caught.value.field == field
+    personal.add_rule(store=store, user="alice", contact="pager", after="1h", at=NOW)
+    personal.move_rule(store=store, user="alice", index=1, by=-1, at=NOW)
+    assert list(store.user.notification_rules) == [
+        NotificationRule("pager", timedelta(hours=1)),
+        NotificationRule("phone", timedelta(0)),
+    ]
+    personal.remove_contact(store=store, user="alice", name="pager", at=NOW)
+    assert list(store.user.notification_rules) == [NotificationRule("phone", timedelta(0))]
+    with pytest.raises(personal.SettingsError, match="that rule is gone"):
+        personal.remove_rule(store=store, user="alice", index=3, at=NOW)
+
+
+def test_what_the_catalog_owns_cannot_be_edited_here() -> None:
+    store = Store(dataclasses.replace(MINE, personal=frozenset({"contacts"})))
+    with pytest.raises(personal.SettingsError, match="rules are managed in the catalog"):
+        personal.add_rule(store=store, user="alice", contact="phone", after="0", at=NOW)
+    with pytest.raises(personal.SettingsError, match="used by a notification rule managed"):
+        personal.remove_contact(store=store, user="alice", name="phone", at=NOW)
+    catalog_owned = Store(dataclasses.replace(MINE, personal=frozenset()))
+    with pytest.raises(personal.SettingsError, match="contacts are managed in the catalog"):
+        personal.add_contact(
+            store=catalog_owned, user="alice", name="x", type="email", value="x@y.example", at=NOW
+        )
+    assert store.writes == catalog_owned.writes == 0
