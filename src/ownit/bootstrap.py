@@ -278,6 +278,7 @@ def build_app(
             history=SqlHistory(engine),
             tokens=tokens,
             people=SqlPeopleStore(engine),
+            events=event_log,
         ),
     )
     return create_app(parts)

@@ -13,6 +13,9 @@ import re
 
 import pytest
 
+from ownit.adapters.db.incident_store import SqlIncidentStore
+from ownit.adapters.db.responder_store import SqlResponderContexts
+from ownit.cli.incident_context import context_lines
 from tests.integration import oncall_catalog
 from tests.integration.conftest import Ctx
 from tests.integration.web_helpers import login, setup_people
@@ -189,8 +192,7 @@ def svg_of(html: str) -> str:
             "/services/payments-db",
             [
                 "tier 1",
-                "# payments-db 1. Check <b>replication</b> lag.",
-                "Markdown is not rendered",
+                "payments-db Check <b>replication</b> lag.",  # Markdown, rendered
                 "Replication lag on db-1",
                 "Disk <i>full</i> on db-2",
                 "No changes in the last 24 hours.",
@@ -263,7 +265,10 @@ def test_a_service_page_keeps_keys_and_scripts_out(shop: Ctx) -> None:
     assert DB_KEY not in html
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#39;db&#39;)&lt;/script&gt; The database behind payments" in html
-    assert "<b>replication</b>" not in html  # the runbook text is shown, not interpreted
+    # the runbook's Markdown is rendered, the raw HTML in it is not
+    assert "<h1>payments-db</h1>" in html
+    assert "<li>Check &lt;b&gt;replication&lt;/b&gt; lag.</li>" in html
+    assert "<b>replication</b>" not in html
     assert "<i>full</i>" not in html
     listing = get(shop, "/services")
     assert "<script>alert" not in listing
@@ -364,3 +369,105 @@ def test_navigation_has_services_and_teams(shop: Ctx) -> None:
     assert '<a href="/services" aria-current="page">Services</a>' in html
     assert '<a href="/teams">Teams</a>' in html
     assert '<a href="/teams" aria-current="page">Teams</a>' in get(shop, "/policies/payments")
+
+
+ROUTER = """
+---
+apiVersion: ownit/v1
+kind: Router
+metadata: {name: everything}
+spec:
+  key: everythingrouter0000000000000001
+  route:
+    service: web-shop
+    routes:
+      - matchers: ['app="pay"']
+        service: payments-api
+"""
+
+
+@pytest.fixture
+def routed(ctx: Ctx) -> Ctx:
+    """The shop with a router in front: one event lands on the payments-api component
+    ``refunds`` (owner search), with an open incident upstream on payments-db."""
+    setup_people(ctx.engine, ctx.clock)
+    oncall_catalog.apply(ctx.engine, SHOP + ROUTER)
+    event(ctx, DB_KEY, "lag", "Replication lag on db-1")
+    change(ctx, API_KEY, "Deployed payments-api v42")
+    body = {
+        "routing_key": "everythingrouter0000000000000001",
+        "event_action": "trigger",
+        "dedup_key": "refund-errors",
+        "payload": {
+            "summary": "Refunds failing",
+            "source": "host-2",
+            "severity": "critical",
+            "custom_details": {"app": "pay", "module": "refunds"},
+        },
+    }
+    assert ctx.client.post("/v2/enqueue", json=body).status_code == 202
+    assert login(ctx.client).status_code == 303
+    return ctx
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("cx", "Owner search — component refunds; payments-api is owned by payments"),
+        ("cx", "nobody for payments-api/refunds (policy weekend-only )"),  # a gap now
+        ("cx", "carol for payments-api (policy payments )"),
+        ("cx", "Runbook https://wiki.example.com/payments-api/runbook"),
+        ("cx", "Architecture"),
+        ("cx", "contract: https://pay.example.com/openapi.json (openapi)"),
+        ("cx", "Depends on payments-db"),
+        ("cx", "Likely cause upstream payments-db #1 triggered: Replication lag on db-1"),
+        ("cx", "payments-api : Deployed payments-api v42 build 1"),
+        ("cx", "Similar past incidents none"),
+        ("rt", "Router everything"),
+        ("rt", "→ page payments-api (component refunds chosen by payments-api's own matchers)"),
+        ("rt", 'routes[0] app="pay"'),
+    ],
+)
+def test_the_incident_page_shows_the_first_responder_context(
+    routed: Ctx, heading: str, expected: str
+) -> None:
+    text = text_of(section(get(routed, "/incidents/2"), heading))
+    assert expected in text, text
+
+
+def test_an_incident_without_a_router_has_no_decision_path_and_renders_markdown(
+    routed: Ctx,
+) -> None:
+    html = get(routed, "/incidents/1")  # payments-db: its own integration, runbookText
+    assert 'aria-labelledby="rt"' not in html
+    runbook = section(html, "cx")
+    assert "<h1>payments-db</h1>" in runbook
+    assert "&lt;b&gt;replication&lt;/b&gt;" in runbook
+    assert "Hurting downstream payments-api #2 triggered: Refunds failing" in text_of(runbook)
+
+
+def test_the_raw_payload_is_shown_without_the_routing_key(routed: Ctx) -> None:
+    html = get(routed, "/incidents/2")
+    assert "Refunds failing" in html
+    assert "everythingrouter0000000000000001" not in html  # a credential: anyone could send
+    assert DB_KEY not in get(routed, "/incidents/1")
+
+
+def test_a_component_incident_names_the_component_owner_everywhere(routed: Ctx) -> None:
+    """API, CLI and the first page agree: the component's team owns the incident."""
+    api = routed.client.get("/api/v1/incidents/2/context", headers=routed.viewer).json()
+    assert api["owner"] == "search"
+    assert api["service_owner"] == "payments"
+    assert api["incident"]["component"] == "refunds"
+    assert [o["service"] for o in api["on_call"]][:2] == ["payments-api/refunds", "payments-api"]
+    assert api["on_call"][0]["escalation_policy"] == "weekend-only"
+    lines = context_lines(api | {"recent_changes": []})  # the CLI's lines take datetimes
+    assert "  owner:          search (component refunds; payments-api is owned by payments)" in (
+        lines
+    )
+    incident = SqlIncidentStore(routed.engine).get("2")
+    assert incident is not None
+    first_page = SqlResponderContexts(routed.engine).responder_contexts(
+        [incident["id"]], routed.clock.now()
+    )[incident["id"]]
+    assert (first_page.owner, first_page.component) == ("search", "refunds")

@@ -98,10 +98,17 @@ def incident_context(
     up = deps.depths(deps.upstream(g, name))
     down = deps.depths(deps.downstream(g, name))
     service = next((s for s in directory.services() if s["name"] == name), {})
+    component = incident.get("component")
+    part = next((c for c in service.get("components") or () if c["name"] == component), None)
     context: dict[str, Any] = {
-        "incident": {"number": incident["number"], "service": name},
-        "owner": service.get("owner"),
+        "incident": {"number": incident["number"], "service": name, "component": component},
+        # the team that owns the part that broke: a monolith's component has its own owner
+        "owner": (part or {}).get("owner") or service.get("owner"),
+        "service_owner": service.get("owner"),
         "runbook": service.get("runbook"),
+        "runbook_text": service.get("runbook_text"),  # inline Markdown, when no URL is given
+        "docs": service.get("docs") or [],
+        "contract": service.get("contract"),
         "depends_on": list(service.get("depends_on") or []),
         "likely_cause_upstream": _open_on(incidents, up),
         "downstream_impact": _open_on(incidents, down),
@@ -110,7 +117,8 @@ def incident_context(
         context["recent_changes"] = history.changes([name, *up], now - CHANGES_WINDOW)
         context["similar_incidents"] = history.similar(incident["id"])
     if schedules is not None and now is not None:
-        context["on_call"] = on_call_for(schedules, [name, *up], now)
+        own = [f"{name}/{component}"] if part is not None else []
+        context["on_call"] = on_call_for(schedules, [*own, name, *up], now)
     return context
 
 

@@ -34,7 +34,8 @@ class StoredOverride:
 
 @dataclass(frozen=True, slots=True)
 class ServicePolicy:
-    """A service and its escalation policy (``None`` when it has none)."""
+    """A service and its escalation policy (``None`` when it has none). A monolith's
+    component with a policy of its own is one too, named ``service/component``."""
 
     service: str
     policy: EscalationPolicy | None
@@ -76,7 +77,8 @@ class ScheduleStore(Protocol):
         ...
 
     def service_policies(self) -> list[ServicePolicy]:
-        """Every service with its escalation policy, by service name."""
+        """Every service with its escalation policy, by service name, each followed by its
+        components that have a policy of their own (``service/component``)."""
         ...
 
 

@@ -74,7 +74,9 @@ def _explain(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  dedup key: {event['dedup_key'] or '-'}")
     print(f"  outcome:   {event['outcome']}")
     if event["incident_id"]:
-        print(f"  incident:  {event['incident_id']}")
+        print(f"  incident:  #{event['incident_number']} ({event['incident_id']})")
+    if event.get("component"):
+        print(f"  component: {event['component']}")
     route = event.get("route")
     if route:
         print(f"  routed by router {route['router']}:")

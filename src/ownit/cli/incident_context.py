@@ -33,8 +33,13 @@ def _link(links: Any) -> str:
 
 def context_lines(context: dict[str, Any]) -> list[str]:
     """``context`` (as :func:`ownit.app.dependencies.incident_context` gives it) as lines."""
+    owner = context.get("owner") or "-"
+    part = (context.get("incident") or {}).get("component")
+    if part and context.get("service_owner") not in (None, context.get("owner")):
+        service = context["incident"]["service"]
+        owner += f" (component {part}; {service} is owned by {context['service_owner']})"
     rows: list[tuple[str, Sequence[str]]] = [
-        ("owner", [context.get("owner") or "-"]),
+        ("owner", [owner]),
         (
             "on call",
             [

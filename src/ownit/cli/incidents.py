@@ -124,7 +124,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
                     r["number"],
                     r["status"],
                     r["urgency"],
-                    r["service"],
+                    f"{r['service']}/{r['component']}" if r.get("component") else r["service"],
                     r["title"] if len(r["title"]) <= 60 else r["title"][:59] + "…",
                     r["alert_count"],
                     _when(r["created_at"]),

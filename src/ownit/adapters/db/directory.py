@@ -37,8 +37,20 @@ class SqlDirectory:
         for row in rows:
             spec = row.pop("spec") or {}
             row["runbook"] = spec.get("runbook")
+            row["runbook_text"] = spec.get("runbookText")
+            row["docs"] = list(spec.get("docs") or [])
+            row["contract"] = spec.get("contract")
             row["depends_on"] = list(spec.get("dependsOn") or [])
             row["lifecycle"] = spec.get("lifecycle")
+            row["components"] = [
+                {
+                    "name": part.get("name"),
+                    "owner": part.get("owner"),
+                    "escalation_policy": part.get("escalationPolicy"),
+                }
+                for part in spec.get("components") or ()
+                if isinstance(part, dict)
+            ]
         return rows
 
     def service_names(self) -> list[str]:

@@ -40,8 +40,14 @@ class SqlEventLog:
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         query = (
-            select(_e, t.services.c.name.label("service"))
+            select(
+                _e,
+                t.services.c.name.label("service"),
+                t.incidents.c.number.label("incident_number"),
+                t.incidents.c.component,
+            )
             .outerjoin(t.services, t.services.c.id == _e.c.service_id)
+            .outerjoin(t.incidents, t.incidents.c.id == _e.c.incident_id)
             .where(_e.c.id == event_id)
         )
         with self._engine.connect() as conn:
@@ -51,6 +57,18 @@ class SqlEventLog:
         found = row_dict(row)
         found.pop("routing_key", None)  # a credential: never shown back
         return found
+
+    def routes(self, incident_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The router decisions of the incident's events, newest first (events that came
+        through a service's own integration have none)."""
+        query = (
+            select(_e.c.id, _e.c.received_at, _e.c.action, _e.c.route)
+            .where(_e.c.incident_id == incident_id, _e.c.route.is_not(None))
+            .order_by(_e.c.received_at.desc(), _e.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [row_dict(r) for r in conn.execute(query) if r.route]
 
     def prune(self, *, older_than: datetime, keep_at_most: int) -> int:
         """Delete events received before ``older_than`` and beyond the newest ``keep_at_most``."""

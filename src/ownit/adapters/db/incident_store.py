@@ -42,6 +42,16 @@ def _as_dict(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     return row_dict(row)
 
 
+def _alert(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
+    """An alert as shown to people: the sender's routing key is a credential (anyone holding
+    it can open incidents), so the raw payload is shown without it."""
+    found = row_dict(row)
+    details = found.get("details")
+    if isinstance(details, dict) and "routing_key" in details:
+        found["details"] = {k: v for k, v in details.items() if k != "routing_key"}
+    return found
+
+
 class SqlIncidentStore:
     def __init__(self, engine: Engine, *, org_id: int = 1) -> None:
         self._engine = engine
@@ -105,7 +115,7 @@ class SqlIncidentStore:
             .order_by(a.c.created_at, a.c.id)
         )
         with self._engine.connect() as conn:
-            return [_as_dict(r) for r in conn.execute(query)]
+            return [_alert(r) for r in conn.execute(query)]
 
     def set_status(
         self, incident_id: str, status: Status, *, by: str, at: datetime, message: str

@@ -127,16 +127,27 @@ class SqlScheduleStore:
     def service_policies(self) -> list[ServicePolicy]:
         sv, ep = t.services, t.escalation_policies
         query = (
-            select(sv.c.name, ep.c.name.label("policy"), ep.c.spec)
+            select(sv.c.name, sv.c.spec.label("service_spec"), ep.c.name.label("policy"), ep.c.spec)
             .outerjoin(ep, ep.c.id == sv.c.escalation_policy_id)
             .order_by(sv.c.name)
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            ServicePolicy(r.name, None if r.policy is None else _policy(r.policy, r.spec))
-            for r in rows
-        ]
+            policies = {r.name: r.spec for r in conn.execute(select(ep.c.name, ep.c.spec)).all()}
+        out: list[ServicePolicy] = []
+        for r in rows:
+            out.append(
+                ServicePolicy(r.name, None if r.policy is None else _policy(r.policy, r.spec))
+            )
+            for part in (r.service_spec or {}).get("components") or ():
+                # a monolith's component with a policy of its own: who that policy pages
+                name = part.get("escalationPolicy") if isinstance(part, dict) else None
+                if not isinstance(part, dict) or not name or name not in policies:
+                    continue
+                out.append(
+                    ServicePolicy(f"{r.name}/{part.get('name')}", _policy(name, policies[name]))
+                )
+        return out
 
     # --- calendar feed tokens ------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ class _Catalog:
     names: Mapping[int, str]
     ids: Mapping[str, int]
     owners: Mapping[str, str | None]
+    part_owners: Mapping[tuple[str, str], str]  # (service, component) -> the component's owner
     runbooks: Mapping[str, str | None]
     graph: Mapping[str, tuple[str, ...]]
 
@@ -81,6 +82,12 @@ class SqlResponderContexts:
                 names={r.id: r.name for r in rows},
                 ids={r.name: r.id for r in rows},
                 owners={r.name: r.owner for r in rows},
+                part_owners={
+                    (r.name, str(part.get("name"))): str(part["owner"])
+                    for r in rows
+                    for part in (r.spec or {}).get("components") or ()
+                    if isinstance(part, dict) and part.get("owner")
+                },
                 runbooks={r.name: (r.spec or {}).get("runbook") for r in rows},
                 graph={r.name: tuple((r.spec or {}).get("dependsOn") or ()) for r in rows},
             )
@@ -141,7 +148,8 @@ class SqlResponderContexts:
                 if p.id != row.id
             ]
             out[row.id] = ResponderContext(
-                owner=catalog.owners.get(name),
+                owner=catalog.part_owners.get((name, row.component or ""))
+                or catalog.owners.get(name),
                 component=row.component,
                 runbook_url=catalog.runbooks.get(name),
                 likely_cause=tuple(likely[:CONTEXT_ITEMS]),

@@ -14,6 +14,7 @@ from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.escalation_view import SqlEscalationView
+from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.oncall_store import SqlScheduleStore
@@ -55,6 +56,8 @@ class WebDeps:
     # API tokens and people (admin_pages.py).
     tokens: SqlTokenStore | None = None
     people: SqlPeopleStore | None = None
+    # Raw events: why an incident's events came where they did (incident page).
+    events: SqlEventLog | None = None
 
     @property
     def session_cookie(self) -> str:

@@ -13,7 +13,9 @@ from starlette.responses import RedirectResponse, Response
 
 from ownit.adapters.web import incident_escalation as esc
 from ownit.adapters.web.account_pages import context
+from ownit.adapters.web.catalog_pages import web_link
 from ownit.adapters.web.deps import Form, LoginRequired, WebDeps, check_csrf, read_form, session_of
+from ownit.adapters.web.incident_context import responder_context, routed
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import Pages
 from ownit.app import incidents as uc
@@ -261,6 +263,10 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 "may_escalate": may_respond and incident["status"] != "resolved",
                 "esc": escalation,
                 "esc_errors": esc_errors or {},
+                # first-responder context and the router's decision path
+                "ctx": responder_context(deps, incident),
+                "routes": routed(deps, incident),
+                "web_link": web_link,
             },
             status=status,
         )

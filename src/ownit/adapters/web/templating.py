@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 HERE = Path(__file__).parent
@@ -55,6 +58,15 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
 
 
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})  # raw HTML in the text stays text
+
+
+def markdown(text: str | None) -> Markup:
+    """Inline Markdown (a runbook written in the catalog) as HTML: CommonMark without raw
+    HTML, and markdown-it's link check refuses ``javascript:`` and other unsafe schemes."""
+    return Markup(_MARKDOWN.render(text or ""))  # noqa: S704 - rendered with html off
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -63,7 +75,13 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters |= {"when": when, "iso": iso, "pretty": pretty}
+    filters: dict[str, Callable[..., Any]] = {
+        "when": when,
+        "iso": iso,
+        "pretty": pretty,
+        "markdown": markdown,
+    }
+    env.filters |= filters
     env.globals |= {"ago": ago, "htmx": HTMX}
     return env
 
