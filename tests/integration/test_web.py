@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -361,3 +362,15 @@ def test_on_call_now(alice: Ctx) -> None:
     assert "payments-api" in html
     assert "Level 1:" in html
     assert "nobody" in html  # weekend has no one on a Thursday
+
+
+def test_on_call_now_says_who_is_next_and_when(alice: Ctx) -> None:
+    """Thursday 13:00 Berlin: carol's office hour in primary ends at 14:00 and bob (Thursday's
+    daily turn) takes over; weekend's gap ends when dave comes on at Saturday 00:00."""
+    html = alice.client.get("/oncall").text
+    rows = {
+        m.group(1): " ".join(re.sub(r"<[^>]+>", " ", m.group(2)).split())
+        for m in re.finditer(r'<a href="/schedules/([a-z-]+)">.*?</th>(.*?)</tr>', html, re.S)
+    }
+    assert rows["primary"] == "Carol Danvers Bob Builder from 2026-11-26 13:00 UTC"
+    assert rows["weekend"] == "nobody Dave Bowman from 2026-11-27 23:00 UTC"

@@ -24,6 +24,7 @@ from ownit.domain.schedules import (
     gaps,
     layer_shifts,
     local_to_utc,
+    next_shift,
     on_call,
     shifts,
     validate,
@@ -614,6 +615,31 @@ def test_on_call(at: str, want: str | None) -> None:
         overrides=(override("z", "2026-03-02T12:00+01:00", "2026-03-02T13:00+01:00"),),
     )
     assert on_call(plan, instant(at)) == want
+
+
+NEXT = [
+    pytest.param("2026-03-02T08:00+01:00", "1d", ("x", "2026-03-02T09:00+01:00"), id="gap-ends"),
+    pytest.param("2026-03-02T10:00+01:00", "1d", ("z", "2026-03-02T12:00+01:00"), id="override"),
+    pytest.param("2026-03-02T12:30+01:00", "1d", ("x", "2026-03-02T13:00+01:00"), id="after-it"),
+    pytest.param("2026-03-02T16:00+01:00", "1d", ("a", "2026-03-02T17:00+01:00"), id="window-ends"),
+    pytest.param("2026-03-02T18:00+01:00", "1d", ("x", "2026-03-03T09:00+01:00"), id="top-layer"),
+    pytest.param("2026-03-02T18:00+01:00", "1h", None, id="beyond-the-horizon"),
+    pytest.param("2026-03-02T09:00+01:00", "1d", ("z", "2026-03-02T12:00+01:00"), id="at-handoff"),
+]
+
+
+@pytest.mark.parametrize(("at", "horizon", "want"), NEXT)
+def test_next_shift(at: str, horizon: str, want: tuple[str, str] | None) -> None:
+    plan = schedule(
+        BERLIN,
+        ROUND_THE_CLOCK,
+        BUSINESS,
+        overrides=(override("z", "2026-03-02T12:00+01:00", "2026-03-02T13:00+01:00"),),
+    )
+    span = timedelta(days=1) if horizon == "1d" else timedelta(hours=1)
+    found = next_shift(plan, instant(at), span)
+    got = None if found is None else (found.user, found.start)
+    assert got == (None if want is None else (want[0], instant(want[1])))
 
 
 ON_CALL_DST = [

@@ -23,7 +23,9 @@ from ownit.domain.errors import DomainError, NotFound
 
 __all__ = [
     "MAX_RANGE",
+    "NEXT_HORIZON",
     "Everyone",
+    "Handoff",
     "InvalidOnCallRequest",
     "LevelOnCall",
     "OnCall",
@@ -35,6 +37,7 @@ __all__ = [
     "everyone",
     "final_schedule",
     "get_schedule",
+    "handoffs",
     "instant",
     "list_overrides",
     "list_schedules",
@@ -225,6 +228,37 @@ def everyone(*, store: ScheduleStore, at: datetime) -> Everyone:
             for item in services
         ),
     )
+
+
+NEXT_HORIZON = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """Who comes on call next in ``schedule``, and when."""
+
+    schedule: str
+    person: Person
+    start: datetime
+
+
+def handoffs(
+    *, store: ScheduleStore, at: datetime, horizon: timedelta = NEXT_HORIZON
+) -> dict[str, Handoff]:
+    """The next handoff of every schedule within ``horizon`` (schedules where nobody comes on
+    within it are left out)."""
+    at = instant("at", at)
+    overrides = store.overrides(since=at, until=at + horizon)
+    found = {
+        s.name: shift
+        for s in store.schedules()
+        if (shift := calc.next_shift(final_schedule(s, overrides), at, horizon)) is not None
+    }
+    people = store.people({shift.user for shift in found.values()})
+    return {
+        name: Handoff(name, people.get(shift.user) or Person(shift.user, shift.user), shift.start)
+        for name, shift in found.items()
+    }
 
 
 def _levels(policy: EscalationPolicy | None) -> Collection[Level]:

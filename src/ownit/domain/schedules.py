@@ -20,7 +20,7 @@ rejects raises ``ValueError`` listing the problems. A range with ``until < since
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -229,6 +229,17 @@ def shifts(schedule: Schedule, since: datetime, until: datetime) -> list[Shift]:
         for start, end, user in _timeline(schedule, since, until)
         if user is not None
     ]
+
+
+def next_shift(schedule: Schedule, at: datetime, horizon: timedelta) -> Shift | None:
+    """Who is on call next, and from when: the final schedule's first shift that starts after
+    ``at`` and before ``at + horizon`` (the person after the one on call now, or the one who
+    ends a gap). ``None`` when nobody comes on within the horizon."""
+    at = _instant(at, "at")
+    for shift in shifts(schedule, at, at + horizon):
+        if shift.start > at:
+            return shift
+    return None
 
 
 def gaps(schedule: Schedule, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:

@@ -12,11 +12,11 @@ from starlette.responses import RedirectResponse, Response
 
 from ownit.adapters.web.deps import (
     Form,
-    LoginRequired,
     WebDeps,
     check_csrf,
     read_form,
     session_of,
+    signed_in,
 )
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import Pages
@@ -59,13 +59,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     web = APIRouter(include_in_schema=False)
     posted_form = Annotated[Form, Depends(read_form)]
 
-    def signed_in(request: Request) -> WebSession:
-        found = session_of(deps, request)
-        if found is None:
-            raise LoginRequired
-        return found
-
-    me = Annotated[WebSession, Depends(signed_in)]
+    me = Annotated[WebSession, Depends(signed_in(deps))]
 
     def login_page(
         request: Request,

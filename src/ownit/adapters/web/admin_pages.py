@@ -16,7 +16,13 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from ownit.adapters.web.account_pages import LOGIN_TOKEN_AGE, context, start_session
-from ownit.adapters.web.deps import Form, LoginRequired, WebDeps, check_csrf, read_form, session_of
+from ownit.adapters.web.deps import (
+    Form,
+    WebDeps,
+    check_csrf,
+    read_form,
+    signed_in,
+)
 from ownit.adapters.web.templating import Pages
 from ownit.app import accounts, invitations
 from ownit.app.accounts import AccountError, WebSession
@@ -33,13 +39,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     if tokens is None or people is None:
         return web  # not wired (a test app without them): no such pages
 
-    def signed_in(request: Request) -> WebSession:
-        found = session_of(deps, request)
-        if found is None:
-            raise LoginRequired
-        return found
-
-    me = Annotated[WebSession, Depends(signed_in)]
+    me = Annotated[WebSession, Depends(signed_in(deps))]
 
     def is_admin(session: WebSession) -> bool:
         return session.account.permissions.may(Action.ADMINISTER)

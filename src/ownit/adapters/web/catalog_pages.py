@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ownit.adapters.web.account_pages import context
-from ownit.adapters.web.deps import LoginRequired, WebDeps, session_of
+from ownit.adapters.web.deps import WebDeps, signed_in
 from ownit.adapters.web.templating import Pages
 from ownit.app import oncall
 from ownit.app.accounts import WebSession
@@ -74,13 +74,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     if view is None or history is None:  # pragma: no cover - bootstrap wires them
         raise RuntimeError("the catalog pages need deps.catalog and deps.history")
 
-    def signed_in(request: Request) -> WebSession:
-        found = session_of(deps, request)
-        if found is None:
-            raise LoginRequired
-        return found
-
-    me = Annotated[WebSession, Depends(signed_in)]
+    me = Annotated[WebSession, Depends(signed_in(deps))]
 
     def not_found(request: Request, session: WebSession, what: str, name: str) -> Response:
         return pages.render(

@@ -114,6 +114,18 @@ def session_of(deps: WebDeps, request: Request) -> WebSession | None:
     )
 
 
+def signed_in(deps: WebDeps) -> Callable[[Request], WebSession]:
+    """A FastAPI dependency: the request's live session, or :class:`LoginRequired`."""
+
+    def current(request: Request) -> WebSession:
+        found = session_of(deps, request)
+        if found is None:
+            raise LoginRequired
+        return found
+
+    return current
+
+
 def check_csrf(session: WebSession, request: Request, form: Form) -> None:
     """The form's ``csrf`` field or the ``X-CSRF-Token`` header (htmx) must be the session's."""
     sent = form.get("csrf") or request.headers.get("x-csrf-token", "")

@@ -14,7 +14,13 @@ from starlette.responses import RedirectResponse, Response
 from ownit.adapters.web import incident_escalation as esc
 from ownit.adapters.web.account_pages import context
 from ownit.adapters.web.catalog_pages import web_link
-from ownit.adapters.web.deps import Form, LoginRequired, WebDeps, check_csrf, read_form, session_of
+from ownit.adapters.web.deps import (
+    Form,
+    WebDeps,
+    check_csrf,
+    read_form,
+    signed_in,
+)
 from ownit.adapters.web.incident_context import responder_context, routed
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import Pages
@@ -90,13 +96,7 @@ def find(deps: WebDeps, query: ListQuery) -> tuple[list[dict[str, Any]], bool, s
 def router(deps: WebDeps, pages: Pages) -> APIRouter:
     web = APIRouter(include_in_schema=False)
 
-    def signed_in(request: Request) -> WebSession:
-        found = session_of(deps, request)
-        if found is None:
-            raise LoginRequired
-        return found
-
-    me = Annotated[WebSession, Depends(signed_in)]
+    me = Annotated[WebSession, Depends(signed_in(deps))]
     posted_form = Annotated[Form, Depends(read_form)]
 
     def htmx(request: Request) -> bool:

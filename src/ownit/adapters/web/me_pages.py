@@ -18,7 +18,14 @@ from starlette.responses import RedirectResponse, Response
 
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.web.account_pages import context
-from ownit.adapters.web.deps import Form, LoginRequired, WebDeps, check_csrf, read_form, session_of
+from ownit.adapters.web.deps import (
+    Form,
+    LoginRequired,
+    WebDeps,
+    check_csrf,
+    read_form,
+    signed_in,
+)
 from ownit.adapters.web.templating import Pages
 from ownit.app import calendar_feed as feeds
 from ownit.app import personal as uc
@@ -55,13 +62,7 @@ def in_zone(value: datetime, zone: str) -> str:
 def router(deps: WebDeps, pages: Pages) -> APIRouter:
     web = APIRouter(include_in_schema=False)
 
-    def signed_in(request: Request) -> WebSession:
-        found = session_of(deps, request)
-        if found is None:
-            raise LoginRequired
-        return found
-
-    me = Annotated[WebSession, Depends(signed_in)]
+    me = Annotated[WebSession, Depends(signed_in(deps))]
     posted_form = Annotated[Form, Depends(read_form)]
 
     def store() -> SqlPersonalStore:

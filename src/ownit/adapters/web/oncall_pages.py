@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ownit.adapters.web.account_pages import context
-from ownit.adapters.web.deps import LoginRequired, WebDeps, session_of
+from ownit.adapters.web.deps import WebDeps, signed_in
 from ownit.adapters.web.templating import Pages
 from ownit.app import oncall
 from ownit.app.accounts import WebSession
@@ -19,17 +19,17 @@ from ownit.app.accounts import WebSession
 def router(deps: WebDeps, pages: Pages) -> APIRouter:
     web = APIRouter(include_in_schema=False)
 
-    def signed_in(request: Request) -> WebSession:
-        found = session_of(deps, request)
-        if found is None:
-            raise LoginRequired
-        return found
-
-    me = Annotated[WebSession, Depends(signed_in)]
+    me = Annotated[WebSession, Depends(signed_in(deps))]
 
     @web.get("/oncall")
     def on_call_now(request: Request, session: me) -> Response:
-        now = oncall.everyone(store=deps.schedules, at=deps.clock.now())
-        return pages.render("oncall.html", context(deps, request, session) | {"oc": now})
+        at = deps.clock.now()
+        now = oncall.everyone(store=deps.schedules, at=at)
+        upcoming = oncall.handoffs(store=deps.schedules, at=at)
+        return pages.render(
+            "oncall.html",
+            context(deps, request, session)
+            | {"oc": now, "upcoming": upcoming, "horizon_days": oncall.NEXT_HORIZON.days},
+        )
 
     return web

@@ -15,7 +15,13 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from ownit.adapters.web.account_pages import context
-from ownit.adapters.web.deps import Form, LoginRequired, WebDeps, check_csrf, read_form, session_of
+from ownit.adapters.web.deps import (
+    Form,
+    WebDeps,
+    check_csrf,
+    read_form,
+    signed_in,
+)
 from ownit.adapters.web.templating import Pages
 from ownit.app import oncall
 from ownit.app import schedule_view as views
@@ -62,13 +68,7 @@ def final_rows(view: views.ScheduleView) -> list[dict[str, Any]]:
 def router(deps: WebDeps, pages: Pages) -> APIRouter:
     web = APIRouter(include_in_schema=False)
 
-    def signed_in(request: Request) -> WebSession:
-        found = session_of(deps, request)
-        if found is None:
-            raise LoginRequired
-        return found
-
-    me = Annotated[WebSession, Depends(signed_in)]
+    me = Annotated[WebSession, Depends(signed_in(deps))]
     posted_form = Annotated[Form, Depends(read_form)]
     store = deps.schedules
 
