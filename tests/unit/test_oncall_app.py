@@ -77,8 +77,8 @@ class FakeStore:
     def people(self, names: Collection[str]) -> dict[str, Person]:
         return {n: Person(n, self.users[n]) for n in names if n in self.users}
 
-    def service_policies(self) -> list[ServicePolicy]:
-        return self.policies
+    def service_policies(self, only: Collection[str] | None = None) -> list[ServicePolicy]:
+        return [p for p in self.policies if only is None or p.service in only]
 
     def set_calendar_token(self, *, user: str, token_hash: str, at: datetime) -> bool:
         if user not in self.users:
@@ -123,6 +123,20 @@ def test_everyone_resolves_each_level_once_per_person() -> None:
         (2, ["Bob"]),  # nobody in "gone"; bob once
     ]
     assert (db.escalation_policy, db.levels) == (None, ())
+
+
+def test_everyone_for_some_services_reads_only_their_schedules() -> None:
+    store = FakeStore(PAIR, ALWAYS_ALICE)
+    only_solo = EscalationPolicy(
+        "s", levels=(Level(timedelta(minutes=5), (Target("schedule", "solo"),)),)
+    )
+    store.policies = [ServicePolicy("api", only_solo), ServicePolicy("db", None)]
+    found = uc.everyone(store=store, at=NOW, services=["api"])
+    assert [s.schedule for s in found.schedules] == ["solo"]  # not "pair"
+    assert [(s.service, [p.name for p in s.levels[0].people]) for s in found.services] == [
+        ("api", ["alice"])
+    ]
+    assert uc.everyone(store=store, at=NOW, services=[]).services == ()
 
 
 def test_overrides_are_checked_before_they_are_stored() -> None:

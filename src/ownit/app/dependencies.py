@@ -34,9 +34,17 @@ class ServiceDirectory(Protocol):
         """Every service with its ``name`` and ``depends_on`` (names)."""
         ...
 
+    def service(self, name: str) -> dict[str, Any] | None:
+        """One service as :meth:`services` shows it."""
+        ...
+
+    def dependency_graph(self) -> dict[str, tuple[str, ...]]:
+        """Each service's name and what it depends on (names)."""
+        ...
+
 
 def graph(directory: ServiceDirectory) -> dict[str, tuple[str, ...]]:
-    return {s["name"]: tuple(s.get("depends_on") or ()) for s in directory.services()}
+    return directory.dependency_graph()
 
 
 def _reaches(reaches: list[deps.Reach]) -> list[dict[str, Any]]:
@@ -47,7 +55,9 @@ def _open_on(incidents: IncidentStore, where: Mapping[str, int]) -> list[dict[st
     """Open incidents on the services of ``where`` (name → depth), nearest first, then oldest."""
     if not where:
         return []
-    found = incidents.search(IncidentFilter(statuses=OPEN, limit=MAX_OPEN))
+    found = incidents.search(
+        IncidentFilter(statuses=OPEN, services=tuple(where), limit=MAX_OPEN, brief=True)
+    )
     hits = [i for i in found if i["service"] in where]
     hits.sort(key=lambda i: (where[i["service"]], i["number"]))
     return [
@@ -97,7 +107,7 @@ def incident_context(
     name = incident["service"]
     up = deps.depths(deps.upstream(g, name))
     down = deps.depths(deps.downstream(g, name))
-    service = next((s for s in directory.services() if s["name"] == name), {})
+    service = directory.service(name) or {}
     component = incident.get("component")
     part = next((c for c in service.get("components") or () if c["name"] == component), None)
     context: dict[str, Any] = {
@@ -110,9 +120,13 @@ def incident_context(
         "docs": service.get("docs") or [],
         "contract": service.get("contract"),
         "depends_on": list(service.get("depends_on") or []),
-        "likely_cause_upstream": _open_on(incidents, up),
-        "downstream_impact": _open_on(incidents, down),
     }
+    around = _open_on(incidents, {**down, **up})  # one query for both sides
+    context["likely_cause_upstream"] = [i for i in around if i["service"] in up]
+    context["downstream_impact"] = [
+        i | {"depth": down[i["service"]]} for i in around if i["service"] in down
+    ]
+    context["downstream_impact"].sort(key=lambda i: (i["depth"], i["number"]))
     if history is not None and now is not None:
         context["recent_changes"] = history.changes([name, *up], now - CHANGES_WINDOW)
         context["similar_incidents"] = history.similar(incident["id"])
@@ -127,7 +141,8 @@ def on_call_for(
 ) -> list[dict[str, Any]]:
     """Who the first level of each service's escalation policy would page now, in the
     order of ``services`` (services without a policy are left out)."""
-    everyone = {s.service: s for s in oncall.everyone(store=schedules, at=now).services}
+    found_now = oncall.everyone(store=schedules, at=now, services=services).services
+    everyone = {s.service: s for s in found_now}
     out = []
     for name in services:
         found = everyone.get(name)

@@ -19,10 +19,12 @@ MAX_NOTE = 10_000
 class IncidentFilter:
     statuses: tuple[Status, ...] = ()
     service: str | None = None
+    services: tuple[str, ...] = ()  # any of these (with ``service``: both must hold)
     urgency: Urgency | None = None
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 100
+    brief: bool = False  # only number, title, status and service: for long lists of others
 
 
 class IncidentStore(Protocol):

@@ -191,16 +191,33 @@ def timeline(*, store: ScheduleStore, name: str, since: datetime, until: datetim
     )
 
 
-def everyone(*, store: ScheduleStore, at: datetime) -> Everyone:
-    """Who is on call in every schedule, and whom each level of each service would page."""
+def everyone(
+    *, store: ScheduleStore, at: datetime, services: Collection[str] | None = None
+) -> Everyone:
+    """Who is on call in every schedule, and whom each level of each service would page.
+    With ``services`` (names, ``service/component`` for a component), only those services
+    and the schedules their policies name: what one incident's context needs."""
     at = instant("at", at)
     overrides = store.overrides(since=at, until=at + _TICK)
+    policies = store.service_policies(services)
+    if services is None:
+        chosen = store.schedules()
+    else:
+        named = sorted(
+            {
+                t.name
+                for item in policies
+                for lv in _levels(item.policy)
+                for t in lv.targets
+                if t.type == "schedule"
+            }
+        )
+        chosen = [s for name in named if (s := store.schedule(name)) is not None]
     users: dict[str, str | None] = {
-        s.name: calc.on_call(final_schedule(s, overrides), at) for s in store.schedules()
+        s.name: calc.on_call(final_schedule(s, overrides), at) for s in chosen
     }
-    services = store.service_policies()
     wanted = {u for u in users.values() if u is not None}
-    for item in services:
+    for item in policies:
         wanted |= {t.name for lv in _levels(item.policy) for t in lv.targets if t.type == "user"}
     found = store.people(wanted)
 
@@ -225,7 +242,7 @@ def everyone(*, store: ScheduleStore, at: datetime) -> Everyone:
                     for i, lv in enumerate(_levels(item.policy), start=1)
                 ),
             )
-            for item in services
+            for item in policies
         ),
     )
 

@@ -76,9 +76,10 @@ class ScheduleStore(Protocol):
         """The users among ``names`` that exist."""
         ...
 
-    def service_policies(self) -> list[ServicePolicy]:
+    def service_policies(self, only: Collection[str] | None = None) -> list[ServicePolicy]:
         """Every service with its escalation policy, by service name, each followed by its
-        components that have a policy of their own (``service/component``)."""
+        components that have a policy of their own (``service/component``); with ``only``,
+        just those named there."""
         ...
 
 

@@ -15,7 +15,19 @@ class SqlDirectory:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def services(self) -> list[dict[str, Any]]:
+    def dependency_graph(self) -> dict[str, tuple[str, ...]]:
+        """Each service's ``dependsOn``: only that part of each spec is read and decoded."""
+        s = t.services
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(s.c.name, s.c.spec["dependsOn"])).all()
+        return {name: tuple(found or ()) for name, found in rows}
+
+    def service(self, name: str) -> dict[str, Any] | None:
+        """One service as :meth:`services` shows it."""
+        found = self.services(name)
+        return found[0] if found else None
+
+    def services(self, name: str | None = None) -> list[dict[str, Any]]:
         s, tm, ep = t.services, t.teams, t.escalation_policies
         query = (
             select(
@@ -32,6 +44,8 @@ class SqlDirectory:
             .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
             .order_by(s.c.name)
         )
+        if name is not None:
+            query = query.where(s.c.name == name)
         with self._engine.connect() as conn:
             rows = [row_dict(r) for r in conn.execute(query)]
         for row in rows:
@@ -59,9 +73,6 @@ class SqlDirectory:
             return list(
                 conn.execute(select(t.services.c.name).order_by(t.services.c.name)).scalars()
             )
-
-    def service(self, name: str) -> dict[str, Any] | None:
-        return next((s for s in self.services() if s["name"] == name), None)
 
     def teams(self) -> list[dict[str, Any]]:
         with self._engine.connect() as conn:

@@ -124,29 +124,45 @@ class SqlScheduleStore:
             ).all()
         return {r.name: Person(r.name, r.display_name or r.name, r.email) for r in rows}
 
-    def service_policies(self) -> list[ServicePolicy]:
+    def service_policies(self, only: Collection[str] | None = None) -> list[ServicePolicy]:
         sv, ep = t.services, t.escalation_policies
         query = (
             select(sv.c.name, sv.c.spec.label("service_spec"), ep.c.name.label("policy"), ep.c.spec)
             .outerjoin(ep, ep.c.id == sv.c.escalation_policy_id)
             .order_by(sv.c.name)
         )
+        if only is not None:  # a component "svc/part" needs its service's row
+            query = query.where(sv.c.name.in_(sorted({n.partition("/")[0] for n in only})))
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-            policies = {r.name: r.spec for r in conn.execute(select(ep.c.name, ep.c.spec)).all()}
+            parts = {
+                part["escalationPolicy"]
+                for r in rows
+                for part in (r.service_spec or {}).get("components") or ()
+                if isinstance(part, dict) and isinstance(part.get("escalationPolicy"), str)
+            }
+            policies = (
+                {
+                    r.name: r.spec
+                    for r in conn.execute(
+                        select(ep.c.name, ep.c.spec).where(ep.c.name.in_(sorted(parts)))
+                    )
+                }
+                if parts
+                else {}
+            )
         out: list[ServicePolicy] = []
         for r in rows:
-            out.append(
-                ServicePolicy(r.name, None if r.policy is None else _policy(r.policy, r.spec))
-            )
+            if only is None or r.name in only:
+                policy = None if r.policy is None else _policy(r.policy, r.spec)
+                out.append(ServicePolicy(r.name, policy))
             for part in (r.service_spec or {}).get("components") or ():
                 # a monolith's component with a policy of its own: who that policy pages
                 name = part.get("escalationPolicy") if isinstance(part, dict) else None
-                if not isinstance(part, dict) or not name or name not in policies:
+                label = f"{r.name}/{part.get('name')}" if isinstance(part, dict) else ""
+                if not name or name not in policies or (only is not None and label not in only):
                     continue
-                out.append(
-                    ServicePolicy(f"{r.name}/{part.get('name')}", _policy(name, policies[name]))
-                )
+                out.append(ServicePolicy(label, _policy(name, policies[name])))
         return out
 
     # --- calendar feed tokens ------------------------------------------------------------------

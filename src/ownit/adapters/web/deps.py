@@ -42,6 +42,8 @@ class WebDeps:
     throttles: LoginThrottles = field(default_factory=LoginThrottles)
     policy: SessionPolicy = field(default_factory=SessionPolicy)
     poll_seconds: int = 5
+    # Pages computed at once (page_gate.py); 0: no gate, every page in its own thread.
+    page_concurrency: int = 1
     # Schedules, the Me page and the incident page's reassign/escalate (issue 5):
     escalations: SqlEngineStore | None = None
     escalation_view: SqlEscalationView | None = None

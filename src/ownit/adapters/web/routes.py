@@ -18,6 +18,7 @@ from ownit.adapters.web import (
     schedule_pages,
 )
 from ownit.adapters.web.deps import CsrfRefused, FormTooLarge, LoginRequired, WebDeps, session_of
+from ownit.adapters.web.page_gate import PageGate
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import STATIC, Pages
 
@@ -34,6 +35,8 @@ def install(app: FastAPI, deps: WebDeps) -> None:
     app.include_router(catalog_pages.router(deps, pages))
     app.include_router(admin_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if deps.page_concurrency > 0:
+        app.add_middleware(PageGate, concurrency=deps.page_concurrency)
 
     def error_page(request: Request, status: int, title: str, message: str) -> Response:
         session = session_of(deps, request)
