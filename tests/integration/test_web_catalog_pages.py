@@ -471,3 +471,11 @@ def test_a_component_incident_names_the_component_owner_everywhere(routed: Ctx) 
         [incident["id"]], routed.clock.now()
     )[incident["id"]]
     assert (first_page.owner, first_page.component) == ("search", "refunds")
+
+
+def test_the_cli_shows_an_inline_runbook_as_written(routed: Ctx) -> None:
+    api = routed.client.get("/api/v1/incidents/1/context", headers=routed.viewer).json()
+    assert api["runbook"] is None
+    lines = context_lines(api | {"recent_changes": []})
+    at = lines.index("  runbook:        # payments-db")
+    assert lines[at + 1] == "                  1. Check <b>replication</b> lag."

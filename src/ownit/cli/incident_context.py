@@ -31,6 +31,14 @@ def _link(links: Any) -> str:
     return ""
 
 
+def _runbook(context: dict[str, Any]) -> list[str]:
+    """The runbook's URL, or its inline Markdown as written (a terminal shows it well)."""
+    if context.get("runbook"):
+        return [context["runbook"]]
+    text = context.get("runbook_text") or ""
+    return text.rstrip().splitlines() or ["-"]
+
+
 def context_lines(context: dict[str, Any]) -> list[str]:
     """``context`` (as :func:`ownit.app.dependencies.incident_context` gives it) as lines."""
     owner = context.get("owner") or "-"
@@ -48,7 +56,7 @@ def context_lines(context: dict[str, Any]) -> list[str]:
                 for o in context.get("on_call") or []
             ],
         ),
-        ("runbook", [context.get("runbook") or "-"]),
+        ("runbook", _runbook(context)),
         ("depends on", [", ".join(context.get("depends_on") or []) or "-"]),
         (
             "upstream",
