@@ -85,3 +85,15 @@ def test_push_and_webhook_without_context() -> None:
     assert push_text(page(None)).splitlines()[1] == "Service: checkout-api"
     assert incident_data(page(None))["context"] is None
     assert incident_data(page())["context"]["similar_incidents"][0]["time_to_resolve_s"] == 10920
+
+
+def test_an_inline_runbook_is_shown_on_one_line_when_there_is_no_url() -> None:
+    inline = dataclasses.replace(
+        CONTEXT, runbook_url=None, runbook_text="# db\n1. Check lag.\n" + "x" * 600
+    )
+    facts = dict(context_facts(page(inline)))
+    assert facts["Runbook"].startswith("# db 1. Check lag. xxx")
+    assert len(facts["Runbook"]) == 500
+    assert facts["Runbook"].endswith("…")
+    assert "Runbook" not in dict(context_facts(page(inline, runbook_url="https://wiki/run")))
+    assert incident_data(page(inline))["context"]["runbook_text"] == inline.runbook_text

@@ -86,9 +86,11 @@ class ResponderContext:
     likely_cause: tuple[UpstreamIncident, ...] = ()
     recent_changes: tuple[RecentChange, ...] = ()
     similar: tuple[PastIncident, ...] = ()
+    runbook_text: str | None = None  # the catalog's inline Markdown runbook, when no URL
 
 
 CONTEXT_ITEMS = 3
+RUNBOOK_TEXT_LIMIT = 500  # characters of an inline runbook in a message; the rest on the page
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +354,8 @@ def context_facts(notification: Notification) -> list[tuple[str, str]]:
         rows.append(("Component", context.component))
     if context.runbook_url and context.runbook_url != notification.runbook_url:
         rows.append(("Runbook", context.runbook_url))
+    elif context.runbook_text and not (context.runbook_url or notification.runbook_url):
+        rows.append(("Runbook", one_line(context.runbook_text, RUNBOOK_TEXT_LIMIT)))
     if context.likely_cause:
         rows.append(
             ("Likely cause upstream", "; ".join(cause_text(c) for c in context.likely_cause))

@@ -44,6 +44,7 @@ class _Catalog:
     owners: Mapping[str, str | None]
     part_owners: Mapping[tuple[str, str], str]  # (service, component) -> the component's owner
     runbooks: Mapping[str, str | None]
+    runbook_texts: Mapping[str, str | None]
     graph: Mapping[str, tuple[str, ...]]
 
 
@@ -89,6 +90,7 @@ class SqlResponderContexts:
                     if isinstance(part, dict) and part.get("owner")
                 },
                 runbooks={r.name: (r.spec or {}).get("runbook") for r in rows},
+                runbook_texts={r.name: (r.spec or {}).get("runbookText") for r in rows},
                 graph={r.name: tuple((r.spec or {}).get("dependsOn") or ()) for r in rows},
             )
             self._catalog = (time.monotonic(), catalog)
@@ -152,6 +154,7 @@ class SqlResponderContexts:
                 or catalog.owners.get(name),
                 component=row.component,
                 runbook_url=catalog.runbooks.get(name),
+                runbook_text=catalog.runbook_texts.get(name),
                 likely_cause=tuple(likely[:CONTEXT_ITEMS]),
                 recent_changes=tuple(recent[:CONTEXT_ITEMS]),
                 similar=tuple(past[:CONTEXT_ITEMS]),

@@ -36,6 +36,7 @@ def context_data(context: ResponderContext | None) -> dict[str, Any] | None:
         "owner": c.owner,
         "component": c.component,
         "runbook_url": c.runbook_url,
+        "runbook_text": c.runbook_text,
         "likely_cause_upstream": [
             {
                 "service": i.service,
