@@ -89,6 +89,23 @@ def on_call_lookup(engine: Engine) -> OnCallLookup:
     return lookup
 
 
+def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> NotifierContext:
+    """What every notifier is built with: an HTTP client, the clock, the signing secret of
+    one-click action links, and the SMTP settings (``None`` when e-mail is not set up)."""
+    smtp = None
+    if settings.smtp_host:
+        smtp = SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            security=settings.smtp_security,  # type: ignore[arg-type]
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    secret = shared_secret(engine, ACTION_SECRET, clock.now())
+    return NotifierContext(http=make_http_client(), now=clock.now, action_secret=secret, smtp=smtp)
+
+
 def web_notifiers(
     settings: Settings, engine: Engine, clock: Clock
 ) -> Callable[[], tuple[dict[str, Notifier], dict[str, str]]]:
@@ -97,20 +114,7 @@ def web_notifiers(
 
     def get() -> tuple[dict[str, Notifier], dict[str, str]]:
         if not built:
-            secret = shared_secret(engine, ACTION_SECRET, clock.now())
-            smtp = None
-            if settings.smtp_host:
-                smtp = SmtpConfig(
-                    host=settings.smtp_host,
-                    port=settings.smtp_port,
-                    sender=settings.smtp_from,
-                    security=settings.smtp_security,  # type: ignore[arg-type]
-                    username=settings.smtp_username,
-                    password=settings.smtp_password,
-                )
-            context = NotifierContext(
-                http=make_http_client(), now=clock.now, action_secret=secret, smtp=smtp
-            )
+            context = notifier_context(settings, engine, clock)
             found = NotifierRegistry.load().create_all(context)
             built.append((found.by_channel, found.unavailable))
         return built[0]
@@ -127,20 +131,8 @@ def build_engine(
 ) -> WorkEngine:
     """The durable engine (escalations and deliveries) on ``engine``."""
     clock = clock or SystemClock()
-    secret = shared_secret(engine, ACTION_SECRET, clock.now())
-    smtp = None
-    if settings.smtp_host:
-        smtp = SmtpConfig(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_from,
-            security=settings.smtp_security,  # type: ignore[arg-type]
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-        )
-    context = NotifierContext(
-        http=make_http_client(), now=clock.now, action_secret=secret, smtp=smtp
-    )
+    context = notifier_context(settings, engine, clock)
+    secret = shared_secret(engine, ACTION_SECRET, clock.now())  # the same, for signed links
     registry = NotifierRegistry.load()
     notifiers = registry.create_all(context)
     for channel, why in notifiers.unavailable.items():

@@ -19,6 +19,7 @@ from ownit.domain.catalog_model import (
     JsonValue,
     MaintenanceWindow,
 )
+from ownit.domain.catalog_schedule import date_time
 from ownit.domain.durations import format_duration
 
 MAINTENANCE_FIELDS = ("services", "start", "end", "description")
@@ -28,23 +29,14 @@ _EXAMPLE = "2026-12-01T22:00:00Z or 2026-12-01T23:00:00+01:00"
 
 
 def _instant(f: Fields, key: str) -> datetime | None:
-    value = f.text(key, required=True)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value) if len(value) > 10 else None
-    except ValueError:
-        parsed = None
+    parsed = date_time(f, key, _EXAMPLE)
     if parsed is None:
-        f.r.problem(
-            f.line_of(key),
-            f"{f.where(key)} {quote(value)} is not a date and time (write it like {_EXAMPLE})",
-        )
         return None
     if parsed.tzinfo is None:
+        written = quote(f.text(key) or "")
         f.r.problem(
             f.line_of(key),
-            f"{f.where(key)} {quote(value)} has no UTC offset (add Z or +hh:mm: {_EXAMPLE})",
+            f"{f.where(key)} {written} has no UTC offset (add Z or +hh:mm: {_EXAMPLE})",
         )
         return None
     return parsed

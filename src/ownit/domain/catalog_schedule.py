@@ -126,7 +126,7 @@ def _layer(spec: Fields, path: str, node: Node, failed: set[str]) -> Layer:
     if not f.ok:
         failed.add(path)
     name = f.text("name", required=True, max_len=100)
-    start = _date_time(f, "start", "2026-01-05T09:00:00")
+    start = date_time(f, "start", "2026-01-05T09:00:00")
     rotation = _rotation(f)
     users_node = f.node("users", required=True)
     users: list[str] = []
@@ -213,7 +213,7 @@ def _clock(f: Fields, key: str) -> time | None:
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def _date_time(f: Fields, key: str, example: str) -> datetime | None:
+def date_time(f: Fields, key: str, example: str) -> datetime | None:
     """An ISO 8601 date and time, with or without an offset (the calculator says which)."""
     value = f.text(key, required=True)
     if value is None:
@@ -235,8 +235,8 @@ def _overrides(spec: Fields, failed: set[str]) -> list[Override]:
     for path, node in spec.seq("overrides"):
         f = spec.item(path, node, ("user", "start", "end"))
         user = f.slug("user", required=True)
-        start = _date_time(f, "start", "2026-02-01T00:00:00+01:00")
-        end = _date_time(f, "end", "2026-02-02T00:00:00+01:00")
+        start = date_time(f, "start", "2026-02-01T00:00:00+01:00")
+        end = date_time(f, "end", "2026-02-02T00:00:00+01:00")
         if user is None or start is None or end is None:
             failed.add(path)
             continue
