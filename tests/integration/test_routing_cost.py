@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event
 from ownit.adapters.catalog.yaml_source import load_files
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.engine import read_only
-from ownit.adapters.db.ingest_targets import TargetResolver
+from ownit.adapters.db.ingest_targets import ParsedServices, TargetResolver
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.app import catalog
 from ownit.app.routing import RouterBook
@@ -104,3 +104,37 @@ def test_the_router_is_compiled_again_only_when_it_changed(engine: Engine, tmp_p
     clock.advance(seconds=11)
     assert book.decide(ROUTER_KEY, labels).results[0].service == "other"  # type: ignore[union-attr]
     assert store.reads == 2
+
+
+def test_services_are_parsed_once_and_again_when_they_change(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Kept across batches by their stored text: the same object while unchanged, a new one
+    (with the change) as soon as the catalog changes it — even at the same clock time."""
+    apply(engine, tmp_path, CATALOG)
+    book = RouterBook(store=SqlRouterStore(read_only(engine)), clock=FakeClock())
+    parsed = ParsedServices()
+    refunds = routed(1, team="payments", module="refunds")
+
+    def batch() -> Any:
+        with engine.begin() as conn:
+            resolver = TargetResolver(conn, book, parsed)
+            resolver.load({ROUTER_KEY})
+            resolver.prepare([refunds])
+            found = resolver.resolve(refunds)
+            assert found is not None
+            return found.pages[0], resolver._services["monolith"]
+
+    (first, service), (again, same) = batch(), batch()
+    assert first.component == again.component == "refunds"
+    assert same is service  # not parsed again
+    assert first.policy is not None
+    assert first.policy["name"] == "refunds"
+    before = "{name: refunds, owner: refunds, escalationPolicy: refunds,"
+    after = "{name: refunds, owner: refunds, escalationPolicy: payments,"
+    assert before in CATALOG
+    apply(engine, tmp_path, CATALOG.replace(before, after))
+    changed, fresh = batch()
+    assert fresh is not service
+    assert changed.policy is not None
+    assert changed.policy["name"] == "payments"  # the change holds at once

@@ -13,7 +13,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.ingest_groups import load_groups, wanted_groups
-from ownit.adapters.db.ingest_targets import Resolution, TargetResolver, unique_targets
+from ownit.adapters.db.ingest_targets import (
+    ParsedServices,
+    Resolution,
+    TargetResolver,
+    unique_targets,
+)
 from ownit.app.ports import ItemResult
 from ownit.app.routing import RouterBook, event_labels
 from ownit.domain.dedup import BatchPlan, OpenAlert
@@ -87,6 +92,7 @@ class SqlIngestStore:
         self._engine = engine
         self._org_id = org_id
         self._routers = routers
+        self._parsed = ParsedServices()  # services parsed once, kept while unchanged
 
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
         for attempt in range(5):
@@ -107,7 +113,7 @@ class SqlIngestStore:
     def _apply(
         self, conn: Any, items: Sequence[Sequence[Event]], now: datetime
     ) -> list[ItemResult]:
-        resolver = TargetResolver(conn, self._routers)
+        resolver = TargetResolver(conn, self._routers, self._parsed)
         resolver.load({event.routing_key for item in items for event in item})
         resolver.prepare(event for item in items for event in item)  # routed: one query
         resolved = [[resolver.resolve(event) for event in item] for item in items]

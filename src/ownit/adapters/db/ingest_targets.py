@@ -3,12 +3,14 @@ and within a service, the monolith component whose matchers the event's labels m
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+import orjson
+from sqlalchemy import Connection, Text, cast, select
 
 from ownit.adapters.db import tables as t
 from ownit.app.routing import RouterBook, event_labels
@@ -85,12 +87,48 @@ def _components(spec: Mapping[str, Any]) -> tuple[_Component, ...]:
     return tuple(out)
 
 
+class ParsedServices:
+    """Services as the resolver needs them, kept across batches by their stored text: a
+    service is parsed again only when its spec, urgency or policy changed (content, not
+    clock: an edit always shows). Shared by the batches of one store; bounded."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self._limit = limit
+        self._found: dict[tuple[Any, ...], _Service] = {}
+        self._lock = threading.Lock()
+
+    def get(self, row: Any) -> _Service:
+        key = tuple(row)
+        with self._lock:
+            found = self._found.get(key)
+        if found is not None:
+            return found
+        spec = orjson.loads(row.spec_text) if row.spec_text else {}
+        policy_spec = orjson.loads(row.policy_text) if row.policy_text else None
+        found = _Service(
+            row.id,
+            row.name,
+            row.urgency,
+            policy_snapshot(row.policy, policy_spec),
+            _components(spec or {}),
+            *_grouping(spec or {}),
+        )
+        with self._lock:
+            if len(self._found) >= self._limit:
+                self._found.clear()
+            self._found[key] = found
+        return found
+
+
 class TargetResolver:
     """Resolves the keys of one batch, inside the batch's transaction."""
 
-    def __init__(self, conn: Connection, routers: RouterBook | None) -> None:
+    def __init__(
+        self, conn: Connection, routers: RouterBook | None, parsed: ParsedServices | None = None
+    ) -> None:
         self._conn = conn
         self._routers = routers
+        self._parsed = parsed or ParsedServices()
         self._integrations: dict[str, tuple[int, str, _Service]] = {}
         self._services: dict[str, _Service] = {}
         self._policies: dict[str, dict[str, Any] | None] = {}
@@ -159,22 +197,15 @@ class TargetResolver:
                 s.c.id,
                 s.c.name,
                 s.c.urgency,
-                s.c.spec,
+                cast(s.c.spec, Text).label("spec_text"),
                 ep.c.name.label("policy"),
-                ep.c.spec.label("policy_spec"),
+                cast(ep.c.spec, Text).label("policy_text"),
             )
             .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
             .where(s.c.name.in_(names))
         ).all()
         for row in rows:
-            self._services[row.name] = _Service(
-                row.id,
-                row.name,
-                row.urgency,
-                policy_snapshot(row.policy, row.policy_spec),
-                _components(row.spec or {}),
-                *_grouping(row.spec or {}),
-            )
+            self._services[row.name] = self._parsed.get(row)
         wanted = {c.policy for svc in self._services.values() for c in svc.components if c.policy}
         self._load_policies(wanted)
 
