@@ -58,7 +58,7 @@ def _open_on(incidents: IncidentStore, where: Mapping[str, int]) -> list[dict[st
     found = incidents.search(
         IncidentFilter(statuses=OPEN, services=tuple(where), limit=MAX_OPEN, brief=True)
     )
-    hits = [i for i in found if i["service"] in where]
+    hits = list(found)  # the query asked for these services only
     hits.sort(key=lambda i: (where[i["service"]], i["number"]))
     return [
         {
@@ -121,12 +121,10 @@ def incident_context(
         "contract": service.get("contract"),
         "depends_on": list(service.get("depends_on") or []),
     }
-    around = _open_on(incidents, {**down, **up})  # one query for both sides
+    # one query for both sides (no service is both: cycles are refused), nearest first
+    around = _open_on(incidents, {**down, **up})
     context["likely_cause_upstream"] = [i for i in around if i["service"] in up]
-    context["downstream_impact"] = [
-        i | {"depth": down[i["service"]]} for i in around if i["service"] in down
-    ]
-    context["downstream_impact"].sort(key=lambda i: (i["depth"], i["number"]))
+    context["downstream_impact"] = [i for i in around if i["service"] in down]
     if history is not None and now is not None:
         context["recent_changes"] = history.changes([name, *up], now - CHANGES_WINDOW)
         context["similar_incidents"] = history.similar(incident["id"])

@@ -10,7 +10,6 @@ dependencies are local ``Annotated`` aliases.
 
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
@@ -30,17 +29,6 @@ from ownit.domain.durations import format_duration
 RECENT_INCIDENTS = 20
 RECENT_CHANGES = 20
 CHANGES_WINDOW = timedelta(hours=24)
-
-
-def web_link(url: object) -> bool:
-    """Only http(s) addresses become links (the catalog checks them; this is the last line)."""
-    if not isinstance(url, str):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def duration(value: timedelta | None) -> str:
@@ -85,7 +73,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         )
 
     def common(request: Request, session: WebSession) -> dict[str, Any]:
-        return context(deps, request, session) | {"web_link": web_link, "duration": duration}
+        return context(deps, request, session) | {"duration": duration}
 
     # --- services --------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from starlette.responses import RedirectResponse, Response
 
 from ownit.adapters.web import incident_escalation as esc
 from ownit.adapters.web.account_pages import context
-from ownit.adapters.web.catalog_pages import web_link
 from ownit.adapters.web.deps import (
     Form,
     WebDeps,
@@ -266,7 +265,6 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 # first-responder context and the router's decision path
                 "ctx": responder_context(deps, incident),
                 "routes": routed(deps, incident),
-                "web_link": web_link,
             },
             status=status,
         )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
@@ -58,6 +59,17 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
 
 
+def web_link(url: object) -> bool:
+    """Only http(s) addresses become links (the catalog checks them; this is the last line)."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})  # raw HTML in the text stays text
 
 
@@ -82,7 +94,7 @@ def environment() -> Environment:
         "markdown": markdown,
     }
     env.filters |= filters
-    env.globals |= {"ago": ago, "htmx": HTMX}
+    env.globals |= {"ago": ago, "htmx": HTMX, "web_link": web_link}
     return env
 
 
