@@ -2,7 +2,7 @@
 sample memory and CPU, stop with SIGTERM then SIGKILL), the machine's CPU counters, a
 throw-away PostgreSQL database, and ``wrk`` runs.
 
-Used by ``ingest.py``, ``engine.py`` and ``routing.py`` (run as scripts: each puts the
+Used by ``ingest.py``, ``worker.py`` and ``routing.py`` (run as scripts: each puts the
 repository root on ``sys.path`` first, so ``benchmarks._support`` imports either way).
 """
 

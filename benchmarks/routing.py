@@ -66,7 +66,7 @@ from benchmarks._support import (
     serve_env,
     warn_if_busy,
 )
-from ownit.domain.catalog_routing import node_json
+from ownit.domain.catalog.routers import node_json
 from ownit.domain.routing import Route, compile_route, route_naive
 
 LEAF_KINDS = 10

@@ -1,4 +1,4 @@
-"""Schedules benchmark: the pure on-call domain (``ownit.domain.schedules``) at scale.
+"""Schedules benchmark: the pure on-call domain (``ownit.domain.oncall.schedules``) at scale.
 
 Run with ``.venv/bin/python benchmarks/schedules.py [--schedules 1000] [--days 90]``.
 
@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from ownit.domain.schedules import (
+from ownit.domain.oncall.schedules import (
     Layer,
     Override,
     Restriction,

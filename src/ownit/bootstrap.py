@@ -14,7 +14,6 @@ from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.engine import make_engine, read_only
-from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
@@ -29,6 +28,7 @@ from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
@@ -47,9 +47,9 @@ from ownit.app.ingest import GroupCommitter
 from ownit.app.notify import Notifier
 from ownit.app.ports import Clock, SystemClock
 from ownit.app.routing import RouterBook
-from ownit.engine.links import SignedLinks
-from ownit.engine.loop import Engine as WorkEngine
 from ownit.settings import Settings
+from ownit.worker.links import SignedLinks
+from ownit.worker.loop import Worker
 
 ACTION_SECRET = "action-links"  # noqa: S105 - the name of a secret, not a secret
 log = logging.getLogger("ownit")
@@ -122,13 +122,13 @@ def web_notifiers(
     return get
 
 
-def build_engine(
+def build_worker(
     settings: Settings,
     engine: Engine,
     *,
     clock: Clock | None = None,
     on_call: OnCallLookup | None = None,
-) -> WorkEngine:
+) -> Worker:
     """The durable engine (escalations and deliveries) on ``engine``."""
     clock = clock or SystemClock()
     context = notifier_context(settings, engine, clock)
@@ -137,8 +137,8 @@ def build_engine(
     notifiers = registry.create_all(context)
     for channel, why in notifiers.unavailable.items():
         log.warning("notifications by %s are off: %s", channel, why)
-    return WorkEngine(
-        store=SqlEngineStore(engine),
+    return Worker(
+        store=SqlWorkStore(engine),
         notifiers=notifiers.by_channel,
         links=SignedLinks(base_url=settings.base_url, secret=secret, clock=clock),
         clock=clock,
@@ -168,7 +168,7 @@ def build_app(
     engine: Engine,
     *,
     clock: Clock | None = None,
-    work: WorkEngine | None = None,
+    work: Worker | None = None,
     on_call: OnCallLookup | None = None,
 ) -> FastAPI:
     """The web application on ``engine`` (already migrated); runs ``work`` while it serves."""
@@ -213,7 +213,7 @@ def build_app(
             events=event_log,
             tokens=tokens,
             clock=clock,
-            escalations=SqlEngineStore(engine),
+            escalations=SqlWorkStore(engine),
             on_call=on_call or on_call_lookup(engine),
         ),
         committer=committer,
@@ -260,7 +260,7 @@ def build_app(
             schedules=schedules,
             clock=clock,
             secure_cookies=settings.base_url.startswith("https://"),
-            escalations=SqlEngineStore(engine),
+            escalations=SqlWorkStore(engine),
             escalation_view=SqlEscalationView(engine),
             on_call=on_call or on_call_lookup(engine),
             personal=SqlPersonalStore(engine),

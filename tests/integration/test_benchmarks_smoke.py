@@ -55,7 +55,7 @@ def test_ingest_on_sqlite() -> None:
 
 
 def test_engine_delivers_everything() -> None:
-    out = bench("engine.py", "--incidents", "20", "--workers", "1", "--timeout", "60")
+    out = bench("worker.py", "--incidents", "20", "--workers", "1", "--timeout", "60")
     assert "RESULT name=engine.missing value=0.000" in out, out
     assert "RESULT name=engine.delivered value=60.000" in out, out
 

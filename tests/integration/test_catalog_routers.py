@@ -223,7 +223,7 @@ def test_cli_router_list(cli_db: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_route_test_names_the_component_the_service_matchers_pick() -> None:
     from ownit.cli.routers import render_decision
-    from ownit.domain.catalog_routing import Component
+    from ownit.domain.catalog.routers import Component
     from ownit.domain.matchers import parse_matcher
     from ownit.domain.routing import Route
     from ownit.domain.routing import route as decide

@@ -24,9 +24,9 @@ from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.notifiers.signing import verify
 from ownit.app import catalog
 from ownit.app.tokens import create_token
-from ownit.bootstrap import build_app, build_engine
-from ownit.engine.loop import Engine as WorkEngine
+from ownit.bootstrap import build_app, build_worker
 from ownit.settings import Settings
+from ownit.worker.loop import Worker
 from tests.builders import FakeClock
 from tests.integration.receivers import HttpReceiver, http_receiver, smtp_server
 
@@ -103,7 +103,7 @@ spec:
 class World:
     client: TestClient
     clock: FakeClock
-    work: WorkEngine
+    work: Worker
     hook: HttpReceiver
     mail: list[Message]
     engine: Engine
@@ -155,7 +155,7 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
             smtp_port=smtp_port,
             smtp_security="none",
         )
-        work = build_engine(settings, engine, clock=clock)
+        work = build_worker(settings, engine, clock=clock)
         token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="responder")
         with TestClient(build_app(settings, engine, clock=clock)) as client:
             yield World(client, clock, work, hook, mail, engine, token)

@@ -25,9 +25,9 @@ from ownit.app import catalog
 from ownit.app.delivery import Claimed, first_page_contexts
 from ownit.app.notify import ResponderContext
 from ownit.app.tokens import create_token
-from ownit.bootstrap import build_app, build_engine
-from ownit.engine.loop import Engine as WorkEngine
+from ownit.bootstrap import build_app, build_worker
 from ownit.settings import Settings
+from ownit.worker.loop import Worker
 from tests.builders import FakeClock
 from tests.integration.receivers import HttpReceiver, http_receiver, smtp_server
 
@@ -97,7 +97,7 @@ spec:
 class World:
     client: TestClient
     clock: FakeClock
-    work: WorkEngine
+    work: Worker
     hook: HttpReceiver
     mail: list[Message]
     auth: dict[str, str]
@@ -132,7 +132,7 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
             smtp_port=smtp_port,
             smtp_security="none",
         )
-        work = build_engine(settings, engine, clock=clock)
+        work = build_worker(settings, engine, clock=clock)
         token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="responder")
         with TestClient(build_app(settings, engine, clock=clock)) as client:
             yield World(client, clock, work, hook, mail, {"Authorization": f"Bearer {token}"})
@@ -258,6 +258,6 @@ def test_a_failing_context_never_stops_the_page(caplog: pytest.LogCaptureFixture
         Claimed(1, "inc_1", "alice", "hook", "webhook", "incident.triggered", "k1", 1, {}),
         Claimed(2, "inc_2", "alice", "hook", "webhook", "incident.escalated", "k2", 1, {}),
     ]
-    with caplog.at_level(logging.ERROR, logger="ownit.engine"):
+    with caplog.at_level(logging.ERROR, logger="ownit.worker"):
         assert first_page_contexts(claimed, source=_Broken(), now=now) == {}
     assert "paging without it" in caplog.text

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
-from ownit.bootstrap import build_engine
-from ownit.engine.loop import Engine as WorkEngine
+from ownit.bootstrap import build_worker
 from ownit.settings import Settings
+from ownit.worker.loop import Worker
 from tests.builders import T0
 from tests.integration.conftest import Ctx
 
@@ -42,10 +42,10 @@ def add_heartbeat(engine: Engine, service: str = "checkout-api") -> None:
 
 
 @pytest.fixture
-def work(ctx: Ctx) -> Iterator[WorkEngine]:
+def work(ctx: Ctx) -> Iterator[Worker]:
     add_heartbeat(ctx.engine)
     settings = Settings(database_url=str(ctx.engine.url), events_rate_limit=0)
-    engine = build_engine(settings, ctx.engine, clock=ctx.clock)
+    engine = build_worker(settings, ctx.engine, clock=ctx.clock)
     yield engine
     engine.stop()
 
@@ -61,7 +61,7 @@ def state(ctx: Ctx) -> dict[str, Any]:
     return found
 
 
-def test_ping_sets_up_and_moves_due(ctx: Ctx, work: WorkEngine) -> None:
+def test_ping_sets_up_and_moves_due(ctx: Ctx, work: Worker) -> None:
     assert state(ctx)["state"] == "waiting"
     ctx.clock.advance(minutes=5)
     r = ctx.client.post(PING, headers={"Authorization": f"Bearer {HB_KEY}"})
@@ -78,7 +78,7 @@ def test_ping_sets_up_and_moves_due(ctx: Ctx, work: WorkEngine) -> None:
     assert ctx.client.head(PING, params={"key": HB_KEY}).status_code == 200
 
 
-def test_bad_or_missing_key_is_refused(ctx: Ctx, work: WorkEngine) -> None:
+def test_bad_or_missing_key_is_refused(ctx: Ctx, work: Worker) -> None:
     r = ctx.client.post(PING)
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/problem+json"
@@ -88,7 +88,7 @@ def test_bad_or_missing_key_is_refused(ctx: Ctx, work: WorkEngine) -> None:
     assert state(ctx)["state"] == "waiting"
 
 
-def test_silence_opens_one_incident_and_a_ping_resolves_it(ctx: Ctx, work: WorkEngine) -> None:
+def test_silence_opens_one_incident_and_a_ping_resolves_it(ctx: Ctx, work: Worker) -> None:
     ctx.clock.advance(hours=1, minutes=9)
     work.run_once()
     assert heartbeat_incidents(ctx) == []  # still within interval + grace
@@ -117,9 +117,9 @@ def test_silence_opens_one_incident_and_a_ping_resolves_it(ctx: Ctx, work: WorkE
     )
 
 
-def test_two_engines_open_one_incident(ctx: Ctx, work: WorkEngine) -> None:
+def test_two_engines_open_one_incident(ctx: Ctx, work: Worker) -> None:
     settings = Settings(database_url=str(ctx.engine.url), events_rate_limit=0)
-    other = build_engine(settings, ctx.engine, clock=ctx.clock)
+    other = build_worker(settings, ctx.engine, clock=ctx.clock)
     try:
         ctx.clock.advance(hours=2)
         assert other.check_heartbeats() == 1
@@ -129,7 +129,7 @@ def test_two_engines_open_one_incident(ctx: Ctx, work: WorkEngine) -> None:
     assert len(heartbeat_incidents(ctx)) == 1
 
 
-def test_missed_heartbeat_in_maintenance_pages_nobody(ctx: Ctx, work: WorkEngine) -> None:
+def test_missed_heartbeat_in_maintenance_pages_nobody(ctx: Ctx, work: Worker) -> None:
     r = ctx.client.post(
         "/api/v1/maintenance-windows",
         json={"services": ["checkout-api"], "duration": "3h", "name": "migration"},

@@ -32,8 +32,8 @@ from ownit.domain.escalation import (
     tick,
 )
 from ownit.domain.incidents import Status, Urgency
-from ownit.domain.notification_rules import Rule, plan_notifications, still_due
-from ownit.domain.schedules import Layer, Restriction, Rotation, Schedule, on_call
+from ownit.domain.oncall.notification_rules import Rule, plan_notifications, still_due
+from ownit.domain.oncall.schedules import Layer, Restriction, Rotation, Schedule, on_call
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday, 13:00 in Berlin
 BERLIN = "Europe/Berlin"

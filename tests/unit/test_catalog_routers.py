@@ -15,7 +15,7 @@ from ownit.domain.catalog import (
     to_spec,
     validate,
 )
-from ownit.domain.catalog_routing import components_of
+from ownit.domain.catalog.routers import components_of
 from ownit.domain.routing import Route, route
 
 BASE = """\

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, time
 import pytest
 
 from ownit.adapters.catalog.yaml_source import dump_documents, load_text
-from ownit.domain import schedules as calc
 from ownit.domain.catalog import Schedule, from_spec, to_document, to_spec, validate
-from ownit.domain.catalog_schedule import calculator
-from ownit.domain.rotations import Layer, Restriction, Rotation
+from ownit.domain.catalog.schedules import calculator
+from ownit.domain.oncall import schedules as calc
+from ownit.domain.oncall.rotations import Layer, Restriction, Rotation
 
 BASE = "\n".join(
     [

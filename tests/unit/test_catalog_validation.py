@@ -11,16 +11,16 @@ from ownit.domain.catalog import (
     EscalationPolicy,
     Grouping,
     Integration,
-    Level,
+    PolicyLevel,
+    PolicyTarget,
     Problem,
     Service,
     Snapshot,
-    Target,
     Team,
     User,
     validate,
 )
-from ownit.domain.catalog_spec import to_spec
+from ownit.domain.catalog.spec import to_spec
 
 BASE = "\n".join(
     [
@@ -608,7 +608,9 @@ def test_a_schedule_is_checked_for_its_team_and_zone() -> None:
 EXISTING = Snapshot(
     users={"dora": User("dora", email="dora@example.com")},
     teams={"ops": Team("ops")},
-    policies={"ops": EscalationPolicy("ops", levels=(Level(None, (Target("user", "dora"),)),))},
+    policies={
+        "ops": EscalationPolicy("ops", levels=(PolicyLevel(None, (PolicyTarget("user", "dora"),)),))
+    },
     services={
         "legacy": Service(
             "legacy",

@@ -9,12 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ownit.domain.dedup import BatchPlan, OpenAlert, Target
 from ownit.domain.events import Action, Event, Severity
 from ownit.domain.incidents import Outcome, Status, outcome_of, urgency_for
+from ownit.domain.ingest.dedup import BatchPlan, Destination, OpenAlert
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-TARGET = Target(service_id=1, service_urgency="severity", integration_id=7, integration_name="e")
+TARGET = Destination(
+    service_id=1, service_urgency="severity", integration_id=7, integration_name="e"
+)
 
 
 def event(action: Action, key: str = "k", severity: Severity = Severity.ERROR) -> Event:

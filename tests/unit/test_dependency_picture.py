@@ -3,7 +3,7 @@ dependencies right, arrows from dependant to dependency, long sides cut short.""
 
 from __future__ import annotations
 
-from ownit.domain.dependency_picture import MAX_PER_SIDE, NODE_WIDTH, layout, shorten
+from ownit.adapters.web.dependency_picture import MAX_PER_SIDE, NODE_WIDTH, layout, shorten
 
 
 def test_three_columns_with_the_service_in_the_middle() -> None:

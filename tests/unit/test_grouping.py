@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ownit.domain.dedup import BatchPlan, GroupHead, OpenAlert, Target, group_key
 from ownit.domain.events import Action, Event, Severity
 from ownit.domain.incidents import Outcome, Status
+from ownit.domain.ingest.dedup import BatchPlan, Destination, GroupHead, OpenAlert, group_key
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 BY = ("alertname", "cluster")
-GROUPED = Target(1, "severity", 7, "am", group_by=BY, group_window=timedelta(minutes=10))
+GROUPED = Destination(1, "severity", 7, "am", group_by=BY, group_window=timedelta(minutes=10))
 T, A, R = Action.TRIGGER, Action.ACKNOWLEDGE, Action.RESOLVE
 
 
@@ -68,7 +68,7 @@ HEAD = '["Disk","eu"]'
             timedelta(days=30),
             None,
             {"cluster": "eu"},
-            Target(1, "severity", 7, "am", group_by=BY),
+            Destination(1, "severity", 7, "am", group_by=BY),
             True,
             id="no-window",
         ),
@@ -79,7 +79,7 @@ HEAD = '["Disk","eu"]'
             timedelta(minutes=1),
             None,
             {"cluster": "eu"},
-            Target(1, "severity", 7, "am"),
+            Destination(1, "severity", 7, "am"),
             False,
             id="ungrouped",
         ),
@@ -89,7 +89,7 @@ def test_a_new_alert_joins_the_open_incident_of_its_group(
     head_age: timedelta,
     head_component: str | None,
     labels: dict[str, str],
-    target: Target,
+    target: Destination,
     joins: bool,
 ) -> None:
     p = plan(
@@ -207,7 +207,9 @@ def fold(
             groups=dict(groups),
         )
         for action, key, name, component in events[lo:hi]:
-            target = Target(1, "severity", 7, "am", component=component, group_by=("alertname",))
+            target = Destination(
+                1, "severity", 7, "am", component=component, group_by=("alertname",)
+            )
             p.apply(alert(action, key, alertname=name), target)
         for inc in p.new_incidents.values():
             status[inc.id], count[inc.id] = inc.status, inc.alert_count

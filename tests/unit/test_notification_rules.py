@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ownit.domain.incidents import Status, Urgency
-from ownit.domain.notification_rules import (
+from ownit.domain.oncall.notification_rules import (
     Contact,
     Notify,
     Rule,

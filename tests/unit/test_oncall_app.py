@@ -12,9 +12,9 @@ from ownit.app import calendar_feed as feeds
 from ownit.app import oncall as uc
 from ownit.app.oncall_ports import Person, ServicePolicy, StoredOverride
 from ownit.app.tokens import hash_token
-from ownit.domain.catalog import EscalationPolicy, Level, Schedule, Target
+from ownit.domain.catalog import EscalationPolicy, PolicyLevel, PolicyTarget, Schedule
 from ownit.domain.errors import NotFound
-from ownit.domain.rotations import Layer, Rotation
+from ownit.domain.oncall.rotations import Layer, Rotation
 from tests.builders import FakeClock
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -104,10 +104,17 @@ def test_everyone_resolves_each_level_once_per_person() -> None:
     policy = EscalationPolicy(
         "p",
         levels=(
-            Level(timedelta(minutes=5), (Target("schedule", "pair"), Target("schedule", "solo"))),
-            Level(
+            PolicyLevel(
                 timedelta(minutes=5),
-                (Target("schedule", "gone"), Target("user", "bob"), Target("schedule", "pair")),
+                (PolicyTarget("schedule", "pair"), PolicyTarget("schedule", "solo")),
+            ),
+            PolicyLevel(
+                timedelta(minutes=5),
+                (
+                    PolicyTarget("schedule", "gone"),
+                    PolicyTarget("user", "bob"),
+                    PolicyTarget("schedule", "pair"),
+                ),
             ),
         ),
     )
@@ -128,7 +135,7 @@ def test_everyone_resolves_each_level_once_per_person() -> None:
 def test_everyone_for_some_services_reads_only_their_schedules() -> None:
     store = FakeStore(PAIR, ALWAYS_ALICE)
     only_solo = EscalationPolicy(
-        "s", levels=(Level(timedelta(minutes=5), (Target("schedule", "solo"),)),)
+        "s", levels=(PolicyLevel(timedelta(minutes=5), (PolicyTarget("schedule", "solo"),)),)
     )
     store.policies = [ServicePolicy("api", only_solo), ServicePolicy("db", None)]
     found = uc.everyone(store=store, at=NOW, services=["api"])

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ownit.domain.schedules import (
+from ownit.domain.oncall.schedules import (
     Layer,
     Override,
     Restriction,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ownit.domain.schedules import (
+from ownit.domain.oncall.schedules import (
     Layer,
     Override,
     Restriction,

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ownit.domain.timeline_picture import LABEL_WIDTH, Row, Segment, colours, day_ticks, layout
+from ownit.adapters.web.timeline_picture import (
+    LABEL_WIDTH,
+    Row,
+    Segment,
+    colours,
+    day_ticks,
+    layout,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SINCE = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)

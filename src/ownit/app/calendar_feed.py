@@ -19,9 +19,9 @@ from ownit.app.oncall import final_schedule
 from ownit.app.oncall_ports import CalendarTokenStore, Person, ScheduleStore
 from ownit.app.ports import Clock
 from ownit.app.tokens import hash_token
-from ownit.domain import schedules as calc
 from ownit.domain.catalog import Schedule
 from ownit.domain.errors import NotFound
+from ownit.domain.oncall import schedules as calc
 
 __all__ = [
     "AHEAD",

@@ -25,7 +25,7 @@ from ownit.app.notify import (
     retry_delay,
 )
 from ownit.domain.incidents import Status
-from ownit.domain.notification_rules import still_due
+from ownit.domain.oncall.notification_rules import still_due
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
@@ -33,7 +33,7 @@ FIRST_PAGE = "incident.triggered"
 """The event type of an incident's first page (level 1, first loop): it carries the
 first-responder context."""
 
-log = logging.getLogger("ownit.engine")
+log = logging.getLogger("ownit.worker")
 
 
 @dataclass(frozen=True, slots=True)

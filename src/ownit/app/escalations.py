@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ownit.domain import escalation as esc
 from ownit.domain.escalation import Page, Policy, Step, Target
-from ownit.domain.escalation_state import (
+from ownit.domain.escalation.state import (
     AllLevelsEmpty,
     EscalationExhausted,
     EscalationState,
@@ -23,7 +23,7 @@ from ownit.domain.escalation_state import (
     page_key,
 )
 from ownit.domain.incidents import Status, Urgency
-from ownit.domain.notification_rules import Contact, Rule, plan_notifications
+from ownit.domain.oncall.notification_rules import Contact, Rule, plan_notifications
 
 OnCallLookup = Callable[[str, datetime], tuple[str, ...]]
 """Who is on call in the schedule named so, at that instant."""

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from ownit.app.oncall_ports import Person, ScheduleStore, StoredOverride
 from ownit.app.ports import Clock
-from ownit.domain import schedules as calc
-from ownit.domain.catalog import EscalationPolicy, Level, Schedule
-from ownit.domain.catalog_schedule import calculator
+from ownit.domain.catalog import EscalationPolicy, PolicyLevel, Schedule
+from ownit.domain.catalog.schedules import calculator
 from ownit.domain.errors import DomainError, NotFound
+from ownit.domain.oncall import schedules as calc
 
 __all__ = [
     "MAX_RANGE",
@@ -278,7 +278,7 @@ def handoffs(
     }
 
 
-def _levels(policy: EscalationPolicy | None) -> Collection[Level]:
+def _levels(policy: EscalationPolicy | None) -> Collection[PolicyLevel]:
     return policy.levels if policy is not None else ()
 
 

@@ -19,10 +19,10 @@ from typing import Protocol
 
 from ownit.app.notify import Delivery, Notification, Notifier
 from ownit.domain.catalog import Contact, NotificationRule, User
-from ownit.domain.catalog_fields import EMAIL, URL, slug_problem
+from ownit.domain.catalog.fields import EMAIL, URL, slug_problem
 from ownit.domain.durations import format_duration, parse_duration
 from ownit.domain.errors import DomainError, NotFound
-from ownit.domain.notification_rules import CONTACT_TYPES
+from ownit.domain.oncall.notification_rules import CONTACT_TYPES
 
 __all__ = [
     "MAX_CONTACTS",

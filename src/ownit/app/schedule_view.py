@@ -13,9 +13,9 @@ from ownit.app import oncall
 from ownit.app.oncall import InvalidOnCallRequest, OverrideView
 from ownit.app.oncall_ports import ScheduleStore, StoredOverride
 from ownit.app.ports import Clock
-from ownit.domain import schedules as calc
 from ownit.domain.catalog import Schedule
-from ownit.domain.rotations import local_to_utc
+from ownit.domain.oncall import schedules as calc
+from ownit.domain.oncall.rotations import local_to_utc
 
 __all__ = [
     "MAX_DAYS",

@@ -269,15 +269,15 @@ def _split(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | None) -> int:
-    from ownit.adapters.db.engine_store import SqlEngineStore
     from ownit.adapters.db.incident_store import SqlIncidentStore
+    from ownit.adapters.db.work_store import SqlWorkStore
     from ownit.app import escalations
     from ownit.bootstrap import on_call_lookup
 
     try:
         with database(settings) as engine:
             incidents = SqlIncidentStore(engine)
-            store = SqlEngineStore(engine)
+            store = SqlWorkStore(engine)
             inc = uc.get_incident(store=incidents, ref=args.incident)
             now = SystemClock().now()
             if level is not None:

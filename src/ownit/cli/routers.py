@@ -10,7 +10,7 @@ from typing import Any
 from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
-from ownit.domain.catalog_routing import Component, component_for
+from ownit.domain.catalog.routers import Component, component_for
 from ownit.domain.matchers import quote_value
 from ownit.domain.routing import Decision, Route, route
 from ownit.settings import Settings

@@ -27,11 +27,11 @@ def register(sub: Any) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from ownit.bootstrap import build_app, build_engine, open_database
+    from ownit.bootstrap import build_app, build_worker, open_database
 
     configure_logging(settings)
     engine = open_database(settings, migrate=True)
-    work = None if args.no_engine else build_engine(settings, engine)
+    work = None if args.no_engine else build_worker(settings, engine)
     app = build_app(settings, engine, work=work)
     # Long-lived objects made so far never become garbage: keep them out of collections,
     # and collect less often (full collections under load were the p99's worst pauses).

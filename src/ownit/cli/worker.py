@@ -24,11 +24,11 @@ def register(sub: Any) -> None:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.bootstrap import build_engine
+    from ownit.bootstrap import build_worker
 
     configure_logging(settings)
     with database(settings) as engine:
-        work = build_engine(settings, engine)
+        work = build_worker(settings, engine)
 
         def stop(signum: int, frame: FrameType | None) -> None:
             work.request_stop()

@@ -30,8 +30,8 @@ __all__ = [
     "Result",
     "Route",
     "RouteAction",
+    "RouteTarget",
     "Step",
-    "Target",
     "compile_route",
     "route",
 ]
@@ -42,7 +42,7 @@ INDEX_MIN = 8  # children from which a node indexes them on an equality matcher
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class RouteTarget:
     """Where a node sends events: exactly one of a service, a component of the nearest
     ancestor's service, or an action (``suppress``: stored, never pages; ``drop``: not stored)."""
 
@@ -63,7 +63,7 @@ class Route:
     """One node of a routing tree. ``target`` ``None``: the parent's (inherited)."""
 
     matchers: tuple[Matcher, ...] = ()
-    target: Target | None = None
+    target: RouteTarget | None = None
     continue_: bool = False
     routes: tuple[Route, ...] = ()
 
@@ -79,7 +79,7 @@ class Route:
     ) -> Route:
         """A node from written matchers: ``Route.of('team="a"', service="x")``."""
         given = service is not None or component is not None or action is not None
-        target = Target(service, component, action) if given else None
+        target = RouteTarget(service, component, action) if given else None
         return cls(tuple(parse_matcher(m) for m in matchers), target, continue_, tuple(routes))
 
 
@@ -236,7 +236,7 @@ class _State:
     component: str | None = None
     action: RouteAction = "page"
 
-    def then(self, target: Target | None) -> _State:
+    def then(self, target: RouteTarget | None) -> _State:
         if target is None:
             return self
         if target.service is not None:

@@ -21,10 +21,10 @@ from ownit.adapters.db.ingest_targets import (
 )
 from ownit.app.ports import ItemResult
 from ownit.app.routing import RouterBook, event_labels
-from ownit.domain.dedup import BatchPlan, OpenAlert
 from ownit.domain.events import Action, Event
 from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
+from ownit.domain.ingest.dedup import BatchPlan, OpenAlert
 
 UNKNOWN_KEY = "unknown routing key"
 NO_POLICY = "the service has no escalation policy: nobody is paged"

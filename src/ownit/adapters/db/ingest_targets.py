@@ -14,9 +14,9 @@ from sqlalchemy import Connection, Text, cast, select
 
 from ownit.adapters.db import tables as t
 from ownit.app.routing import RouterBook, event_labels
-from ownit.domain.dedup import Target
 from ownit.domain.durations import parse_duration
 from ownit.domain.events import Event
+from ownit.domain.ingest.dedup import Destination
 from ownit.domain.matchers import Matcher, parse_matcher
 from ownit.domain.routing import Decision
 
@@ -50,8 +50,8 @@ class _Service:
 class Resolution:
     """For one event: the targets to page, or to keep quietly, and the decision path."""
 
-    pages: list[Target] = field(default_factory=list)
-    suppressed: list[Target | None] = field(default_factory=list)
+    pages: list[Destination] = field(default_factory=list)
+    suppressed: list[Destination | None] = field(default_factory=list)
     dropped: bool = False
     route: dict[str, Any] | None = None
 
@@ -268,7 +268,7 @@ class TargetResolver:
         labels: Mapping[str, str],
         integration_id: int | None,
         integration_name: str,
-    ) -> Target:
+    ) -> Destination:
         chosen = next((c for c in service.components if c.name == component), None)
         if chosen is None and component is None:
             chosen = next(
@@ -282,7 +282,7 @@ class TargetResolver:
         policy = service.policy
         if chosen is not None and chosen.policy is not None:
             policy = self._policies.get(chosen.policy, policy)
-        return Target(
+        return Destination(
             service.id,
             service.urgency,
             integration_id if integration_id is not None else 0,
@@ -298,7 +298,7 @@ def _meets(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
     return all(m.matches(labels) for m in matchers)
 
 
-def unique_targets(targets: Sequence[Target]) -> list[Target]:
+def unique_targets(targets: Sequence[Destination]) -> list[Destination]:
     """A router that reaches one service twice (``continue``) pages it once."""
     seen: set[tuple[int, str | None]] = set()
     out = []

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, Text, cast, select
 
 from ownit.adapters.db import tables as t
 from ownit.domain.catalog import Router, from_spec
-from ownit.domain.catalog_routing import Component, components_from
+from ownit.domain.catalog.routers import Component, components_from
 
 
 class SqlRouterStore:

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from ownit.adapters.db.directory import SqlDirectory
-from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.incident_store import SqlIncidentStore
+from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import Problem, field_error
 from ownit.app import escalations as esc_uc
@@ -97,7 +97,7 @@ class ApiDeps:
     events: SqlEventLog
     tokens: TokenStore
     clock: Clock
-    escalations: SqlEngineStore
+    escalations: SqlWorkStore
     on_call: OnCallLookup
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ownit.adapters.web.account_pages import context
+from ownit.adapters.web.dependency_picture import layout
 from ownit.adapters.web.deps import WebDeps, signed_in
 from ownit.adapters.web.templating import Pages
 from ownit.app import oncall
@@ -23,7 +24,6 @@ from ownit.app.incidents import IncidentFilter
 from ownit.app.oncall_ports import Person
 from ownit.app.policy_reach import reach
 from ownit.domain import dependencies as graphs
-from ownit.domain.dependency_picture import layout
 from ownit.domain.durations import format_duration
 
 RECENT_INCIDENTS = 20

@@ -12,7 +12,6 @@ from fastapi import Request
 from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
-from ownit.adapters.db.engine_store import SqlEngineStore
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.history_store import SqlHistory
@@ -21,6 +20,7 @@ from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.app import accounts
 from ownit.app.accounts import LoginThrottles, PasswordHasher, SessionPolicy, WebSession
 from ownit.app.escalations import OnCallLookup
@@ -45,7 +45,7 @@ class WebDeps:
     # Pages computed at once (page_gate.py); 0: no gate, every page in its own thread.
     page_concurrency: int = 1
     # Schedules, the Me page and the incident page's reassign/escalate (issue 5):
-    escalations: SqlEngineStore | None = None
+    escalations: SqlWorkStore | None = None
     escalation_view: SqlEscalationView | None = None
     on_call: OnCallLookup | None = None
     personal: SqlPersonalStore | None = None

@@ -9,8 +9,8 @@ from typing import Any
 from ownit.adapters.web.deps import Form, WebDeps
 from ownit.app import escalations as esc_uc
 from ownit.domain.errors import DomainError, NotFound
-from ownit.domain.escalation_policy import Policy
-from ownit.domain.escalation_state import EscalationState
+from ownit.domain.escalation.policy import Policy
+from ownit.domain.escalation.state import EscalationState
 
 
 class EscalationFormError(Exception):

@@ -33,7 +33,7 @@ from ownit.app.accounts import WebSession
 from ownit.app.schedule_view import user_shifts
 from ownit.domain.durations import format_duration
 from ownit.domain.errors import NotFound
-from ownit.domain.notification_rules import CONTACT_TYPES
+from ownit.domain.oncall.notification_rules import CONTACT_TYPES
 
 SHIFT_DAYS = 14
 DONE = {

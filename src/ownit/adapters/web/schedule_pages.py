@@ -23,14 +23,14 @@ from ownit.adapters.web.deps import (
     signed_in,
 )
 from ownit.adapters.web.templating import Pages
+from ownit.adapters.web.timeline_picture import Row, Segment, layout
 from ownit.app import oncall
 from ownit.app import schedule_view as views
 from ownit.app.accounts import WebSession
 from ownit.domain.catalog import Schedule
 from ownit.domain.errors import NotFound
+from ownit.domain.oncall.rotations import local_to_utc
 from ownit.domain.permissions import Action as Permission
-from ownit.domain.rotations import local_to_utc
-from ownit.domain.timeline_picture import Row, Segment, layout
 
 DEFAULT_DAYS = 14
 FIELDS = ("user", "start", "end", "replacing")

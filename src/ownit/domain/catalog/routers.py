@@ -12,8 +12,8 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from ownit.domain.catalog_fields import Fields, quote, suggest
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.fields import Fields, quote, suggest
+from ownit.domain.catalog.model import (
     Document,
     JsonObject,
     JsonValue,
@@ -24,7 +24,7 @@ from ownit.domain.catalog_model import (
     Snapshot,
 )
 from ownit.domain.matchers import Matcher, parse_matcher
-from ownit.domain.routing import ACTIONS, Route, Target
+from ownit.domain.routing import ACTIONS, Route, RouteTarget
 
 ROUTER_FIELDS = ("key", "route")
 NODE_FIELDS = ("matchers", "service", "component", "action", "continue", "routes")
@@ -78,7 +78,7 @@ def _node(f: Fields, depth: int) -> Route | None:
             f"{f.path} sets {' and '.join(given)}: a route sets at most one of "
             "service, component and action",
         )
-    target: Target | None = None
+    target: RouteTarget | None = None
     service = f.slug("service")
     component = f.slug("component")
     action = f.choice("action", ACTIONS)
@@ -89,7 +89,7 @@ def _node(f: Fields, depth: int) -> Route | None:
             "name a service (or an action) instead",
         )
     elif len(given) == 1 and (service or component or action):
-        target = Target(service, component, action)
+        target = RouteTarget(service, component, action)
     if is_root and not given:
         r.problem(
             f.line,

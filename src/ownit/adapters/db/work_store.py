@@ -24,9 +24,9 @@ from ownit.app.escalations import IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.durations import parse_duration
 from ownit.domain.incidents import Status, Urgency
-from ownit.domain.notification_rules import CONTACT_TYPES, Contact, Rule
+from ownit.domain.oncall.notification_rules import CONTACT_TYPES, Contact, Rule
 
-log = logging.getLogger("ownit.engine")
+log = logging.getLogger("ownit.worker")
 
 _ADDRESS_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
 
@@ -187,7 +187,7 @@ _UNIT_ROWS = (
 )
 
 
-class SqlEngineStore:
+class SqlWorkStore:
     """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
 
     def __init__(self, engine: Engine) -> None:

@@ -1,6 +1,6 @@
 """Engine benchmark: the durable engine end to end on PostgreSQL with ``ownit worker`` processes.
 
-Run with ``.venv/bin/python benchmarks/engine.py [--incidents 10000] [--workers 2]``.
+Run with ``.venv/bin/python benchmarks/worker.py [--incidents 10000] [--workers 2]``.
 
 One run:
 
@@ -523,7 +523,7 @@ def run_workers(run: Run, url: str) -> None:
 
 
 class ThreadProfiles:
-    """cProfile for the sender threads: wraps the function ``ownit.engine.loop`` hands to
+    """cProfile for the sender threads: wraps the function ``ownit.worker.loop`` hands to
     its sender pool (``deliver_group``, or ``deliver`` in older versions)."""
 
     def __init__(self, module: ModuleType, timer: Callable[[], float]) -> None:
@@ -572,9 +572,9 @@ def _stats_text(title: str, profiles: Sequence[cProfile.Profile], top: int) -> s
 def run_in_process(run: Run, url: str) -> None:
     """One engine in this process: advance_due and deliver_due in turn, timed apart."""
     from ownit.adapters.db.engine import make_engine
-    from ownit.bootstrap import build_engine
-    from ownit.engine import loop as loop_module
+    from ownit.bootstrap import build_worker
     from ownit.settings import Settings
+    from ownit.worker import loop as loop_module
 
     settings = Settings.from_env(
         {
@@ -584,7 +584,7 @@ def run_in_process(run: Run, url: str) -> None:
         }
     )
     engine = make_engine(url)
-    work = build_engine(settings, engine)
+    work = build_worker(settings, engine)
     # Thread CPU time by default (where the engine spends CPU); --profile-wall: wall time.
     timer = time.perf_counter if run.args.profile_wall else time.thread_time
     main_profile = cProfile.Profile(timer) if run.args.profile else None

@@ -1,7 +1,7 @@
 """``kind: Schedule`` in the catalog: read a spec, check it, write its normal form.
 
 The catalog reads the shape of each field (strings, date-times, ``HH:MM`` times, turn lengths,
-weekday names) and the schedule calculator's own :func:`ownit.domain.schedules.validate`
+weekday names) and the schedule calculator's own :func:`ownit.domain.oncall.schedules.validate`
 checks the rules (at least one layer and one user, turns of at least one hour/day/week, unique
 layer names, local layer starts, override instants with offsets and ``end`` after ``start``).
 Its messages are reported at the line of the field they name. Where a field could not be read
@@ -23,8 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 
-from ownit.domain import schedules as calc
-from ownit.domain.catalog_fields import (
+from ownit.domain.catalog.fields import (
     Fields,
     quote,
     shape,
@@ -32,9 +31,10 @@ from ownit.domain.catalog_fields import (
     suggest,
     timezone_problem,
 )
-from ownit.domain.catalog_model import JsonObject, JsonValue, Node, Schedule
-from ownit.domain.rotations import Layer, Restriction, Rotation, Unit
-from ownit.domain.schedules import Override
+from ownit.domain.catalog.model import JsonObject, JsonValue, Node, Schedule
+from ownit.domain.oncall import schedules as calc
+from ownit.domain.oncall.rotations import Layer, Restriction, Rotation, Unit
+from ownit.domain.oncall.schedules import Override
 
 __all__ = ["WEEKDAYS", "calculator", "parse_schedule", "schedule_spec"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ownit.domain.backstage_entities import (
+from ownit.domain.backstage.entities import (
     KEY,
     PAGERDUTY_KEY,
     Entity,
@@ -39,8 +39,8 @@ from ownit.domain.backstage_entities import (
     string,
 )
 from ownit.domain.catalog import sort_problems
-from ownit.domain.catalog_fields import URL, quote
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.fields import URL, quote
+from ownit.domain.catalog.model import (
     API_VERSION,
     LIFECYCLES,
     JsonObject,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from ownit.domain.catalog_fields import quote, suggest
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.fields import quote, suggest
+from ownit.domain.catalog.model import (
     CatalogObject,
     Document,
     EscalationPolicy,
@@ -19,7 +19,7 @@ from ownit.domain.catalog_model import (
     Snapshot,
     Team,
 )
-from ownit.domain.catalog_routing import check_components, service_refs
+from ownit.domain.catalog.routers import check_components, service_refs
 
 KIND_WORDS = {
     "User": "user",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from ownit.domain.catalog_fields import Fields, Reader, quote, suggest
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.fields import Fields, Reader, quote, suggest
+from ownit.domain.catalog.model import (
     API_VERSION,
     CONTACT_TYPES,
     INTEGRATION_TYPES,
@@ -22,25 +22,25 @@ from ownit.domain.catalog_model import (
     EscalationPolicy,
     Grouping,
     Integration,
-    Level,
     Member,
     Node,
     NotificationRule,
+    PolicyLevel,
+    PolicyTarget,
     Problem,
     RawDocument,
     Service,
-    Target,
     Team,
     User,
 )
-from ownit.domain.catalog_ops import (
+from ownit.domain.catalog.operations import (
     HEARTBEAT_FIELDS,
     MAINTENANCE_FIELDS,
     parse_heartbeat,
     parse_window,
 )
-from ownit.domain.catalog_routing import ROUTER_FIELDS, parse_components, parse_router
-from ownit.domain.catalog_schedule import parse_schedule
+from ownit.domain.catalog.routers import ROUTER_FIELDS, parse_components, parse_router
+from ownit.domain.catalog.schedules import parse_schedule
 
 KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
 
@@ -219,14 +219,14 @@ def _team(name: str, spec: Fields) -> Team:
 
 
 def _policy(name: str, spec: Fields) -> EscalationPolicy:
-    levels: list[Level] = []
+    levels: list[PolicyLevel] = []
     items = spec.seq("levels", required=spec.ok)
     if _empty(spec, "levels"):
         spec.r.problem(spec.line_of("levels"), "levels is empty: a policy needs at least one level")
     for path, node in items:
         f = spec.item(path, node, ("after", "targets"))
         after = f.duration("after", required=True)
-        targets: list[Target] = []
+        targets: list[PolicyTarget] = []
         entries = f.seq("targets", required=True)
         if _empty(f, "targets"):
             spec.r.problem(f.line_of("targets"), f"{path}.targets is empty: a level needs a target")
@@ -244,8 +244,8 @@ def _policy(name: str, spec: Fields) -> EscalationPolicy:
                 target = t.slug(given[0], required=True)
                 if target is not None:
                     spec.r.alias(tpath, f"{path}.targets[{len(targets)}]")
-                    targets.append(Target(given[0], target))
-        levels.append(Level(after, tuple(targets)))
+                    targets.append(PolicyTarget(given[0], target))
+        levels.append(PolicyLevel(after, tuple(targets)))
     return EscalationPolicy(
         name,
         team=spec.slug("team"),

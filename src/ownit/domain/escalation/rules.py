@@ -40,14 +40,14 @@ from datetime import UTC, datetime, timedelta
 
 from ownit.domain.durations import format_duration
 from ownit.domain.errors import DomainError, InvalidTransition
-from ownit.domain.escalation_policy import (
+from ownit.domain.escalation.policy import (
     MIN_AFTER,
     Level,
     Policy,
     Target,
     validate_policy,
 )
-from ownit.domain.escalation_state import (
+from ownit.domain.escalation.state import (
     AllLevelsEmpty,
     EscalationExhausted,
     EscalationState,
@@ -57,7 +57,7 @@ from ownit.domain.escalation_state import (
     Step,
     page_key,
 )
-from ownit.domain.escalation_walk import Position, Resolver, advance, clock
+from ownit.domain.escalation.walk import Position, Resolver, advance, clock
 from ownit.domain.incidents import Status, Urgency
 
 __all__ = [

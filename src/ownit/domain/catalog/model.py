@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar, TypeAlias
 
-from ownit.domain.rotations import Layer
+from ownit.domain.oncall.rotations import Layer
+from ownit.domain.oncall.schedules import Override
 from ownit.domain.routing import Route
-from ownit.domain.schedules import Override
 
 API_VERSION = "ownit/v1"
 KINDS = (
@@ -152,15 +152,15 @@ class Team:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class PolicyTarget:
     type: str  # user | schedule
     name: str
 
 
 @dataclass(frozen=True, slots=True)
-class Level:
+class PolicyLevel:
     after: timedelta | None
-    targets: tuple[Target, ...] = ()
+    targets: tuple[PolicyTarget, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,7 @@ class EscalationPolicy:
     name: str
     team: str | None = None
     repeat: int = 0
-    levels: tuple[Level, ...] = ()
+    levels: tuple[PolicyLevel, ...] = ()
 
 
 # --- Services ----------------------------------------------------------------------------
@@ -229,10 +229,10 @@ class Service:
 class Schedule:
     """Ordered layers (a later one wins) and overrides in an IANA time zone.
 
-    Layers and overrides are the schedule calculator's own values (``ownit.domain.rotations``
-    and ``ownit.domain.schedules``): a layer's ``start`` is a naive local wall-clock time, an
+    Layers and overrides are the schedule calculator's own values (``ownit.domain.oncall.rotations``
+    and ``ownit.domain.oncall.schedules``): a layer's ``start`` is a naive local wall-clock time, an
     override's ``start`` and ``end`` are aware instants kept with the offset they were given.
-    ``ownit.domain.catalog_schedule.calculator`` turns one into the calculator's schedule.
+    ``ownit.domain.catalog.schedules.calculator`` turns one into the calculator's schedule.
     """
 
     kind: ClassVar[str] = "Schedule"

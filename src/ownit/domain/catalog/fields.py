@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from ownit.domain.catalog_model import Entry, JsonValue, Node, Problem, Scalar
+from ownit.domain.catalog.model import Entry, JsonValue, Node, Problem, Scalar
 from ownit.domain.durations import parse_duration
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -19,7 +19,7 @@ from ownit.domain.incidents import Outcome, Status, outcome_of, status_after, ur
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class Destination:
     """Where an event goes: a service, through one of its integrations."""
 
     service_id: int
@@ -134,7 +134,7 @@ class EventRecord:
     """The raw event as it will be kept, with what it did."""
 
     event: Event
-    target: Target | None
+    target: Destination | None
     outcome: str
     incident_id: str | None
     route: Mapping[str, Any] | None = None  # a router's decision path
@@ -152,7 +152,7 @@ class BatchPlan:
     changes: dict[str, AlertChange] = field(default_factory=dict)
     log: list[LogEntry] = field(default_factory=list)
     records: list[EventRecord] = field(default_factory=list)
-    changes_recorded: list[tuple[Event, Target]] = field(default_factory=list)
+    changes_recorded: list[tuple[Event, Destination]] = field(default_factory=list)
     # Open alerts per incident, where known (the store loads them with the open alerts);
     # an incident resolves when its last open alert does. Unknown counts as one.
     open_counts: dict[str, int] = field(default_factory=dict)
@@ -170,7 +170,7 @@ class BatchPlan:
     def suppress(
         self,
         event: Event,
-        target: Target | None,
+        target: Destination | None,
         route: Mapping[str, Any] | None,
         outcome: str = "suppressed by router",
     ) -> str:
@@ -179,7 +179,7 @@ class BatchPlan:
         return outcome
 
     def apply(
-        self, event: Event, target: Target, route: Mapping[str, Any] | None = None
+        self, event: Event, target: Destination, route: Mapping[str, Any] | None = None
     ) -> Outcome:
         """Fold one event into the plan and return what it did."""
         if event.action is Action.CHANGE:
@@ -257,7 +257,7 @@ class BatchPlan:
                 )
         return entries
 
-    def _open(self, event: Event, target: Target, actor: str) -> str:
+    def _open(self, event: Event, target: Destination, actor: str) -> str:
         assert event.dedup_key is not None
         now = self.now
         alert_id = self.new_id("alr")

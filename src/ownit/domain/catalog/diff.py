@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.model import (
     PERSONAL_FIELDS,
     STORED_KINDS,
     Document,
@@ -19,8 +19,8 @@ from ownit.domain.catalog_model import (
     StoredObject,
     User,
 )
-from ownit.domain.catalog_refs import Key, stored_key
-from ownit.domain.catalog_spec import to_spec
+from ownit.domain.catalog.refs import Key, stored_key
+from ownit.domain.catalog.spec import to_spec
 
 Action = Literal["create", "update", "delete", "unchanged"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from ownit.domain.catalog_fields import Fields, quote
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.fields import Fields, quote
+from ownit.domain.catalog.model import (
     HEARTBEAT_GRACE,
     HEARTBEAT_MIN_INTERVAL,
     Heartbeat,
@@ -19,7 +19,7 @@ from ownit.domain.catalog_model import (
     JsonValue,
     MaintenanceWindow,
 )
-from ownit.domain.catalog_schedule import date_time
+from ownit.domain.catalog.schedules import date_time
 from ownit.domain.durations import format_duration
 
 MAINTENANCE_FIELDS = ("services", "start", "end", "description")

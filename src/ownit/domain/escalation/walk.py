@@ -1,6 +1,6 @@
 """Walking an escalation policy: from a position, the first level that reaches anyone.
 
-Internal to :mod:`ownit.domain.escalation`, whose docstring states the rules; this module
+Internal to :mod:`ownit.domain.escalation.rules`, whose docstring states the rules; this module
 holds the walk those rules share (skipping empty levels, repeating, running out, finding
 every level empty) and the timeline wording.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ownit.domain.durations import format_duration
-from ownit.domain.escalation_policy import Level, Policy, Target
-from ownit.domain.escalation_state import (
+from ownit.domain.escalation.policy import Level, Policy, Target
+from ownit.domain.escalation.state import (
     AllLevelsEmpty,
     EscalationExhausted,
     EscalationState,

@@ -1,6 +1,6 @@
 """What the escalation engine keeps per incident, and the decisions it returns.
 
-The engine's rules (:mod:`ownit.domain.escalation`) never act: each returns a :class:`Step`,
+The engine's rules (:mod:`ownit.domain.escalation.rules`) never act: each returns a :class:`Step`,
 the new :class:`EscalationState` plus *intents* (a user to page, a line for the timeline, a
 failure to raise) and when to look again. The app stores the state, turns the intents into
 outbox rows and timeline entries, and sets the incident's timer to ``next_due_at``.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from ownit.domain.escalation_policy import Target, json_field
+from ownit.domain.escalation.policy import Target, json_field
 from ownit.domain.incidents import Status, Urgency
 
 __all__ = [
@@ -45,7 +45,7 @@ class EscalationState:
       ``unreachable``, the level the next attempt starts from (nobody was notified there).
     - ``loop``: the current pass (0-based, see the module docstring).
     - ``repeats_left``: how many more times this run may start again from level 1.
-    - ``next_due_at``: when :func:`~ownit.domain.escalation.tick` has work: the next level
+    - ``next_due_at``: when :func:`~ownit.domain.escalation.rules.tick` has work: the next level
       (triggered), the ack timeout (acknowledged), another attempt (unreachable); ``None``
       when nothing is scheduled (resolved, exhausted, low urgency, acknowledged for good).
     - ``unreachable``: the last attempt found every level empty (a visible failure).

@@ -3,15 +3,15 @@
 One object has exactly one normal form: durations in their shortest exact unit, defaults
 written out (``role: responder``, ``timezone: UTC``, ``urgency: severity``, ``repeat: 0``),
 absent optional fields and empty lists left out, keys in the order catalog.md shows them.
-Schedules have theirs in :mod:`ownit.domain.catalog_schedule`.
+Schedules have theirs in :mod:`ownit.domain.catalog.schedules`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from ownit.domain.catalog_fields import Fields, Reader, json_to_node
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.fields import Fields, Reader, json_to_node
+from ownit.domain.catalog.model import (
     API_VERSION,
     EscalationPolicy,
     Heartbeat,
@@ -26,10 +26,10 @@ from ownit.domain.catalog_model import (
     Team,
     User,
 )
-from ownit.domain.catalog_ops import heartbeat_spec, window_spec
-from ownit.domain.catalog_parse import SPEC_FIELDS, parse_spec
-from ownit.domain.catalog_routing import router_spec
-from ownit.domain.catalog_schedule import schedule_spec
+from ownit.domain.catalog.operations import heartbeat_spec, window_spec
+from ownit.domain.catalog.parse import SPEC_FIELDS, parse_spec
+from ownit.domain.catalog.routers import router_spec
+from ownit.domain.catalog.schedules import schedule_spec
 from ownit.domain.durations import format_duration
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from ownit.adapters.db.engine_store import SqlEngineStore
+from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.app.delivery import (
     LEASE,
     Claimed,
@@ -23,16 +23,16 @@ from ownit.app.escalations import OnCallLookup, advance
 from ownit.app.notify import Notifier
 from ownit.app.ports import Clock
 
-log = logging.getLogger("ownit.engine")
+log = logging.getLogger("ownit.worker")
 
 
-class Engine:
+class Worker:
     """``run_once`` does everything due now; ``start`` runs it every ``interval`` seconds."""
 
     def __init__(
         self,
         *,
-        store: SqlEngineStore,
+        store: SqlWorkStore,
         notifiers: Mapping[str, Notifier],
         links: Links,
         clock: Clock,

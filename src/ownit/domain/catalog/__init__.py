@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ownit.domain.catalog_diff import Change, Diff, FieldChange, keep_keys, plan, prune_set
-from ownit.domain.catalog_model import (
+from ownit.domain.catalog.diff import Change, Diff, FieldChange, keep_keys, plan, prune_set
+from ownit.domain.catalog.model import (
     API_VERSION,
     KINDS,
     PERSONAL_FIELDS,
@@ -27,11 +27,12 @@ from ownit.domain.catalog_model import (
     Integration,
     JsonObject,
     JsonValue,
-    Level,
     MaintenanceWindow,
     Member,
     Node,
     NotificationRule,
+    PolicyLevel,
+    PolicyTarget,
     Problem,
     RawDocument,
     Router,
@@ -39,13 +40,12 @@ from ownit.domain.catalog_model import (
     Service,
     Snapshot,
     StoredObject,
-    Target,
     Team,
     User,
 )
-from ownit.domain.catalog_parse import parse_document
-from ownit.domain.catalog_refs import KIND_WORDS, Key, check_references, references
-from ownit.domain.catalog_spec import from_spec, to_document, to_spec
+from ownit.domain.catalog.parse import parse_document
+from ownit.domain.catalog.refs import KIND_WORDS, Key, check_references, references
+from ownit.domain.catalog.spec import from_spec, to_document, to_spec
 
 __all__ = [
     "API_VERSION",
@@ -69,11 +69,12 @@ __all__ = [
     "JsonObject",
     "JsonValue",
     "Key",
-    "Level",
     "MaintenanceWindow",
     "Member",
     "Node",
     "NotificationRule",
+    "PolicyLevel",
+    "PolicyTarget",
     "Problem",
     "RawDocument",
     "Router",
@@ -81,7 +82,6 @@ __all__ = [
     "Service",
     "Snapshot",
     "StoredObject",
-    "Target",
     "Team",
     "User",
     "Validated",

@@ -1,7 +1,7 @@
 """Personal notification rules (``oncall.md``, "Notification rules").
 
 Each user has ordered rules ``(contact, after)``. When the escalation engine pages a user at
-``T`` (a :class:`~ownit.domain.escalation_state.Page`), each rule fires at ``T + after``
+``T`` (a :class:`~ownit.domain.escalation.state.Page`), each rule fires at ``T + after``
 unless the incident was acknowledged or resolved first. :func:`plan_notifications` gives
 the timers; when one is due, the engine asks :func:`still_due` before sending.
 

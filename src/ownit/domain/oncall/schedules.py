@@ -9,7 +9,7 @@ The rules, in order of strength:
 3. Where nobody is on call, the final schedule has a gap.
 
 Shifts are half-open ``[start, end)``: at a handoff instant the new person is on call.
-Rotation, daylight saving and restriction rules are in :mod:`ownit.domain.rotations`.
+Rotation, daylight saving and restriction rules are in :mod:`ownit.domain.oncall.rotations`.
 
 All instants given and returned are aware datetimes in UTC; naive ones raise ``ValueError``
 (aware ones in another zone are converted). A query on a schedule that :func:`validate`
@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ownit.domain.rotations import (
+from ownit.domain.oncall.rotations import (
     UNITS,
     Layer,
     Restriction,

@@ -1,6 +1,6 @@
 """Backstage entities read from positioned documents: names, references, fields.
 
-The first half of :mod:`ownit.domain.backstage`: which documents are entities (and the notes
+The first half of :mod:`ownit.domain.backstage.mapping`: which documents are entities (and the notes
 for those that are not), how names become slugs and references resolve, and which fields
 have no ownit equivalent.
 """
@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ownit.domain.catalog_fields import URL, quote
-from ownit.domain.catalog_model import Node, Problem, RawDocument
+from ownit.domain.catalog.fields import URL, quote
+from ownit.domain.catalog.model import Node, Problem, RawDocument
 
 KINDS = ("Component", "Group", "User", "System", "API")
 PAGERDUTY_KEY = "pagerduty.com/integration-key"
