@@ -12,9 +12,9 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.app import catalog as use
-from ownit.app.routing import RouterBook, event_labels
+from ownit.app.routing import RouterBook
 from ownit.cli.main import main
-from ownit.domain.events import Action, Event, Severity
+from ownit.domain.events import Action, Event, Severity, event_labels
 from tests.builders import FakeClock
 
 KEY = "fedcba9876543210fedcba9876543210"

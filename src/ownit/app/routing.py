@@ -9,7 +9,6 @@ stored version changed. A key that is not a router's is remembered as such for t
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,13 +17,10 @@ from typing import Protocol
 
 from ownit.app.ports import Clock
 from ownit.domain.catalog import Router
-from ownit.domain.events import Event
+from ownit.domain.events import Event, event_labels
 from ownit.domain.routing import CompiledRouter, Decision, compile_route
 
-__all__ = ["RouterBook", "RouterStore", "event_labels"]
-
-# Events v2 fields a router can match on, besides every key of custom_details.
-_EVENT_FIELDS = ("severity", "source", "component", "group", "class", "summary")
+__all__ = ["RouterBook", "RouterStore"]
 
 
 class RouterStore(Protocol):
@@ -98,44 +94,3 @@ class RouterBook:
         with self._lock:
             self._entries[key] = entry
         return entry
-
-
-def event_labels(event: Event) -> dict[str, str]:
-    """The labels a router matches an event on.
-
-    An event that carries labels (Alertmanager) is matched on them. An Events v2 event is
-    matched on ``severity``, ``source``, ``component``, ``group``, ``class``, ``summary`` and
-    every key of ``custom_details`` (strings as they are, other values as compact JSON);
-    the event's own fields win over custom details of the same name.
-    """
-    if event.labels:
-        return dict(event.labels)
-    out: dict[str, str] = {}
-    for key, value in (event.custom_details or {}).items():
-        out[str(key)] = _text(value)
-    fields = {
-        "severity": str(event.severity),
-        "source": event.source,
-        "component": event.component,
-        "group": event.group,
-        "class": event.class_,
-        "summary": event.summary,
-    }
-    for name in _EVENT_FIELDS:
-        value = fields[name]
-        if value:
-            out[name] = value
-    return out
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError):
-        return str(value)

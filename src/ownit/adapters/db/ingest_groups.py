@@ -12,8 +12,7 @@ from sqlalchemy import Connection, func, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.ingest_targets import Resolution
-from ownit.app.routing import event_labels
-from ownit.domain.events import Action, Event
+from ownit.domain.events import Action, Event, event_labels
 from ownit.domain.incidents import Status
 from ownit.domain.ingest.dedup import GroupHead, GroupSlot, group_key
 

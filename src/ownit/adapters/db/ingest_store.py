@@ -20,8 +20,8 @@ from ownit.adapters.db.ingest_targets import (
     unique_targets,
 )
 from ownit.app.ports import ItemResult
-from ownit.app.routing import RouterBook, event_labels
-from ownit.domain.events import Action, Event
+from ownit.app.routing import RouterBook
+from ownit.domain.events import Action, Event, event_labels
 from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
 from ownit.domain.ingest.dedup import BatchPlan, OpenAlert

@@ -13,9 +13,9 @@ import orjson
 from sqlalchemy import Connection, Text, cast, select
 
 from ownit.adapters.db import tables as t
-from ownit.app.routing import RouterBook, event_labels
+from ownit.app.routing import RouterBook
 from ownit.domain.durations import parse_duration
-from ownit.domain.events import Event
+from ownit.domain.events import Event, event_labels
 from ownit.domain.ingest.dedup import Destination
 from ownit.domain.matchers import Matcher, parse_matcher
 from ownit.domain.routing import Decision
