@@ -33,6 +33,7 @@ class Destination:
 
 
 GROUP_KEY_MAX = 255
+NO_POLICY = "the service has no escalation policy: nobody is paged"
 
 
 def group_key(labels: Mapping[str, str], by: Sequence[str]) -> str:
@@ -256,6 +257,15 @@ class BatchPlan:
                     )
                 )
         return entries
+
+    def unassigned_log(self) -> list[LogEntry]:
+        """One ``unassigned`` entry per new incident without an escalation policy: there is
+        nobody to page, and its timeline says so at once."""
+        return [
+            LogEntry(incident.id, self.now, "unassigned", "engine", NO_POLICY)
+            for incident in self.new_incidents.values()
+            if incident.policy is None
+        ]
 
     def _open(self, event: Event, target: Destination, actor: str) -> str:
         assert event.dedup_key is not None
