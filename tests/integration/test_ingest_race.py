@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.engine import make_engine
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.migrate import upgrade
 from ownit.domain.events import Action, Event, Severity
+from ownit.domain.ingest.dedup import BatchPlan
 from tests.builders import T0, add_service
 
 KEY = "race0000000000000000000000000001"
@@ -31,11 +31,11 @@ class Interrupted(SqlIngestStore):
         self.other = other
         self.raced = False
 
-    def _numbers(self, conn: Any, count: int) -> int:
+    def _write(self, conn: Connection, plan: BatchPlan) -> None:
         if not self.raced:
             self.raced = True
             self.other.apply_batch([trigger("same")], T0)
-        return super()._numbers(conn, count)
+        super()._write(conn, plan)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,19 @@ from sqlalchemy import Engine, event
 from ownit.adapters.catalog.yaml_source import load_files
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.engine import read_only
-from ownit.adapters.db.ingest_targets import ParsedServices, TargetResolver
+from ownit.adapters.db.ingest_reads import BatchReader, ParsedServices
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.app import catalog
 from ownit.app.routing import RouterBook
 from ownit.domain.events import Action, Event
+from ownit.domain.ingest.resolution import (
+    Resolution,
+    Routed,
+    Source,
+    resolve_batch,
+    route_events,
+    routed_services,
+)
 from tests.builders import FakeClock
 from tests.integration.test_routing_ingest import CATALOG, ROUTER_KEY
 
@@ -51,6 +59,18 @@ def routed(n: int, **labels: str) -> Event:
     return Event("events-v2", ROUTER_KEY, Action.TRIGGER, f"d{n}", "broken", custom_details=labels)
 
 
+def resolve(
+    reader: BatchReader,
+    items: list[list[Event]],
+    sources: Mapping[str, Source],
+    decided: Sequence[Sequence[Routed | None]],
+) -> list[list[Resolution | None]]:
+    """Where each event goes, from what ``reader`` has read (as the ingest store does)."""
+    return resolve_batch(
+        items, sources=sources, routed=decided, services=reader.services, policies=reader.policies
+    )
+
+
 def test_a_batch_reads_its_routed_services_once(engine: Engine, tmp_path: Path) -> None:
     apply(engine, tmp_path, CATALOG)
     # As ingest does: routers are read through the read-only engine (the writer holds the lock).
@@ -62,14 +82,15 @@ def test_a_batch_reads_its_routed_services_once(engine: Engine, tmp_path: Path) 
         routed(4, team="payments", module="refunds-v2"),
     ]
     with engine.begin() as conn:
-        resolver = TargetResolver(conn, book)
-        resolver.load({ROUTER_KEY})
+        reader = BatchReader(conn)
+        sources = reader.sources({ROUTER_KEY})
         with statements(engine) as seen:
-            resolver.prepare(events)
+            decided = route_events([events], sources, book)
+            reader.read_services(routed_services(decided))
         services = [s for s in seen if "FROM services" in s]
         assert len(services) == 1, seen
         with statements(engine) as seen:
-            found = [resolver.resolve(e) for e in events]
+            [found] = resolve(reader, [events], sources, decided)
         assert seen == []  # every decision and service was ready
     pages = [[(p.component, p.integration_name) for p in r.pages] for r in found if r]
     assert pages == [
@@ -118,12 +139,13 @@ def test_services_are_parsed_once_and_again_when_they_change(
 
     def batch() -> Any:
         with engine.begin() as conn:
-            resolver = TargetResolver(conn, book, parsed)
-            resolver.load({ROUTER_KEY})
-            resolver.prepare([refunds])
-            found = resolver.resolve(refunds)
+            reader = BatchReader(conn, parsed)
+            sources = reader.sources({ROUTER_KEY})
+            decided = route_events([[refunds]], sources, book)
+            reader.read_services(routed_services(decided))
+            [[found]] = resolve(reader, [[refunds]], sources, decided)
             assert found is not None
-            return found.pages[0], resolver._services["monolith"]
+            return found.pages[0], reader.services["monolith"]
 
     (first, service), (again, same) = batch(), batch()
     assert first.component == again.component == "refunds"

@@ -1,0 +1,272 @@
+"""Writing an ingest batch's plan: multi-row statements at driver level, one pipeline on
+PostgreSQL, inside the batch's transaction.
+
+The plan (:class:`~ownit.domain.ingest.dedup.BatchPlan`) says what changes; this module only
+turns it into rows.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+from ownit.adapters.db.batch_sql import Sql
+from ownit.domain.ids import make_id
+from ownit.domain.incidents import Status
+from ownit.domain.ingest.dedup import BatchPlan
+
+
+def new_id(prefix: str, now: datetime) -> str:
+    """A fresh id for a row made at ``now`` (``inc``, ``alr``, ``chg``, ``evt``)."""
+    return make_id(prefix, now, os.urandom(10))
+
+
+def write_plan(conn: Any, plan: BatchPlan, org_id: int) -> None:
+    """Write everything ``plan`` collected, with incident numbers reserved for ``org_id``."""
+    first = _numbers(conn, len(plan.new_incidents), org_id)
+    if conn.dialect.name == "postgresql":
+        # Send every statement of the batch in one pipeline: one round trip, not ten.
+        with conn.connection.driver_connection.pipeline():
+            _write(conn, plan, first, org_id)
+    else:
+        _write(conn, plan, first, org_id)
+
+
+def _numbers(conn: Any, count: int, org_id: int) -> int:
+    """Reserve ``count`` incident numbers; returns the first."""
+    if not count:
+        return 0
+    [(last,)] = Sql(conn).rows(
+        "UPDATE organisations SET incident_seq = incident_seq + ? WHERE id = ? "
+        "RETURNING incident_seq",
+        (count, org_id),
+    )
+    return int(last) - count + 1
+
+
+def _write(conn: Any, plan: BatchPlan, first: int, org_id: int) -> None:
+    sql = Sql(conn)
+    now = sql.ts(plan.now)
+    if plan.new_incidents:
+        sql.insert(
+            "incidents",
+            _INCIDENT_COLUMNS,
+            [
+                (
+                    inc.id,
+                    org_id,
+                    first + i,
+                    inc.title,
+                    inc.status.value,
+                    inc.urgency,
+                    inc.severity,
+                    inc.service_id,
+                    inc.component,
+                    inc.dedup_key,
+                    inc.alert_count,
+                    sql.ts(inc.created_at),
+                    now,
+                    sql.ts(inc.acknowledged_at),
+                    inc.acknowledged_by,
+                    sql.ts(inc.resolved_at),
+                    inc.resolved_by,
+                    inc.group_key,
+                )
+                for i, inc in enumerate(plan.new_incidents.values())
+            ],
+        )
+        # Incidents with a policy get a timer the engine picks up at once; without one
+        # there is nothing to escalate, and the timeline says so right away.
+        sql.insert(
+            "escalations",
+            ("incident_id", "policy", "state", "due_at", "updated_at"),
+            [
+                (inc.id, sql.json(inc.policy), None, now, now)
+                for inc in plan.new_incidents.values()
+                if inc.policy is not None
+            ],
+        )
+
+    sql.insert(
+        "alerts",
+        _ALERT_COLUMNS,
+        [
+            (
+                a.id,
+                a.incident_id,
+                a.service_id,
+                a.integration_id,
+                a.dedup_key,
+                a.status.value,
+                a.severity,
+                a.summary,
+                a.source,
+                sql.json(a.details),
+                sql.json(a.labels),
+                a.repeat_count,
+                sql.ts(a.created_at),
+                now,
+                sql.ts(a.acknowledged_at),
+                sql.ts(a.resolved_at),
+            )
+            for a in plan.new_alerts.values()
+        ],
+    )
+    # Rows are locked in one order (by id) in every batch, so two writers never deadlock.
+    changes = sorted(plan.changes.values(), key=lambda c: c.alert_id)
+    sql.run(
+        "UPDATE alerts SET repeat_count = repeat_count + ?, last_event_at = ? WHERE id = ?",
+        [(c.repeats, now, c.alert_id) for c in changes if c.repeats],
+    )
+    acks = [c for c in changes if c.acknowledged_at is not None]
+    resolves = [c for c in changes if c.status is Status.RESOLVED]
+    sql.run(
+        "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? "
+        "WHERE id = ? AND status = 'triggered'",
+        [(sql.ts(c.acknowledged_at), c.alert_id) for c in acks],
+    )
+    incident_acks = sorted(plan.incident_acks.items())
+    sql.run(
+        "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?, "
+        "acknowledged_by = ?, updated_at = ? WHERE id = ? AND status = 'triggered'",
+        [(sql.ts(at), by, now, incident_id) for incident_id, (at, by) in incident_acks],
+    )
+    sql.run(
+        "UPDATE alerts SET status = 'resolved', resolved_at = ? "
+        "WHERE id = ? AND status != 'resolved'",
+        [(sql.ts(c.resolved_at), c.alert_id) for c in resolves],
+    )
+    # Alerts grouped into incidents opened before the batch (nobody is paged again).
+    sql.run(
+        "UPDATE incidents SET alert_count = alert_count + ?, updated_at = ? WHERE id = ?",
+        [(n, now, incident_id) for incident_id, n in sorted(plan.joined.items())],
+    )
+    # An incident resolves with its last open alert (the plan counted them; the
+    # condition keeps an incident open that still has one, whatever raced with us).
+    incident_resolves = sorted(plan.incident_resolves.items())
+    sql.run(
+        "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, "
+        "updated_at = ? WHERE id = ? AND status != 'resolved' AND NOT EXISTS "
+        "(SELECT 1 FROM alerts o WHERE o.incident_id = incidents.id "
+        "AND o.status != 'resolved')",
+        [(sql.ts(at), by, now, incident_id) for incident_id, (at, by) in incident_resolves],
+    )
+    woken = {incident_id for incident_id, _ in (*incident_acks, *incident_resolves)}
+    sql.run(
+        "UPDATE escalations SET due_at = ?, updated_at = ? WHERE incident_id = ?",
+        [(now, now, incident_id) for incident_id in sorted(woken)],
+    )
+    sql.run(
+        "UPDATE incidents SET updated_at = ? WHERE id = ?",
+        [(now, c.incident_id) for c in changes if c.status is None and c.repeats],
+    )
+    sql.insert(
+        "log_entries",
+        ("incident_id", "at", "kind", "actor", "message", "data"),
+        [
+            (e.incident_id, sql.ts(e.at), e.kind, e.actor, e.message, sql.json(e.data))
+            for e in (*plan.log, *plan.repeat_log(), *plan.unassigned_log())
+        ],
+    )
+    sql.insert(
+        "change_events",
+        (
+            "id",
+            "service_id",
+            "received_at",
+            "timestamp",
+            "summary",
+            "source",
+            "details",
+            "links",
+        ),
+        [
+            (
+                new_id("chg", plan.now),
+                target.service_id,
+                now,
+                sql.ts(event.timestamp),
+                event.summary,
+                event.source,
+                sql.json(dict(event.custom_details) if event.custom_details else None),
+                sql.json([{"href": k.href, "text": k.text} for k in event.links] or None),
+            )
+            for event, target in plan.changes_recorded
+        ],
+    )
+    sql.insert(
+        "events",
+        _EVENT_COLUMNS,
+        [
+            (
+                new_id("evt", plan.now),
+                now,
+                r.event.format,
+                r.event.routing_key,
+                r.target.integration_id if r.target else None,
+                r.target.service_id if r.target else None,
+                r.event.action.value,
+                r.event.dedup_key,
+                r.outcome,
+                r.incident_id,
+                sql.json(r.event.raw),
+                sql.json(r.route),
+            )
+            for r in plan.records
+        ],
+    )
+
+
+_INCIDENT_COLUMNS = (
+    "id",
+    "org_id",
+    "number",
+    "title",
+    "status",
+    "urgency",
+    "severity",
+    "service_id",
+    "component",
+    "dedup_key",
+    "alert_count",
+    "created_at",
+    "updated_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "resolved_by",
+    "group_key",
+)
+_ALERT_COLUMNS = (
+    "id",
+    "incident_id",
+    "service_id",
+    "integration_id",
+    "dedup_key",
+    "status",
+    "severity",
+    "summary",
+    "source",
+    "details",
+    "labels",
+    "repeat_count",
+    "created_at",
+    "last_event_at",
+    "acknowledged_at",
+    "resolved_at",
+)
+_EVENT_COLUMNS = (
+    "id",
+    "received_at",
+    "format",
+    "routing_key",
+    "integration_id",
+    "service_id",
+    "action",
+    "dedup_key",
+    "outcome",
+    "incident_id",
+    "raw",
+    "route",
+)
