@@ -34,8 +34,8 @@ __all__ = [
 UNKNOWN_KEY = "unknown routing key"
 DROPPED = "dropped by router"
 
-Items = Sequence[Sequence[Event]]
-Resolved = Sequence[Sequence[Resolution | None]]
+_Items = Sequence[Sequence[Event]]
+_Resolved = Sequence[Sequence[Resolution | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ class PlannedBatch:
     answers: tuple[ItemAnswer, ...]
 
 
-def wanted_alerts(items: Items, resolutions: Resolved) -> dict[int, set[str]]:
+def wanted_alerts(items: _Items, resolutions: _Resolved) -> dict[int, set[str]]:
     """The (service, dedup key) pairs whose open alerts the batch may fold into, by service."""
     wanted: dict[int, set[str]] = {}
     for item, where in zip(items, resolutions, strict=True):
@@ -67,12 +67,12 @@ def wanted_alerts(items: Items, resolutions: Resolved) -> dict[int, set[str]]:
     return wanted
 
 
-def paged_services(resolutions: Resolved) -> set[int]:
+def paged_services(resolutions: _Resolved) -> set[int]:
     """The services the batch's events page (whose maintenance windows matter)."""
     return {t.service_id for where in resolutions for r in where if r for t in r.pages}
 
 
-def wanted_groups(items: Items, resolutions: Resolved) -> dict[int, set[str]]:
+def wanted_groups(items: _Items, resolutions: _Resolved) -> dict[int, set[str]]:
     """The group keys each grouped service's triggers of this batch fall into."""
     wanted: dict[int, set[str]] = {}
     for item, where in zip(items, resolutions, strict=True):
@@ -116,8 +116,8 @@ def fold(
 
 def plan_batch(
     *,
-    items: Items,
-    resolutions: Resolved,
+    items: _Items,
+    resolutions: _Resolved,
     open_alerts: dict[tuple[int, str], OpenAlert],
     open_counts: dict[str, int],
     maintenance: Sequence[ServiceWindow],

@@ -75,11 +75,11 @@ class Resolution:
     route: Mapping[str, Any] | None = None
 
 
-Items = Sequence[Sequence[Event]]
+_Items = Sequence[Sequence[Event]]
 
 
 def route_events(
-    items: Items, sources: Mapping[str, Source], routers: Routers | None
+    items: _Items, sources: Mapping[str, Source], routers: Routers | None
 ) -> list[list[Routed | None]]:
     """Every event sent to a key that is no integration's or heartbeat's, routed once (on
     :func:`~ownit.domain.events.event_labels`); ``None`` for the others and for a key that
@@ -111,7 +111,7 @@ def routed_services(routed: Sequence[Sequence[Routed | None]]) -> set[str]:
 
 
 def resolve_batch(
-    items: Items,
+    items: _Items,
     *,
     sources: Mapping[str, Source],
     routed: Sequence[Sequence[Routed | None]],
