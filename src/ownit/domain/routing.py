@@ -38,7 +38,7 @@ __all__ = [
 
 RouteAction: TypeAlias = Literal["page", "suppress", "drop"]
 ACTIONS: tuple[str, ...] = ("suppress", "drop")  # what a node may set; "page" is the default
-INDEX_MIN = 8  # children from which a node indexes them on an equality matcher
+_INDEX_MIN = 8  # children from which a node indexes them on an equality matcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +205,7 @@ class _Index:
 
 
 def _build_index(children: Sequence[_Node]) -> _Index | None:
-    if len(children) < INDEX_MIN:
+    if len(children) < _INDEX_MIN:
         return None
     counts: dict[str, int] = {}
     for child in children:
