@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias, cast
 
 _Op: TypeAlias = Literal["=", "!=", "=~", "!~"]
-OPS: tuple[_Op, ...] = ("=", "!=", "=~", "!~")
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _OP = re.compile(r"=~|!~|!=|=")

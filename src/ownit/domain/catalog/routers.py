@@ -339,8 +339,3 @@ def check_components(
                     )
                 )
     return problems
-
-
-def router_keys(routers: Mapping[str, Router]) -> dict[str, str]:
-    """key -> ``router "name"`` for stored routers."""
-    return {r.key: f"router {quote(r.name)}" for r in routers.values() if r.key is not None}
