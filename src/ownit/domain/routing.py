@@ -1,6 +1,6 @@
 """Routing trees: where an event goes, by Alertmanager's rules, and why.
 
-Semantics (``wire.md`` §2.3, the same as Alertmanager's route tree):
+Semantics (Alertmanager's route tree; ``docs/wire-formats.md`` and ``docs/routing.md``):
 
 * the walk starts at the root, which matches every event;
 * a matching node tries its children in order; each matching child's results are collected,
