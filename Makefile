@@ -7,7 +7,7 @@ export OWNIT_PORT ?= $(PORT)
 DEMO_DB ?= var/demo.db
 export OWNIT_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
-.PHONY: install run test lint typecheck imports pytest bench clean
+.PHONY: install run test lint typecheck imports deadcode pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,10 +35,14 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
+# Unused code in src/ (settings in pyproject.toml; uses vulture cannot see: vulture_allow.py).
+deadcode: install
+	$(BIN)/vulture src vulture_allow.py
+
 pytest: install
 	$(BIN)/pytest -W error
 
-test: lint typecheck imports pytest
+test: lint typecheck imports deadcode pytest
 
 bench: install
 	$(PY) benchmarks/ingest.py

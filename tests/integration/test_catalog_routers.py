@@ -144,7 +144,7 @@ def test_the_router_book_decides_per_event(engine: Engine) -> None:
         "severity": "info",
         "summary": "Disk full",
     }
-    decided = book.decide_event(event)
+    decided = book.decide(event.routing_key, event_labels(event))
     assert decided is not None
     assert [r.describe() for r in decided.results] == ["page checkout-api"]
     # A new apply reaches the book once its entries are older than max_age.

@@ -20,14 +20,14 @@ from ownit.adapters.notifiers.signing import (
     verify_slack,
 )
 
-# Standard Webhooks reference suite (wire.md §3)
+# The Standard Webhooks specification's example (docs/wire-formats.md)
 SW_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SW_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
 SW_TS = 1614265330
 SW_BODY = b'{"test": 2432232314}'
 SW_SIG = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
-# Slack's published example (wire.md §4)
+# Slack's published example (docs/wire-formats.md)
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SLACK_TS = "1531420618"
 SLACK_BODY = (

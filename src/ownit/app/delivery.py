@@ -101,37 +101,9 @@ class OutboxStore(Protocol):
     def contexts(self, group: Sequence[Claimed]) -> list[DeliveryContext | None]: ...
 
     def finish_many(self, done: Sequence[Finished], at: datetime) -> None:
-        """Record every outcome with its timeline entry, in one transaction."""
+        """Record every outcome (``sent``, ``failed``, ``pending`` for a retry,
+        ``cancelled``) and, for a real attempt, its timeline entry; one transaction."""
         ...
-
-    def finish(
-        self,
-        claimed: Claimed,
-        *,
-        status: str,
-        at: datetime,
-        detail: str,
-        retry_at: datetime | None = None,
-    ) -> None:
-        """Record the outcome (``sent``, ``failed``, ``pending`` for a retry, ``cancelled``)
-        and, for a real attempt, a timeline entry; one transaction."""
-        ...
-
-
-def deliver(
-    claimed: Claimed,
-    *,
-    store: OutboxStore,
-    notifiers: Mapping[str, Notifier],
-    links: Links,
-    now: datetime,
-    rand: float,
-) -> str:
-    """Send one claimed notification; returns the status it ended in."""
-    [status] = deliver_group(
-        [claimed], store=store, notifiers=notifiers, links=links, now=now, rand=rand
-    )
-    return status
 
 
 def deliver_group(

@@ -90,9 +90,6 @@ class EscalationUnit(Protocol):
     def cancel_pending(self, at: datetime, reason: str) -> int: ...
 
 
-ACTOR = "engine"
-
-
 def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> None:
     """Do whatever is due for this incident now."""
     facts = unit.facts

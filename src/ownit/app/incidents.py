@@ -41,7 +41,9 @@ class IncidentStore(Protocol):
     def set_status(
         self, incident_id: str, status: Status, *, by: str, at: datetime, message: str
     ) -> dict[str, Any]:
-        """Move the incident and its open alerts to ``status``, with a timeline entry."""
+        """Move the incident and its open alerts to ``status``, with a timeline entry, if the
+        incident can still make that move (triggered, to acknowledge; open, to resolve): when
+        someone else moved it first, nothing is written. Returns the incident as it now is."""
         ...
 
     def add_note(self, incident_id: str, *, by: str, at: datetime, text: str) -> dict[str, Any]: ...

@@ -14,13 +14,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
-EVENT_TYPES = (
-    "incident.triggered",
-    "incident.acknowledged",
-    "incident.resolved",
-    "incident.escalated",
-    "test",
-)
 PAGE_EVENTS = frozenset({"incident.triggered", "incident.escalated"})
 """Event types that ask someone to act now (the others inform)."""
 
@@ -98,7 +91,7 @@ class Notification:
     """Everything a channel needs to tell one person about one incident (and its bundle)."""
 
     idempotency_key: str
-    event_type: str
+    event_type: str  # incident.triggered, .acknowledged, .resolved, .escalated; or test
     incident_id: str
     incident_number: int
     title: str

@@ -57,25 +57,10 @@ class RouterBook:
     def router(self, key: str) -> Router | None:
         return self._entry(key).router
 
-    def is_router(self, key: str) -> bool:
-        return self._entry(key).router is not None
-
     def decide(self, key: str, labels: Mapping[str, str]) -> Decision | None:
         """Where an event with ``labels`` sent to ``key`` goes; ``None``: not a router's key."""
         compiled = self._entry(key).compiled
         return compiled.route(labels) if compiled is not None else None
-
-    def decide_event(self, event: Event) -> Decision | None:
-        """:meth:`decide` for an event, on :func:`event_labels`."""
-        return self.decide(event.routing_key, event_labels(event))
-
-    def forget(self, key: str | None = None) -> None:
-        """Drop one key (or all) so that the next lookup reads the store."""
-        with self._lock:
-            if key is None:
-                self._entries.clear()
-            else:
-                self._entries.pop(key, None)
 
     def _entry(self, key: str) -> _Entry:
         now = self._clock.now()

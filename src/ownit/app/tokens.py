@@ -29,10 +29,6 @@ class Role(enum.StrEnum):
     RESPONDER = "responder"
     VIEWER = "viewer"
 
-    def can(self, needed: Role) -> bool:
-        order = [Role.VIEWER, Role.RESPONDER, Role.ADMIN]
-        return order.index(self) >= order.index(needed)
-
     def needs(self) -> Action:
         """The permission an endpoint gated by this role asks for."""
         return {Role.VIEWER: Action.VIEW, Role.RESPONDER: Action.RESPOND}.get(

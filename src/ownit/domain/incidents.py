@@ -19,7 +19,7 @@ class Urgency(enum.StrEnum):
     LOW = "low"
 
 
-class ServiceUrgency(enum.StrEnum):
+class _ServiceUrgency(enum.StrEnum):
     """How a service sets the urgency of its incidents."""
 
     HIGH = "high"
@@ -42,11 +42,11 @@ class Outcome(enum.StrEnum):
 _HIGH_SEVERITIES = frozenset({Severity.CRITICAL, Severity.ERROR})
 
 
-def urgency_for(service_urgency: ServiceUrgency | str, severity: Severity | str) -> Urgency:
+def urgency_for(service_urgency: _ServiceUrgency | str, severity: Severity | str) -> Urgency:
     """``high``/``low`` are fixed; ``severity`` maps critical/error to high, warning/info to low."""
-    if service_urgency == ServiceUrgency.HIGH:
+    if service_urgency == _ServiceUrgency.HIGH:
         return Urgency.HIGH
-    if service_urgency == ServiceUrgency.LOW:
+    if service_urgency == _ServiceUrgency.LOW:
         return Urgency.LOW
     return Urgency.HIGH if severity in _HIGH_SEVERITIES else Urgency.LOW
 

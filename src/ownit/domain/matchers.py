@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias, cast
 
-Op: TypeAlias = Literal["=", "!=", "=~", "!~"]
-OPS: tuple[Op, ...] = ("=", "!=", "=~", "!~")
+_Op: TypeAlias = Literal["=", "!=", "=~", "!~"]
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _OP = re.compile(r"=~|!~|!=|=")
@@ -38,13 +37,13 @@ class Matcher:
     """One matcher; equal matchers compare equal whatever their written form."""
 
     name: str
-    op: Op
+    op: _Op
     value: str
     pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.op in ("=~", "!~") and self.pattern is None:
-            object.__setattr__(self, "pattern", compile_regex(self.value))
+            object.__setattr__(self, "pattern", _compile_regex(self.value))
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         value = labels.get(self.name, "")
@@ -66,7 +65,7 @@ def quote_value(value: str) -> str:
     return f'"{escaped}"'
 
 
-def compile_regex(text: str) -> re.Pattern[str]:
+def _compile_regex(text: str) -> re.Pattern[str]:
     """``text`` anchored at both ends: ``^(?:text)$`` in Alertmanager's terms, where ``$`` is
     the very end (Python's ``$`` would also match before a final newline, so ``\\Z``).
 
@@ -140,11 +139,11 @@ def _parse(text: str) -> Matcher:
     if op_match is None:
         found = repr(rest[:2]) if rest else "nothing"
         raise _Bad(f"needs =, !=, =~ or !~ after the label name {name!r}, not {found}")
-    op = cast(Op, op_match.group())
+    op = cast(_Op, op_match.group())
     value = _unquote(rest[op_match.end() :].strip())
     if op in ("=~", "!~"):
         try:
-            pattern = compile_regex(value)
+            pattern = _compile_regex(value)
         except ValueError as exc:
             raise _Bad(f"has a bad regular expression: {exc}") from None
         return Matcher(name, op, value, pattern)

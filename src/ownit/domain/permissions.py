@@ -61,9 +61,6 @@ class Actor:
             return team is not None and self.teams.get(team) is TeamRole.MANAGER
         return False
 
-    def managed_teams(self) -> frozenset[str]:
-        return frozenset(t for t, r in self.teams.items() if r is TeamRole.MANAGER)
-
 
 def team_role(text: str | None) -> TeamRole:
     """A catalog member's role; absent means responder."""

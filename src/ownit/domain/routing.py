@@ -1,6 +1,6 @@
 """Routing trees: where an event goes, by Alertmanager's rules, and why.
 
-Semantics (``wire.md`` §2.3, the same as Alertmanager's route tree):
+Semantics (Alertmanager's route tree; ``docs/wire-formats.md`` and ``docs/routing.md``):
 
 * the walk starts at the root, which matches every event;
 * a matching node tries its children in order; each matching child's results are collected,
@@ -38,7 +38,7 @@ __all__ = [
 
 RouteAction: TypeAlias = Literal["page", "suppress", "drop"]
 ACTIONS: tuple[str, ...] = ("suppress", "drop")  # what a node may set; "page" is the default
-INDEX_MIN = 8  # children from which a node indexes them on an equality matcher
+_INDEX_MIN = 8  # children from which a node indexes them on an equality matcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +205,7 @@ class _Index:
 
 
 def _build_index(children: Sequence[_Node]) -> _Index | None:
-    if len(children) < INDEX_MIN:
+    if len(children) < _INDEX_MIN:
         return None
     counts: dict[str, int] = {}
     for child in children:

@@ -130,48 +130,49 @@ class SqlIncidentStore:
     def set_status(
         self, incident_id: str, status: Status, *, by: str, at: datetime, message: str
     ) -> dict[str, Any]:
+        """Acknowledge (from triggered) or resolve (from open) in one transaction: the
+        incident, its open alerts, a timeline entry, and a wake-up for the engine. When the
+        incident is no longer in a state it can leave that way (someone else acknowledged or
+        resolved it since the caller read it), nothing is written; either way the incident
+        is returned as it now is."""
+        a = t.alerts
+        if status is Status.ACKNOWLEDGED:
+            incident_can, alert_can = (
+                _i.c.status == Status.TRIGGERED.value,
+                a.c.status == Status.TRIGGERED.value,
+            )
+            incident_values = {"acknowledged_at": at, "acknowledged_by": by}
+            alert_values = {"acknowledged_at": at}
+        else:
+            incident_can, alert_can = (
+                _i.c.status != Status.RESOLVED.value,
+                a.c.status != Status.RESOLVED.value,
+            )
+            incident_values = {"resolved_at": at, "resolved_by": by}
+            alert_values = {"resolved_at": at}
         with self._engine.begin() as conn:
-            if status is Status.ACKNOWLEDGED:
+            changed = conn.execute(
+                update(_i)
+                .where(_i.c.id == incident_id, incident_can)
+                .values(status=status.value, updated_at=at, **incident_values)
+            ).rowcount
+            if changed:
                 conn.execute(
-                    update(_i)
-                    .where(_i.c.id == incident_id, _i.c.status == Status.TRIGGERED.value)
-                    .values(
-                        status=status.value, acknowledged_at=at, acknowledged_by=by, updated_at=at
+                    update(a)
+                    .where(a.c.incident_id == incident_id, alert_can)
+                    .values(status=status.value, **alert_values)
+                )
+                conn.execute(
+                    t.log_entries.insert().values(
+                        incident_id=incident_id, at=at, kind=status.value, actor=by, message=message
                     )
                 )
+                # Wake the engine: it stops escalation and cancels pending notifications.
                 conn.execute(
-                    update(t.alerts)
-                    .where(
-                        t.alerts.c.incident_id == incident_id,
-                        t.alerts.c.status == Status.TRIGGERED.value,
-                    )
-                    .values(status=status.value, acknowledged_at=at)
+                    update(t.escalations)
+                    .where(t.escalations.c.incident_id == incident_id)
+                    .values(due_at=at, updated_at=at)
                 )
-            else:
-                conn.execute(
-                    update(_i)
-                    .where(_i.c.id == incident_id, _i.c.status != Status.RESOLVED.value)
-                    .values(status=status.value, resolved_at=at, resolved_by=by, updated_at=at)
-                )
-                conn.execute(
-                    update(t.alerts)
-                    .where(
-                        t.alerts.c.incident_id == incident_id,
-                        t.alerts.c.status != Status.RESOLVED.value,
-                    )
-                    .values(status=status.value, resolved_at=at)
-                )
-            conn.execute(
-                t.log_entries.insert().values(
-                    incident_id=incident_id, at=at, kind=status.value, actor=by, message=message
-                )
-            )
-            # Wake the engine: it stops escalation and cancels pending notifications.
-            conn.execute(
-                update(t.escalations)
-                .where(t.escalations.c.incident_id == incident_id)
-                .values(due_at=at, updated_at=at)
-            )
         found = self.get(incident_id)
         assert found is not None
         return found

@@ -343,17 +343,6 @@ class SqlWorkStore:
             out.append(DeliveryContext(incident=found, contact=contact))
         return out
 
-    def finish(
-        self,
-        claimed: Claimed,
-        *,
-        status: str,
-        at: datetime,
-        detail: str,
-        retry_at: datetime | None = None,
-    ) -> None:
-        self.finish_many([Finished(claimed, status, detail, retry_at)], at)
-
     def finish_many(self, done: Sequence[Finished], at: datetime) -> None:
         """Record outcomes and their timeline entries, all in one transaction."""
         if not done:

@@ -1,4 +1,10 @@
-"""The event endpoints: PagerDuty Events API v2 (drop-in) and the Alertmanager webhook."""
+"""The event endpoints: PagerDuty Events API v2 (drop-in) and the Alertmanager webhook.
+
+:class:`IngestEndpoints` holds both: :meth:`~IngestEndpoints.process` answers an Events v2
+body (the :mod:`~ownit.adapters.http.fast_ingest` middleware serves those two paths), and
+:meth:`~IngestEndpoints.alertmanager` answers a webhook request. :func:`router` declares the
+routes.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.http.problems import Problem, problem_response
 from ownit.adapters.ingest.alertmanager import parse_alertmanager
 from ownit.adapters.ingest.errors import InvalidEvent
 from ownit.adapters.ingest.pagerduty_v2 import parse_alert_event, parse_change_event
@@ -84,14 +91,6 @@ class IngestEndpoints:
             self._count(fmt, "rejected", "server_error", len(events))
             return None
 
-    async def enqueue(self, request: Request, *, change: bool = False) -> Response:
-        try:
-            body: bytes | None = await read_body(request)
-        except BodyTooLarge:
-            body = None
-        status, payload, headers = await self.process(body, change=change)
-        return Response(payload, status_code=status, media_type=_JSON, headers=headers)
-
     async def process(
         self, body: bytes | None, *, change: bool = False
     ) -> tuple[int, bytes, dict[str, str] | None]:
@@ -136,50 +135,58 @@ class IngestEndpoints:
                 key = credentials.strip()
         if not key:
             self._count(fmt, "rejected", "unauthenticated")
-            return _problem(
-                401,
-                "Integration key missing",
-                "send the integration key as a bearer token or in the path "
-                "(/integrations/alertmanager/{key})",
-                {"WWW-Authenticate": "Bearer"},
+            return problem_response(
+                Problem(
+                    401,
+                    "Integration key missing",
+                    "send the integration key as a bearer token or in the path "
+                    "(/integrations/alertmanager/{key})",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             )
         try:
             body = await read_body(request)
         except BodyTooLarge:
             self._count(fmt, "rejected", "too_large")
-            return _problem(
-                413, "Payload too large", f"the body is larger than {MAX_BODY // 1024} KB"
+            return problem_response(
+                Problem(413, "Payload too large", f"the body is larger than {MAX_BODY // 1024} KB")
             )
         try:
             events = parse_alertmanager(body, routing_key=key)
         except InvalidEvent as exc:
             reason = "malformed" if exc.status == "Unrecognized object" else "invalid"
             self._count(fmt, "rejected", reason)
-            return _problem(
-                400,
-                "Invalid Alertmanager payload",
-                "; ".join(exc.errors),
-                errors=[{"field": _field_of(e), "detail": e} for e in exc.errors],
+            return problem_response(
+                Problem(
+                    400,
+                    "Invalid Alertmanager payload",
+                    "; ".join(exc.errors),
+                    errors=[{"field": _field_of(e), "detail": e} for e in exc.errors],
+                )
             )
         if events and not self.limiter.allow(key, self.monotonic(), cost=len(events)):
             # Alertmanager drops a request answered 4xx; 503 makes it retry, so nothing is lost.
             self._count(fmt, "rejected", "rate_limited", len(events))
-            return _problem(
-                503,
-                "Rate limited",
-                "too many events for this key; retry later",
-                headers={"Retry-After": "5"},
+            return problem_response(
+                Problem(
+                    503,
+                    "Rate limited",
+                    "too many events for this key; retry later",
+                    headers={"Retry-After": "5"},
+                )
             )
         if not events:
             return _json(200, {"status": "success", "alerts": 0, "outcomes": []})
         result = await self._commit(fmt, events)
         if result is None:
-            return _problem(
-                503, "Unavailable", _UNAVAILABLE["message"], headers={"Retry-After": "1"}
+            return problem_response(
+                Problem(503, "Unavailable", _UNAVAILABLE["message"], headers={"Retry-After": "1"})
             )
         if not result.accepted:
             self._count(fmt, "rejected", "unknown_key", len(events))
-            return _problem(401, "Unknown integration key", "no integration has this key")
+            return problem_response(
+                Problem(401, "Unknown integration key", "no integration has this key")
+            )
         for outcome in result.outcomes:
             self._count(fmt, "accepted", outcome)
         self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
@@ -193,30 +200,6 @@ def _field_of(error: str) -> str:
     start = error.find("'")
     end = error.find("'", start + 1)
     return error[start + 1 : end] if 0 <= start < end else "body"
-
-
-def _problem(
-    status: int,
-    title: str,
-    detail: str,
-    headers: dict[str, str] | None = None,
-    *,
-    errors: list[dict[str, str]] | None = None,
-) -> Response:
-    body: dict[str, object] = {
-        "type": "https://ownit.dev/problems/" + title.lower().replace(" ", "-"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = errors
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        media_type="application/problem+json",
-        headers=headers,
-    )
 
 
 _EVENT_SCHEMA = {
@@ -247,26 +230,37 @@ _EVENT_SCHEMA = {
 }
 
 
+# Never runs: FastIngest (fast_ingest.py) answers every POST to the Events v2 paths before
+# the framework routes it, with IngestEndpoints.process. The routes exist only so that the
+# OpenAPI description lists the two endpoints; reaching this means the middleware is missing.
+# (No docstring: FastAPI would publish it as the endpoints' description.)
+async def _served_by_fast_ingest(request: Request) -> Response:
+    raise RuntimeError(f"POST {request.url.path} is answered by FastIngest, not by a route")
+
+
 def router(endpoints: IngestEndpoints) -> APIRouter:
+    """The event endpoints' routes. The two Events v2 routes are declared for the OpenAPI
+    description only (the :class:`~ownit.adapters.http.fast_ingest.FastIngest` middleware
+    answers them); the Alertmanager routes are the Alertmanager endpoints."""
     api = APIRouter(tags=["events"])
     body = {"requestBody": {"required": True, "content": {_JSON: {"schema": _EVENT_SCHEMA}}}}
-
-    @api.post(
+    api.add_api_route(
         "/v2/enqueue",
+        _served_by_fast_ingest,
+        methods=["POST"],
+        name="enqueue",
         status_code=202,
         summary="Send an alert event (PagerDuty Events API v2)",
         openapi_extra=body,
     )
-    async def enqueue(request: Request) -> Response:
-        return await endpoints.enqueue(request)
-
-    @api.post(
+    api.add_api_route(
         "/v2/change/enqueue",
+        _served_by_fast_ingest,
+        methods=["POST"],
+        name="change_enqueue",
         status_code=202,
         summary="Send a change event (PagerDuty Events API v2)",
     )
-    async def change_enqueue(request: Request) -> Response:
-        return await endpoints.enqueue(request, change=True)
 
     @api.post(
         "/integrations/alertmanager",

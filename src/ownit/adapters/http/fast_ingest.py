@@ -1,9 +1,11 @@
-"""A raw ASGI fast path for the Events API v2 endpoints, in front of the framework.
+"""The Events API v2 endpoints, served by a raw ASGI middleware in front of the framework.
 
-The event endpoints are the hot path: every request that reaches them goes through the
-same :class:`~ownit.adapters.http.events.IngestEndpoints` logic as the routed ones (which
-stay for the OpenAPI description), without the framework's middleware and routing on the
-way. Everything else passes straight to the wrapped application.
+``POST /v2/enqueue`` and ``POST /v2/change/enqueue`` are the hot path. :class:`FastIngest`
+is their only implementation: it reads the body (refusing more than ``MAX_BODY``), asks
+:meth:`~ownit.adapters.http.events.IngestEndpoints.process` for the answer and sends it,
+without the framework's middleware and routing on the way. The routes that
+:func:`~ownit.adapters.http.events.router` declares for these paths are there for the OpenAPI
+description and never run. Everything else passes straight to the wrapped application.
 """
 
 from __future__ import annotations

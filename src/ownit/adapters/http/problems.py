@@ -16,7 +16,12 @@ PROBLEM_TYPE = "https://ownit.dev/problems/"
 
 
 class Problem(Exception):
-    """Raise to answer a problem document."""
+    """Raise to answer a problem document (or answer it with :func:`problem_response`).
+
+    ``slug`` names the problem type (``PROBLEM_TYPE + slug``); left out, it is the title in
+    lower case with hyphens for spaces (``"Payload too large"`` → ``payload-too-large``).
+    ``errors`` lists the fields at fault; ``headers`` go on the response (``Retry-After``,
+    ``WWW-Authenticate``)."""
 
     def __init__(
         self,
@@ -24,7 +29,7 @@ class Problem(Exception):
         title: str,
         detail: str,
         *,
-        slug: str,
+        slug: str | None = None,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
@@ -32,7 +37,7 @@ class Problem(Exception):
         self.status = status
         self.title = title
         self.detail = detail
-        self.slug = slug
+        self.slug = slug if slug is not None else title.lower().replace(" ", "-")
         self.errors = errors
         self.headers = headers
 
@@ -48,6 +53,8 @@ def field_error(field: str, detail: str, *, status: int = 400) -> Problem:
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> Response:
+    """The ``application/problem+json`` response; ``instance`` is the request's path, when
+    the document should name it."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + problem.slug,
         "title": problem.title,

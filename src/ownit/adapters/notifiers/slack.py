@@ -1,4 +1,6 @@
-"""Slack incoming webhooks with a Block Kit message (``wire.md`` §4). Contact: ``{webhookUrl}``.
+"""Slack incoming webhooks with a Block Kit message (``docs/wire-formats.md``).
+
+Contact: ``{webhookUrl}``.
 
 Blocks: a header (≤ 150 chars), a section of facts (≤ 3000), a context line, the bundle when
 there is one, and actions. With an action secret the ``acknowledge`` / ``resolve`` buttons

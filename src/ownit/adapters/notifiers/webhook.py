@@ -1,4 +1,4 @@
-"""Outgoing webhooks, signed by Standard Webhooks v1 (``wire.md`` §3).
+"""Outgoing webhooks, signed by Standard Webhooks v1 (``docs/wire-formats.md``).
 
 ``webhook-id`` is the notification's idempotency key, so every retry of the same page carries
 the same id and the receiver can drop duplicates. Contact: ``{url, secret}``.

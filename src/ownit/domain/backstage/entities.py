@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from ownit.domain.catalog.fields import URL, quote
 from ownit.domain.catalog.model import Node, Problem, RawDocument
 
-KINDS = ("Component", "Group", "User", "System", "API")
+_KINDS = ("Component", "Group", "User", "System", "API")
 PAGERDUTY_KEY = "pagerduty.com/integration-key"
 KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
-NAME_MAX = 100
+_NAME_MAX = 100
 _DEFINITION_KEYS = ("$text", "$json", "$yaml", "$openapi", "$asyncapi")
 _METADATA_IGNORED = ("name", "namespace", "uid", "etag", "generation")
 # Fields Backstage defines that have no ownit equivalent, by kind (reported, not imported).
@@ -49,7 +49,7 @@ def _note(notes: list[Problem], file: str, line: int, message: str) -> None:
 def slugify(name: str) -> str:
     """``Payments_Team`` → ``payments-team``; ``""`` when nothing of it is left."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:NAME_MAX].rstrip("-")
+    return slug[:_NAME_MAX].rstrip("-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +140,7 @@ def read_entity(
             f"not a Backstage document (apiVersion {quote(api or None)}); not imported",
         )
         return None
-    if kind not in KINDS:
+    if kind not in _KINDS:
         where = line_of(child(root, "kind"), doc.line)
         _note(
             notes,
@@ -191,7 +191,7 @@ def report_fields(e: Entity, notes: list[Problem]) -> None:
     mapped = _MAPPED_METADATA[e.kind]
     for entry in (e.metadata.entries if e.metadata else None) or ():
         key = entry.key
-        if key in mapped or key in _METADATA_IGNORED or is_empty(entry.value):
+        if key in mapped or key in _METADATA_IGNORED or _is_empty(entry.value):
             continue
         if key in _KNOWN_METADATA:
             _note(
@@ -209,7 +209,7 @@ def report_fields(e: Entity, notes: list[Problem]) -> None:
             )
     for entry in (e.spec.entries if e.spec else None) or ():
         key = entry.key
-        if key in _MAPPED_SPEC[e.kind] or is_empty(entry.value):
+        if key in _MAPPED_SPEC[e.kind] or _is_empty(entry.value):
             continue
         if key in _UNMAPPED_SPEC[e.kind]:
             shown = string(entry.value)
@@ -224,7 +224,7 @@ def report_fields(e: Entity, notes: list[Problem]) -> None:
             _note(notes, e.file, entry.line, f"{e.label()}: unknown field spec.{key}; not imported")
 
 
-def is_empty(node: Node) -> bool:
+def _is_empty(node: Node) -> bool:
     return node.items == () or node.entries == () or (node.is_scalar and node.scalar is None)
 
 

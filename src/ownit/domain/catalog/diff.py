@@ -22,7 +22,7 @@ from ownit.domain.catalog.model import (
 from ownit.domain.catalog.refs import Key, stored_key
 from ownit.domain.catalog.spec import to_spec
 
-Action = Literal["create", "update", "delete", "unchanged"]
+_Action = Literal["create", "update", "delete", "unchanged"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class FieldChange:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    action: Action
+    action: _Action
     kind: str
     name: str
     fields: tuple[FieldChange, ...] = ()
@@ -48,15 +48,15 @@ class Change:
 class Diff:
     changes: tuple[Change, ...] = ()
 
-    def of(self, action: Action) -> list[Change]:
+    def of(self, action: _Action) -> list[Change]:
         return [c for c in self.changes if c.action == action]
 
     @property
     def is_empty(self) -> bool:
         return all(c.action == "unchanged" for c in self.changes)
 
-    def counts(self) -> dict[Action, int]:
-        actions: tuple[Action, ...] = ("create", "update", "delete", "unchanged")
+    def counts(self) -> dict[_Action, int]:
+        actions: tuple[_Action, ...] = ("create", "update", "delete", "unchanged")
         return {a: len(self.of(a)) for a in actions}
 
 
@@ -70,7 +70,7 @@ def prune_set(documents: Sequence[Document], existing: Snapshot, source: str) ->
     ]
 
 
-def keep_router_key(router: Router, existing: Snapshot) -> Router:
+def _keep_router_key(router: Router, existing: Snapshot) -> Router:
     """The router keeping its stored key when the file gives none."""
     stored = existing.routers.get(router.name)
     if router.key is not None or stored is None:
@@ -78,7 +78,7 @@ def keep_router_key(router: Router, existing: Snapshot) -> Router:
     return dataclasses.replace(router, key=stored.key)
 
 
-def keep_heartbeat_key(beat: Heartbeat, existing: Snapshot) -> Heartbeat:
+def _keep_heartbeat_key(beat: Heartbeat, existing: Snapshot) -> Heartbeat:
     """The heartbeat keeping its stored key when the file gives none."""
     stored = existing.heartbeats.get(beat.name)
     if beat.key is not None or stored is None:
@@ -97,7 +97,7 @@ def keep_keys(service: Service, existing: Snapshot) -> Service:
     return dataclasses.replace(service, integrations=integrations)
 
 
-def keep_personal(user: User, doc: Document, existing: Snapshot) -> User:
+def _keep_personal(user: User, doc: Document, existing: Snapshot) -> User:
     """The user as the document states it; what it leaves unsaid of :data:`PERSONAL_FIELDS`
     keeps its stored value (the person's own, set in the web UI). The catalog owns what it
     states: personal rules naming a contact the catalog's contacts no longer have are dropped."""
@@ -128,20 +128,20 @@ def plan(
         if isinstance(obj, Service):
             desired = keep_keys(obj, existing)
         elif isinstance(obj, Router):
-            desired = keep_router_key(obj, existing)
+            desired = _keep_router_key(obj, existing)
         elif isinstance(obj, Heartbeat):
-            desired = keep_heartbeat_key(obj, existing)
+            desired = _keep_heartbeat_key(obj, existing)
         elif isinstance(obj, User):
-            desired = keep_personal(obj, doc, existing)
+            desired = _keep_personal(obj, doc, existing)
         stored = existing.get(desired.kind, desired.name)
         if stored is None:
             changes.append(Change("create", desired.kind, desired.name, obj=desired))
             continue
-        fields = field_changes(stored, desired)
+        fields = _field_changes(stored, desired)
         old_source = existing.source_of(desired.kind, desired.name)
         if old_source != source:
             fields.append(FieldChange("source", old_source, source))
-        action: Action = "update" if fields else "unchanged"
+        action: _Action = "update" if fields else "unchanged"
         changes.append(Change(action, desired.kind, desired.name, tuple(fields), obj=desired))
     changes += [Change("delete", kind, name) for kind, name in removed]
     order = {kind: i for i, kind in enumerate(STORED_KINDS)}
@@ -149,7 +149,7 @@ def plan(
     return Diff(tuple(changes))
 
 
-def field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:
+def _field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:
     """Top-level spec fields that differ, integrations one by one, keys as secrets."""
     out: list[FieldChange] = []
     if isinstance(old, Service) and isinstance(new, Service) and old.description != new.description:

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from ownit.domain.catalog.model import Entry, JsonValue, Node, Problem, Scalar
 from ownit.domain.durations import parse_duration
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 URL = re.compile(r"^https?://[^\s/]+\S*$")
-NAME_MAX = 100
-DURATION_HINT = "write a whole number and a unit: 30s, 5m, 1h, 1d, 1w"
+_NAME_MAX = 100
+_DURATION_HINT = "write a whole number and a unit: 30s, 5m, 1h, 1d, 1w"
 
 
 def quote(value: object) -> str:
@@ -31,26 +31,26 @@ def quote(value: object) -> str:
     return str(value)
 
 
-def close(word: str, choices: Iterable[str]) -> list[str]:
+def _close(word: str, choices: Iterable[str]) -> list[str]:
     """The choice closest to ``word``, if one is close enough (at most one)."""
     return difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean "x"?)`` when one choice is close to ``word``, else ``""``."""
-    found = close(word, choices)
+    found = _close(word, choices)
     return f" (did you mean {quote(found[0])}?)" if found else ""
 
 
-def join(path: str, key: str) -> str:
+def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
 def slug_problem(value: str) -> str | None:
-    if not SLUG.match(value):
+    if not _SLUG.match(value):
         return "is not a slug (lowercase letters, digits and -, starting with a letter or digit)"
-    if len(value) > NAME_MAX:
-        return f"is longer than {NAME_MAX} characters"
+    if len(value) > _NAME_MAX:
+        return f"is longer than {_NAME_MAX} characters"
     return None
 
 
@@ -78,17 +78,17 @@ def shape(node: Node) -> str:
     return quote(node.scalar)
 
 
-def node_to_json(node: Node) -> JsonValue:
+def _node_to_json(node: Node) -> JsonValue:
     """A node's plain value, dropping positions."""
     if node.entries is not None:
-        return {e.key: node_to_json(e.value) for e in node.entries}
+        return {e.key: _node_to_json(e.value) for e in node.entries}
     if node.items is not None:
-        return [node_to_json(i) for i in node.items]
+        return [_node_to_json(i) for i in node.items]
     return node.scalar
 
 
 def json_to_node(value: object, line: int = 0) -> Node:
-    """The inverse of :func:`node_to_json`, for specs read back from storage."""
+    """The inverse of :func:`_node_to_json`, for specs read back from storage."""
     if isinstance(value, dict):
         return Node(
             line, entries=tuple(Entry(str(k), line, json_to_node(v)) for k, v in value.items())
@@ -153,13 +153,13 @@ class Fields:
                 where = f" in {label or path}" if (label or path) else ""
                 hint = suggest(entry.key, known)
                 reader.problem(entry.line, f"unknown field {quote(entry.key)}{where}{hint}")
-                self.misspelt.update(close(entry.key, known))
+                self.misspelt.update(_close(entry.key, known))
                 continue
             self.entries[entry.key] = entry
-            reader.lines[join(path, entry.key)] = entry.line
+            reader.lines[_join(path, entry.key)] = entry.line
 
     def where(self, key: str) -> str:
-        return join(self.path, key)
+        return _join(self.path, key)
 
     def line_of(self, key: str) -> int:
         entry = self.entries.get(key)
@@ -261,14 +261,14 @@ class Fields:
         if node is None:
             return None
         if not node.is_scalar or not isinstance(node.scalar, str):
-            self._bad(key, node, f"a duration ({DURATION_HINT})")
+            self._bad(key, node, f"a duration ({_DURATION_HINT})")
             return None
         try:
             value = parse_duration(node.scalar)
         except ValueError:
             self.r.problem(
                 node.line,
-                f"{self.where(key)} {quote(node.scalar)} is not a duration ({DURATION_HINT})",
+                f"{self.where(key)} {quote(node.scalar)} is not a duration ({_DURATION_HINT})",
             )
             return None
         if positive and value <= timedelta(0):

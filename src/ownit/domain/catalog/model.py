@@ -37,7 +37,6 @@ URGENCIES = ("high", "low", "severity")
 LIFECYCLES = ("experimental", "production", "deprecated")
 CONTACT_TYPES = ("email", "webhook", "slack", "push")
 INTEGRATION_TYPES = ("events-v2", "alertmanager")
-TARGET_TYPES = ("user", "schedule")
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
 JsonObject: TypeAlias = "dict[str, JsonValue]"

@@ -82,7 +82,7 @@ def parse_heartbeat(name: str, spec: Fields) -> Heartbeat:
     )
 
 
-def utc_text(value: datetime) -> str:
+def _utc_text(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -90,9 +90,9 @@ def window_spec(window: MaintenanceWindow) -> JsonObject:
     services: list[JsonValue] = [*sorted(set(window.services))]  # a set: sorted, once each
     out: JsonObject = {"services": services}
     if window.start is not None:
-        out["start"] = utc_text(window.start)
+        out["start"] = _utc_text(window.start)
     if window.end is not None:
-        out["end"] = utc_text(window.end)
+        out["end"] = _utc_text(window.end)
     if window.description:
         out["description"] = window.description
     return out

@@ -42,7 +42,7 @@ from ownit.domain.catalog.operations import (
 from ownit.domain.catalog.routers import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog.schedules import parse_schedule
 
-KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
+_KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
 
 SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     "User": ("displayName", "email", "timezone", "contacts", "notificationRules"),
@@ -71,9 +71,9 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     "Heartbeat": HEARTBEAT_FIELDS,
 }
 # Each contact type's own field (required), besides name and type; webhook may add a secret.
-CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
-CONTACT_OPTIONAL = {"webhook": ("secret",)}
-CONTACT_FIELDS = ("name", "type", "address", "url", "secret", "webhookUrl")
+_CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
+_CONTACT_OPTIONAL = {"webhook": ("secret",)}
+_CONTACT_FIELDS = ("name", "type", "address", "url", "secret", "webhookUrl")
 
 
 def parse_document(raw: RawDocument, problems: list[Problem]) -> Document | None:
@@ -137,7 +137,7 @@ def _user(name: str, spec: Fields) -> User:
     contacts: list[Contact] = []
     seen: dict[str, str] = {}
     for path, node in spec.seq("contacts"):
-        f = spec.item(path, node, CONTACT_FIELDS)
+        f = spec.item(path, node, _CONTACT_FIELDS)
         cname = f.slug("name", required=True)
         ctype = f.choice("type", CONTACT_TYPES, required=True)
         if cname is not None:
@@ -149,8 +149,8 @@ def _user(name: str, spec: Fields) -> User:
             seen.setdefault(cname, path)
         if ctype is None:
             continue
-        own = CONTACT_FIELD[ctype]
-        allowed = ("name", "type", own, *CONTACT_OPTIONAL.get(ctype, ()))
+        own = _CONTACT_FIELD[ctype]
+        allowed = ("name", "type", own, *_CONTACT_OPTIONAL.get(ctype, ()))
         for key in f.entries:
             if key not in allowed:
                 spec.r.problem(
@@ -330,7 +330,7 @@ def _depends_on(spec: Fields) -> tuple[str, ...]:
 
 
 def _key_problem(value: str) -> str | None:
-    return None if KEY.match(value) else "must be exactly 32 letters and digits"
+    return None if _KEY.match(value) else "must be exactly 32 letters and digits"
 
 
 def _integrations(spec: Fields) -> tuple[Integration, ...]:

@@ -34,7 +34,7 @@ KIND_WORDS = {
 
 
 @dataclass(frozen=True, slots=True)
-class Ref:
+class _Ref:
     """``path`` of an object names the ``kind`` object ``name``."""
 
     path: str
@@ -42,41 +42,41 @@ class Ref:
     name: str
 
 
-def references(obj: CatalogObject) -> list[Ref]:
-    refs: list[Ref] = []
+def references(obj: CatalogObject) -> list[_Ref]:
+    refs: list[_Ref] = []
     if isinstance(obj, Team):
-        refs += [Ref(f"members[{i}].user", "User", m.user) for i, m in enumerate(obj.members)]
+        refs += [_Ref(f"members[{i}].user", "User", m.user) for i, m in enumerate(obj.members)]
     elif isinstance(obj, EscalationPolicy | Schedule) and obj.team is not None:
-        refs.append(Ref("team", "Team", obj.team))
+        refs.append(_Ref("team", "Team", obj.team))
     if isinstance(obj, Schedule):
         for i, layer in enumerate(obj.layers):
-            refs += [Ref(f"layers[{i}].users[{j}]", "User", u) for j, u in enumerate(layer.users)]
-        refs += [Ref(f"overrides[{k}].user", "User", o.user) for k, o in enumerate(obj.overrides)]
+            refs += [_Ref(f"layers[{i}].users[{j}]", "User", u) for j, u in enumerate(layer.users)]
+        refs += [_Ref(f"overrides[{k}].user", "User", o.user) for k, o in enumerate(obj.overrides)]
     elif isinstance(obj, EscalationPolicy):
         for i, level in enumerate(obj.levels):
             for j, t in enumerate(level.targets):
                 kind = "User" if t.type == "user" else "Schedule"
-                refs.append(Ref(f"levels[{i}].targets[{j}].{t.type}", kind, t.name))
+                refs.append(_Ref(f"levels[{i}].targets[{j}].{t.type}", kind, t.name))
     elif isinstance(obj, Service):
         if obj.owner is not None:
-            refs.append(Ref("owner", "Team", obj.owner))
+            refs.append(_Ref("owner", "Team", obj.owner))
         if obj.escalation_policy is not None:
-            refs.append(Ref("escalationPolicy", "EscalationPolicy", obj.escalation_policy))
-        refs += [Ref(f"dependsOn[{i}]", "Service", s) for i, s in enumerate(obj.depends_on)]
+            refs.append(_Ref("escalationPolicy", "EscalationPolicy", obj.escalation_policy))
+        refs += [_Ref(f"dependsOn[{i}]", "Service", s) for i, s in enumerate(obj.depends_on)]
         for i, comp in enumerate(obj.components):
             if not isinstance(comp, dict):
                 continue
             owner, policy = comp.get("owner"), comp.get("escalationPolicy")
             if isinstance(owner, str):
-                refs.append(Ref(f"components[{i}].owner", "Team", owner))
+                refs.append(_Ref(f"components[{i}].owner", "Team", owner))
             if isinstance(policy, str):
-                refs.append(Ref(f"components[{i}].escalationPolicy", "EscalationPolicy", policy))
+                refs.append(_Ref(f"components[{i}].escalationPolicy", "EscalationPolicy", policy))
     elif isinstance(obj, Router):
-        refs += [Ref(path, "Service", name) for path, name in service_refs(obj)]
+        refs += [_Ref(path, "Service", name) for path, name in service_refs(obj)]
     elif isinstance(obj, MaintenanceWindow):
-        refs += [Ref(f"services[{i}]", "Service", name) for i, name in enumerate(obj.services)]
+        refs += [_Ref(f"services[{i}]", "Service", name) for i, name in enumerate(obj.services)]
     elif isinstance(obj, Heartbeat) and obj.service:
-        refs.append(Ref("service", "Service", obj.service))
+        refs.append(_Ref("service", "Service", obj.service))
     return refs
 
 

@@ -27,10 +27,10 @@ from ownit.domain.matchers import Matcher, parse_matcher
 from ownit.domain.routing import ACTIONS, Route, RouteTarget
 
 ROUTER_FIELDS = ("key", "route")
-NODE_FIELDS = ("matchers", "service", "component", "action", "continue", "routes")
-COMPONENT_FIELDS = ("name", "owner", "escalationPolicy", "match")
-TARGET_FIELDS = ("service", "component", "action")
-MAX_DEPTH = 16
+_NODE_FIELDS = ("matchers", "service", "component", "action", "continue", "routes")
+_COMPONENT_FIELDS = ("name", "owner", "escalationPolicy", "match")
+_TARGET_FIELDS = ("service", "component", "action")
+_MAX_DEPTH = 16
 _KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
 
 
@@ -42,7 +42,7 @@ def parse_router(name: str, spec: Fields) -> Router:
         "key",
         check=lambda v: None if _KEY.match(v) else "must be exactly 32 letters and digits",
     )
-    root = spec.sub("route", NODE_FIELDS)
+    root = spec.sub("route", _NODE_FIELDS)
     if root is None:
         spec.node("route", required=True)
         return Router(name, key)
@@ -71,7 +71,7 @@ def _node(f: Fields, depth: int) -> Route | None:
             f"{f.where('matchers')}: the root route matches every event and takes no matchers "
             "(put them on its routes)",
         )
-    given = [k for k in TARGET_FIELDS if f.has(k)]
+    given = [k for k in _TARGET_FIELDS if f.has(k)]
     if len(given) > 1:
         r.problem(
             f.line_of(given[1]),
@@ -102,11 +102,11 @@ def _node(f: Fields, depth: int) -> Route | None:
         )
     children: list[Route] = []
     items = f.seq("routes")
-    if items and depth >= MAX_DEPTH:
-        r.problem(f.line_of("routes"), f"{f.where('routes')} nests deeper than {MAX_DEPTH} levels")
+    if items and depth >= _MAX_DEPTH:
+        r.problem(f.line_of("routes"), f"{f.where('routes')} nests deeper than {_MAX_DEPTH} levels")
         items = []
     for path, item in items:
-        child = _node(f.item(path, item, NODE_FIELDS), depth + 1)
+        child = _node(f.item(path, item, _NODE_FIELDS), depth + 1)
         if child is not None:
             r.alias(path, f"{f.where('routes')}[{len(children)}]")
             children.append(child)
@@ -140,7 +140,7 @@ def parse_components(spec: Fields) -> tuple[JsonValue, ...]:
         if node.entries is None:
             r.problem(node.line, f"{path} must be a mapping with a name")
             continue
-        f = spec.item(path, node, COMPONENT_FIELDS)
+        f = spec.item(path, node, _COMPONENT_FIELDS)
         name = f.slug("name", required=True)
         owner = f.slug("owner")
         policy = f.slug("escalationPolicy")
@@ -250,7 +250,7 @@ def node_json(node: Route) -> JsonObject:
         matchers: list[JsonValue] = [str(m) for m in node.matchers]
         out["matchers"] = matchers
     if node.target is not None:
-        for key in TARGET_FIELDS:
+        for key in _TARGET_FIELDS:
             value = getattr(node.target, key)
             if value is not None:
                 out[key] = value
@@ -273,7 +273,7 @@ def router_spec(router: Router, *, keys: bool) -> JsonObject:
 # --- cross-document checks ---------------------------------------------------------------
 
 
-def walk(tree: Route, path: str = "route") -> Iterator[tuple[str, Route, str | None]]:
+def _walk(tree: Route, path: str = "route") -> Iterator[tuple[str, Route, str | None]]:
     """Every node with its path and the service it inherits from above (``None``: none)."""
 
     def visit(node: Route, at: str, above: str | None) -> Iterator[tuple[str, Route, str | None]]:
@@ -289,7 +289,7 @@ def service_refs(router: Router) -> list[tuple[str, str]]:
     """``(path, service)`` for every node that names a service."""
     return [
         (f"{path}.service", node.target.service)
-        for path, node, _ in walk(router.route)
+        for path, node, _ in _walk(router.route)
         if node.target is not None and node.target.service is not None
     ]
 
@@ -312,7 +312,7 @@ def check_components(
     for doc in documents:
         if not isinstance(doc.obj, Router):
             continue
-        for path, node, above in walk(doc.obj.route):
+        for path, node, above in _walk(doc.obj.route):
             if node.target is None or node.target.component is None:
                 continue
             name = node.target.component
@@ -339,8 +339,3 @@ def check_components(
                     )
                 )
     return problems
-
-
-def router_keys(routers: Mapping[str, Router]) -> dict[str, str]:
-    """key -> ``router "name"`` for stored routers."""
-    return {r.key: f"router {quote(r.name)}" for r in routers.values() if r.key is not None}

@@ -2,7 +2,8 @@
 
 One object has exactly one normal form: durations in their shortest exact unit, defaults
 written out (``role: responder``, ``timezone: UTC``, ``urgency: severity``, ``repeat: 0``),
-absent optional fields and empty lists left out, keys in the order catalog.md shows them.
+absent optional fields and empty lists left out, keys in one fixed order per kind (the order
+the functions below write them in).
 Schedules have theirs in :mod:`ownit.domain.catalog.schedules`.
 """
 

@@ -1,4 +1,4 @@
-"""Escalation policies as frozen onto an incident when it opens (``oncall.md``, "Escalation").
+"""Escalation policies as frozen onto an incident when it opens (``docs/oncall.md``).
 
 A policy is an ordered list of levels; each level has targets (users, or schedules meaning
 whoever is on call in them) and an ``after``: how long the level has to acknowledge before

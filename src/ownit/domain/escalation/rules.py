@@ -1,4 +1,4 @@
-"""The escalation engine's rules (``oncall.md``, "Escalation"), as pure transitions.
+"""The escalation engine's rules (``docs/oncall.md``, "Escalation"), as pure transitions.
 
 Each function takes the incident's :class:`EscalationState`, its frozen :class:`Policy`,
 ``now`` (an aware instant) and, where people must be found, ``resolve_target``: a callable

@@ -1,4 +1,4 @@
-"""Personal notification rules (``oncall.md``, "Notification rules").
+"""Personal notification rules (``docs/notifications.md``, "Personal notification rules").
 
 Each user has ordered rules ``(contact, after)``. When the escalation engine pages a user at
 ``T`` (a :class:`~ownit.domain.escalation.state.Page`), each rule fires at ``T + after``

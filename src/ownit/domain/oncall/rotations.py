@@ -98,7 +98,7 @@ class Shift:
     end: datetime
 
 
-def to_local(instant: datetime, zone: ZoneInfo) -> datetime:
+def _to_local(instant: datetime, zone: ZoneInfo) -> datetime:
     """The naive wall-clock reading of an aware ``instant`` in ``zone``."""
     return instant.astimezone(zone).replace(tzinfo=None, fold=0)
 
@@ -145,40 +145,40 @@ def _transition_after(local: datetime, zone: ZoneInfo) -> datetime:
     while steps > 1:
         half = steps // 2
         middle = low + timedelta(seconds=half)
-        if to_local(middle, zone) >= local:
+        if _to_local(middle, zone) >= local:
             high, steps = middle, half
         else:
             low, steps = middle, steps - half
     return high
 
 
-def turn_start(layer: Layer, zone: ZoneInfo, k: int) -> datetime:
+def _turn_start(layer: Layer, zone: ZoneInfo, k: int) -> datetime:
     """The instant turn ``k`` begins: the anchor plus ``k`` turn lengths of wall-clock time."""
     return local_to_utc(layer.start + k * layer.rotation.length, zone)
 
 
-def turn_at(layer: Layer, zone: ZoneInfo, at: datetime) -> int | None:
+def _turn_at(layer: Layer, zone: ZoneInfo, at: datetime) -> int | None:
     """The turn ``k`` with ``start(k) <= at < start(k + 1)``; ``None`` before the layer starts.
 
     The local reading gives a first guess; the exact turn is found by comparing real handoff
     instants, which also steps over turns of no length.
     """
-    k = max(0, (to_local(at, zone) - layer.start) // layer.rotation.length)
-    while k > 0 and turn_start(layer, zone, k) > at:
+    k = max(0, (_to_local(at, zone) - layer.start) // layer.rotation.length)
+    while k > 0 and _turn_start(layer, zone, k) > at:
         k -= 1
-    if turn_start(layer, zone, k) > at:
+    if _turn_start(layer, zone, k) > at:
         return None
-    while turn_start(layer, zone, k + 1) <= at:
+    while _turn_start(layer, zone, k + 1) <= at:
         k += 1
     return k
 
 
 def layer_user_at(layer: Layer, zone: ZoneInfo, at: datetime) -> str | None:
     """Who this layer alone has on call at the instant ``at`` (restrictions applied)."""
-    k = turn_at(layer, zone, at)
+    k = _turn_at(layer, zone, at)
     if k is None:
         return None
-    if layer.restrictions and not restriction_windows(layer, zone, at, at + _TICK):
+    if layer.restrictions and not _restriction_windows(layer, zone, at, at + _TICK):
         return None
     return layer.users[k % len(layer.users)]
 
@@ -186,17 +186,17 @@ def layer_user_at(layer: Layer, zone: ZoneInfo, at: datetime) -> str | None:
 _TICK = timedelta(microseconds=1)  # the smallest interval: [t, t + tick) holds only t
 
 
-def turns(layer: Layer, zone: ZoneInfo, since: datetime, until: datetime) -> list[Shift]:
+def _turns(layer: Layer, zone: ZoneInfo, since: datetime, until: datetime) -> list[Shift]:
     """The layer's turns, clipped to ``[since, until)``, without restrictions.
 
     Turns of no length are left out; consecutive turns of the same user are kept apart.
     """
-    k = turn_at(layer, zone, since)
+    k = _turn_at(layer, zone, since)
     k = 0 if k is None else k
-    start = turn_start(layer, zone, k)
+    start = _turn_start(layer, zone, k)
     result: list[Shift] = []
     while start < until:
-        end = turn_start(layer, zone, k + 1)
+        end = _turn_start(layer, zone, k + 1)
         clipped_start, clipped_end = max(start, since), min(end, until)
         if clipped_start < clipped_end:
             result.append(Shift(layer.users[k % len(layer.users)], clipped_start, clipped_end))
@@ -204,7 +204,7 @@ def turns(layer: Layer, zone: ZoneInfo, since: datetime, until: datetime) -> lis
     return result
 
 
-def restriction_windows(
+def _restriction_windows(
     layer: Layer, zone: ZoneInfo, since: datetime, until: datetime
 ) -> list[tuple[datetime, datetime]]:
     """The layer's restriction windows meeting ``[since, until)``, as merged UTC intervals.
@@ -213,8 +213,8 @@ def restriction_windows(
     reach into the next day) to one day after ``until`` (a fold at midnight can make the
     local reading lag the day a window starts on).
     """
-    day = to_local(since, zone).date() - 2 * _ONE_DAY
-    last = to_local(until, zone).date() + _ONE_DAY
+    day = _to_local(since, zone).date() - 2 * _ONE_DAY
+    last = _to_local(until, zone).date() + _ONE_DAY
     windows: list[tuple[datetime, datetime]] = []
     while day <= last:
         for restriction in layer.restrictions:
@@ -238,7 +238,7 @@ def _merge(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, d
     return merged
 
 
-def restrict(pieces: list[Shift], windows: list[tuple[datetime, datetime]]) -> list[Shift]:
+def _restrict(pieces: list[Shift], windows: list[tuple[datetime, datetime]]) -> list[Shift]:
     """The parts of the sorted ``pieces`` that lie inside the sorted, disjoint ``windows``."""
     result: list[Shift] = []
     w = 0
@@ -256,7 +256,7 @@ def restrict(pieces: list[Shift], windows: list[tuple[datetime, datetime]]) -> l
 
 def layer_pieces(layer: Layer, zone: ZoneInfo, since: datetime, until: datetime) -> list[Shift]:
     """The layer's shifts within ``[since, until)``: its turns cut to its restriction windows."""
-    pieces = turns(layer, zone, since, until)
+    pieces = _turns(layer, zone, since, until)
     if not layer.restrictions:
         return pieces
-    return restrict(pieces, restriction_windows(layer, zone, since, until))
+    return _restrict(pieces, _restriction_windows(layer, zone, since, until))

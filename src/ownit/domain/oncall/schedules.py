@@ -1,4 +1,4 @@
-"""Who is on call: the final schedule of layers and overrides (``oncall.md``, "Schedules").
+"""Who is on call: the final schedule of layers and overrides (``docs/oncall.md``).
 
 The rules, in order of strength:
 
