@@ -17,7 +17,6 @@ from typing import Protocol
 
 from ownit.app.ports import Clock
 from ownit.domain.catalog import Router
-from ownit.domain.events import Event, event_labels
 from ownit.domain.routing import CompiledRouter, Decision, compile_route
 
 __all__ = ["RouterBook", "RouterStore"]
