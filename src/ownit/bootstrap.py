@@ -41,11 +41,11 @@ from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import heartbeats, oncall
+from ownit.app.clock import Clock, SystemClock
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
 from ownit.app.notify import Notifier
-from ownit.app.ports import Clock, SystemClock
 from ownit.app.routing import RouterBook
 from ownit.settings import Settings
 from ownit.worker.links import SignedLinks

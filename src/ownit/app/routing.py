@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain.catalog import Router
 from ownit.domain.events import Event
 from ownit.domain.routing import CompiledRouter, Decision, compile_route

@@ -19,7 +19,7 @@ from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.engine import is_sqlite
 from ownit.adapters.db.migrate import current_revision
 from ownit.app import catalog as use
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 from ownit.bootstrap import BootstrapError, open_database
 from ownit.cli.catalog_output import FORMATS, render_problems
 from ownit.cli.errors import CliError

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ownit.app import dependencies as uc
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 
 
 def _when(value: datetime | None) -> str:

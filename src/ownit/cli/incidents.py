@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ownit.app import incidents as uc
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render

@@ -79,7 +79,7 @@ def _when(value: datetime) -> str:
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     from ownit.app import maintenance as uc
-    from ownit.app.ports import SystemClock
+    from ownit.app.clock import SystemClock
 
     now = SystemClock().now()
     with _store(settings) as store:
@@ -109,7 +109,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _start(args: argparse.Namespace, settings: Settings) -> int:
     from ownit.app import maintenance as uc
-    from ownit.app.ports import SystemClock
+    from ownit.app.clock import SystemClock
     from ownit.domain.durations import parse_duration
 
     duration = None
@@ -146,7 +146,7 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     from ownit.app import maintenance as uc
-    from ownit.app.ports import SystemClock
+    from ownit.app.clock import SystemClock
     from ownit.domain.errors import Forbidden, NotFound
 
     with _store(settings) as store:

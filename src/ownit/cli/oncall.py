@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from ownit.app import calendar_feed as feeds
 from ownit.app import oncall as uc
-from ownit.app.oncall_ports import Person
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
+from ownit.app.oncall import Person
 from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render

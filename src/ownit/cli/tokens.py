@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 from ownit.app.tokens import InvalidToken, create_token
 from ownit.cli.database import database
 from ownit.cli.errors import CliError

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from ownit.app.accounts import AccountError, OrgRole, create_login
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 from ownit.cli.database import database
 from ownit.cli.errors import CliError
 from ownit.settings import Settings

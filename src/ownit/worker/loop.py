@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from ownit.adapters.db.work_store import SqlWorkStore
+from ownit.app.clock import Clock
 from ownit.app.delivery import (
     LEASE,
     Claimed,
@@ -21,7 +22,6 @@ from ownit.app.delivery import (
 )
 from ownit.app.escalations import OnCallLookup, advance
 from ownit.app.notify import Notifier
-from ownit.app.ports import Clock
 
 log = logging.getLogger("ownit.worker")
 

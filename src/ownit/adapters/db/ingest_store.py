@@ -19,7 +19,7 @@ from ownit.adapters.db.ingest_targets import (
     TargetResolver,
     unique_targets,
 )
-from ownit.app.ports import ItemResult
+from ownit.app.ingest import ItemResult
 from ownit.app.routing import RouterBook, event_labels
 from ownit.domain.events import Action, Event
 from ownit.domain.ids import make_id

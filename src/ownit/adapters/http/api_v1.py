@@ -21,8 +21,8 @@ from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import Problem, field_error
 from ownit.app import escalations as esc_uc
 from ownit.app import incidents as uc
+from ownit.app.clock import Clock
 from ownit.app.escalations import OnCallLookup
-from ownit.app.ports import Clock
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.errors import NotFound
 from ownit.domain.incidents import Status, Urgency

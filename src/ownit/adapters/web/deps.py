@@ -23,9 +23,9 @@ from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.app import accounts
 from ownit.app.accounts import LoginThrottles, PasswordHasher, SessionPolicy, WebSession
+from ownit.app.clock import Clock
 from ownit.app.escalations import OnCallLookup
 from ownit.app.notify import Notifier
-from ownit.app.ports import Clock
 
 MAX_FORM = 64 * 1024
 
