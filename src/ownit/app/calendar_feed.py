@@ -30,6 +30,7 @@ __all__ = [
     "CalendarShift",
     "CalendarTokenStore",
     "FeedNotFound",
+    "ScheduleFeedStore",
     "calendar_feed",
     "rotate_calendar_token",
 ]
@@ -43,6 +44,11 @@ class CalendarTokenStore(Protocol):
     def calendar_user(self, token_hash: str) -> str | None:
         """The user whose feed token has this hash."""
         ...
+
+
+class ScheduleFeedStore(ScheduleStore, CalendarTokenStore, Protocol):
+    """Schedules and feed tokens in one store: what the schedule pages, the Me page and
+    ``ownit schedule`` use."""
 
 
 PAST = timedelta(days=30)
