@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.app.event_log import EventLog
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.settings import Settings
@@ -30,11 +31,9 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _log(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.event_log import SqlEventLog
-
-    with database(settings) as engine:
-        yield SqlEventLog(engine)
+def _log(settings: Settings) -> Iterator[EventLog]:
+    with database(settings) as db:
+        yield db.events
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:

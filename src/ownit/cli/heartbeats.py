@@ -6,8 +6,9 @@ import argparse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.bootstrap import database
 from ownit.cli.tables import render
+from ownit.domain.durations import format_duration
 from ownit.settings import Settings
 
 
@@ -26,11 +27,8 @@ def _when(value: datetime | None) -> str:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
-    from ownit.domain.durations import format_duration
-
-    with database(settings) as engine:
-        beats = SqlHeartbeatStore(engine).all()
+    with database(settings) as db:
+        beats = db.heartbeats.all()
     if not beats:
         print("no heartbeats (add a Heartbeat to the catalog and `ownit catalog apply`)")
         return 0

@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ownit.app import escalations
 from ownit.app import incidents as uc
 from ownit.app.clock import SystemClock
-from ownit.cli.database import database
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
+from ownit.cli.incident_context import print_context
 from ownit.cli.tables import render
 from ownit.domain.errors import DomainError
 from ownit.domain.incidents import Status, Urgency
@@ -62,11 +64,9 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.incident_store import SqlIncidentStore
-
-    with database(settings) as engine:
-        yield SqlIncidentStore(engine)
+def _store(settings: Settings) -> Iterator[uc.IncidentStore]:
+    with database(settings) as db:
+        yield db.incidents
 
 
 def _actor() -> str:
@@ -137,16 +137,13 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.incident_store import SqlIncidentStore
-    from ownit.cli.incident_context import print_context
-
-    with database(settings) as engine:
-        code = _show_with(args, SqlIncidentStore(engine))
-        print_context(engine, args.incident)
+    with database(settings) as db:
+        code = _show_with(args, db.incidents)
+        print_context(db, args.incident)
         return code
 
 
-def _show_with(args: argparse.Namespace, store: Any) -> int:
+def _show_with(args: argparse.Namespace, store: uc.IncidentStore) -> int:
     try:
         inc = uc.get_incident(store=store, ref=args.incident)
     except DomainError as exc:
@@ -269,16 +266,10 @@ def _split(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | None) -> int:
-    from ownit.adapters.db.incident_store import SqlIncidentStore
-    from ownit.adapters.db.work_store import SqlWorkStore
-    from ownit.app import escalations
-    from ownit.bootstrap import on_call_lookup
-
     try:
-        with database(settings) as engine:
-            incidents = SqlIncidentStore(engine)
-            store = SqlWorkStore(engine)
-            inc = uc.get_incident(store=incidents, ref=args.incident)
+        with database(settings) as db:
+            store = db.escalations
+            inc = uc.get_incident(store=db.incidents, ref=args.incident)
             now = SystemClock().now()
             if level is not None:
                 escalations.escalate_now(
@@ -286,7 +277,7 @@ def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | No
                     incident_id=inc["id"],
                     level=level,
                     now=now,
-                    on_call=on_call_lookup(engine),
+                    on_call=db.on_call,
                 )
                 print(f"#{inc['number']}: level {level} is being notified")
             else:
@@ -295,7 +286,7 @@ def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | No
                     incident_id=inc["id"],
                     users=args.users,
                     now=now,
-                    on_call=on_call_lookup(engine),
+                    on_call=db.on_call,
                     known_user=store.known_user,
                 )
                 print(f"#{inc['number']}: paging {', '.join(args.users)}")

@@ -13,9 +13,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.app import maintenance as uc
+from ownit.app.clock import SystemClock
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.domain.durations import parse_duration
+from ownit.domain.errors import Forbidden, NotFound
+from ownit.domain.permissions import Actor, OrgRole
 from ownit.settings import Settings
 
 
@@ -41,16 +46,12 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
-
-    with database(settings) as engine:
-        yield SqlMaintenanceStore(engine)
+def _store(settings: Settings) -> Iterator[uc.MaintenanceStore]:
+    with database(settings) as db:
+        yield db.maintenance
 
 
-def _operator() -> Any:
-    from ownit.domain.permissions import Actor, OrgRole
-
+def _operator() -> Actor:
     return Actor(OrgRole.ADMIN)
 
 
@@ -78,9 +79,6 @@ def _when(value: datetime) -> str:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.app import maintenance as uc
-    from ownit.app.clock import SystemClock
-
     now = SystemClock().now()
     with _store(settings) as store:
         found = uc.list_windows(store=store, now=now, include_past=args.past)
@@ -108,10 +106,6 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _start(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.app import maintenance as uc
-    from ownit.app.clock import SystemClock
-    from ownit.domain.durations import parse_duration
-
     duration = None
     if args.duration is not None:
         try:
@@ -145,10 +139,6 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cancel(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.app import maintenance as uc
-    from ownit.app.clock import SystemClock
-    from ownit.domain.errors import Forbidden, NotFound
-
     with _store(settings) as store:
         try:
             done = uc.cancel_window(

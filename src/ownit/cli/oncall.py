@@ -18,7 +18,7 @@ from ownit.app import calendar_feed as feeds
 from ownit.app import oncall as uc
 from ownit.app.clock import SystemClock
 from ownit.app.oncall import Person
-from ownit.cli.database import database
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.domain.errors import DomainError
@@ -70,12 +70,10 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.oncall_store import SqlScheduleStore
-
+def _store(settings: Settings) -> Iterator[feeds.ScheduleFeedStore]:
     try:
-        with database(settings) as engine:
-            yield SqlScheduleStore(engine)
+        with database(settings) as db:
+            yield db.schedules
     except uc.InvalidOnCallRequest as exc:
         raise CliError(f"--{exc.field}: {exc.detail}") from None
     except DomainError as exc:

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from ownit.app.clock import SystemClock
-from ownit.app.tokens import InvalidToken, create_token
-from ownit.cli.database import database
+from ownit.app.tokens import InvalidToken, TokenStore, create_token
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.settings import Settings
@@ -30,11 +30,9 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.token_store import SqlTokenStore
-
-    with database(settings) as engine:
-        yield SqlTokenStore(engine)
+def _store(settings: Settings) -> Iterator[TokenStore]:
+    with database(settings) as db:
+        yield db.tokens
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
