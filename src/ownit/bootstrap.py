@@ -240,7 +240,7 @@ def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> Notifi
             host=settings.smtp_host,
             port=settings.smtp_port,
             sender=settings.smtp_from,
-            security=settings.smtp_security,  # type: ignore[arg-type]
+            security=settings.smtp_security,
             username=settings.smtp_username,
             password=settings.smtp_password,
         )
