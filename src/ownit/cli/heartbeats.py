@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from ownit.bootstrap import database
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.domain.durations import format_duration
 from ownit.settings import Settings
 
@@ -20,10 +21,6 @@ def register(sub: Any) -> None:
     ls = hsub.add_parser("list", help="every heartbeat with its state and last ping")
     ls.add_argument("--show-keys", action="store_true", help="show each heartbeat's ping key")
     ls.set_defaults(func=_list)
-
-
-def _when(value: datetime | None) -> str:
-    return "never" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,8 +39,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
             b.state,
             format_duration(timedelta(seconds=b.interval_seconds)),
             format_duration(timedelta(seconds=b.grace_seconds)),
-            _when(b.last_ping_at),
-            _when(b.due_at),
+            when(b.last_ping_at, empty="never"),
+            when(b.due_at, empty="never"),
             ping,
         ]
         if args.show_keys:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from ownit.app import dependencies as uc
 from ownit.app.clock import SystemClock
 from ownit.bootstrap import Database
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+from ownit.cli.times import when
 
 
 def _duration(seconds: int | None) -> str:
@@ -74,7 +70,7 @@ def context_lines(context: dict[str, Any]) -> list[str]:
         (
             "changes (24 h)",
             [
-                f"{_when(c['received_at'])} UTC {c['service']}: {c['summary']}{_link(c['links'])}"
+                f"{when(c['received_at'])} {c['service']}: {c['summary']}{_link(c['links'])}"
                 for c in (context.get("recent_changes") or [])[:5]
             ],
         ),

@@ -16,6 +16,7 @@ from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.incident_context import print_context
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.domain.errors import DomainError
 from ownit.domain.incidents import Status, Urgency
 from ownit.settings import Settings
@@ -76,10 +77,6 @@ def _actor() -> str:
         return "cli"
 
 
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     statuses: list[Status] = []
     for part in (args.status or "").split(","):
@@ -127,7 +124,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
                     f"{r['service']}/{r['component']}" if r.get("component") else r["service"],
                     r["title"] if len(r["title"]) <= 60 else r["title"][:59] + "…",
                     r["alert_count"],
-                    _when(r["created_at"]),
+                    when(r["created_at"]),
                 ]
                 for r in rows
             ],
@@ -158,12 +155,12 @@ def _show_with(args: argparse.Namespace, store: uc.IncidentStore) -> int:
         ("component", inc["component"] or "-"),
         ("dedup key", inc["dedup_key"]),
         ("alerts", inc["alert_count"]),
-        ("created", _when(inc["created_at"])),
+        ("created", when(inc["created_at"])),
         (
             "acknowledged",
-            f"{_when(inc['acknowledged_at'])} {inc['acknowledged_by'] or ''}".strip() or "-",
+            f"{when(inc['acknowledged_at'])} {inc['acknowledged_by'] or ''}".strip() or "-",
         ),
-        ("resolved", f"{_when(inc['resolved_at'])} {inc['resolved_by'] or ''}".strip() or "-"),
+        ("resolved", f"{when(inc['resolved_at'])} {inc['resolved_by'] or ''}".strip() or "-"),
     ):
         print(f"  {label + ':':<14}{value}")
     print()
@@ -177,7 +174,7 @@ def _show_with(args: argparse.Namespace, store: uc.IncidentStore) -> int:
                     a["status"],
                     a["dedup_key"],
                     a["summary"] if len(a["summary"]) <= 50 else a["summary"][:49] + "…",
-                    _when(a["created_at"]),
+                    when(a["created_at"]),
                 ]
                 for a in store.alerts(inc["id"])
             ],
@@ -189,7 +186,7 @@ def _show_with(args: argparse.Namespace, store: uc.IncidentStore) -> int:
     print(
         render(
             ["WHEN (UTC)", "WHAT", "WHO", "DETAIL"],
-            [[_when(e["at"]), e["kind"], e["actor"], e["message"]] for e in rows],
+            [[when(e["at"]), e["kind"], e["actor"], e["message"]] for e in rows],
         )
     )
     return 0

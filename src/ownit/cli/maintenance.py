@@ -18,6 +18,7 @@ from ownit.app.clock import SystemClock
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.domain.durations import parse_duration
 from ownit.domain.errors import Forbidden, NotFound
 from ownit.domain.permissions import Actor, OrgRole
@@ -74,10 +75,6 @@ def _time(option: str, value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     now = SystemClock().now()
     with _store(settings) as store:
@@ -93,8 +90,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
                     w.id,
                     w.name,
                     w.state(now),
-                    _when(w.start_at),
-                    _when(w.end_at),
+                    when(w.start_at),
+                    when(w.end_at),
                     ",".join(w.services),
                     w.source or w.created_by,
                 ]
@@ -132,8 +129,8 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError(f"{option.get(exc.field, '--' + exc.field)}: {exc.message}") from None
     print(
         f"maintenance window {window.id} ({window.name}) {window.state(now)}: "
-        f"{', '.join(window.services)} from {_when(window.start_at)} "
-        f"to {_when(window.end_at)} UTC; triggers page nobody"
+        f"{', '.join(window.services)} from {when(window.start_at)} "
+        f"to {when(window.end_at)}; triggers page nobody"
     )
     return 0
 

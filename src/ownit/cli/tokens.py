@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from ownit.app.clock import SystemClock
@@ -12,6 +13,7 @@ from ownit.app.tokens import InvalidToken, TokenStore, create_token
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.settings import Settings
 
 
@@ -35,6 +37,11 @@ def _store(settings: Settings) -> Iterator[TokenStore]:
         yield db.tokens
 
 
+def _at(value: object) -> str:
+    """A stored instant (``""`` for none) as the CLI prints instants."""
+    return when(value if isinstance(value, datetime) else None)
+
+
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with _store(settings) as store:
@@ -52,7 +59,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     print(
         render(
             ["ID", "NAME", "ROLE", "CREATED", "REVOKED"],
-            [[r["id"], r["name"], r["role"], r["created_at"], r["revoked_at"] or ""] for r in rows],
+            [
+                [r["id"], r["name"], r["role"], _at(r["created_at"]), _at(r["revoked_at"])]
+                for r in rows
+            ],
         )
     )
     return 0
