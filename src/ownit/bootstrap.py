@@ -1,4 +1,10 @@
-"""Wiring: the only place that knows which concrete adapters go together."""
+"""Wiring: the only place that knows which concrete adapters go together.
+
+:func:`build_app` and :func:`build_worker` make the web application and the durable worker
+on an engine from :func:`open_database`; commands open :func:`database` (or
+:func:`existing_database`) and get a :class:`Database`: its stores typed to the app's ports,
+who is on call, and its migrations.
+"""
 
 from __future__ import annotations
 
@@ -120,6 +126,7 @@ def existing_database(settings: Settings) -> Iterator[Database | None]:
 
 
 def _existing_engine(settings: Settings) -> Engine | None:
+    """The configured database if it exists and has a schema; never creates one."""
     url = settings.database_url
     try:
         if is_sqlite(url):
