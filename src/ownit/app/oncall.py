@@ -6,6 +6,7 @@ made through the API or the CLI (``schedule_overrides``). The API's come after t
 API override beats a catalog override and the most recently created API override wins.
 
 Every instant given must be aware (an offset or ``Z``); instants returned are UTC.
+:class:`ScheduleStore` is what these use cases need from storage.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class ScheduleStore(Protocol):
         ...
 
 
-# --- answers ---------------------------------------------------------------------------------
+# --- refusals and answers ---------------------------------------------------------------------
 
 
 class InvalidOnCallRequest(DomainError):
