@@ -38,5 +38,3 @@ route_naive  # domain/routing.py: the reference walk tests/unit/test_routing.py 
 team_role  # domain/permissions.py: tests/unit/test_permissions.py tests it; no caller in src
 
 # --- files other work is changing now: clean up there, then drop these lines ------------------
-signum  # TODO(merge): cli/worker.py's stop handler ignores it (signal.signal's signature)
-frame  # TODO(merge): cli/worker.py's stop handler ignores it (signal.signal's signature)

@@ -240,7 +240,7 @@ def prepare_http(
     from ownit.adapters.db.migrate import upgrade
     from ownit.adapters.db.router_store import SqlRouterStore
     from ownit.app import catalog
-    from ownit.app.ports import SystemClock
+    from ownit.app.clock import SystemClock
 
     plain_key = uuid.uuid4().hex
     path = workdir / "catalog.yaml"

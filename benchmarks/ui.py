@@ -189,7 +189,7 @@ def seed(url: str, workdir: Path, services: int, incidents: int) -> list[str]:
     from ownit.adapters.passwords import Argon2Hasher
     from ownit.app import catalog
     from ownit.app.accounts import OrgRole, create_login
-    from ownit.app.ports import SystemClock
+    from ownit.app.clock import SystemClock
 
     path = workdir / "catalog.yaml"
     path.write_text("\n---\n".join(json.dumps(d) for d in catalog_documents(services)))

@@ -340,7 +340,7 @@ def prepare(
     from ownit.adapters.db.ingest_store import SqlIngestStore
     from ownit.adapters.db.migrate import upgrade
     from ownit.app import catalog
-    from ownit.app.ports import SystemClock
+    from ownit.app.clock import SystemClock
     from ownit.domain.events import Action, Event, Severity
 
     # 32 characters, as Events v2 requires

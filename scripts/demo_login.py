@@ -14,7 +14,7 @@ from pathlib import Path
 from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app.accounts import OrgRole, create_login
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 from ownit.bootstrap import open_database
 from ownit.settings import Settings
 

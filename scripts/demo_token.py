@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ownit.adapters.db.token_store import SqlTokenStore
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 from ownit.app.tokens import authenticate, create_token
 from ownit.bootstrap import open_database
 from ownit.settings import Settings

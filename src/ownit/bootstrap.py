@@ -1,19 +1,30 @@
-"""Wiring: the only place that knows which concrete adapters go together."""
+"""Wiring: the only place that knows which concrete adapters go together.
+
+:func:`build_app` and :func:`build_worker` make the web application and the durable worker
+on an engine from :func:`open_database`; commands open :func:`database` (or
+:func:`existing_database`) and get a :class:`Database`: its stores typed to the app's ports,
+who is on call, and its migrations.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
-from ownit.adapters.db.engine import make_engine, read_only
+from ownit.adapters.db.engine import is_sqlite, make_engine, read_only
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
@@ -21,7 +32,7 @@ from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
-from ownit.adapters.db.migrate import is_current, upgrade
+from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
@@ -41,12 +52,23 @@ from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import heartbeats, oncall
+from ownit.app.accounts import AccountStore, PasswordHasher
+from ownit.app.calendar_feed import ScheduleFeedStore
+from ownit.app.catalog import CatalogStore
+from ownit.app.clock import Clock, SystemClock
 from ownit.app.delivery import ContactLimiter
-from ownit.app.escalations import OnCallLookup
+from ownit.app.dependencies import History
+from ownit.app.directory import Directory
+from ownit.app.escalations import ManualEscalations, OnCallLookup
+from ownit.app.event_log import EventLog
+from ownit.app.heartbeats import HeartbeatStore
+from ownit.app.incidents import IncidentStore
 from ownit.app.ingest import GroupCommitter
+from ownit.app.invitations import PeopleStore
+from ownit.app.maintenance import MaintenanceStore
 from ownit.app.notify import Notifier
-from ownit.app.ports import Clock, SystemClock
-from ownit.app.routing import RouterBook
+from ownit.app.routing import RouterBook, RouterDirectory
+from ownit.app.tokens import TokenStore
 from ownit.settings import Settings
 from ownit.worker.links import SignedLinks
 from ownit.worker.loop import Worker
@@ -78,6 +100,133 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Engine:
     return engine
 
 
+@contextmanager
+def database(settings: Settings, *, migrate: bool = True) -> Iterator[Database]:
+    """The configured database for one command: opened (and migrated unless told not to) at
+    the start, closed at the end."""
+    engine = open_database(settings, migrate=migrate)
+    try:
+        yield Database(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def existing_database(settings: Settings) -> Iterator[Database | None]:
+    """The configured database if it exists and has a schema, else ``None``; never creates
+    one, never migrates it; closed at the end."""
+    engine = _existing_engine(settings)
+    if engine is None:
+        yield None
+        return
+    try:
+        yield Database(engine)
+    finally:
+        engine.dispose()
+
+
+def _existing_engine(settings: Settings) -> Engine | None:
+    """The configured database if it exists and has a schema; never creates one."""
+    url = settings.database_url
+    try:
+        if is_sqlite(url):
+            path = make_url(url).database
+            if not path or path == ":memory:" or not Path(path).exists():
+                return None
+        engine = open_database(settings, migrate=False)
+    except (BootstrapError, SQLAlchemyError):
+        return None
+    try:
+        if current_revision(engine) is not None:
+            return engine
+    except SQLAlchemyError:
+        pass
+    engine.dispose()
+    return None
+
+
+def newest_revision() -> str | None:
+    """The schema revision the newest migration makes."""
+    return head_revision()
+
+
+def password_hasher() -> PasswordHasher:
+    """How web login passwords are hashed and checked (Argon2)."""
+    return Argon2Hasher()
+
+
+class Database:
+    """One open database as a command uses it: its stores, typed to the app's ports (each
+    made on first use), who is on call, and its schema revision."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def upgrade(self) -> None:
+        """Apply every migration not yet applied."""
+        upgrade(self.engine)
+
+    def revision(self) -> str | None:
+        """The schema revision of the database (``None``: no schema yet)."""
+        return current_revision(self.engine)
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        return SqlAccountStore(self.engine)
+
+    @cached_property
+    def catalog(self) -> CatalogStore:
+        return SqlCatalogStore(self.engine)
+
+    @cached_property
+    def directory(self) -> Directory:
+        return SqlDirectory(self.engine)
+
+    @cached_property
+    def escalations(self) -> ManualEscalations:
+        return SqlWorkStore(self.engine)
+
+    @cached_property
+    def events(self) -> EventLog:
+        return SqlEventLog(self.engine)
+
+    @cached_property
+    def heartbeats(self) -> HeartbeatStore:
+        return SqlHeartbeatStore(self.engine)
+
+    @cached_property
+    def history(self) -> History:
+        return SqlHistory(self.engine)
+
+    @cached_property
+    def incidents(self) -> IncidentStore:
+        return SqlIncidentStore(self.engine)
+
+    @cached_property
+    def maintenance(self) -> MaintenanceStore:
+        return SqlMaintenanceStore(self.engine)
+
+    @cached_property
+    def people(self) -> PeopleStore:
+        return SqlPeopleStore(self.engine)
+
+    @cached_property
+    def routers(self) -> RouterDirectory:
+        return SqlRouterStore(self.engine)
+
+    @cached_property
+    def schedules(self) -> ScheduleFeedStore:
+        return SqlScheduleStore(self.engine)
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        return SqlTokenStore(self.engine)
+
+    @cached_property
+    def on_call(self) -> OnCallLookup:
+        return on_call_lookup(self.engine)
+
+
 def on_call_lookup(engine: Engine) -> OnCallLookup:
     """Who is on call in a schedule at an instant, read from the database (nobody for a
     schedule that does not exist)."""
@@ -98,7 +247,7 @@ def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> Notifi
             host=settings.smtp_host,
             port=settings.smtp_port,
             sender=settings.smtp_from,
-            security=settings.smtp_security,  # type: ignore[arg-type]
+            security=settings.smtp_security,
             username=settings.smtp_username,
             password=settings.smtp_password,
         )
@@ -254,7 +403,7 @@ def build_app(
         ),
         web=WebDeps(
             accounts=SqlAccountStore(engine),
-            hasher=Argon2Hasher(),
+            hasher=password_hasher(),
             incidents=incidents,
             directory=directory,
             schedules=schedules,

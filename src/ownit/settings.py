@@ -6,8 +6,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from ownit.domain.durations import parse_duration
+
+SmtpSecurity = Literal["none", "starttls", "tls"]
+_SMTP_SECURITY: dict[str, SmtpSecurity] = {"none": "none", "starttls": "starttls", "tls": "tls"}
 
 
 class SettingsError(ValueError):
@@ -32,7 +36,7 @@ class Settings:
     slack_signing_secret: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
-    smtp_security: str = "starttls"  # none | starttls | tls
+    smtp_security: SmtpSecurity = "starttls"
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "ownit@localhost"
@@ -68,10 +72,11 @@ class Settings:
         log_format = env.get("OWNIT_LOG_FORMAT", base.log_format)
         if log_format not in ("text", "json"):
             raise SettingsError(f"OWNIT_LOG_FORMAT={log_format!r} must be text or json")
-        smtp_security = env.get("OWNIT_SMTP_SECURITY", base.smtp_security)
-        if smtp_security not in ("none", "starttls", "tls"):
+        raw_security = env.get("OWNIT_SMTP_SECURITY", base.smtp_security)
+        smtp_security = _SMTP_SECURITY.get(raw_security)
+        if smtp_security is None:
             raise SettingsError(
-                f"OWNIT_SMTP_SECURITY={smtp_security!r} must be none, starttls or tls"
+                f"OWNIT_SMTP_SECURITY={raw_security!r} must be none, starttls or tls"
             )
         return cls(
             database_url=env.get("OWNIT_DATABASE_URL", base.database_url),

@@ -21,7 +21,7 @@ from ownit.adapters.catalog.yaml_source import load_files
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app import catalog
-from ownit.app.ports import SystemClock
+from ownit.app.clock import SystemClock
 from ownit.app.tokens import create_token
 from tests.integration.live import free_port, live_server
 from tests.integration.test_routing_ingest import CATALOG, ROUTER_KEY

@@ -14,7 +14,7 @@ from ownit.adapters.catalog.yaml_source import dump_documents, load_text
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.app import catalog as use
-from ownit.app.catalog_ports import CatalogConflict, ChangeSet
+from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import Integration, Service
 from tests.builders import T0, FakeClock, add_service
 

@@ -6,7 +6,7 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -234,7 +234,7 @@ def test_the_context_is_read_once_per_round(world: World, monkeypatch: pytest.Mo
     calls: list[list[str]] = []
     real = store.responder_contexts
 
-    def counting(ids: Sequence[str], now: datetime) -> dict[str, ResponderContext]:
+    def counting(ids: Sequence[str], now: datetime) -> Mapping[str, ResponderContext]:
         calls.append(list(ids))
         return real(ids, now)
 

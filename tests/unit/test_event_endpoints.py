@@ -23,8 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ownit.adapters.http.events import MAX_BODY, BodyTooLarge, IngestEndpoints, read_body
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
-from ownit.app.ingest import GroupCommitter
-from ownit.app.ports import ItemResult
+from ownit.app.ingest import GroupCommitter, ItemResult
 from ownit.domain.events import Event
 from ownit.domain.ratelimit import RateLimiter
 from tests.builders import FakeClock

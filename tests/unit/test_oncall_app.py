@@ -10,7 +10,7 @@ import pytest
 
 from ownit.app import calendar_feed as feeds
 from ownit.app import oncall as uc
-from ownit.app.oncall_ports import Person, ServicePolicy, StoredOverride
+from ownit.app.oncall import Person, ServicePolicy, StoredOverride
 from ownit.app.tokens import hash_token
 from ownit.domain.catalog import EscalationPolicy, PolicyLevel, PolicyTarget, Schedule
 from ownit.domain.errors import NotFound

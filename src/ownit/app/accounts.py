@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain.errors import DomainError
 from ownit.domain.login_throttle import LoginThrottle
 from ownit.domain.passwords import password_problem

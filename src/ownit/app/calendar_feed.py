@@ -14,10 +14,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from ownit.app.oncall import final_schedule
-from ownit.app.oncall_ports import CalendarTokenStore, Person, ScheduleStore
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
+from ownit.app.oncall import Person, ScheduleStore, final_schedule
 from ownit.app.tokens import hash_token
 from ownit.domain.catalog import Schedule
 from ownit.domain.errors import NotFound
@@ -28,10 +28,28 @@ __all__ = [
     "PAST",
     "CalendarFeed",
     "CalendarShift",
+    "CalendarTokenStore",
     "FeedNotFound",
+    "ScheduleFeedStore",
     "calendar_feed",
     "rotate_calendar_token",
 ]
+
+
+class CalendarTokenStore(Protocol):
+    def set_calendar_token(self, *, user: str, token_hash: str, at: datetime) -> bool:
+        """Give ``user`` this feed token, replacing any other; ``False``: no such user."""
+        ...
+
+    def calendar_user(self, token_hash: str) -> str | None:
+        """The user whose feed token has this hash."""
+        ...
+
+
+class ScheduleFeedStore(ScheduleStore, CalendarTokenStore, Protocol):
+    """Schedules and feed tokens in one store: what the schedule pages, the Me page and
+    ``ownit schedule`` use."""
+
 
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=90)

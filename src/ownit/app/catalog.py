@@ -6,9 +6,10 @@ import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
-from ownit.app.catalog_ports import CatalogConflict, CatalogStore, ChangeSet
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain import catalog as c
 
 DEFAULT_SOURCE = "catalog"
@@ -28,6 +29,34 @@ __all__ = [
     "new_integration_key",
     "plan",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """Objects to create or update (kind order; every integration has its key) and to delete."""
+
+    upserts: tuple[c.StoredObject, ...] = ()
+    deletes: tuple[c.Key, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.upserts and not self.deletes
+
+
+class CatalogConflict(Exception):
+    """The database changed while an apply was being prepared; nothing was written."""
+
+
+class CatalogStore(Protocol):
+    """What the catalog use cases need from storage."""
+
+    def snapshot(self) -> c.Snapshot:
+        """Every stored user, team, schedule, escalation policy and service (with keys)."""
+        ...
+
+    def write(self, changes: ChangeSet, *, source: str, now: datetime) -> None:
+        """All of ``changes`` in one transaction, or nothing (raise :class:`CatalogConflict`)."""
+        ...
 
 
 class InvalidCatalog(Exception):

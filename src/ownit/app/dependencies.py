@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from ownit.app import oncall
 from ownit.app.incidents import IncidentFilter, IncidentStore
-from ownit.app.oncall_ports import ScheduleStore
+from ownit.app.oncall import ScheduleStore
 from ownit.domain import dependencies as deps
 from ownit.domain.errors import NotFound
 from ownit.domain.incidents import Status

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ownit.domain import escalation as esc
 from ownit.domain.escalation import Page, Policy, Step, Target
@@ -88,6 +88,29 @@ class EscalationUnit(Protocol):
     def enqueue(self, rows: Sequence[Outbound]) -> None: ...
 
     def cancel_pending(self, at: datetime, reason: str) -> int: ...
+
+
+UnitT = TypeVar("UnitT", bound=EscalationUnit)
+
+
+class EscalationQueue(Protocol[UnitT]):
+    """Due escalations for the engine, in units of its own kind (``UnitT``)."""
+
+    def due_batch(self, now: datetime, limit: int) -> AbstractContextManager[list[UnitT]]:
+        """Up to ``limit`` due incidents, locked, in one transaction: process each inside
+        :meth:`isolated` so one failing incident cannot spoil the others."""
+        ...
+
+    def isolated(self, unit: UnitT) -> AbstractContextManager[None]:
+        """Around one incident's work: on error only its changes are undone, and its timer
+        is moved on so it cannot block the queue."""
+        ...
+
+
+class EscalationView(Protocol):
+    def escalation_of(self, incident_id: str) -> tuple[Any, Any] | None:
+        """``(policy, state)`` as stored (JSON), or ``None`` when the incident has none."""
+        ...
 
 
 def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> None:
@@ -201,6 +224,13 @@ class EscalationLocker(Protocol):
     ) -> AbstractContextManager[EscalationUnit | None]:
         """This incident's escalation, locked (``None`` when the incident never escalates)."""
         ...
+
+
+class ManualEscalations(EscalationLocker, Protocol):
+    """What escalating and reassigning by hand need: the escalation, locked, and whether a
+    user exists."""
+
+    def known_user(self, name: str) -> bool: ...
 
 
 def _manual(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from ownit.app.ports import IngestStore
+from ownit.app.ingest import IngestStore
 from ownit.domain.events import Action, Event, Severity
 
 FORMAT = "heartbeat"

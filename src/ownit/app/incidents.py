@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain.errors import DomainError, InvalidTransition, NotFound
 from ownit.domain.incidents import Status, Urgency, check_acknowledge, check_resolve
 

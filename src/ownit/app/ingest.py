@@ -16,11 +16,29 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
-from ownit.app.ports import Clock, IngestStore, ItemResult
+from ownit.app.clock import Clock
 from ownit.domain.events import Action, Event
 
 log = logging.getLogger("ownit.ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """The answer for one request's events: accepted (with outcomes) or rejected (why)."""
+
+    accepted: bool
+    outcomes: tuple[str, ...] = ()
+    error: str | None = None
+
+
+class IngestStore(Protocol):
+    def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
+        """Durably commit every item in one transaction; one result per item, in order."""
+        ...
 
 
 def with_dedup_key(event: Event) -> Event:

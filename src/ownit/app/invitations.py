@@ -23,7 +23,7 @@ from ownit.app.accounts import (
     SessionPolicy,
     _new_session,
 )
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain.errors import DomainError
 from ownit.domain.passwords import password_problem
 

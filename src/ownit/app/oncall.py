@@ -6,6 +6,7 @@ made through the API or the CLI (``schedule_overrides``). The API's come after t
 API override beats a catalog override and the most recently created API override wins.
 
 Every instant given must be aware (an offset or ``Z``); instants returned are UTC.
+:class:`ScheduleStore` is what these use cases need from storage.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from ownit.app.oncall_ports import Person, ScheduleStore, StoredOverride
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain.catalog import EscalationPolicy, PolicyLevel, Schedule
 from ownit.domain.catalog.schedules import calculator
 from ownit.domain.errors import DomainError, NotFound
@@ -30,7 +31,11 @@ __all__ = [
     "LevelOnCall",
     "OnCall",
     "OverrideView",
+    "Person",
+    "ScheduleStore",
     "ServiceOnCall",
+    "ServicePolicy",
+    "StoredOverride",
     "Timeline",
     "add_override",
     "delete_override",
@@ -48,6 +53,85 @@ __all__ = [
 
 MAX_RANGE = timedelta(days=90)
 _TICK = timedelta(microseconds=1)
+
+
+# --- what the on-call use cases need from storage ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A user as the on-call answers show them."""
+
+    name: str
+    display_name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOverride:
+    """An override made through the API or the CLI (``schedule_overrides``): UTC instants."""
+
+    id: int
+    schedule: str
+    user: str
+    start: datetime
+    end: datetime
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePolicy:
+    """A service and its escalation policy (``None`` when it has none). A monolith's
+    component with a policy of its own is one too, named ``service/component``."""
+
+    service: str
+    policy: EscalationPolicy | None
+
+
+class ScheduleStore(Protocol):
+    def schedules(self) -> list[Schedule]:
+        """Every stored schedule, by name."""
+        ...
+
+    def schedule(self, name: str) -> Schedule | None: ...
+
+    def overrides(
+        self, *, since: datetime, until: datetime | None = None, schedule: str | None = None
+    ) -> list[StoredOverride]:
+        """Overrides that meet ``[since, until)`` (no ``until``: that end after ``since``),
+        of one schedule or of all, oldest first (by creation)."""
+        ...
+
+    def add_override(
+        self,
+        *,
+        schedule: str,
+        user: str,
+        start: datetime,
+        end: datetime,
+        created_by: str,
+        created_at: datetime,
+    ) -> StoredOverride | None:
+        """The new override; ``None`` when there is no such schedule."""
+        ...
+
+    def delete_override(self, *, schedule: str, override_id: int) -> bool:
+        """``False`` when the schedule has no override with that id."""
+        ...
+
+    def people(self, names: Collection[str]) -> dict[str, Person]:
+        """The users among ``names`` that exist."""
+        ...
+
+    def service_policies(self, only: Collection[str] | None = None) -> list[ServicePolicy]:
+        """Every service with its escalation policy, by service name, each followed by its
+        components that have a policy of their own (``service/component``); with ``only``,
+        just those named there."""
+        ...
+
+
+# --- refusals and answers ---------------------------------------------------------------------
 
 
 class InvalidOnCallRequest(DomainError):

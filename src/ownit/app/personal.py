@@ -26,6 +26,7 @@ from ownit.domain.oncall.notification_rules import CONTACT_TYPES
 
 __all__ = [
     "MAX_CONTACTS",
+    "PersonalSettingsStore",
     "PersonalStore",
     "SettingsError",
     "TestResult",
@@ -72,6 +73,15 @@ class PersonalStore(Protocol):
 
     def save_personal(self, user: User, *, at: datetime) -> bool:
         """Write ``user``'s contacts, rules and personal fields; ``False``: no such user."""
+        ...
+
+
+class PersonalSettingsStore(PersonalStore, Protocol):
+    """The settings, and when the user's calendar feed link was made (the Me page shows
+    both)."""
+
+    def calendar_link_made(self, name: str) -> datetime | None:
+        """When the user's current feed link was made (``None``: they have none)."""
         ...
 
 

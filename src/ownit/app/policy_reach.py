@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ownit.app import oncall
-from ownit.app.oncall_ports import Person, ScheduleStore
+from ownit.app.oncall import Person, ScheduleStore
 from ownit.domain.catalog import EscalationPolicy
 
 __all__ = ["LevelReach", "TargetReach", "reach"]

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain.catalog import Router
+from ownit.domain.catalog.routers import Component
 from ownit.domain.routing import CompiledRouter, Decision, compile_route
 
-__all__ = ["RouterBook", "RouterStore"]
+__all__ = ["RouterBook", "RouterDirectory", "RouterStore"]
 
 
 class RouterStore(Protocol):
@@ -30,6 +31,23 @@ class RouterStore(Protocol):
     def router_version(self, key: str) -> str | None:
         """A token that changes whenever the router with this key changes (``None``: no
         router has it); much cheaper to read than the router itself."""
+        ...
+
+
+class RouterDirectory(Protocol):
+    """Routers by key or name, all of them, and the components of services: what
+    ``ownit route test`` and ``ownit router list`` read."""
+
+    def router_by_key(self, key: str) -> Router | None: ...
+
+    def router_by_name(self, name: str) -> Router | None: ...
+
+    def routers(self) -> list[Router]:
+        """Every router, by name."""
+        ...
+
+    def components(self, services: set[str]) -> dict[str, tuple[Component, ...]]:
+        """The components of each named service (services without any are left out)."""
         ...
 
 

@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ownit.app import oncall
-from ownit.app.oncall import InvalidOnCallRequest, OverrideView
-from ownit.app.oncall_ports import ScheduleStore, StoredOverride
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
+from ownit.app.oncall import InvalidOnCallRequest, OverrideView, ScheduleStore, StoredOverride
 from ownit.domain.catalog import Schedule
 from ownit.domain.oncall import schedules as calc
 from ownit.domain.oncall.rotations import local_to_utc

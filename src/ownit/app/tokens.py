@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 from ownit.domain.errors import DomainError
 from ownit.domain.permissions import Action, Actor, OrgRole, TeamRole
 

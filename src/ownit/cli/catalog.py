@@ -9,18 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ownit.adapters.catalog.backstage_source import import_files
 from ownit.adapters.catalog.yaml_source import Loaded, dump_documents, load_files, load_text
-from ownit.adapters.db.catalog_store import SqlCatalogStore
-from ownit.adapters.db.engine import is_sqlite
-from ownit.adapters.db.migrate import current_revision
 from ownit.app import catalog as use
-from ownit.app.ports import SystemClock
-from ownit.bootstrap import BootstrapError, open_database
+from ownit.app.clock import SystemClock
+from ownit.bootstrap import database, existing_database
 from ownit.cli.catalog_output import FORMATS, render_problems
 from ownit.cli.errors import CliError
 from ownit.domain.catalog import (
@@ -142,21 +137,19 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
     if loaded.problems:  # report them with every other problem, then stop
         problems = [*loaded.problems, *use.lint(loaded.documents, _read_existing(settings))]
         return _report(sort_problems(problems, args.files), "nothing applied")
-    engine = open_database(settings)
     try:
-        result = use.apply(
-            store=SqlCatalogStore(engine),
-            documents=loaded.documents,
-            clock=SystemClock(),
-            source=source,
-            prune=args.prune,
-        )
+        with database(settings) as db:
+            result = use.apply(
+                store=db.catalog,
+                documents=loaded.documents,
+                clock=SystemClock(),
+                source=source,
+                prune=args.prune,
+            )
     except use.InvalidCatalog as exc:
         return _report(sort_problems(exc.problems, args.files), "nothing applied")
     except use.CatalogConflict as exc:
         raise CliError(str(exc), exit_code=1) from None
-    finally:
-        engine.dispose()
     _print_applied(result, source)
     return 0
 
@@ -184,13 +177,12 @@ def _print_applied(result: use.ApplyResult, source: str) -> None:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _existing_engine(settings)
-    if engine is None:
-        raise CliError(f"no catalog database at {settings.database_url} (run `ownit db upgrade`)")
-    try:
-        documents = use.export(store=SqlCatalogStore(engine))
-    finally:
-        engine.dispose()
+    with existing_database(settings) as db:
+        if db is None:
+            raise CliError(
+                f"no catalog database at {settings.database_url} (run `ownit db upgrade`)"
+            )
+        documents = use.export(store=db.catalog)
     text = dump_documents(documents)
     if args.output:
         try:
@@ -235,20 +227,15 @@ def _import_backstage(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         return 0
     print(converted, file=sys.stderr if not args.output else sys.stdout)
-    engine = open_database(settings)
     try:
-        result = use.apply(
-            store=SqlCatalogStore(engine),
-            documents=documents,
-            clock=SystemClock(),
-            source=source,
-        )
+        with database(settings) as db:
+            result = use.apply(
+                store=db.catalog, documents=documents, clock=SystemClock(), source=source
+            )
     except use.InvalidCatalog as exc:
         return _report(exc.problems, "nothing applied")
     except use.CatalogConflict as exc:
         raise CliError(str(exc), exit_code=1) from None
-    finally:
-        engine.dispose()
     _print_applied(result, source)
     return 0
 
@@ -292,45 +279,24 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _existing_engine(settings: Settings) -> Engine | None:
-    """The configured database if it exists and has a schema; never creates one."""
-    url = settings.database_url
-    try:
-        if is_sqlite(url):
-            path = make_url(url).database
-            if not path or path == ":memory:" or not Path(path).exists():
-                return None
-        engine = open_database(settings, migrate=False)
-    except (BootstrapError, SQLAlchemyError):
-        return None
-    try:
-        if current_revision(engine) is not None:
-            return engine
-    except SQLAlchemyError:
-        pass
-    engine.dispose()
-    return None
-
-
 def _read_existing(settings: Settings) -> Snapshot | None:
     """What is stored already, so that references to applied objects resolve; else ``None``."""
-    engine = _existing_engine(settings)
-    if engine is None:
-        print(
-            f"note: no ownit database at {settings.database_url}; checking the files alone",
-            file=sys.stderr,
-        )
-        return None
-    try:
-        return SqlCatalogStore(engine).snapshot()
-    except SQLAlchemyError as exc:
-        print(
-            f"note: cannot read the database ({exc.__class__.__name__}); checking the files alone",
-            file=sys.stderr,
-        )
-        return None
-    finally:
-        engine.dispose()
+    with existing_database(settings) as db:
+        if db is None:
+            print(
+                f"note: no ownit database at {settings.database_url}; checking the files alone",
+                file=sys.stderr,
+            )
+            return None
+        try:
+            return db.catalog.snapshot()
+        except SQLAlchemyError as exc:
+            print(
+                f"note: cannot read the database ({exc.__class__.__name__}); "
+                "checking the files alone",
+                file=sys.stderr,
+            )
+            return None
 
 
 # --- rendering ---------------------------------------------------------------------------

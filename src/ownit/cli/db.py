@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ownit.bootstrap import open_database
+from ownit.bootstrap import database, newest_revision
 from ownit.settings import Settings
 
 
@@ -19,20 +19,14 @@ def register(sub: Any) -> None:
 
 
 def _upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.migrate import current_revision, upgrade
-
-    engine = open_database(settings, migrate=False)
-    upgrade(engine)
-    print(f"database at revision {current_revision(engine)}")
-    engine.dispose()
+    with database(settings, migrate=False) as db:
+        db.upgrade()
+        print(f"database at revision {db.revision()}")
     return 0
 
 
 def _current(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.migrate import current_revision, head_revision
-
-    engine = open_database(settings, migrate=False)
-    current = current_revision(engine)
-    print(f"current: {current or 'none'} (newest: {head_revision()})")
-    engine.dispose()
+    with database(settings, migrate=False) as db:
+        current = db.revision()
+    print(f"current: {current or 'none'} (newest: {newest_revision()})")
     return 0

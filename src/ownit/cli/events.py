@@ -6,12 +6,13 @@ import argparse
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.app.event_log import EventLog
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.settings import Settings
 
 
@@ -30,11 +31,9 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _log(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.event_log import SqlEventLog
-
-    with database(settings) as engine:
-        yield SqlEventLog(engine)
+def _log(settings: Settings) -> Iterator[EventLog]:
+    with database(settings) as db:
+        yield db.events
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,7 +48,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
             [
                 [
                     r["id"],
-                    r["received_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    when(r["received_at"]),
                     r["format"],
                     r["action"],
                     r["service"] or "-",
@@ -69,7 +68,7 @@ def _explain(args: argparse.Namespace, settings: Settings) -> int:
     if event is None:
         raise CliError(f"event {args.id!r} does not exist (see `ownit event list`)")
     kind = f"{event['format']} {event['action']}"
-    print(f"event {event['id']} ({kind}), received {event['received_at']}")
+    print(f"event {event['id']} ({kind}), received {when(event['received_at'])}")
     print(f"  service:   {event['service'] or '-'}")
     print(f"  dedup key: {event['dedup_key'] or '-'}")
     print(f"  outcome:   {event['outcome']}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.bootstrap import database
 from ownit.cli.tables import render
+from ownit.cli.times import when
+from ownit.domain.durations import format_duration
 from ownit.settings import Settings
 
 
@@ -21,16 +23,9 @@ def register(sub: Any) -> None:
     ls.set_defaults(func=_list)
 
 
-def _when(value: datetime | None) -> str:
-    return "never" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
-    from ownit.domain.durations import format_duration
-
-    with database(settings) as engine:
-        beats = SqlHeartbeatStore(engine).all()
+    with database(settings) as db:
+        beats = db.heartbeats.all()
     if not beats:
         print("no heartbeats (add a Heartbeat to the catalog and `ownit catalog apply`)")
         return 0
@@ -44,8 +39,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
             b.state,
             format_duration(timedelta(seconds=b.interval_seconds)),
             format_duration(timedelta(seconds=b.grace_seconds)),
-            _when(b.last_ping_at),
-            _when(b.due_at),
+            when(b.last_ping_at, empty="never"),
+            when(b.due_at, empty="never"),
             ping,
         ]
         if args.show_keys:

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from ownit.app import dependencies as uc
-from ownit.app.ports import SystemClock
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+from ownit.app.clock import SystemClock
+from ownit.bootstrap import Database
+from ownit.cli.times import when
 
 
 def _duration(seconds: int | None) -> str:
@@ -75,7 +70,7 @@ def context_lines(context: dict[str, Any]) -> list[str]:
         (
             "changes (24 h)",
             [
-                f"{_when(c['received_at'])} UTC {c['service']}: {c['summary']}{_link(c['links'])}"
+                f"{when(c['received_at'])} {c['service']}: {c['summary']}{_link(c['links'])}"
                 for c in (context.get("recent_changes") or [])[:5]
             ],
         ),
@@ -97,20 +92,15 @@ def context_lines(context: dict[str, Any]) -> list[str]:
     return lines
 
 
-def print_context(engine: Engine, ref: str) -> None:
+def print_context(db: Database, ref: str) -> None:
     """Print the incident's context section (the incident must exist)."""
-    from ownit.adapters.db.directory import SqlDirectory
-    from ownit.adapters.db.history_store import SqlHistory
-    from ownit.adapters.db.incident_store import SqlIncidentStore
-    from ownit.adapters.db.oncall_store import SqlScheduleStore
-
     context = uc.incident_context(
-        directory=SqlDirectory(engine),
-        incidents=SqlIncidentStore(engine),
+        directory=db.directory,
+        incidents=db.incidents,
         ref=ref,
-        history=SqlHistory(engine),
+        history=db.history,
         now=SystemClock().now(),
-        schedules=SqlScheduleStore(engine),
+        schedules=db.schedules,
     )
     print()
     print("\n".join(context_lines(context)))

@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ownit.app import escalations
 from ownit.app import incidents as uc
-from ownit.app.ports import SystemClock
-from ownit.cli.database import database
+from ownit.app.clock import SystemClock
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
+from ownit.cli.incident_context import print_context
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.domain.errors import DomainError
 from ownit.domain.incidents import Status, Urgency
 from ownit.settings import Settings
@@ -62,11 +65,9 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.incident_store import SqlIncidentStore
-
-    with database(settings) as engine:
-        yield SqlIncidentStore(engine)
+def _store(settings: Settings) -> Iterator[uc.IncidentStore]:
+    with database(settings) as db:
+        yield db.incidents
 
 
 def _actor() -> str:
@@ -74,10 +75,6 @@ def _actor() -> str:
         return f"cli/{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,7 +124,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
                     f"{r['service']}/{r['component']}" if r.get("component") else r["service"],
                     r["title"] if len(r["title"]) <= 60 else r["title"][:59] + "…",
                     r["alert_count"],
-                    _when(r["created_at"]),
+                    when(r["created_at"]),
                 ]
                 for r in rows
             ],
@@ -137,16 +134,13 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.incident_store import SqlIncidentStore
-    from ownit.cli.incident_context import print_context
-
-    with database(settings) as engine:
-        code = _show_with(args, SqlIncidentStore(engine))
-        print_context(engine, args.incident)
+    with database(settings) as db:
+        code = _show_with(args, db.incidents)
+        print_context(db, args.incident)
         return code
 
 
-def _show_with(args: argparse.Namespace, store: Any) -> int:
+def _show_with(args: argparse.Namespace, store: uc.IncidentStore) -> int:
     try:
         inc = uc.get_incident(store=store, ref=args.incident)
     except DomainError as exc:
@@ -161,12 +155,12 @@ def _show_with(args: argparse.Namespace, store: Any) -> int:
         ("component", inc["component"] or "-"),
         ("dedup key", inc["dedup_key"]),
         ("alerts", inc["alert_count"]),
-        ("created", _when(inc["created_at"])),
+        ("created", when(inc["created_at"])),
         (
             "acknowledged",
-            f"{_when(inc['acknowledged_at'])} {inc['acknowledged_by'] or ''}".strip() or "-",
+            f"{when(inc['acknowledged_at'])} {inc['acknowledged_by'] or ''}".strip() or "-",
         ),
-        ("resolved", f"{_when(inc['resolved_at'])} {inc['resolved_by'] or ''}".strip() or "-"),
+        ("resolved", f"{when(inc['resolved_at'])} {inc['resolved_by'] or ''}".strip() or "-"),
     ):
         print(f"  {label + ':':<14}{value}")
     print()
@@ -180,7 +174,7 @@ def _show_with(args: argparse.Namespace, store: Any) -> int:
                     a["status"],
                     a["dedup_key"],
                     a["summary"] if len(a["summary"]) <= 50 else a["summary"][:49] + "…",
-                    _when(a["created_at"]),
+                    when(a["created_at"]),
                 ]
                 for a in store.alerts(inc["id"])
             ],
@@ -192,7 +186,7 @@ def _show_with(args: argparse.Namespace, store: Any) -> int:
     print(
         render(
             ["WHEN (UTC)", "WHAT", "WHO", "DETAIL"],
-            [[_when(e["at"]), e["kind"], e["actor"], e["message"]] for e in rows],
+            [[when(e["at"]), e["kind"], e["actor"], e["message"]] for e in rows],
         )
     )
     return 0
@@ -269,16 +263,10 @@ def _split(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | None) -> int:
-    from ownit.adapters.db.incident_store import SqlIncidentStore
-    from ownit.adapters.db.work_store import SqlWorkStore
-    from ownit.app import escalations
-    from ownit.bootstrap import on_call_lookup
-
     try:
-        with database(settings) as engine:
-            incidents = SqlIncidentStore(engine)
-            store = SqlWorkStore(engine)
-            inc = uc.get_incident(store=incidents, ref=args.incident)
+        with database(settings) as db:
+            store = db.escalations
+            inc = uc.get_incident(store=db.incidents, ref=args.incident)
             now = SystemClock().now()
             if level is not None:
                 escalations.escalate_now(
@@ -286,7 +274,7 @@ def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | No
                     incident_id=inc["id"],
                     level=level,
                     now=now,
-                    on_call=on_call_lookup(engine),
+                    on_call=db.on_call,
                 )
                 print(f"#{inc['number']}: level {level} is being notified")
             else:
@@ -295,7 +283,7 @@ def _escalation(args: argparse.Namespace, settings: Settings, *, level: int | No
                     incident_id=inc["id"],
                     users=args.users,
                     now=now,
-                    on_call=on_call_lookup(engine),
+                    on_call=db.on_call,
                     known_user=store.known_user,
                 )
                 print(f"#{inc['number']}: paging {', '.join(args.users)}")

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.app.directory import Directory
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.settings import Settings
@@ -28,11 +29,9 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _directory(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.directory import SqlDirectory
-
-    with database(settings) as engine:
-        yield SqlDirectory(engine)
+def _directory(settings: Settings) -> Iterator[Directory]:
+    with database(settings) as db:
+        yield db.directory
 
 
 def _endpoint(settings: Settings, kind: str) -> str:

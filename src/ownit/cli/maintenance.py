@@ -13,9 +13,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.app import maintenance as uc
+from ownit.app.clock import SystemClock
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.cli.times import when
+from ownit.domain.durations import parse_duration
+from ownit.domain.errors import Forbidden, NotFound
+from ownit.domain.permissions import Actor, OrgRole
 from ownit.settings import Settings
 
 
@@ -41,16 +47,12 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
-
-    with database(settings) as engine:
-        yield SqlMaintenanceStore(engine)
+def _store(settings: Settings) -> Iterator[uc.MaintenanceStore]:
+    with database(settings) as db:
+        yield db.maintenance
 
 
-def _operator() -> Any:
-    from ownit.domain.permissions import Actor, OrgRole
-
+def _operator() -> Actor:
     return Actor(OrgRole.ADMIN)
 
 
@@ -73,14 +75,7 @@ def _time(option: str, value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.app import maintenance as uc
-    from ownit.app.ports import SystemClock
-
     now = SystemClock().now()
     with _store(settings) as store:
         found = uc.list_windows(store=store, now=now, include_past=args.past)
@@ -95,8 +90,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
                     w.id,
                     w.name,
                     w.state(now),
-                    _when(w.start_at),
-                    _when(w.end_at),
+                    when(w.start_at),
+                    when(w.end_at),
                     ",".join(w.services),
                     w.source or w.created_by,
                 ]
@@ -108,10 +103,6 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _start(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.app import maintenance as uc
-    from ownit.app.ports import SystemClock
-    from ownit.domain.durations import parse_duration
-
     duration = None
     if args.duration is not None:
         try:
@@ -138,17 +129,13 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError(f"{option.get(exc.field, '--' + exc.field)}: {exc.message}") from None
     print(
         f"maintenance window {window.id} ({window.name}) {window.state(now)}: "
-        f"{', '.join(window.services)} from {_when(window.start_at)} "
-        f"to {_when(window.end_at)} UTC; triggers page nobody"
+        f"{', '.join(window.services)} from {when(window.start_at)} "
+        f"to {when(window.end_at)}; triggers page nobody"
     )
     return 0
 
 
 def _cancel(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.app import maintenance as uc
-    from ownit.app.ports import SystemClock
-    from ownit.domain.errors import Forbidden, NotFound
-
     with _store(settings) as store:
         try:
             done = uc.cancel_window(

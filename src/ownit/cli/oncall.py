@@ -12,15 +12,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ownit.app import calendar_feed as feeds
 from ownit.app import oncall as uc
-from ownit.app.oncall_ports import Person
-from ownit.app.ports import SystemClock
-from ownit.cli.database import database
+from ownit.app.clock import SystemClock
+from ownit.app.oncall import Person
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.domain.errors import DomainError
 from ownit.settings import Settings
 
@@ -70,12 +70,10 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.oncall_store import SqlScheduleStore
-
+def _store(settings: Settings) -> Iterator[feeds.ScheduleFeedStore]:
     try:
-        with database(settings) as engine:
-            yield SqlScheduleStore(engine)
+        with database(settings) as db:
+            yield db.schedules
     except uc.InvalidOnCallRequest as exc:
         raise CliError(f"--{exc.field}: {exc.detail}") from None
     except DomainError as exc:
@@ -118,14 +116,6 @@ def _who(people: Sequence[Person]) -> str:
     )
 
 
-def _local(value: datetime, zone: str) -> str:
-    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 # --- commands --------------------------------------------------------------------------------
 
 
@@ -134,11 +124,11 @@ def _oncall(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
         if args.schedule:
             found = uc.on_call(store=store, name=args.schedule, at=at)
-            print(f"on call at {_utc(found.at)}")
+            print(f"on call at {when(found.at)}")
             print(render(["SCHEDULE", "ON CALL"], [[found.schedule, _who(found.people)]]))
             return 0
         everyone = uc.everyone(store=store, at=at)
-    print(f"on call at {_utc(everyone.at)}")
+    print(f"on call at {when(everyone.at)}")
     print()
     if everyone.schedules:
         table = [[s.schedule, _who(s.people)] for s in everyone.schedules]
@@ -190,12 +180,12 @@ def _shifts(args: argparse.Namespace, settings: Settings) -> int:
         found = uc.timeline(store=store, name=args.schedule, since=since, until=until)
     zone = schedule.timezone
     print(
-        f"{found.schedule}: {_local(found.since, zone)} to {_local(found.until, zone)} "
+        f"{found.schedule}: {when(found.since, zone)} to {when(found.until, zone)} "
         f"(times in {zone})"
     )
     timeline = [(s.start, s.end, s.user) for s in found.shifts]
     timeline += [(a, b, "nobody (a gap)") for a, b in found.gaps]
-    rows = [[_local(a, zone), _local(b, zone), who] for a, b, who in sorted(timeline)]
+    rows = [[when(a, zone), when(b, zone), who] for a, b, who in sorted(timeline)]
     print(render(["START", "END", "ON CALL"], rows))
     return 0
 
@@ -215,7 +205,7 @@ def _override_add(args: argparse.Namespace, settings: Settings) -> int:
         zone = uc.get_schedule(store=store, name=args.schedule).timezone
     print(
         f"override {created.id} added: {created.user} is on call in {created.schedule} "
-        f"from {_local(created.start, zone)} to {_local(created.end, zone)}"
+        f"from {when(created.start, zone)} to {when(created.end, zone)}"
     )
     return 0
 
@@ -231,8 +221,8 @@ def _override_list(args: argparse.Namespace, settings: Settings) -> int:
         [
             o.id if o.id is not None else "-",
             o.user,
-            _local(o.start, zone),
-            _local(o.end, zone),
+            when(o.start, zone),
+            when(o.end, zone),
             o.source,
             o.created_by or "",
         ]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.domain.catalog.routers import Component, component_for
@@ -63,11 +63,9 @@ def parse_labels(items: Sequence[str]) -> dict[str, str]:
 
 
 def _test(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.router_store import SqlRouterStore
-
     labels = parse_labels(args.label)
-    with database(settings) as engine:
-        store = SqlRouterStore(engine)
+    with database(settings) as db:
+        store = db.routers
         router = store.router_by_name(args.router) or store.router_by_key(args.router)
         if router is None:
             raise CliError(f"router {args.router!r} does not exist (see `ownit router list`)")
@@ -119,10 +117,8 @@ def _count(tree: Route) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.router_store import SqlRouterStore
-
-    with database(settings) as engine:
-        routers = SqlRouterStore(engine).routers()
+    with database(settings) as db:
+        routers = db.routers.routers()
     if not routers:
         print("no routers (add a Router to the catalog and `ownit catalog apply`)")
         return 0

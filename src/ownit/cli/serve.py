@@ -27,29 +27,28 @@ def register(sub: Any) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from ownit.bootstrap import build_app, build_worker, open_database
+    from ownit.bootstrap import build_app, build_worker, database
 
     configure_logging(settings)
-    engine = open_database(settings, migrate=True)
-    work = None if args.no_engine else build_worker(settings, engine)
-    app = build_app(settings, engine, work=work)
-    # Long-lived objects made so far never become garbage: keep them out of collections,
-    # and collect less often (full collections under load were the p99's worst pauses).
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_config=None,
-        access_log=False,
-        loop="auto",
-        http="auto",
-        timeout_graceful_shutdown=10,
-        proxy_headers=False,
-        server_header=False,
-        date_header=False,
-    )
-    engine.dispose()
+    with database(settings, migrate=True) as db:
+        work = None if args.no_engine else build_worker(settings, db.engine)
+        app = build_app(settings, db.engine, work=work)
+        # Long-lived objects made so far never become garbage: keep them out of collections,
+        # and collect less often (full collections under load were the p99's worst pauses).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
+        uvicorn.run(
+            app,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_config=None,
+            access_log=False,
+            loop="auto",
+            http="auto",
+            timeout_graceful_shutdown=10,
+            proxy_headers=False,
+            server_header=False,
+            date_header=False,
+        )
     return 0

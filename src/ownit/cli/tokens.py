@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from ownit.app.ports import SystemClock
-from ownit.app.tokens import InvalidToken, create_token
-from ownit.cli.database import database
+from ownit.app.clock import SystemClock
+from ownit.app.tokens import InvalidToken, TokenStore, create_token
+from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.settings import Settings
 
 
@@ -30,11 +32,14 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    from ownit.adapters.db.token_store import SqlTokenStore
+def _store(settings: Settings) -> Iterator[TokenStore]:
+    with database(settings) as db:
+        yield db.tokens
 
-    with database(settings) as engine:
-        yield SqlTokenStore(engine)
+
+def _at(value: object) -> str:
+    """A stored instant (``""`` for none) as the CLI prints instants."""
+    return when(value if isinstance(value, datetime) else None)
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
@@ -54,7 +59,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     print(
         render(
             ["ID", "NAME", "ROLE", "CREATED", "REVOKED"],
-            [[r["id"], r["name"], r["role"], r["created_at"], r["revoked_at"] or ""] for r in rows],
+            [
+                [r["id"], r["name"], r["role"], _at(r["created_at"]), _at(r["revoked_at"])]
+                for r in rows
+            ],
         )
     )
     return 0

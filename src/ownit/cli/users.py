@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 from ownit.app.accounts import AccountError, OrgRole, create_login
-from ownit.app.ports import SystemClock
-from ownit.cli.database import database
+from ownit.app.clock import SystemClock
+from ownit.bootstrap import database, password_hasher
 from ownit.cli.errors import CliError
 from ownit.settings import Settings
 
@@ -49,16 +49,13 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.account_store import SqlAccountStore
-    from ownit.adapters.passwords import Argon2Hasher
-
     password = _password(args)
     role = OrgRole.ADMIN if args.admin else OrgRole.MEMBER
     try:
-        with database(settings) as engine:
+        with database(settings) as db:
             account = create_login(
-                store=SqlAccountStore(engine),
-                hasher=Argon2Hasher(),
+                store=db.accounts,
+                hasher=password_hasher(),
                 clock=SystemClock(),
                 email=args.email,
                 password=password,
@@ -72,14 +69,11 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _invite(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.adapters.db.people_store import SqlPeopleStore
     from ownit.app.invitations import invite
 
     try:
-        with database(settings) as engine:
-            person, token = invite(
-                store=SqlPeopleStore(engine), clock=SystemClock(), name=args.name
-            )
+        with database(settings) as db:
+            person, token = invite(store=db.people, clock=SystemClock(), name=args.name)
     except AccountError as exc:
         raise CliError(exc.detail) from None
     print(f"{settings.base_url.rstrip('/')}/invite/{token}")

@@ -11,7 +11,7 @@ import signal
 from types import FrameType
 from typing import Any
 
-from ownit.cli.database import database
+from ownit.bootstrap import build_worker, database
 from ownit.cli.logs import configure_logging
 from ownit.settings import Settings
 
@@ -24,13 +24,11 @@ def register(sub: Any) -> None:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from ownit.bootstrap import build_worker
-
     configure_logging(settings)
-    with database(settings) as engine:
-        work = build_worker(settings, engine)
+    with database(settings) as db:
+        work = build_worker(settings, db.engine)
 
-        def stop(signum: int, frame: FrameType | None) -> None:
+        def stop(_signum: int, _frame: FrameType | None) -> None:
             work.request_stop()
 
         signal.signal(signal.SIGTERM, stop)

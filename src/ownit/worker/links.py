@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ownit.adapters.notifiers.signing import make_action_token
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
 
 ACTION_TTL = timedelta(hours=24)
 

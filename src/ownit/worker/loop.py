@@ -9,8 +9,9 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
-from ownit.adapters.db.work_store import SqlWorkStore
+from ownit.app.clock import Clock
 from ownit.app.delivery import (
     LEASE,
     Claimed,
@@ -19,9 +20,9 @@ from ownit.app.delivery import (
     deliver_group,
     first_page_contexts,
 )
-from ownit.app.escalations import OnCallLookup, advance
+from ownit.app.escalations import OnCallLookup, UnitT, advance
 from ownit.app.notify import Notifier
-from ownit.app.ports import Clock
+from ownit.app.work import WorkStore
 
 log = logging.getLogger("ownit.worker")
 
@@ -32,7 +33,7 @@ class Worker:
     def __init__(
         self,
         *,
-        store: SqlWorkStore,
+        store: WorkStore[UnitT],
         notifiers: Mapping[str, Notifier],
         links: Links,
         clock: Clock,
@@ -48,7 +49,8 @@ class Worker:
         self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
         self._lease = lease
         self._limiter = limiter or ContactLimiter()
-        self._store = store
+        # Any unit kind: the store is checked against its own units where it is given.
+        self._store: WorkStore[Any] = store
         self._notifiers = notifiers
         self._links = links
         self._clock = clock

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
-from ownit.app.catalog_ports import CatalogConflict, ChangeSet
+from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import (
     PERSONAL_FIELDS,
     EscalationPolicy,
@@ -73,7 +73,7 @@ _DELETE_ORDER = (
 
 
 class SqlCatalogStore:
-    """:class:`ownit.app.catalog_ports.CatalogStore` over the tables in ``tables.py``."""
+    """:class:`ownit.app.catalog.CatalogStore` over the tables in ``tables.py``."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ownit.adapters.db.ingest_reads import BatchReader, ParsedServices
 from ownit.adapters.db.ingest_writes import new_id, write_plan
-from ownit.app.ports import ItemResult
+from ownit.app.ingest import ItemResult
 from ownit.app.routing import RouterBook
 from ownit.domain.events import Event
 from ownit.domain.ingest.dedup import BatchPlan

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, delete, insert, select
 
 from ownit.adapters.db import tables as t
-from ownit.app.oncall_ports import Person, ServicePolicy, StoredOverride
+from ownit.app.oncall import Person, ServicePolicy, StoredOverride
 from ownit.domain.catalog import EscalationPolicy, Schedule, from_spec
 
 _s, _o = t.schedules, t.schedule_overrides
@@ -32,7 +32,8 @@ def _policy(name: str, spec: Any) -> EscalationPolicy:
 
 
 class SqlScheduleStore:
-    """:class:`ownit.app.oncall_ports.ScheduleStore` and ``CalendarTokenStore``."""
+    """:class:`ownit.app.oncall.ScheduleStore` and
+    :class:`ownit.app.calendar_feed.CalendarTokenStore`."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -18,8 +18,8 @@ from starlette.responses import HTMLResponse, Response
 
 from ownit.adapters.notifiers.signing import ActionTokenError, check_action_token, verify_slack
 from ownit.app import incidents as uc
+from ownit.app.clock import Clock
 from ownit.app.incidents import IncidentStore
-from ownit.app.ports import Clock
 from ownit.domain.errors import DomainError
 
 log = logging.getLogger("ownit.http.actions")

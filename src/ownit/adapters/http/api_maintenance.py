@@ -17,8 +17,8 @@ from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import Problem, field_error
 from ownit.app import heartbeats as hb
 from ownit.app import maintenance as uc
+from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
-from ownit.app.ports import Clock
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.durations import parse_duration
 

@@ -25,8 +25,9 @@ from ownit.adapters.http.ical import CalendarEvent, write_calendar
 from ownit.adapters.http.problems import Problem, field_error
 from ownit.app import calendar_feed as feeds
 from ownit.app import oncall as uc
-from ownit.app.oncall_ports import CalendarTokenStore, Person, ScheduleStore, StoredOverride
-from ownit.app.ports import Clock
+from ownit.app.calendar_feed import CalendarTokenStore
+from ownit.app.clock import Clock
+from ownit.app.oncall import Person, ScheduleStore, StoredOverride
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.catalog import Schedule, to_spec
 

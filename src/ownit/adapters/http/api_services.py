@@ -14,9 +14,9 @@ from starlette.responses import Response
 from ownit.adapters.http.api_v1 import ok
 from ownit.adapters.http.auth import requires
 from ownit.app import dependencies as uc
+from ownit.app.clock import Clock
 from ownit.app.incidents import IncidentStore
-from ownit.app.oncall_ports import ScheduleStore
-from ownit.app.ports import Clock
+from ownit.app.oncall import ScheduleStore
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.dependencies import upstream
 from ownit.domain.errors import NotFound

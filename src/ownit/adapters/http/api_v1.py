@@ -13,16 +13,14 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from ownit.adapters.db.directory import SqlDirectory
-from ownit.adapters.db.event_log import SqlEventLog
-from ownit.adapters.db.incident_store import SqlIncidentStore
-from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import Problem, field_error
 from ownit.app import escalations as esc_uc
 from ownit.app import incidents as uc
-from ownit.app.escalations import OnCallLookup
-from ownit.app.ports import Clock
+from ownit.app.clock import Clock
+from ownit.app.directory import Directory
+from ownit.app.escalations import ManualEscalations, OnCallLookup
+from ownit.app.event_log import EventLog
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.errors import NotFound
 from ownit.domain.incidents import Status, Urgency
@@ -92,12 +90,12 @@ class SplitIn(BaseModel):
 
 @dataclass
 class ApiDeps:
-    incidents: SqlIncidentStore
-    directory: SqlDirectory
-    events: SqlEventLog
+    incidents: uc.IncidentStore
+    directory: Directory
+    events: EventLog
     tokens: TokenStore
     clock: Clock
-    escalations: SqlWorkStore
+    escalations: ManualEscalations
     on_call: OnCallLookup
 
 

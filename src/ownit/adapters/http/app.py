@@ -26,8 +26,8 @@ from ownit.adapters.http import (
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.web import routes as web
+from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
-from ownit.app.ports import Clock
 from ownit.domain.ratelimit import RateLimiter
 
 log = logging.getLogger("ownit.http")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fastapi import Request
 
 from ownit.adapters.http.problems import Problem
-from ownit.app.ports import Clock, SystemClock
+from ownit.app.clock import Clock, SystemClock
 from ownit.app.tokens import Principal, Role, TokenStore, authenticate
 from ownit.domain.permissions import Action
 

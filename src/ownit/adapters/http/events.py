@@ -22,8 +22,7 @@ from ownit.adapters.http.problems import Problem, problem_response
 from ownit.adapters.ingest.alertmanager import parse_alertmanager
 from ownit.adapters.ingest.errors import InvalidEvent
 from ownit.adapters.ingest.pagerduty_v2 import parse_alert_event, parse_change_event
-from ownit.app.ingest import GroupCommitter, with_dedup_key
-from ownit.app.ports import ItemResult
+from ownit.app.ingest import GroupCommitter, ItemResult, with_dedup_key
 from ownit.domain.events import Event
 from ownit.domain.ratelimit import RateLimiter
 

@@ -21,7 +21,7 @@ from ownit.adapters.web.templating import Pages
 from ownit.app import oncall
 from ownit.app.accounts import WebSession
 from ownit.app.incidents import IncidentFilter
-from ownit.app.oncall_ports import Person
+from ownit.app.oncall import Person
 from ownit.app.policy_reach import reach
 from ownit.domain import dependencies as graphs
 from ownit.domain.durations import format_duration

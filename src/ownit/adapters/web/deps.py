@@ -9,34 +9,37 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 
-from ownit.adapters.db.account_store import SqlAccountStore
-from ownit.adapters.db.catalog_view import SqlCatalogView
-from ownit.adapters.db.directory import SqlDirectory
-from ownit.adapters.db.escalation_view import SqlEscalationView
-from ownit.adapters.db.event_log import SqlEventLog
-from ownit.adapters.db.history_store import SqlHistory
-from ownit.adapters.db.incident_store import SqlIncidentStore
-from ownit.adapters.db.oncall_store import SqlScheduleStore
-from ownit.adapters.db.people_store import SqlPeopleStore
-from ownit.adapters.db.personal_store import SqlPersonalStore
-from ownit.adapters.db.token_store import SqlTokenStore
-from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.app import accounts
-from ownit.app.accounts import LoginThrottles, PasswordHasher, SessionPolicy, WebSession
-from ownit.app.escalations import OnCallLookup
+from ownit.app.accounts import (
+    AccountStore,
+    LoginThrottles,
+    PasswordHasher,
+    SessionPolicy,
+    WebSession,
+)
+from ownit.app.calendar_feed import ScheduleFeedStore
+from ownit.app.catalog_view import CatalogView
+from ownit.app.clock import Clock
+from ownit.app.dependencies import History
+from ownit.app.directory import Directory
+from ownit.app.escalations import EscalationView, ManualEscalations, OnCallLookup
+from ownit.app.event_log import EventLog
+from ownit.app.incidents import IncidentStore
+from ownit.app.invitations import PeopleStore
 from ownit.app.notify import Notifier
-from ownit.app.ports import Clock
+from ownit.app.personal import PersonalSettingsStore
+from ownit.app.tokens import TokenStore
 
 MAX_FORM = 64 * 1024
 
 
 @dataclass
 class WebDeps:
-    accounts: SqlAccountStore
+    accounts: AccountStore
     hasher: PasswordHasher
-    incidents: SqlIncidentStore
-    directory: SqlDirectory
-    schedules: SqlScheduleStore
+    incidents: IncidentStore
+    directory: Directory
+    schedules: ScheduleFeedStore
     clock: Clock
     secure_cookies: bool = False  # the base URL is https
     throttles: LoginThrottles = field(default_factory=LoginThrottles)
@@ -45,21 +48,21 @@ class WebDeps:
     # Pages computed at once (page_gate.py); 0: no gate, every page in its own thread.
     page_concurrency: int = 1
     # Schedules, the Me page and the incident page's reassign/escalate (issue 5):
-    escalations: SqlWorkStore | None = None
-    escalation_view: SqlEscalationView | None = None
+    escalations: ManualEscalations | None = None
+    escalation_view: EscalationView | None = None
     on_call: OnCallLookup | None = None
-    personal: SqlPersonalStore | None = None
+    personal: PersonalSettingsStore | None = None
     # The notifiers that deliver pages, and why the others are off (for test notifications).
     notifiers: Callable[[], tuple[dict[str, Notifier], dict[str, str]]] | None = None
     base_url: str = "http://127.0.0.1:8080"
     # The catalog pages: services, teams, escalation policies (catalog_pages.py).
-    catalog: SqlCatalogView | None = None
-    history: SqlHistory | None = None
+    catalog: CatalogView | None = None
+    history: History | None = None
     # API tokens and people (admin_pages.py).
-    tokens: SqlTokenStore | None = None
-    people: SqlPeopleStore | None = None
+    tokens: TokenStore | None = None
+    people: PeopleStore | None = None
     # Raw events: why an incident's events came where they did (incident page).
-    events: SqlEventLog | None = None
+    events: EventLog | None = None
 
     @property
     def session_cookie(self) -> str:

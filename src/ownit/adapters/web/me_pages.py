@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.web.account_pages import context
 from ownit.adapters.web.deps import (
     Form,
@@ -65,7 +64,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     me = Annotated[WebSession, Depends(signed_in(deps))]
     posted_form = Annotated[Form, Depends(read_form)]
 
-    def store() -> SqlPersonalStore:
+    def store() -> uc.PersonalSettingsStore:
         if deps.personal is None:  # pragma: no cover - bootstrap always gives one
             raise RuntimeError("the web UI has no personal settings store")
         return deps.personal
