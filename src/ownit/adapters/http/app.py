@@ -16,6 +16,9 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
+    api_catalog,
+    api_event_log,
+    api_incidents,
     api_maintenance,
     api_oncall,
     api_services,
@@ -109,7 +112,9 @@ def create_app(parts: AppParts) -> FastAPI:
     app.include_router(events.router(endpoints))
     # The same endpoints, served before the framework's routing: the hot path stays lean.
     app.add_middleware(FastIngest, endpoints=endpoints)
-    app.include_router(api_v1.router(parts.api))
+    app.include_router(api_incidents.router(parts.api))
+    app.include_router(api_catalog.router(parts.api))
+    app.include_router(api_event_log.router(parts.api))
     if parts.oncall is not None:
         app.include_router(api_oncall.router(parts.oncall))
     if parts.services is not None:
