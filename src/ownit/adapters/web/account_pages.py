@@ -6,6 +6,7 @@ dependencies are local ``Annotated`` aliases.
 """
 
 import secrets
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -40,6 +41,7 @@ def end_session(deps: WebDeps, response: Response) -> None:
     )
 
 
+@dataclass
 class AccountPages(PageHandlers):
     """Signing in and out, and changing one's password."""
 

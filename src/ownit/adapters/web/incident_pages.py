@@ -5,6 +5,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +23,7 @@ from ownit.app.accounts import Action, WebSession, may
 from ownit.domain.errors import DomainError, InvalidTransition, NotFound
 
 
+@dataclass
 class IncidentPages(PageHandlers):
     """The incident list and one incident's page, and what they post."""
 

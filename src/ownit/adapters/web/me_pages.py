@@ -9,6 +9,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -52,6 +53,7 @@ def in_zone(value: datetime, zone: str) -> str:
     return local.strftime("%a %Y-%m-%d %H:%M %Z")
 
 
+@dataclass
 class MePages(PageHandlers):
     """One's own page: contacts, notification rules, a test notification, the calendar feed."""
 

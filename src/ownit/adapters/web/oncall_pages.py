@@ -5,6 +5,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +18,7 @@ from ownit.app import oncall
 from ownit.app.accounts import WebSession
 
 
+@dataclass
 class OnCallPages(PageHandlers):
     """Who is on call now, and the handoffs coming up."""
 

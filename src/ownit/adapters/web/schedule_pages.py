@@ -8,6 +8,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -60,6 +61,7 @@ def final_rows(view: views.ScheduleView) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["start"])
 
 
+@dataclass
 class SchedulePages(PageHandlers):
     """The schedule list, one schedule's timeline, and its overrides."""
 
