@@ -1,4 +1,5 @@
-"""One-click actions from notifications: signed links that expire, and Slack's buttons.
+"""One-click actions from notifications (:class:`ActionEndpoints`): signed links that expire,
+and Slack's buttons.
 
 A link opened in a browser (``GET``) shows a page with one button; the action happens on
 ``POST`` — mail scanners that open every link with ``GET`` must not acknowledge pages.
@@ -56,22 +57,24 @@ def _act(deps: ActionDeps, incident_id: str, action: str, user: str) -> dict[str
     raise DomainError(f"unknown action {action!r}")
 
 
-def router(deps: ActionDeps) -> APIRouter:
-    api = APIRouter(tags=["actions"])
+@dataclass
+class ActionEndpoints:
+    """The one-click action link (its confirm page and the action) and Slack's buttons."""
 
-    def check(token: str) -> tuple[str, str, str] | HTMLResponse:
+    deps: ActionDeps
+
+    def _check(self, token: str) -> tuple[str, str, str] | HTMLResponse:
         try:
-            return check_action_token(deps.secret(), token, deps.clock.now())
+            return check_action_token(self.deps.secret(), token, self.deps.clock.now())
         except ActionTokenError as exc:
             return _page("This link does not work", f"<p>{html.escape(str(exc))}</p>", 400)
 
-    @api.get("/actions/{token}", summary="Confirm page of a one-click action link")
-    def confirm(token: str) -> Response:
-        checked = check(token)
+    def confirm(self, token: str) -> Response:
+        checked = self._check(token)
         if isinstance(checked, HTMLResponse):
             return checked
         incident_id, action, _ = checked
-        incident = deps.incidents.get(incident_id)
+        incident = self.deps.incidents.get(incident_id)
         if incident is None:
             return _page("Incident not found", "<p>It may have been deleted.</p>", 404)
         verb = _VERBS.get(action, action)
@@ -84,14 +87,13 @@ def router(deps: ActionDeps) -> APIRouter:
             f"{html.escape(verb)}</button></form>",
         )
 
-    @api.post("/actions/{token}", summary="Carry out a one-click action")
-    def perform(token: str) -> Response:
-        checked = check(token)
+    def perform(self, token: str) -> Response:
+        checked = self._check(token)
         if isinstance(checked, HTMLResponse):
             return checked
         incident_id, action, user = checked
         try:
-            incident = _act(deps, incident_id, action, user)
+            incident = _act(self.deps, incident_id, action, user)
         except DomainError as exc:
             return _page("Nothing to do", f"<p>{html.escape(str(exc))}</p>", 409)
         return _page(
@@ -99,8 +101,8 @@ def router(deps: ActionDeps) -> APIRouter:
             f"<p>{html.escape(str(incident['title']))}</p>",
         )
 
-    @api.post("/integrations/slack/actions", summary="Slack interactivity: button clicks")
-    async def slack_actions(request: Request) -> Response:
+    async def slack_actions(self, request: Request) -> Response:
+        deps = self.deps
         body = await request.body()
         if not deps.slack_signing_secret:
             return Response(status_code=404)
@@ -127,6 +129,23 @@ def router(deps: ActionDeps) -> APIRouter:
         return _slack_reply(
             f"#{incident['number']} {incident['title']}: {incident['status']} by {slack_user}"
         )
+
+
+def router(deps: ActionDeps) -> APIRouter:
+    api = APIRouter(tags=["actions"])
+    handlers = ActionEndpoints(deps)
+
+    @api.get("/actions/{token}", summary="Confirm page of a one-click action link")
+    def confirm(token: str) -> Response:
+        return handlers.confirm(token)
+
+    @api.post("/actions/{token}", summary="Carry out a one-click action")
+    def perform(token: str) -> Response:
+        return handlers.perform(token)
+
+    @api.post("/integrations/slack/actions", summary="Slack interactivity: button clicks")
+    async def slack_actions(request: Request) -> Response:
+        return await handlers.slack_actions(request)
 
     return api
 

@@ -1,4 +1,5 @@
-"""Maintenance windows over HTTP (list, schedule, end or cancel) and heartbeats (list, ping).
+"""Maintenance windows over HTTP (list, schedule, end or cancel: :class:`MaintenanceApi`) and
+heartbeats (list, ping: :class:`HeartbeatApi`).
 
 No ``from __future__ import annotations`` here: FastAPI reads the route signatures, whose
 dependencies are local ``Annotated`` aliases.
@@ -71,23 +72,20 @@ def _text(body: dict[str, Any], field: str) -> str | None:
     return value
 
 
-def router(deps: MaintenanceDeps) -> APIRouter:
-    api = APIRouter(prefix="/api/v1", tags=["maintenance"])
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
-    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER, deps.clock))]
+@dataclass
+class MaintenanceApi:
+    """The maintenance-window endpoints; the caller's principal comes checked (``router``)."""
 
-    @api.get("/maintenance-windows", summary="Current and future maintenance windows")
-    def list_windows(_: viewer, include: str | None = None) -> Response:
+    deps: MaintenanceDeps
+
+    def list_windows(self, include: str | None = None) -> Response:
+        deps = self.deps
         now = deps.clock.now()
         found = uc.list_windows(store=deps.store, now=now, include_past=include == "past")
         return ok({"maintenance_windows": [window_json(w, now) for w in found]})
 
-    @api.post(
-        "/maintenance-windows",
-        summary="Put services in maintenance: their triggers are kept but page nobody",
-        status_code=201,
-    )
-    def start(who: responder, body: Annotated[dict[str, Any], Body()]) -> Response:
+    def start(self, who: Principal, body: dict[str, Any]) -> Response:
+        deps = self.deps
         now = deps.clock.now()
         services = body.get("services")
         if isinstance(services, str):
@@ -118,11 +116,8 @@ def router(deps: MaintenanceDeps) -> APIRouter:
             raise field_error(exc.field, exc.message) from None
         return ok({"maintenance_window": window_json(window, now)}, status=201)
 
-    @api.delete(
-        "/maintenance-windows/{window_id}",
-        summary="End a running window now, or cancel a future one",
-    )
-    def cancel(who: responder, window_id: int) -> Response:
+    def cancel(self, who: Principal, window_id: int) -> Response:
+        deps = self.deps
         now = deps.clock.now()
         try:
             done = uc.cancel_window(
@@ -131,10 +126,6 @@ def router(deps: MaintenanceDeps) -> APIRouter:
         except uc.InvalidWindow as exc:
             raise Problem(409, "Conflict", str(exc), slug="conflict") from None
         return ok({"id": window_id, "result": done})
-
-    if deps.heartbeats is not None:
-        heartbeat_routes(api, deps, deps.heartbeats, viewer)
-    return api
 
 
 def heartbeat_json(beat: hb.Heartbeat, *, key: bool) -> dict[str, Any]:
@@ -167,29 +158,73 @@ _WRONG_KEY = Problem(
 )
 
 
-def heartbeat_routes(
-    api: APIRouter, deps: MaintenanceDeps, store: hb.HeartbeatStore, viewer: Any
-) -> None:
-    @api.get("/heartbeats", tags=["heartbeats"], summary="Heartbeats and their state")
-    def list_heartbeats(who: viewer) -> Response:
-        admin = who.permissions.is_admin
-        return ok({"heartbeats": [heartbeat_json(b, key=admin) for b in store.all()]})
+@dataclass
+class HeartbeatApi:
+    """The heartbeat endpoints: the list (a checked principal) and the ping (the beat's key)."""
 
-    async def ping(request: Request, name: str, key: str | None = None) -> Response:
+    deps: MaintenanceDeps
+
+    def __post_init__(self) -> None:
+        if self.deps.heartbeats is None:  # pragma: no cover - router() only builds it when wired
+            raise RuntimeError("the heartbeat endpoints need deps.heartbeats")
+        self._store = self.deps.heartbeats
+
+    def list_heartbeats(self, who: Principal) -> Response:
+        admin = who.permissions.is_admin
+        return ok({"heartbeats": [heartbeat_json(b, key=admin) for b in self._store.all()]})
+
+    async def ping(self, request: Request, name: str, key: str | None = None) -> Response:
         given = key
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             given = header[7:].strip()
         if not given:
             raise _NO_KEY
-        now = deps.clock.now()
-        done = await run_in_threadpool(store.ping, name, given, now)
+        now = self.deps.clock.now()
+        done = await run_in_threadpool(self._store.ping, name, given, now)
         if done is None:
             raise _WRONG_KEY
         events = hb.ping_events(done, now)
-        if events and deps.committer is not None:
-            await deps.committer.submit(events)
+        if events and self.deps.committer is not None:
+            await self.deps.committer.submit(events)
         return ok({"heartbeat": heartbeat_json(done.heartbeat, key=False)})
+
+
+def router(deps: MaintenanceDeps) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["maintenance"])
+    windows = MaintenanceApi(deps)
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
+    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER, deps.clock))]
+
+    @api.get("/maintenance-windows", summary="Current and future maintenance windows")
+    def list_windows(_: viewer, include: str | None = None) -> Response:
+        return windows.list_windows(include)
+
+    @api.post(
+        "/maintenance-windows",
+        summary="Put services in maintenance: their triggers are kept but page nobody",
+        status_code=201,
+    )
+    def start(who: responder, body: Annotated[dict[str, Any], Body()]) -> Response:
+        return windows.start(who, body)
+
+    @api.delete(
+        "/maintenance-windows/{window_id}",
+        summary="End a running window now, or cancel a future one",
+    )
+    def cancel(who: responder, window_id: int) -> Response:
+        return windows.cancel(who, window_id)
+
+    if deps.heartbeats is None:
+        return api
+    heartbeats = HeartbeatApi(deps)
+
+    @api.get("/heartbeats", tags=["heartbeats"], summary="Heartbeats and their state")
+    def list_heartbeats(who: viewer) -> Response:
+        return heartbeats.list_heartbeats(who)
+
+    async def ping(request: Request, name: str, key: str | None = None) -> Response:
+        return await heartbeats.ping(request, name, key)
 
     # POST for scripts; GET and HEAD for `curl URL` in a crontab and for uptime checkers.
     for method in ("POST", "GET", "HEAD"):
@@ -202,3 +237,4 @@ def heartbeat_routes(
             operation_id=f"heartbeat_ping_{method.lower()}",
             include_in_schema=method != "HEAD",
         )
+    return api

@@ -1,4 +1,5 @@
-"""On call over HTTP: schedules, who is on call, shifts, overrides, private calendar feeds.
+"""On call over HTTP: schedules, who is on call, shifts, overrides (:class:`OnCallApi`), private
+calendar feeds (:class:`CalendarFeed`).
 
 ``/api/v1/…`` needs an API token (any token reads; overrides need manage on the schedule's team —
 its managers or admins, admins only for a schedule without a team — and admin makes feed
@@ -97,36 +98,29 @@ def _uid(shift: feeds.CalendarShift, user: str, host: str) -> str:
     return f"{hashlib.sha256(key).hexdigest()[:32]}@{host}"
 
 
-def router(deps: OnCallDeps) -> APIRouter:
-    api = APIRouter(prefix="/api/v1", tags=["on call"])
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
-    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER))]
-    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
-    instant_query = Annotated[str | None, Query(description="ISO 8601 with an offset")]
-    store = deps.schedules
+@dataclass
+class OnCallApi:
+    """The on-call endpoints; the caller's principal comes checked (``router`` gates it)."""
 
-    @api.get("/schedules", summary="Schedules with their layers and catalog overrides")
-    def list_schedules(_: viewer) -> Response:
-        return ok({"schedules": [_schedule(s) for s in uc.list_schedules(store=store)]})
+    deps: OnCallDeps
 
-    @api.get("/schedules/{name}", summary="One schedule")
-    def get_schedule(_: viewer, name: str) -> Response:
-        return ok({"schedule": _schedule(uc.get_schedule(store=store, name=name))})
+    def list_schedules(self) -> Response:
+        found = uc.list_schedules(store=self.deps.schedules)
+        return ok({"schedules": [_schedule(s) for s in found]})
 
-    @api.get("/schedules/{name}/oncall", summary="Who is on call at an instant (default: now)")
-    def schedule_oncall(_: viewer, name: str, at: instant_query = None) -> Response:
-        when = parse_instant("at", at) or deps.clock.now()
-        found = uc.on_call(store=store, name=name, at=when)
+    def get_schedule(self, name: str) -> Response:
+        return ok({"schedule": _schedule(uc.get_schedule(store=self.deps.schedules, name=name))})
+
+    def schedule_oncall(self, name: str, at: str | None = None) -> Response:
+        when = parse_instant("at", at) or self.deps.clock.now()
+        found = uc.on_call(store=self.deps.schedules, name=name, at=when)
         return ok({"schedule": name, "at": found.at, "users": [_person(p) for p in found.people]})
 
-    @api.get("/schedules/{name}/shifts", summary="Final shifts and gaps (at most 90 days)")
-    def shifts(
-        _: viewer, name: str, since: instant_query = None, until: instant_query = None
-    ) -> Response:
-        start = parse_instant("since", since) or deps.clock.now()
+    def shifts(self, name: str, since: str | None = None, until: str | None = None) -> Response:
+        start = parse_instant("since", since) or self.deps.clock.now()
         end = parse_instant("until", until) or start + DEFAULT_SPAN
         try:
-            found = uc.timeline(store=store, name=name, since=start, until=end)
+            found = uc.timeline(store=self.deps.schedules, name=name, since=start, until=end)
         except uc.InvalidOnCallRequest as exc:
             raise _field_errors(exc) from None
         return ok(
@@ -139,9 +133,9 @@ def router(deps: OnCallDeps) -> APIRouter:
             }
         )
 
-    @api.get("/oncall", summary="Everyone on call, by schedule and by service")
-    def everyone(_: viewer, at: instant_query = None) -> Response:
-        found = uc.everyone(store=store, at=parse_instant("at", at) or deps.clock.now())
+    def everyone(self, at: str | None = None) -> Response:
+        when = parse_instant("at", at) or self.deps.clock.now()
+        found = uc.everyone(store=self.deps.schedules, at=when)
         return ok(
             {
                 "at": found.at,
@@ -163,14 +157,13 @@ def router(deps: OnCallDeps) -> APIRouter:
             }
         )
 
-    @api.get("/schedules/{name}/overrides", summary="Overrides that end after since (now)")
-    def list_overrides(_: viewer, name: str, since: instant_query = None) -> Response:
-        when = parse_instant("since", since) or deps.clock.now()
-        found = uc.list_overrides(store=store, schedule=name, since=when)
+    def list_overrides(self, name: str, since: str | None = None) -> Response:
+        when = parse_instant("since", since) or self.deps.clock.now()
+        found = uc.list_overrides(store=self.deps.schedules, schedule=name, since=when)
         return ok({"overrides": [_override(o) for o in found]})
 
-    @api.post("/schedules/{name}/overrides", status_code=201, summary="Add an override")
-    def add_override(who: responder, name: str, body: Annotated[OverrideIn, Body()]) -> Response:
+    def add_override(self, who: Principal, name: str, body: OverrideIn) -> Response:
+        store = self.deps.schedules
         require_manage(who, uc.get_schedule(store=store, name=name).team)
         start = parse_instant("start", body.start)
         end = parse_instant("end", body.end)
@@ -179,7 +172,7 @@ def router(deps: OnCallDeps) -> APIRouter:
         try:
             created = uc.add_override(
                 store=store,
-                clock=deps.clock,
+                clock=self.deps.clock,
                 schedule=name,
                 user=body.user,
                 start=start,
@@ -190,38 +183,38 @@ def router(deps: OnCallDeps) -> APIRouter:
             raise _field_errors(exc) from None
         return ok({"override": _override(created)}, 201)
 
-    @api.delete(
-        "/schedules/{name}/overrides/{override_id}", status_code=204, summary="Delete an override"
-    )
-    def delete_override(who: responder, name: str, override_id: int) -> Response:
+    def delete_override(self, who: Principal, name: str, override_id: int) -> Response:
+        store = self.deps.schedules
         require_manage(who, uc.get_schedule(store=store, name=name).team)
         uc.delete_override(store=store, schedule=name, override_id=override_id)
         return Response(status_code=204)
 
-    @api.post(
-        "/users/{name}/calendar-token",
-        status_code=201,
-        summary="A new private calendar feed link for a user; the old link stops working",
-    )
-    def calendar_token(_: admin, name: str) -> Response:
+    def calendar_token(self, name: str) -> Response:
+        deps = self.deps
         token = feeds.rotate_calendar_token(tokens=deps.calendars, clock=deps.clock, user=name)
         return ok({"user": name, "url": f"{deps.base_url}/calendar/{token}.ics"}, 201)
 
-    root = APIRouter()
-    root.include_router(api)
-    host = urlsplit(deps.base_url).hostname or "ownit"
 
-    @root.get("/calendar/{token}.ics", tags=["on call"], summary="A user's on-call calendar")
-    def calendar(token: str) -> Response:
+@dataclass
+class CalendarFeed:
+    """A user's on-call shifts as an iCalendar feed; the link's token is the only key."""
+
+    deps: OnCallDeps
+
+    def __post_init__(self) -> None:
+        self._host = urlsplit(self.deps.base_url).hostname or "ownit"  # in each event's UID
+
+    def calendar(self, token: str) -> Response:
+        deps = self.deps
         try:
             feed = feeds.calendar_feed(
-                store=store, tokens=deps.calendars, token=token, now=deps.clock.now()
+                store=deps.schedules, tokens=deps.calendars, token=token, now=deps.clock.now()
             )
         except feeds.FeedNotFound as exc:
             raise Problem(404, "Not found", str(exc), slug="not-found") from None
         events = [
             CalendarEvent(
-                uid=_uid(s, feed.person.name, host),
+                uid=_uid(s, feed.person.name, self._host),
                 start=s.start,
                 end=s.end,
                 summary=f"On call: {s.schedule}",
@@ -238,5 +231,66 @@ def router(deps: OnCallDeps) -> APIRouter:
             media_type="text/calendar; charset=utf-8",
             headers={"Cache-Control": "private, max-age=300"},
         )
+
+
+def router(deps: OnCallDeps) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["on call"])
+    handlers = OnCallApi(deps)
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
+    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER))]
+    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
+    instant_query = Annotated[str | None, Query(description="ISO 8601 with an offset")]
+
+    @api.get("/schedules", summary="Schedules with their layers and catalog overrides")
+    def list_schedules(_: viewer) -> Response:
+        return handlers.list_schedules()
+
+    @api.get("/schedules/{name}", summary="One schedule")
+    def get_schedule(_: viewer, name: str) -> Response:
+        return handlers.get_schedule(name)
+
+    @api.get("/schedules/{name}/oncall", summary="Who is on call at an instant (default: now)")
+    def schedule_oncall(_: viewer, name: str, at: instant_query = None) -> Response:
+        return handlers.schedule_oncall(name, at)
+
+    @api.get("/schedules/{name}/shifts", summary="Final shifts and gaps (at most 90 days)")
+    def shifts(
+        _: viewer, name: str, since: instant_query = None, until: instant_query = None
+    ) -> Response:
+        return handlers.shifts(name, since, until)
+
+    @api.get("/oncall", summary="Everyone on call, by schedule and by service")
+    def everyone(_: viewer, at: instant_query = None) -> Response:
+        return handlers.everyone(at)
+
+    @api.get("/schedules/{name}/overrides", summary="Overrides that end after since (now)")
+    def list_overrides(_: viewer, name: str, since: instant_query = None) -> Response:
+        return handlers.list_overrides(name, since)
+
+    @api.post("/schedules/{name}/overrides", status_code=201, summary="Add an override")
+    def add_override(who: responder, name: str, body: Annotated[OverrideIn, Body()]) -> Response:
+        return handlers.add_override(who, name, body)
+
+    @api.delete(
+        "/schedules/{name}/overrides/{override_id}", status_code=204, summary="Delete an override"
+    )
+    def delete_override(who: responder, name: str, override_id: int) -> Response:
+        return handlers.delete_override(who, name, override_id)
+
+    @api.post(
+        "/users/{name}/calendar-token",
+        status_code=201,
+        summary="A new private calendar feed link for a user; the old link stops working",
+    )
+    def calendar_token(_: admin, name: str) -> Response:
+        return handlers.calendar_token(name)
+
+    root = APIRouter()
+    root.include_router(api)
+    feed = CalendarFeed(deps)
+
+    @root.get("/calendar/{token}.ics", tags=["on call"], summary="A user's on-call calendar")
+    def calendar(token: str) -> Response:
+        return feed.calendar(token)
 
     return root

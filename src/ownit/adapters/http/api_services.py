@@ -1,4 +1,4 @@
-"""Service dependencies over HTTP, and the incident context they give.
+"""Service dependencies over HTTP, and the incident context they give (:class:`ServicesApi`).
 
 No ``from __future__ import annotations`` here: FastAPI reads the route signatures, whose
 dependencies are local ``Annotated`` aliases.
@@ -32,27 +32,20 @@ class ServicesDeps:
     schedules: ScheduleStore | None = None
 
 
-def router(deps: ServicesDeps) -> APIRouter:
-    api = APIRouter(prefix="/api/v1")
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
+@dataclass
+class ServicesApi:
+    """The dependency endpoints; the caller's principal comes checked (``router`` gates it)."""
 
-    @api.get(
-        "/services/{name}/dependencies",
-        tags=["catalog"],
-        summary="What a service depends on and what depends on it, transitively",
-    )
-    def dependencies(_: viewer, name: str) -> Response:
+    deps: ServicesDeps
+
+    def dependencies(self, name: str) -> Response:
+        deps = self.deps
         return ok(
             uc.service_dependencies(directory=deps.directory, incidents=deps.incidents, name=name)
         )
 
-    @api.get(
-        "/incidents/{ref}/context",
-        tags=["incidents"],
-        summary="First-responder context: owner, on call now, runbook, open incidents upstream "
-        "(a likely cause) and downstream, changes in the last 24 h, similar past incidents",
-    )
-    def context(_: viewer, ref: str) -> Response:
+    def context(self, ref: str) -> Response:
+        deps = self.deps
         return ok(
             uc.incident_context(
                 directory=deps.directory,
@@ -64,12 +57,8 @@ def router(deps: ServicesDeps) -> APIRouter:
             )
         )
 
-    @api.get(
-        "/services/{name}/changes",
-        tags=["catalog"],
-        summary="Change events of a service and what it depends on, newest first",
-    )
-    def changes(_: viewer, name: str, hours: int = 24) -> Response:
+    def changes(self, name: str, hours: int = 24) -> Response:
+        deps = self.deps
         graph = uc.graph(deps.directory)
         if name not in graph:
             raise NotFound("service", name)
@@ -78,5 +67,36 @@ def router(deps: ServicesDeps) -> APIRouter:
         ups = [r.service for r in upstream(graph, name)]
         since = deps.clock.now() - timedelta(hours=max(1, min(hours, 24 * 30)))
         return ok({"service": name, "changes": deps.history.changes([name, *ups], since)})
+
+
+def router(deps: ServicesDeps) -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    handlers = ServicesApi(deps)
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
+
+    @api.get(
+        "/services/{name}/dependencies",
+        tags=["catalog"],
+        summary="What a service depends on and what depends on it, transitively",
+    )
+    def dependencies(_: viewer, name: str) -> Response:
+        return handlers.dependencies(name)
+
+    @api.get(
+        "/incidents/{ref}/context",
+        tags=["incidents"],
+        summary="First-responder context: owner, on call now, runbook, open incidents upstream "
+        "(a likely cause) and downstream, changes in the last 24 h, similar past incidents",
+    )
+    def context(_: viewer, ref: str) -> Response:
+        return handlers.context(ref)
+
+    @api.get(
+        "/services/{name}/changes",
+        tags=["catalog"],
+        summary="Change events of a service and what it depends on, newest first",
+    )
+    def changes(_: viewer, name: str, hours: int = 24) -> Response:
+        return handlers.changes(name, hours)
 
     return api

@@ -1,91 +1,26 @@
-"""REST API ``/api/v1``: incidents, services, teams, users, integrations, raw events.
-
-No ``from __future__ import annotations`` here: FastAPI reads the route signatures, whose
-dependencies are local ``Annotated`` aliases.
+"""What the REST API ``/api/v1`` modules share: :class:`ApiDeps` (the deps of the incidents,
+catalog and event-log endpoints: ``api_incidents``, ``api_catalog``, ``api_event_log``), the
+JSON answer :func:`ok` and the largest ``limit`` a list takes.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from ownit.adapters.http.auth import requires
-from ownit.adapters.http.problems import Problem, field_error
-from ownit.app import escalations as esc_uc
 from ownit.app import incidents as uc
 from ownit.app.clock import Clock
 from ownit.app.directory import Directory
 from ownit.app.escalations import ManualEscalations, OnCallLookup
 from ownit.app.event_log import EventLog
-from ownit.app.tokens import Principal, Role, TokenStore
-from ownit.domain.errors import NotFound
-from ownit.domain.incidents import Status, Urgency
-from ownit.domain.permissions import Action
+from ownit.app.tokens import TokenStore
 
 MAX_LIMIT = 1000
 
 
 def ok(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
-
-
-def parse_time(field: str, value: str | None) -> datetime | None:
-    if value is None or value == "":
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise field_error(field, f"{value!r} is not an ISO 8601 date-time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def parse_statuses(value: str | None) -> tuple[Status, ...]:
-    if not value:
-        return ()
-    result = []
-    for part in value.split(","):
-        part = part.strip()
-        if part == "open":
-            result += [Status.TRIGGERED, Status.ACKNOWLEDGED]
-            continue
-        try:
-            result.append(Status(part))
-        except ValueError:
-            raise field_error(
-                "status",
-                f"{part!r} is not one of triggered, acknowledged, resolved, open",
-            ) from None
-    return tuple(result)
-
-
-class EscalateIn(BaseModel):
-    level: int = Field(ge=1, description="The level (1-based) to notify now")
-
-
-class ReassignIn(BaseModel):
-    users: list[str] = Field(min_length=1, description="User names to page now")
-
-
-class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=10_000, description="The note, plain text")
-
-
-class MergeIn(BaseModel):
-    incidents: list[int | str] = Field(
-        min_length=1,
-        max_length=100,
-        description="Incidents (ids or numbers) to merge into this one",
-    )
-
-
-class SplitIn(BaseModel):
-    alerts: list[str] = Field(
-        min_length=1, max_length=1000, description="Alert ids to split off into a new incident"
-    )
 
 
 @dataclass
@@ -97,211 +32,3 @@ class ApiDeps:
     clock: Clock
     escalations: ManualEscalations
     on_call: OnCallLookup
-
-
-def router(deps: ApiDeps) -> APIRouter:
-    api = APIRouter(prefix="/api/v1")
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
-    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER))]
-    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
-
-    @api.get("/incidents", tags=["incidents"], summary="List incidents, newest first")
-    def list_incidents(
-        _: viewer,
-        status: Annotated[
-            str | None,
-            Query(description="triggered, acknowledged, resolved, open; comma-separated"),
-        ] = None,
-        service: Annotated[str | None, Query(description="service name")] = None,
-        urgency: Annotated[str | None, Query(description="high or low")] = None,
-        since: Annotated[str | None, Query(description="created at or after (ISO 8601)")] = None,
-        until: Annotated[str | None, Query(description="created before (ISO 8601)")] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    ) -> Response:
-        parsed_urgency: Urgency | None = None
-        if urgency:
-            try:
-                parsed_urgency = Urgency(urgency)
-            except ValueError:
-                raise field_error("urgency", f"{urgency!r} is not one of high, low") from None
-        flt = uc.IncidentFilter(
-            statuses=parse_statuses(status),
-            service=service or None,
-            urgency=parsed_urgency,
-            since=parse_time("since", since),
-            until=parse_time("until", until),
-            limit=limit,
-        )
-        try:
-            found = uc.list_incidents(store=deps.incidents, flt=flt)
-        except NotFound as exc:
-            raise field_error("service", f"no service is named {service!r}") from exc
-        return ok({"incidents": found})
-
-    @api.get("/incidents/{ref}", tags=["incidents"], summary="One incident, by id or number")
-    def get_incident(_: viewer, ref: str) -> Response:
-        incident = uc.get_incident(store=deps.incidents, ref=ref)
-        incident["alerts"] = deps.incidents.alerts(incident["id"])
-        return ok({"incident": incident})
-
-    @api.get("/incidents/{ref}/timeline", tags=["incidents"], summary="The incident's log")
-    def get_timeline(_: viewer, ref: str) -> Response:
-        return ok({"timeline": list(uc.timeline(store=deps.incidents, ref=ref))})
-
-    @api.get("/incidents/{ref}/alerts", tags=["incidents"], summary="The incident's alerts")
-    def get_alerts(_: viewer, ref: str) -> Response:
-        incident = uc.get_incident(store=deps.incidents, ref=ref)
-        return ok({"alerts": deps.incidents.alerts(incident["id"])})
-
-    @api.post("/incidents/{ref}/acknowledge", tags=["incidents"], summary="Acknowledge")
-    def acknowledge(who: responder, ref: str) -> Response:
-        incident = uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor)
-        return ok({"incident": incident})
-
-    @api.post("/incidents/{ref}/resolve", tags=["incidents"], summary="Resolve")
-    def resolve(who: responder, ref: str) -> Response:
-        incident = uc.resolve(store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor)
-        return ok({"incident": incident})
-
-    @api.post("/incidents/{ref}/notes", tags=["incidents"], status_code=201, summary="Add a note")
-    def add_note(who: responder, ref: str, note: Annotated[NoteIn, Body()]) -> Response:
-        entry = uc.add_note(
-            store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor, text=note.text
-        )
-        return ok({"note": entry}, 201)
-
-    @api.post(
-        "/incidents/{ref}/merge",
-        tags=["incidents"],
-        summary="Merge other incidents into this one: their alerts move here, they resolve",
-    )
-    def merge(who: responder, ref: str, body: Annotated[MergeIn, Body()]) -> Response:
-        try:
-            incident = uc.merge(
-                store=deps.incidents,
-                clock=deps.clock,
-                ref=ref,
-                sources=[str(ref) for ref in body.incidents],
-                by=who.actor,
-            )
-        except uc.InvalidField as exc:
-            raise field_error(exc.field, exc.detail) from exc
-        incident["alerts"] = deps.incidents.alerts(incident["id"])
-        return ok({"incident": incident})
-
-    @api.post(
-        "/incidents/{ref}/split",
-        tags=["incidents"],
-        status_code=201,
-        summary="Split alerts off into a new incident, which pages like a fresh one",
-    )
-    def split(who: responder, ref: str, body: Annotated[SplitIn, Body()]) -> Response:
-        try:
-            new, source = uc.split(
-                store=deps.incidents, clock=deps.clock, ref=ref, alerts=body.alerts, by=who.actor
-            )
-        except uc.InvalidField as exc:
-            raise field_error(exc.field, exc.detail) from exc
-        new["alerts"] = deps.incidents.alerts(new["id"])
-        source["alerts"] = deps.incidents.alerts(source["id"])
-        return ok({"incident": new, "source": source}, 201)
-
-    @api.post(
-        "/incidents/{ref}/escalate",
-        tags=["incidents"],
-        summary="Notify a level of the escalation policy now",
-    )
-    def escalate(who: responder, ref: str, body: Annotated[EscalateIn, Body()]) -> Response:
-        incident = uc.get_incident(store=deps.incidents, ref=ref)
-        esc_uc.escalate_now(
-            store=deps.escalations,
-            incident_id=incident["id"],
-            level=body.level,
-            now=deps.clock.now(),
-            on_call=deps.on_call,
-        )
-        return ok({"incident": uc.get_incident(store=deps.incidents, ref=incident["id"])})
-
-    @api.post(
-        "/incidents/{ref}/reassign",
-        tags=["incidents"],
-        summary="Page these users now; escalation continues from where it is",
-    )
-    def reassign(who: responder, ref: str, body: Annotated[ReassignIn, Body()]) -> Response:
-        incident = uc.get_incident(store=deps.incidents, ref=ref)
-        try:
-            esc_uc.reassign(
-                store=deps.escalations,
-                incident_id=incident["id"],
-                users=body.users,
-                now=deps.clock.now(),
-                on_call=deps.on_call,
-                known_user=deps.escalations.known_user,
-            )
-        except NotFound as exc:
-            raise field_error("users", f"no user is named {exc.ident!r}") from exc
-        return ok({"incident": uc.get_incident(store=deps.incidents, ref=incident["id"])})
-
-    @api.get("/services", tags=["catalog"], summary="Services")
-    def services(_: viewer) -> Response:
-        return ok({"services": deps.directory.services()})
-
-    @api.get("/services/{name}", tags=["catalog"], summary="One service")
-    def service(_: viewer, name: str) -> Response:
-        found = deps.directory.service(name)
-        if found is None:
-            raise NotFound("service", name)
-        return ok({"service": found})
-
-    @api.get("/teams", tags=["catalog"], summary="Teams and their members")
-    def teams(_: viewer) -> Response:
-        return ok({"teams": deps.directory.teams()})
-
-    @api.get("/users", tags=["catalog"], summary="Users")
-    def users(_: viewer) -> Response:
-        return ok({"users": deps.directory.users()})
-
-    @api.get("/integrations", tags=["integrations"], summary="Integrations (keys for admins)")
-    def integrations(who: viewer) -> Response:
-        found = deps.directory.integrations()
-        if not who.permissions.may(Action.ADMINISTER):
-            for item in found:
-                item["key"] = item["key"][:4] + "…"
-        return ok({"integrations": found})
-
-    @api.post(
-        "/integrations/{integration_id}/rotate",
-        tags=["integrations"],
-        summary="Give an integration a new key; the old key stops working",
-    )
-    def rotate(_: admin, integration_id: int) -> Response:
-        found = deps.directory.rotate_key(integration_id)
-        if found is None:
-            raise NotFound("integration", str(integration_id))
-        return ok({"integration": found})
-
-    @api.get("/events", tags=["events"], summary="Raw events as they arrived, and what they did")
-    def events(
-        _: viewer,
-        service: str | None = None,
-        incident: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    ) -> Response:
-        incident_id = None
-        if incident:
-            incident_id = uc.get_incident(store=deps.incidents, ref=incident)["id"]
-        if service and deps.directory.service(service) is None:
-            raise field_error("service", f"no service is named {service!r}")
-        return ok(
-            {"events": deps.events.recent(service=service, incident_id=incident_id, limit=limit)}
-        )
-
-    @api.get("/events/{event_id}", tags=["events"], summary="One raw event")
-    def event(_: viewer, event_id: str) -> Response:
-        found = deps.events.get(event_id)
-        if found is None:
-            raise NotFound("event", event_id)
-        return ok({"event": found})
-
-    _ = Problem  # re-exported for callers building on this router
-    return api

@@ -16,6 +16,9 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
+    api_catalog,
+    api_event_log,
+    api_incidents,
     api_maintenance,
     api_oncall,
     api_services,
@@ -110,7 +113,9 @@ def create_app(parts: AppParts) -> FastAPI:
     # The Events v2 endpoints themselves, answered before the framework routes anything (the
     # router above only declares them for the OpenAPI description): the hot path stays lean.
     app.add_middleware(FastIngest, endpoints=endpoints)
-    app.include_router(api_v1.router(parts.api))
+    app.include_router(api_incidents.router(parts.api))
+    app.include_router(api_catalog.router(parts.api))
+    app.include_router(api_event_log.router(parts.api))
     if parts.oncall is not None:
         app.include_router(api_oncall.router(parts.oncall))
     if parts.services is not None:

@@ -1,39 +1,25 @@
-"""Pages for accounts: ``/login``, ``/logout``, ``/me/password``.
+"""Pages for accounts: ``/login``, ``/logout``, ``/me/password`` (:class:`AccountPages`), and
+the session cookie they set and clear.
 
 No ``from __future__ import annotations`` here: FastAPI reads the route signatures, whose
 dependencies are local ``Annotated`` aliases.
 """
 
 import secrets
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from ownit.adapters.web.deps import (
-    Form,
-    WebDeps,
-    check_csrf,
-    read_form,
-    session_of,
-    signed_in,
-)
+from ownit.adapters.web.deps import Form, WebDeps, check_csrf, session_of, signed_in
+from ownit.adapters.web.page_handlers import PageHandlers, PostedForm
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import Pages
 from ownit.app import accounts
 from ownit.app.accounts import AccountError, LoginRefused, NewSession, TooManyAttempts, WebSession
 
 LOGIN_TOKEN_AGE = 3600
-
-
-def context(deps: WebDeps, request: Request, session: WebSession | None) -> dict[str, Any]:
-    """What every page's layout needs."""
-    return {
-        "me": session.account if session else None,
-        "csrf": session.csrf_token if session else "",
-        "path": request.url.path,
-        "now": deps.clock.now(),
-    }
 
 
 def start_session(deps: WebDeps, response: Response, new: NewSession) -> None:
@@ -55,13 +41,12 @@ def end_session(deps: WebDeps, response: Response) -> None:
     )
 
 
-def router(deps: WebDeps, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
-    posted_form = Annotated[Form, Depends(read_form)]
+@dataclass
+class AccountPages(PageHandlers):
+    """Signing in and out, and changing one's password."""
 
-    me = Annotated[WebSession, Depends(signed_in(deps))]
-
-    def login_page(
+    def _login_page(
+        self,
         request: Request,
         *,
         next_url: str,
@@ -69,10 +54,11 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         error: str = "",
         status: int = 200,
     ) -> Response:
+        deps = self.deps
         token = secrets.token_urlsafe(32)
-        response = pages.render(
+        response = self.pages.render(
             "login.html",
-            context(deps, request, None)
+            self._context(request, None)
             | {"login_csrf": token, "next": next_url, "email": email, "error": error},
             status=status,
         )
@@ -87,21 +73,20 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         )
         return response
 
-    @web.get("/login")
-    def login_form(request: Request, next: str = "") -> Response:
+    def login_form(self, request: Request, next: str = "") -> Response:
         target = safe_next(next)
-        if session_of(deps, request) is not None:
+        if session_of(self.deps, request) is not None:
             return RedirectResponse(target, status_code=303)
-        return login_page(request, next_url=target)
+        return self._login_page(request, next_url=target)
 
-    @web.post("/login")
-    def login(request: Request, form: posted_form) -> Response:
+    def login(self, request: Request, form: Form) -> Response:
+        deps = self.deps
         target = safe_next(form.get("next"))
         email = form.get("email").strip()
         expected = request.cookies.get(deps.login_cookie, "")
         sent = form.get("csrf")
         if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
-            return login_page(
+            return self._login_page(
                 request,
                 next_url=target,
                 email=email,
@@ -121,13 +106,13 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 policy=deps.policy,
             )
         except TooManyAttempts as exc:
-            response = login_page(
+            response = self._login_page(
                 request, next_url=target, email=email, error=f"{exc}.".capitalize(), status=429
             )
             response.headers["Retry-After"] = str(int(exc.retry_after) + 1)
             return response
         except LoginRefused:
-            return login_page(
+            return self._login_page(
                 request,
                 next_url=target,
                 email=email,
@@ -139,12 +124,11 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         response.delete_cookie(deps.login_cookie, path="/", secure=deps.secure_cookies)
         return response
 
-    @web.get("/logout")
-    def logout_form(request: Request, session: me) -> Response:
-        return pages.render("logout.html", context(deps, request, session))
+    def logout_form(self, request: Request, session: WebSession) -> Response:
+        return self.pages.render("logout.html", self._context(request, session))
 
-    @web.post("/logout")
-    def logout(request: Request, form: posted_form) -> Response:
+    def logout(self, request: Request, form: Form) -> Response:
+        deps = self.deps
         session = session_of(deps, request)
         response = RedirectResponse("/login", status_code=303)
         if session is not None:
@@ -155,15 +139,14 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         end_session(deps, response)
         return response
 
-    @web.get("/me/password")
-    def password_form(request: Request, session: me, changed: str = "") -> Response:
-        return pages.render(
+    def password_form(self, request: Request, session: WebSession, changed: str = "") -> Response:
+        return self.pages.render(
             "password.html",
-            context(deps, request, session) | {"errors": {}, "changed": changed == "1"},
+            self._context(request, session) | {"errors": {}, "changed": changed == "1"},
         )
 
-    @web.post("/me/password")
-    def change_password(request: Request, session: me, form: posted_form) -> Response:
+    def change_password(self, request: Request, session: WebSession, form: Form) -> Response:
+        deps = self.deps
         check_csrf(session, request, form)
         try:
             new = accounts.change_password(
@@ -177,14 +160,44 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 policy=deps.policy,
             )
         except AccountError as exc:
-            return pages.render(
+            return self.pages.render(
                 "password.html",
-                context(deps, request, session)
+                self._context(request, session)
                 | {"errors": {exc.field: exc.detail}, "changed": False},
                 status=400,
             )
         response = RedirectResponse("/me/password?changed=1", status_code=303)
         start_session(deps, response, new)
         return response
+
+
+def router(deps: WebDeps, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+    handlers = AccountPages(deps, pages)
+    me = Annotated[WebSession, Depends(signed_in(deps))]
+
+    @web.get("/login")
+    def login_form(request: Request, next: str = "") -> Response:
+        return handlers.login_form(request, next)
+
+    @web.post("/login")
+    def login(request: Request, form: PostedForm) -> Response:
+        return handlers.login(request, form)
+
+    @web.get("/logout")
+    def logout_form(request: Request, session: me) -> Response:
+        return handlers.logout_form(request, session)
+
+    @web.post("/logout")
+    def logout(request: Request, form: PostedForm) -> Response:
+        return handlers.logout(request, form)
+
+    @web.get("/me/password")
+    def password_form(request: Request, session: me, changed: str = "") -> Response:
+        return handlers.password_form(request, session, changed)
+
+    @web.post("/me/password")
+    def change_password(request: Request, session: me, form: PostedForm) -> Response:
+        return handlers.change_password(request, session, form)
 
     return web

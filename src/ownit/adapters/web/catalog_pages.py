@@ -1,5 +1,6 @@
-"""The catalog pages: ``/services``, ``/services/{name}``, ``/teams``, ``/teams/{name}`` and
-``/policies/{name}``. Read-only: the catalog is changed as code (``ownit catalog apply``).
+"""The catalog pages (:class:`CatalogPages`): ``/services``, ``/services/{name}``, ``/teams``,
+``/teams/{name}`` and ``/policies/{name}``. Read-only: the catalog is changed as code
+(``ownit catalog apply``).
 
 Each page reads what it shows in a few batch queries (``SqlCatalogView``); who is on call now
 comes from the on-call use cases (``oncall.everyone``, ``policy_reach.reach``).
@@ -8,15 +9,16 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from ownit.adapters.web.account_pages import context
 from ownit.adapters.web.dependency_picture import layout
 from ownit.adapters.web.deps import WebDeps, signed_in
+from ownit.adapters.web.page_handlers import PageHandlers, is_htmx
 from ownit.adapters.web.templating import Pages
 from ownit.app import oncall
 from ownit.app.accounts import WebSession
@@ -56,48 +58,42 @@ def components(raw: tuple[Any, ...]) -> list[dict[str, Any]]:
     return found
 
 
-def router(deps: WebDeps, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
-    view, history = deps.catalog, deps.history
-    if view is None or history is None:  # pragma: no cover - bootstrap wires them
-        raise RuntimeError("the catalog pages need deps.catalog and deps.history")
+@dataclass
+class CatalogPages(PageHandlers):
+    """Services, teams and escalation policies, as the catalog states them."""
 
-    me = Annotated[WebSession, Depends(signed_in(deps))]
+    def __post_init__(self) -> None:
+        view, history = self.deps.catalog, self.deps.history
+        if view is None or history is None:  # pragma: no cover - bootstrap wires them
+            raise RuntimeError("the catalog pages need deps.catalog and deps.history")
+        self._view, self._history = view, history
 
-    def not_found(request: Request, session: WebSession, what: str, name: str) -> Response:
-        return pages.render(
-            "error.html",
-            context(deps, request, session)
-            | {"title": "Not found", "message": f"There is no {what} {name}."},
-            status=404,
-        )
+    def _not_found(self, request: Request, session: WebSession, what: str, name: str) -> Response:
+        return self._error(request, session, 404, "Not found", f"There is no {what} {name}.")
 
-    def common(request: Request, session: WebSession) -> dict[str, Any]:
-        return context(deps, request, session) | {"duration": duration}
+    def _common(self, request: Request, session: WebSession) -> dict[str, Any]:
+        return self._context(request, session) | {"duration": duration}
 
     # --- services --------------------------------------------------------------------------
 
-    @web.get("/services")
-    def service_list(request: Request, session: me, q: str = "") -> Response:
+    def service_list(self, request: Request, session: WebSession, q: str = "") -> Response:
+        deps = self.deps
         q = q.strip()[:100]
-        rows = view.services(q)
+        rows = self._view.services(q)
         now = oncall.everyone(store=deps.schedules, at=deps.clock.now())
         first: dict[str, tuple[Person, ...]] = {
             s.service: s.levels[0].people if s.levels else () for s in now.services
         }
-        ctx = common(request, session) | {"rows": rows, "q": q, "first": first}
-        if (
-            request.headers.get("hx-request") == "true"
-            and request.headers.get("hx-target") == "service-table"
-        ):
-            return pages.render("_service_table.html", ctx)
-        return pages.render("services.html", ctx)
+        ctx = self._common(request, session) | {"rows": rows, "q": q, "first": first}
+        if is_htmx(request) and request.headers.get("hx-target") == "service-table":
+            return self.pages.render("_service_table.html", ctx)
+        return self.pages.render("services.html", ctx)
 
-    @web.get("/services/{name}")
-    def service_page(request: Request, session: me, name: str) -> Response:
+    def service_page(self, request: Request, session: WebSession, name: str) -> Response:
+        deps, view = self.deps, self._view
         found = view.service(name)
         if found is None:
-            return not_found(request, session, "service", name)
+            return self._not_found(request, session, "service", name)
         at = deps.clock.now()
         graph, counts = found["graph"], found["open_counts"]
         upstream = list(graph.get(name, ()))
@@ -109,11 +105,11 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         )
         levels = reach(store=deps.schedules, policy=policy, at=at) if policy else ()
         incidents = deps.incidents.search(IncidentFilter(service=name, limit=RECENT_INCIDENTS))
-        changes = history.changes([name], at - CHANGES_WINDOW, limit=RECENT_CHANGES)
+        changes = self._history.changes([name], at - CHANGES_WINDOW, limit=RECENT_CHANGES)
         obj = found["obj"]
-        return pages.render(
+        return self.pages.render(
             "service.html",
-            common(request, session)
+            self._common(request, session)
             | {
                 "s": found,
                 "obj": obj,
@@ -130,43 +126,68 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
 
     # --- teams -----------------------------------------------------------------------------
 
-    def on_call_names() -> dict[str, list[str]]:
+    def _on_call_names(self) -> dict[str, list[str]]:
         """Each person on call now, with the schedules they are on call in."""
         found: dict[str, list[str]] = {}
-        for s in oncall.everyone(store=deps.schedules, at=deps.clock.now()).schedules:
+        for s in oncall.everyone(store=self.deps.schedules, at=self.deps.clock.now()).schedules:
             for p in s.people:
                 found.setdefault(p.name, []).append(s.schedule)
         return found
 
-    @web.get("/teams")
-    def team_list(request: Request, session: me) -> Response:
-        return pages.render("teams.html", common(request, session) | {"rows": view.teams()})
+    def team_list(self, request: Request, session: WebSession) -> Response:
+        rows = self._view.teams()
+        return self.pages.render("teams.html", self._common(request, session) | {"rows": rows})
 
-    @web.get("/teams/{name}")
-    def team_page(request: Request, session: me, name: str) -> Response:
-        found = view.team(name)
+    def team_page(self, request: Request, session: WebSession, name: str) -> Response:
+        found = self._view.team(name)
         if found is None:
-            return not_found(request, session, "team", name)
-        return pages.render(
-            "team.html", common(request, session) | {"team": found, "on_call": on_call_names()}
+            return self._not_found(request, session, "team", name)
+        return self.pages.render(
+            "team.html",
+            self._common(request, session) | {"team": found, "on_call": self._on_call_names()},
         )
 
     # --- escalation policies ---------------------------------------------------------------
 
-    @web.get("/policies/{name}")
-    def policy_page(request: Request, session: me, name: str) -> Response:
-        found = view.policy(name)
+    def policy_page(self, request: Request, session: WebSession, name: str) -> Response:
+        found = self._view.policy(name)
         if found is None:
-            return not_found(request, session, "escalation policy", name)
-        at = deps.clock.now()
-        return pages.render(
+            return self._not_found(request, session, "escalation policy", name)
+        at = self.deps.clock.now()
+        return self.pages.render(
             "policy.html",
-            common(request, session)
+            self._common(request, session)
             | {
                 "p": found,
                 "obj": found["obj"],
-                "levels": reach(store=deps.schedules, policy=found["obj"], at=at),
+                "levels": reach(store=self.deps.schedules, policy=found["obj"], at=at),
             },
         )
+
+
+def router(deps: WebDeps, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+    handlers = CatalogPages(deps, pages)
+    me = Annotated[WebSession, Depends(signed_in(deps))]
+
+    @web.get("/services")
+    def service_list(request: Request, session: me, q: str = "") -> Response:
+        return handlers.service_list(request, session, q)
+
+    @web.get("/services/{name}")
+    def service_page(request: Request, session: me, name: str) -> Response:
+        return handlers.service_page(request, session, name)
+
+    @web.get("/teams")
+    def team_list(request: Request, session: me) -> Response:
+        return handlers.team_list(request, session)
+
+    @web.get("/teams/{name}")
+    def team_page(request: Request, session: me, name: str) -> Response:
+        return handlers.team_page(request, session, name)
+
+    @web.get("/policies/{name}")
+    def policy_page(request: Request, session: me, name: str) -> Response:
+        return handlers.policy_page(request, session, name)
 
     return web

@@ -58,7 +58,7 @@ class WebDeps:
     # The catalog pages: services, teams, escalation policies (catalog_pages.py).
     catalog: CatalogView | None = None
     history: History | None = None
-    # API tokens and people (admin_pages.py).
+    # API tokens and people (token_pages.py, people_pages.py).
     tokens: TokenStore | None = None
     people: PeopleStore | None = None
     # Raw events: why an incident's events came where they did (incident page).

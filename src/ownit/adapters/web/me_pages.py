@@ -1,5 +1,5 @@
-"""``/me``: your contacts and notification rules, a test notification, your calendar feed
-link and your shifts.
+"""``/me`` (:class:`MePages`): your contacts and notification rules, a test notification, your
+calendar feed link and your shifts.
 
 Contacts and rules the catalog states are shown read-only; the others are yours to edit
 (decision 0014). Every form re-renders the page with the error next to its field and saves
@@ -9,6 +9,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -16,15 +17,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from ownit.adapters.web.account_pages import context
-from ownit.adapters.web.deps import (
-    Form,
-    LoginRequired,
-    WebDeps,
-    check_csrf,
-    read_form,
-    signed_in,
-)
+from ownit.adapters.web.deps import Form, LoginRequired, WebDeps, check_csrf, signed_in
+from ownit.adapters.web.page_handlers import PageHandlers, PostedForm
 from ownit.adapters.web.templating import Pages
 from ownit.app import calendar_feed as feeds
 from ownit.app import personal as uc
@@ -58,18 +52,17 @@ def in_zone(value: datetime, zone: str) -> str:
     return local.strftime("%a %Y-%m-%d %H:%M %Z")
 
 
-def router(deps: WebDeps, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+@dataclass
+class MePages(PageHandlers):
+    """One's own page: contacts, notification rules, a test notification, the calendar feed."""
 
-    me = Annotated[WebSession, Depends(signed_in(deps))]
-    posted_form = Annotated[Form, Depends(read_form)]
-
-    def store() -> uc.PersonalSettingsStore:
-        if deps.personal is None:  # pragma: no cover - bootstrap always gives one
+    def _store(self) -> uc.PersonalSettingsStore:
+        if self.deps.personal is None:  # pragma: no cover - bootstrap always gives one
             raise RuntimeError("the web UI has no personal settings store")
-        return deps.personal
+        return self.deps.personal
 
-    def show(
+    def _show(
+        self,
         request: Request,
         session: WebSession,
         *,
@@ -80,15 +73,16 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         done: str = "",
         status: int = 200,
     ) -> Response:
+        deps = self.deps
         now = deps.clock.now()
         name = session.account.name
-        found = uc.settings(store=store(), user=name)
+        found = uc.settings(store=self._store(), user=name)
         shifts = user_shifts(
             store=deps.schedules, user=name, since=now, until=now + timedelta(days=SHIFT_DAYS)
         )
-        return pages.render(
+        return self.pages.render(
             "me.html",
-            context(deps, request, session)
+            self._context(request, session)
             | {
                 "settings": found,
                 "u": found.user,
@@ -100,7 +94,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 "values": {"type": "email"} | (values or {}),
                 "results": results,
                 "feed_url": feed_url,
-                "feed_made": store().calendar_link_made(name),
+                "feed_made": self._store().calendar_link_made(name),
                 "shifts": shifts,
                 "on_call_now": [s for s in shifts if s.start <= now < s.end],
                 "shift_days": SHIFT_DAYS,
@@ -109,76 +103,78 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             status=status,
         )
 
-    def done(what: str) -> Response:
+    def _done(self, what: str) -> Response:
         return RedirectResponse(f"/me?done={what}", status_code=303)
 
-    @web.get("/me")
-    def me_page(request: Request, session: me, done: str = "") -> Response:
-        return show(request, session, done=DONE.get(done, ""))
+    def me_page(self, request: Request, session: WebSession, done: str = "") -> Response:
+        return self._show(request, session, done=DONE.get(done, ""))
 
-    def refused(
-        request: Request, session: WebSession, exc: uc.SettingsError, values: dict[str, str]
+    def _refused(
+        self,
+        request: Request,
+        session: WebSession,
+        exc: uc.SettingsError,
+        values: dict[str, str],
     ) -> Response:
-        return show(request, session, errors=exc.problems, values=values, status=400)
+        return self._show(request, session, errors=exc.problems, values=values, status=400)
 
-    @web.post("/me/contacts")
-    def add_contact(request: Request, session: me, form: posted_form) -> Response:
+    def add_contact(self, request: Request, session: WebSession, form: Form) -> Response:
         check_csrf(session, request, form)
         values = {k: form.get(k)[:2000] for k in ("name", "type", "value", "secret")}
         try:
             uc.add_contact(
-                store=store(),
+                store=self._store(),
                 user=session.account.name,
                 name=values["name"],
                 type=values["type"],
                 value=values["value"],
                 secret=values["secret"],
-                at=deps.clock.now(),
+                at=self.deps.clock.now(),
             )
         except uc.SettingsError as exc:
             values["secret"] = ""  # never echoed back
-            return refused(request, session, exc, values)
-        return done("contact-added")
+            return self._refused(request, session, exc, values)
+        return self._done("contact-added")
 
-    @web.post("/me/contacts/{name}/delete")
-    def remove_contact(request: Request, session: me, form: posted_form, name: str) -> Response:
+    def remove_contact(
+        self, request: Request, session: WebSession, form: Form, name: str
+    ) -> Response:
         check_csrf(session, request, form)
         try:
             uc.remove_contact(
-                store=store(), user=session.account.name, name=name, at=deps.clock.now()
+                store=self._store(), user=session.account.name, name=name, at=self.deps.clock.now()
             )
         except uc.SettingsError as exc:
-            return refused(request, session, exc, {})
-        return done("contact-removed")
+            return self._refused(request, session, exc, {})
+        return self._done("contact-removed")
 
-    @web.post("/me/rules")
-    def add_rule(request: Request, session: me, form: posted_form) -> Response:
+    def add_rule(self, request: Request, session: WebSession, form: Form) -> Response:
         check_csrf(session, request, form)
         values = {"rule_contact": form.get("contact")[:100], "after": form.get("after")[:20]}
         try:
             uc.add_rule(
-                store=store(),
+                store=self._store(),
                 user=session.account.name,
                 contact=values["rule_contact"],
                 after=values["after"],
-                at=deps.clock.now(),
+                at=self.deps.clock.now(),
             )
         except uc.SettingsError as exc:
             problems = {
                 ("rule_contact" if k == "contact" else k): v for k, v in exc.problems.items()
             }
-            return show(request, session, errors=problems, values=values, status=400)
-        return done("rule-added")
+            return self._show(request, session, errors=problems, values=values, status=400)
+        return self._done("rule-added")
 
-    def rule_action(
-        request: Request, session: WebSession, form: Form, index: int, action: str
+    def _rule_action(
+        self, request: Request, session: WebSession, form: Form, index: int, action: str
     ) -> Response:
         check_csrf(session, request, form)
         args: dict[str, Any] = {
-            "store": store(),
+            "store": self._store(),
             "user": session.account.name,
             "index": index,
-            "at": deps.clock.now(),
+            "at": self.deps.clock.now(),
         }
         try:
             if action == "delete":
@@ -186,28 +182,27 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             else:
                 uc.move_rule(**args, by=-1 if action == "up" else 1)
         except uc.SettingsError as exc:
-            return refused(request, session, exc, {})
-        return done("rule-removed" if action == "delete" else "rule-moved")
+            return self._refused(request, session, exc, {})
+        return self._done("rule-removed" if action == "delete" else "rule-moved")
 
-    @web.post("/me/rules/{index}/delete")
-    def remove_rule(request: Request, session: me, form: posted_form, index: int) -> Response:
-        return rule_action(request, session, form, index, "delete")
+    def remove_rule(
+        self, request: Request, session: WebSession, form: Form, index: int
+    ) -> Response:
+        return self._rule_action(request, session, form, index, "delete")
 
-    @web.post("/me/rules/{index}/up")
-    def rule_up(request: Request, session: me, form: posted_form, index: int) -> Response:
-        return rule_action(request, session, form, index, "up")
+    def rule_up(self, request: Request, session: WebSession, form: Form, index: int) -> Response:
+        return self._rule_action(request, session, form, index, "up")
 
-    @web.post("/me/rules/{index}/down")
-    def rule_down(request: Request, session: me, form: posted_form, index: int) -> Response:
-        return rule_action(request, session, form, index, "down")
+    def rule_down(self, request: Request, session: WebSession, form: Form, index: int) -> Response:
+        return self._rule_action(request, session, form, index, "down")
 
-    @web.post("/me/test-notification")
-    def test_notification(request: Request, session: me, form: posted_form) -> Response:
+    def test_notification(self, request: Request, session: WebSession, form: Form) -> Response:
+        deps = self.deps
         check_csrf(session, request, form)
         notifiers, unavailable = deps.notifiers() if deps.notifiers else ({}, {})
         try:
             results = uc.send_test(
-                store=store(),
+                store=self._store(),
                 notifiers=notifiers,
                 unavailable=unavailable,
                 user=session.account.name,
@@ -216,15 +211,15 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 base_url=deps.base_url,
             )
         except uc.SettingsError as exc:
-            return show(request, session, errors={"test": exc.detail}, status=400)
-        return show(request, session, results=results)
+            return self._show(request, session, errors={"test": exc.detail}, status=400)
+        return self._show(request, session, results=results)
 
-    @web.post("/me/calendar")
-    def rotate_calendar(request: Request, session: me, form: posted_form) -> Response:
+    def rotate_calendar(self, request: Request, session: WebSession, form: Form) -> Response:
+        deps = self.deps
         check_csrf(session, request, form)
-        had = store().calendar_link_made(session.account.name) is not None
+        had = self._store().calendar_link_made(session.account.name) is not None
         if had and form.get("confirm") != "yes":
-            return show(
+            return self._show(
                 request,
                 session,
                 errors={"confirm": "tick the box: your old link will stop working"},
@@ -237,6 +232,48 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         except NotFound:  # pragma: no cover - the signed-in user exists
             raise LoginRequired from None
         url = f"{deps.base_url.rstrip('/')}/calendar/{token}.ics"
-        return show(request, session, feed_url=url)
+        return self._show(request, session, feed_url=url)
+
+
+def router(deps: WebDeps, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+    handlers = MePages(deps, pages)
+    me = Annotated[WebSession, Depends(signed_in(deps))]
+
+    @web.get("/me")
+    def me_page(request: Request, session: me, done: str = "") -> Response:
+        return handlers.me_page(request, session, done)
+
+    @web.post("/me/contacts")
+    def add_contact(request: Request, session: me, form: PostedForm) -> Response:
+        return handlers.add_contact(request, session, form)
+
+    @web.post("/me/contacts/{name}/delete")
+    def remove_contact(request: Request, session: me, form: PostedForm, name: str) -> Response:
+        return handlers.remove_contact(request, session, form, name)
+
+    @web.post("/me/rules")
+    def add_rule(request: Request, session: me, form: PostedForm) -> Response:
+        return handlers.add_rule(request, session, form)
+
+    @web.post("/me/rules/{index}/delete")
+    def remove_rule(request: Request, session: me, form: PostedForm, index: int) -> Response:
+        return handlers.remove_rule(request, session, form, index)
+
+    @web.post("/me/rules/{index}/up")
+    def rule_up(request: Request, session: me, form: PostedForm, index: int) -> Response:
+        return handlers.rule_up(request, session, form, index)
+
+    @web.post("/me/rules/{index}/down")
+    def rule_down(request: Request, session: me, form: PostedForm, index: int) -> Response:
+        return handlers.rule_down(request, session, form, index)
+
+    @web.post("/me/test-notification")
+    def test_notification(request: Request, session: me, form: PostedForm) -> Response:
+        return handlers.test_notification(request, session, form)
+
+    @web.post("/me/calendar")
+    def rotate_calendar(request: Request, session: me, form: PostedForm) -> Response:
+        return handlers.rotate_calendar(request, session, form)
 
     return web

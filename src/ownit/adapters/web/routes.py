@@ -10,15 +10,17 @@ from starlette.staticfiles import StaticFiles
 
 from ownit.adapters.web import (
     account_pages,
-    admin_pages,
     catalog_pages,
     incident_pages,
     me_pages,
     oncall_pages,
+    people_pages,
     schedule_pages,
+    token_pages,
 )
 from ownit.adapters.web.deps import CsrfRefused, FormTooLarge, LoginRequired, WebDeps, session_of
 from ownit.adapters.web.page_gate import PageGate
+from ownit.adapters.web.page_handlers import context
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import STATIC, Pages
 
@@ -33,7 +35,8 @@ def install(app: FastAPI, deps: WebDeps) -> None:
     app.include_router(schedule_pages.router(deps, pages))
     app.include_router(me_pages.router(deps, pages))
     app.include_router(catalog_pages.router(deps, pages))
-    app.include_router(admin_pages.router(deps, pages))
+    app.include_router(token_pages.router(deps, pages))
+    app.include_router(people_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if deps.page_concurrency > 0:
         app.add_middleware(PageGate, concurrency=deps.page_concurrency)
@@ -42,7 +45,7 @@ def install(app: FastAPI, deps: WebDeps) -> None:
         session = session_of(deps, request)
         return pages.render(
             "error.html",
-            account_pages.context(deps, request, session) | {"title": title, "message": message},
+            context(deps, request, session) | {"title": title, "message": message},
             status=status,
         )
 

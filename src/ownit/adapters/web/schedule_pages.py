@@ -1,4 +1,5 @@
-"""``/schedules`` and ``/schedules/{name}``: the timeline picture, its table, and overrides.
+"""``/schedules`` and ``/schedules/{name}`` (:class:`SchedulePages`): the timeline picture, its
+table, and overrides.
 
 Creating and deleting overrides needs ``manage`` on the schedule's team (a schedule without a
 team: admins only); everyone signed in sees the timeline.
@@ -7,6 +8,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -14,14 +16,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from ownit.adapters.web.account_pages import context
-from ownit.adapters.web.deps import (
-    Form,
-    WebDeps,
-    check_csrf,
-    read_form,
-    signed_in,
-)
+from ownit.adapters.web.deps import Form, WebDeps, check_csrf, signed_in
+from ownit.adapters.web.page_handlers import PageHandlers, PostedForm
 from ownit.adapters.web.templating import Pages
 from ownit.adapters.web.timeline_picture import Row, Segment, layout
 from ownit.app import oncall
@@ -65,24 +61,16 @@ def final_rows(view: views.ScheduleView) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["start"])
 
 
-def router(deps: WebDeps, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+@dataclass
+class SchedulePages(PageHandlers):
+    """The schedule list, one schedule's timeline, and its overrides."""
 
-    me = Annotated[WebSession, Depends(signed_in(deps))]
-    posted_form = Annotated[Form, Depends(read_form)]
-    store = deps.schedules
+    def _not_found(self, request: Request, session: WebSession, name: str) -> Response:
+        return self._error(request, session, 404, "Not found", f"There is no schedule {name}.")
 
-    def not_found(request: Request, session: WebSession, name: str) -> Response:
-        return pages.render(
-            "error.html",
-            context(deps, request, session)
-            | {"title": "Not found", "message": f"There is no schedule {name}."},
-            status=404,
-        )
-
-    @web.get("/schedules")
-    def schedule_list(request: Request, session: me) -> Response:
-        now = deps.clock.now()
+    def schedule_list(self, request: Request, session: WebSession) -> Response:
+        store = self.deps.schedules
+        now = self.deps.clock.now()
         found = oncall.everyone(store=store, at=now)
         on_call = {s.schedule: s.people for s in found.schedules}
         rows = [
@@ -95,9 +83,10 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             }
             for s in oncall.list_schedules(store=store)
         ]
-        return pages.render("schedules.html", context(deps, request, session) | {"rows": rows})
+        return self.pages.render("schedules.html", self._context(request, session) | {"rows": rows})
 
-    def show(
+    def _show(
+        self,
         request: Request,
         session: WebSession,
         name: str,
@@ -108,18 +97,19 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
         done: str = "",
         status: int = 200,
     ) -> Response:
-        now = deps.clock.now()
+        store = self.deps.schedules
+        now = self.deps.clock.now()
         try:
             schedule = oncall.get_schedule(store=store, name=name)
         except NotFound:
-            return not_found(request, session, name)
+            return self._not_found(request, session, name)
         zone = ZoneInfo(schedule.timezone)
         today = now.astimezone(zone).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
         since = local_to_utc(today, zone)  # the picture starts at today's local midnight
         until = local_to_utc(today + timedelta(days=days), zone)
         view = views.schedule_view(store=store, name=name, since=since, until=until, now=now)
         picture = layout(picture_rows(view), since=since, until=until, zone=zone, now=now)
-        users = deps.directory.users()
+        users = self.deps.directory.users()
         names = {u["name"]: u.get("display_name") or u["name"] for u in users}
         in_zone = now.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
         defaults = {
@@ -128,9 +118,9 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             "end": (in_zone + timedelta(hours=8)).isoformat(timespec="minutes"),
             "replacing": "",
         }
-        return pages.render(
+        return self.pages.render(
             "schedule.html",
-            context(deps, request, session)
+            self._context(request, session)
             | {
                 "s": schedule,
                 "view": view,
@@ -151,13 +141,12 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             status=status,
         )
 
-    @web.get("/schedules/{name}")
     def schedule_page(
-        request: Request, session: me, name: str, days: str = "", done: str = ""
+        self, request: Request, session: WebSession, name: str, days: str = "", done: str = ""
     ) -> Response:
         number = int(days) if days.isdigit() else DEFAULT_DAYS
         shown = {"created": "The override is saved.", "deleted": "The override is deleted."}
-        return show(
+        return self._show(
             request,
             session,
             name,
@@ -165,28 +154,22 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             done=shown.get(done, ""),
         )
 
-    def refused(request: Request, session: WebSession, schedule: Schedule) -> Response:
+    def _refused(self, request: Request, session: WebSession, schedule: Schedule) -> Response:
         who = f"managers of team {schedule.team}" if schedule.team else "admins"
-        return pages.render(
-            "error.html",
-            context(deps, request, session)
-            | {
-                "title": "Not allowed",
-                "message": f"Only {who} may change the overrides of {schedule.name}. "
-                "Nothing was changed.",
-            },
-            status=403,
-        )
+        message = f"Only {who} may change the overrides of {schedule.name}. Nothing was changed."
+        return self._error(request, session, 403, "Not allowed", message)
 
-    @web.post("/schedules/{name}/overrides")
-    def add_override(request: Request, session: me, form: posted_form, name: str) -> Response:
+    def add_override(
+        self, request: Request, session: WebSession, form: Form, name: str
+    ) -> Response:
+        store = self.deps.schedules
         check_csrf(session, request, form)
         try:
             schedule = oncall.get_schedule(store=store, name=name)
         except NotFound:
-            return not_found(request, session, name)
+            return self._not_found(request, session, name)
         if not may_manage(session, schedule):
-            return refused(request, session, schedule)
+            return self._refused(request, session, schedule)
         values = {f: form.get(f).strip()[:200] for f in FIELDS}
         errors: dict[str, str] = {}
         if not values["user"]:
@@ -201,7 +184,7 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             try:
                 views.create_overrides(
                     store=store,
-                    clock=deps.clock,
+                    clock=self.deps.clock,
                     schedule=name,
                     user=values["user"],
                     start=instants["start"],
@@ -212,24 +195,24 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
             except oncall.InvalidOnCallRequest as exc:
                 errors[exc.field if exc.field in FIELDS else "end"] = exc.detail
         if errors:
-            return show(request, session, name, values=values, errors=errors, status=400)
+            return self._show(request, session, name, values=values, errors=errors, status=400)
         return RedirectResponse(f"/schedules/{name}?done=created", status_code=303)
 
-    @web.post("/schedules/{name}/overrides/{override_id}/delete")
     def delete_override(
-        request: Request, session: me, form: posted_form, name: str, override_id: int
+        self, request: Request, session: WebSession, form: Form, name: str, override_id: int
     ) -> Response:
+        store = self.deps.schedules
         check_csrf(session, request, form)
         try:
             schedule = oncall.get_schedule(store=store, name=name)
         except NotFound:
-            return not_found(request, session, name)
+            return self._not_found(request, session, name)
         if not may_manage(session, schedule):
-            return refused(request, session, schedule)
+            return self._refused(request, session, schedule)
         try:
             oncall.delete_override(store=store, schedule=name, override_id=override_id)
         except NotFound:
-            return show(
+            return self._show(
                 request,
                 session,
                 name,
@@ -237,5 +220,31 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
                 status=404,
             )
         return RedirectResponse(f"/schedules/{name}?done=deleted", status_code=303)
+
+
+def router(deps: WebDeps, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+    handlers = SchedulePages(deps, pages)
+    me = Annotated[WebSession, Depends(signed_in(deps))]
+
+    @web.get("/schedules")
+    def schedule_list(request: Request, session: me) -> Response:
+        return handlers.schedule_list(request, session)
+
+    @web.get("/schedules/{name}")
+    def schedule_page(
+        request: Request, session: me, name: str, days: str = "", done: str = ""
+    ) -> Response:
+        return handlers.schedule_page(request, session, name, days, done)
+
+    @web.post("/schedules/{name}/overrides")
+    def add_override(request: Request, session: me, form: PostedForm, name: str) -> Response:
+        return handlers.add_override(request, session, form, name)
+
+    @web.post("/schedules/{name}/overrides/{override_id}/delete")
+    def delete_override(
+        request: Request, session: me, form: PostedForm, name: str, override_id: int
+    ) -> Response:
+        return handlers.delete_override(request, session, form, name, override_id)
 
     return web
