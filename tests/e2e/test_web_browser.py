@@ -2,8 +2,9 @@
 
 Signs in, watches a new incident appear without a reload, acknowledges it with the keyboard,
 adds a note, makes a schedule override and sees the on-call change, changes notification
-rules on the Me page, and saves screenshots of the main pages to ``docs/screenshots/``
-(desktop and 360 px wide).
+rules on the Me page, and saves screenshots of the main pages (desktop and 360 px wide) to a
+temporary folder — or to ``docs/screenshots/`` with ``make screenshots``, which sets
+``OWNIT_SCREENSHOTS_DIR`` (so a test run never dirties the checkout).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +35,11 @@ from tests.integration.live import free_port
 CHROMIUM = "/usr/bin/chromium"
 KEY = "e" * 31 + "2"
 PASSWORD = "correct horse battery"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(
+    os.environ.get("OWNIT_SCREENSHOTS_DIR")
+    or Path(tempfile.gettempdir()) / f"ownit-screenshots-{os.getpid()}"
+)
+SHOTS.mkdir(parents=True, exist_ok=True)
 
 pytestmark = [
     pytest.mark.slow,
