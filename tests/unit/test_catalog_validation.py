@@ -312,7 +312,8 @@ CASES = [
             "User",
             "x",
             "  email: x@example.com",
-            "  contacts: [{name: hook, type: webhook, url: 'http://127.0.0.1:9/p'}]",
+            "  contacts: [{name: hook, type: webhook, url: 'http://127.0.0.1:9/p', "
+            " secret: whsec_AAAAAAAAAAAAAAAAAAAAAAAA}]",
             "  notificationRules: [{contact: hok, after: 1m}]",
         ),
         [

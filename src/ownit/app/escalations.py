@@ -121,6 +121,11 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
             unit.log(now, "unassigned", "the service has no escalation policy: nobody is paged")
         unit.save({"done": True}, None)
         return
+    refused = esc.snapshot_problems(unit.policy)  # the check `ownit catalog lint` runs too
+    if refused:
+        unit.log(now, "unreachable", "escalation cannot run: " + "; ".join(refused))
+        unit.save(unit.state, None)
+        return
     try:
         policy = Policy.from_json(unit.policy)
         state = None if not unit.state else EscalationState.from_json(unit.state)

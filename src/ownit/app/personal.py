@@ -9,7 +9,6 @@ they are edited here, stored in the user's spec, and ``catalog apply`` keeps the
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import secrets
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,8 @@ from ownit.domain.catalog.fields import EMAIL, URL, slug_problem
 from ownit.domain.durations import format_duration, parse_duration
 from ownit.domain.errors import DomainError, NotFound
 from ownit.domain.oncall.notification_rules import CONTACT_TYPES
+from ownit.domain.urls import url_problem
+from ownit.domain.webhook_secrets import secret_problem
 
 __all__ = [
     "MAX_CONTACTS",
@@ -137,11 +138,13 @@ def add_contact(
         problems["value"] = "is required"
     elif type == "email" and (len(value) > 320 or not EMAIL.match(value)):
         problems["value"] = "does not look like an email address"
-    elif type != "email" and (len(value) > 2000 or not URL.match(value)):
+    elif type != "email" and (
+        len(value) > 2000 or not URL.match(value) or url_problem(value) is not None
+    ):
         problems["value"] = "is not an http(s) URL"
     if secret and type != "webhook":
         problems["secret"] = "only webhooks have a signing secret"  # noqa: S105
-    elif secret and not _is_secret(secret):
+    elif secret and secret_problem(secret) is not None:
         problems["secret"] = "write whsec_ and base64 of 16 bytes or more, or leave it empty"  # noqa: S105
     if len(found.user.contacts) >= MAX_CONTACTS:
         problems["name"] = f"at most {MAX_CONTACTS} contacts"
@@ -165,14 +168,6 @@ def add_contact(
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def _is_secret(secret: str) -> bool:
-    raw = secret.removeprefix("whsec_")
-    try:
-        return len(base64.b64decode(raw, validate=True)) >= 16
-    except (binascii.Error, ValueError):
-        return False
 
 
 def remove_contact(*, store: PersonalStore, user: str, name: str, at: datetime) -> None:

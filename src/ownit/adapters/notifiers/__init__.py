@@ -19,6 +19,7 @@ from typing import Literal
 import httpx
 
 from ownit.app.notify import Delivery, one_line
+from ownit.domain.urls import url_problem
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0, pool=5.0)
 """Connect 5 s; read and write 10 s; waiting for a pooled connection 5 s."""
@@ -82,10 +83,11 @@ class Answer:
 
 def check_url(url: str | None) -> str | None:
     """Why ``url`` cannot be posted to, or ``None`` when it is an http(s) URL with a host."""
-    if not url:
-        return "has no URL"
+    problem = url_problem(url)  # the rule the catalog and the Me page check too
+    if problem is not None:
+        return problem
     try:
-        parsed = httpx.URL(url)
+        parsed = httpx.URL(url or "")
     except (httpx.InvalidURL, ValueError, TypeError):
         return "has an invalid URL"
     if parsed.scheme not in ("http", "https") or not parsed.host:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ownit.domain.catalog.diff import Change, Diff, FieldChange, keep_keys, plan, prune_set
+from ownit.domain.catalog.engine_rules import engine_problems
 from ownit.domain.catalog.model import (
     API_VERSION,
     KINDS,
@@ -121,6 +122,7 @@ def validate(
         if parsed is not None:
             documents.append(parsed)
     removed = prune_set(documents, existing, prune_source) if prune_source is not None else []
+    problems += engine_problems(documents)
     problems += check_references(documents, existing, removed)
     files = [doc.file for doc in raw]
     return Validated(tuple(documents), tuple(sort_problems(problems, files)), tuple(removed))

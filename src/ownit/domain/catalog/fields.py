@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from ownit.domain.catalog.model import Entry, JsonValue, Node, Problem, Scalar
 from ownit.domain.durations import parse_duration
+from ownit.domain.urls import url_problem
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -217,7 +218,9 @@ class Fields:
         return self.text(
             key,
             required=required,
-            check=lambda v: None if URL.match(v) else "is not an http(s) URL",
+            check=lambda v: (
+                None if URL.match(v) and not url_problem(v) else "is not an http(s) URL"
+            ),
         )
 
     def email(self, key: str, *, required: bool = False) -> str | None:

@@ -41,6 +41,7 @@ from ownit.domain.catalog.operations import (
 )
 from ownit.domain.catalog.routers import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog.schedules import parse_schedule
+from ownit.domain.webhook_secrets import secret_problem
 
 _KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
 
@@ -157,7 +158,7 @@ def _user(name: str, spec: Fields) -> User:
                     f.line_of(key), f"{path}.{key} is not a field of {_article(ctype)} contact"
                 )
         value = f.email(own, required=True) if ctype == "email" else f.url(own, required=True)
-        secret = f.text("secret") if ctype == "webhook" else None
+        secret = _webhook_secret(f, path) if ctype == "webhook" else None
         if cname is not None and value is not None:
             contacts.append(
                 Contact(
@@ -190,6 +191,25 @@ def _user(name: str, spec: Fields) -> User:
         contacts=tuple(contacts),
         notification_rules=tuple(rules),
     )
+
+
+def _webhook_secret(f: Fields, path: str) -> str | None:
+    """A webhook's signing secret, checked by the notifier's own rule
+    (:func:`~ownit.domain.webhook_secrets.secret_problem`); the message never shows it."""
+    before = len(f.r.problems)
+    secret = f.text("secret")
+    if len(f.r.problems) > before:
+        return None  # not a string: the reader has said so
+    trouble = secret_problem(secret)
+    if trouble is not None:
+        line = f.line_of("secret") if f.has("secret") else f.line
+        f.r.problem(
+            line,
+            f"{path}.secret: {trouble} (write whsec_ and the base64 of 16 bytes "
+            "or more, e.g. from `openssl rand -base64 24`)",
+        )
+        return None
+    return secret
 
 
 def _article(word: str) -> str:

@@ -9,7 +9,14 @@
 Callers use the names below; the modules are where they live.
 """
 
-from ownit.domain.escalation.policy import MIN_AFTER, Level, Policy, Target, validate_policy
+from ownit.domain.escalation.policy import (
+    MIN_AFTER,
+    Level,
+    Policy,
+    Target,
+    snapshot_problems,
+    validate_policy,
+)
 from ownit.domain.escalation.rules import (
     InvalidEscalationRequest,
     acknowledge,
@@ -50,6 +57,7 @@ __all__ = [
     "page_key",
     "reassign",
     "resolve",
+    "snapshot_problems",
     "start",
     "tick",
     "validate_policy",

@@ -27,6 +27,7 @@ __all__ = [
     "Target",
     "TargetKind",
     "json_field",
+    "snapshot_problems",
     "validate_policy",
 ]
 
@@ -144,6 +145,21 @@ def _target_from_json(raw: object, where: str) -> Target:
 
 
 # --- validation --------------------------------------------------------------------------
+
+
+def snapshot_problems(data: Mapping[str, object]) -> list[str]:
+    """Every reason the engine refuses the frozen policy ``data`` (``[]``: it runs).
+
+    The one check: the engine asks it of every incident's snapshot before it escalates, and
+    the catalog asks it of every escalation policy it accepts (``ownit catalog lint``), so
+    nothing is accepted that the engine would later refuse. Each message starts with the
+    field's path (``levels[0].after: must be at least 1m (got 15s)``).
+    """
+    try:
+        policy = Policy.from_json(data)
+    except ValueError as error:
+        return [str(error)]
+    return validate_policy(policy)
 
 
 def validate_policy(policy: Policy) -> list[str]:
