@@ -34,6 +34,7 @@ from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
@@ -67,6 +68,7 @@ from ownit.app.ingest import GroupCommitter
 from ownit.app.invitations import PeopleStore
 from ownit.app.maintenance import MaintenanceStore
 from ownit.app.notify import Notifier
+from ownit.app.paging import PagingWatch
 from ownit.app.routing import RouterBook, RouterDirectory
 from ownit.app.tokens import TokenStore
 from ownit.settings import Settings
@@ -286,8 +288,9 @@ def build_worker(
     notifiers = registry.create_all(context)
     for channel, why in notifiers.unavailable.items():
         log.warning("notifications by %s are off: %s", channel, why)
+    work = SqlWorkStore(engine)
     return Worker(
-        store=SqlWorkStore(engine),
+        store=work,
         notifiers=notifiers.by_channel,
         links=SignedLinks(base_url=settings.base_url, secret=secret, clock=clock),
         clock=clock,
@@ -298,6 +301,7 @@ def build_worker(
         if settings.contact_rate_limit > 0
         else ContactLimiter(limit=1_000_000_000),
         heartbeats=heartbeat_check(engine),
+        paging=PagingWatch(SqlPagingStore(engine), work.locked),
     )
 
 
@@ -324,7 +328,10 @@ def build_app(
     clock = clock or SystemClock()
     incidents = SqlIncidentStore(engine)
     event_log = SqlEventLog(engine)
-    metrics = Metrics(open_counts=incidents.open_counts)
+    metrics = Metrics(
+        open_counts=incidents.open_counts,
+        paging_failures=SqlPagingStore(engine).failure_counts,
+    )
     committer = GroupCommitter(
         store=SqlIngestStore(
             engine,

@@ -24,6 +24,7 @@ from ownit.domain.escalation.state import (
 )
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.oncall.notification_rules import Contact, Rule, plan_notifications
+from ownit.domain.paging import Reason
 
 OnCallLookup = Callable[[str, datetime], tuple[str, ...]]
 """Who is on call in the schedule named so, at that instant."""
@@ -89,6 +90,12 @@ class EscalationUnit(Protocol):
 
     def cancel_pending(self, at: datetime, reason: str) -> int: ...
 
+    def mark_unpaged(self, at: datetime, reason: Reason) -> bool:
+        """Never silent: see :class:`ownit.app.paging.PagingUnit`."""
+        ...
+
+    def fallback_people(self, tier: str) -> list[tuple[str, Reach]]: ...
+
 
 UnitT = TypeVar("UnitT", bound=EscalationUnit)
 
@@ -116,14 +123,16 @@ class EscalationView(Protocol):
 def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> None:
     """Do whatever is due for this incident now."""
     facts = unit.facts
-    if unit.policy is None:
-        if unit.state is None:
-            unit.log(now, "unassigned", "the service has no escalation policy: nobody is paged")
+    if unit.policy is None:  # ingest has said "nobody is paged"; the fallback pages someone
+        if unit.state is None and facts.status is Status.TRIGGERED:
+            _not_paged(unit, now, "no-policy")
         unit.save({"done": True}, None)
         return
     refused = esc.snapshot_problems(unit.policy)  # the check `ownit catalog lint` runs too
     if refused:
         unit.log(now, "unreachable", "escalation cannot run: " + "; ".join(refused))
+        if facts.status is Status.TRIGGERED:
+            _not_paged(unit, now, "invalid-policy", "; ".join(refused))
         unit.save(unit.state, None)
         return
     try:
@@ -165,10 +174,18 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
     unit.save(state.to_json(), state.next_due_at)
 
 
+def _not_paged(unit: EscalationUnit, at: datetime, code: str, detail: str = "") -> None:
+    from ownit.app.paging import not_paged  # paging builds on this module's Outbound
+
+    not_paged(unit, incident_id=unit.facts.id, at=at, code=code, detail=detail)
+
+
 def _record(unit: EscalationUnit, facts: IncidentFacts, step: Step, now: datetime) -> None:
     outbound: list[Outbound] = []
+    paged: list[str] = []
     for intent in step.intents:
         if isinstance(intent, Page):
+            paged.append(intent.user)
             outbound += _notifications(unit, facts, intent)
         elif isinstance(intent, LogEntry):
             unit.log(now, intent.kind, intent.message)
@@ -180,6 +197,7 @@ def _record(unit: EscalationUnit, facts: IncidentFacts, step: Step, now: datetim
                 "empty; trying again",
                 {"alert": "all-levels-empty", "level": intent.level},
             )
+            _not_paged(unit, intent.at, "nobody-on-call", f"policy {intent.policy}")
         elif isinstance(intent, EscalationExhausted):
             unit.log(
                 intent.at,
@@ -189,6 +207,8 @@ def _record(unit: EscalationUnit, facts: IncidentFacts, step: Step, now: datetim
             )
     if outbound:
         unit.enqueue(outbound)
+    elif paged:  # pages were due, and not one notification could be written for them
+        _not_paged(unit, now, "no-contact", ", ".join(sorted(set(paged))))
 
 
 def _notifications(unit: EscalationUnit, facts: IncidentFacts, page: Page) -> list[Outbound]:

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
-PAGE_EVENTS = frozenset({"incident.triggered", "incident.escalated"})
-"""Event types that ask someone to act now (the others inform)."""
+PAGE_EVENTS = frozenset({"incident.triggered", "incident.escalated", "incident.fallback"})
+"""Event types that ask someone to act now (the others inform); a fallback page
+(``ownit.domain.paging``) too: urgent, with an acknowledge link, cancelled by an ack."""
 
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0

@@ -22,6 +22,7 @@ from ownit.app.delivery import (
 )
 from ownit.app.escalations import OnCallLookup, UnitT, advance
 from ownit.app.notify import Notifier
+from ownit.app.paging import PagingWatch
 from ownit.app.work import WorkStore
 
 log = logging.getLogger("ownit.worker")
@@ -45,7 +46,9 @@ class Worker:
         lease: timedelta = LEASE,
         limiter: ContactLimiter | None = None,
         heartbeats: Callable[[datetime], int] | None = None,
+        paging: PagingWatch | None = None,
     ) -> None:
+        self._paging = paging  # never silent: state and fallback after deliveries
         self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
         self._lease = lease
         self._limiter = limiter or ContactLimiter()
@@ -124,13 +127,30 @@ class Worker:
                 )
                 for group in groups.values()
             ]
-            for future in futures:
+            outcomes: list[tuple[str | None, str, str]] = []
+            for group, future in zip(groups.values(), futures, strict=True):
                 try:
-                    future.result()
+                    statuses = future.result()
                 except Exception:
                     log.exception("delivery failed; the lease will run out and it is retried")
+                    continue
+                outcomes += [
+                    (c.incident_id, c.event_type, status)
+                    for c, status in zip(group, statuses, strict=True)
+                ]
+            self._watch_paging(outcomes, now)
             total += len(claimed)
         return total
+
+    def _watch_paging(self, outcomes: list[tuple[str | None, str, str]], now: datetime) -> None:
+        """Never silent: pages that went out clear an incident's "not paged" state; an
+        incident none of whose pages can go out any more gets the fallback."""
+        if self._paging is None:
+            return
+        try:
+            self._paging.after_round(outcomes, now)
+        except Exception:
+            log.exception("checking paging after delivery failed; going on")
 
     def start(self) -> None:
         self._stop.clear()

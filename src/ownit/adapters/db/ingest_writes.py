@@ -76,16 +76,13 @@ def _write(conn: Any, plan: BatchPlan, first: int, org_id: int) -> None:
                 for i, inc in enumerate(plan.new_incidents.values())
             ],
         )
-        # Incidents with a policy get a timer the engine picks up at once; without one
-        # there is nothing to escalate, and the timeline says so right away.
+        # Every new incident gets a timer the engine picks up at once (in the same
+        # statement: no query more per event). With a policy it escalates; without one the
+        # timeline says so right away and the engine pages the fallback (never silent).
         sql.insert(
             "escalations",
             ("incident_id", "policy", "state", "due_at", "updated_at"),
-            [
-                (inc.id, sql.json(inc.policy), None, now, now)
-                for inc in plan.new_incidents.values()
-                if inc.policy is not None
-            ],
+            [(inc.id, sql.json(inc.policy), None, now, now) for inc in plan.new_incidents.values()],
         )
 
     sql.insert(

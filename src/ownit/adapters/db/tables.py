@@ -167,11 +167,29 @@ incidents = Table(
     Column("resolved_by", String(200), nullable=True),
     # Content-based grouping: the values of the service's ``grouping.by`` labels (JSON text).
     Column("group_key", String(255), nullable=True),
+    # Never silent: ok | failed | nobody, and why (``ownit.domain.paging``).
+    Column("paging", String(10), nullable=False, server_default="ok"),
+    Column("paging_reason", String(40), nullable=True),
     UniqueConstraint("org_id", "number"),
     Index("ix_incidents_status_created_at", "status", "created_at"),
     Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
     Index("ix_incidents_created_at", "created_at"),
     Index("ix_incidents_service_id_group_key", "service_id", "group_key"),
+    Index("ix_incidents_paging", "paging"),
+)
+
+# One row per incident and reason it could not be paged: ``ownit_paging_failures_total``.
+paging_failures = Table(
+    "paging_failures",
+    metadata,
+    Column(
+        "incident_id",
+        String(40),
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("reason", String(40), primary_key=True),
+    Column("at", TS, nullable=False),
 )
 
 alerts = Table(

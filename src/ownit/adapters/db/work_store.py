@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ownit.adapters.db import paging_store
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
@@ -25,6 +26,7 @@ from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.durations import parse_duration
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.oncall.notification_rules import CONTACT_TYPES, Contact, Rule
+from ownit.domain.paging import Reason
 
 log = logging.getLogger("ownit.worker")
 
@@ -147,6 +149,12 @@ class _Unit:
         self._conn.execute(
             insert.on_conflict_do_nothing(index_elements=["idempotency_key"]), values
         )
+
+    def mark_unpaged(self, at: datetime, reason: Reason) -> bool:
+        return paging_store.mark_unpaged(self._conn, self._incident_id, at, reason)
+
+    def fallback_people(self, tier: str) -> list[tuple[str, Reach]]:
+        return paging_store.fallback_people(self._conn, self._incident_id, tier, contacts_of)
 
     def cancel_pending(self, at: datetime, reason: str) -> int:
         result = self._conn.execute(

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ownit.domain.paging import REASONS
+
 OpenCounts = Callable[[], dict[tuple[str, str], int]]
+PagingCounts = Callable[[], dict[str, int]]
 
 
 class _OpenIncidents(Collector):
@@ -26,8 +29,29 @@ class _OpenIncidents(Collector):
         yield family
 
 
+class _PagingFailures(Collector):
+    """``ownit_paging_failures_total{reason}``: incidents that could not be paged, by reason
+    (read from the database, so every worker process counts)."""
+
+    def __init__(self, counts: PagingCounts) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "ownit_paging_failures",
+            "Incidents that could not be paged, by reason (never silent: each got a fallback)",
+            labels=["reason"],
+        )
+        counts = self._counts()
+        for reason in sorted(set(REASONS) | set(counts)):
+            family.add_metric([reason], counts.get(reason, 0))
+        yield family
+
+
 class Metrics:
-    def __init__(self, open_counts: OpenCounts | None = None) -> None:
+    def __init__(
+        self, open_counts: OpenCounts | None = None, paging_failures: PagingCounts | None = None
+    ) -> None:
         self.registry = CollectorRegistry()
         self.events = Counter(
             "ownit_events",
@@ -56,6 +80,8 @@ class Metrics:
         )
         if open_counts is not None:
             self.registry.register(_OpenIncidents(open_counts))
+        if paging_failures is not None:
+            self.registry.register(_PagingFailures(paging_failures))
 
     def observe_batch(self, size: int, seconds: float) -> None:
         self.batch_size.observe(size)

@@ -1,0 +1,104 @@
+"""Never silent, in SQL: an incident's paging state, who the fallback pages, the outbox's
+page rows of an incident, and the failure counts behind ``ownit_paging_failures_total``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ownit.adapters.db import tables as t
+from ownit.app.escalations import Reach
+from ownit.app.paging import PageRow
+from ownit.domain.paging import FALLBACK_EVENT, Paging, Reason
+
+_i, _n = t.incidents, t.notifications
+
+
+def mark_unpaged(conn: Connection, incident_id: str, at: datetime, reason: Reason) -> bool:
+    """Set the incident's paging state; count ``reason`` once for it. ``True`` when it was
+    not already so."""
+    changed = conn.execute(
+        update(_i)
+        .where(_i.c.id == incident_id)
+        .where((_i.c.paging != reason.paging.value) | (_i.c.paging_reason != reason.code))
+        .values(paging=reason.paging.value, paging_reason=reason.code)
+    ).rowcount
+    insert = (
+        postgresql.insert(t.paging_failures)
+        if conn.dialect.name == "postgresql"
+        else sqlite.insert(t.paging_failures)
+    )
+    conn.execute(
+        insert.values(incident_id=incident_id, reason=reason.code, at=at).on_conflict_do_nothing()
+    )
+    return bool(changed)
+
+
+def fallback_people(
+    conn: Connection, incident_id: str, tier: str, reach_of: Any
+) -> list[tuple[str, Reach]]:
+    """``managers`` of the team owning the incident's service, or the org's ``admins``, in
+    name order, each with their reach (``reach_of``: a user's spec to a :class:`Reach`)."""
+    u = t.users
+    if tier == "managers":
+        query = (
+            select(u.c.name, u.c.spec)
+            .join(t.team_members, t.team_members.c.user_id == u.c.id)
+            .join(t.services, t.services.c.owner_team_id == t.team_members.c.team_id)
+            .join(_i, _i.c.service_id == t.services.c.id)
+            .where(_i.c.id == incident_id, t.team_members.c.role == "manager")
+        )
+    else:
+        c = t.user_credentials
+        query = (
+            select(u.c.name, u.c.spec).join(c, c.c.user_id == u.c.id).where(c.c.org_role == "admin")
+        )
+    rows = conn.execute(query.order_by(u.c.name)).all()
+    return [(row.name, reach_of(row.spec or {})) for row in rows]
+
+
+class SqlPagingStore:
+    """:class:`ownit.app.paging.PagingStore`, and the counts for the metric."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def page_rows(self, incident_id: str) -> list[PageRow]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(_n.c.event_type, _n.c.status, _n.c.last_error, _n.c.data).where(
+                    _n.c.incident_id == incident_id,
+                    _n.c.event_type.in_(
+                        ["incident.triggered", "incident.escalated", FALLBACK_EVENT]
+                    ),
+                )
+            ).all()
+        return [
+            PageRow(
+                event_type=r.event_type,
+                status=r.status,
+                error=r.last_error or "",
+                tier=(r.data or {}).get("fallback") if r.event_type == FALLBACK_EVENT else None,
+            )
+            for r in rows
+        ]
+
+    def paging_ok(self, incident_ids: Sequence[str], at: datetime) -> None:
+        del at  # the state has no time of its own; the timeline has the delivery
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(_i)
+                .where(_i.c.id.in_(list(incident_ids)), _i.c.paging != Paging.OK.value)
+                .values(paging=Paging.OK.value, paging_reason=None)
+            )
+
+    def failure_counts(self) -> dict[str, int]:
+        """Incidents that could not be paged, by reason, ever (a counter: rows only grow)."""
+        f = t.paging_failures
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(f.c.reason, func.count()).group_by(f.c.reason)).all()
+        return {str(reason): int(count) for reason, count in rows}
