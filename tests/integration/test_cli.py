@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app.tokens import authenticate
-from ownit.bootstrap import build_app
+from ownit.bootstrap import build_app, build_worker
 from ownit.cli.main import main
 from ownit.settings import Settings
 from tests.builders import FakeClock, add_service
@@ -62,6 +62,7 @@ def test_incident_list_show_ack_resolve(
     assert lines[0].split() == [
         "#",
         "STATUS",
+        "PAGING",
         "URGENCY",
         "SERVICE",
         "TITLE",
@@ -86,6 +87,25 @@ def test_incident_list_show_ack_resolve(
     code, out, _ = run(capsys, "incident", "list", "--status", "open")
     assert "CPU hot" in out
     assert "Disk full" not in out
+
+
+def test_incident_list_and_show_say_when_nobody_was_paged(
+    cli_env: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "incident", "list")[1].splitlines()[2].split()[:3] == [
+        "2",
+        "triggered",
+        "ok",
+    ]
+    settings = Settings(database_url=str(cli_env.url), events_rate_limit=0)
+    worker = build_worker(settings, cli_env, clock=FakeClock())
+    worker.run_once()  # the service has no escalation policy: the engine says so
+    worker.stop()
+    lines = run(capsys, "incident", "list")[1].splitlines()
+    assert lines[2].split()[:4] == ["2", "triggered", "nobody", "(no-policy)"]
+    out = run(capsys, "incident", "show", "2")[1]
+    assert "paging:       nobody (no-policy)" in out
+    assert "not paged: the service has no escalation policy" in out
 
 
 @pytest.mark.parametrize(

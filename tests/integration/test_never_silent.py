@@ -19,13 +19,16 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.passwords import Argon2Hasher
 from ownit.app import catalog
+from ownit.app.accounts import OrgRole, create_login
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app, build_worker
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import FakeClock
 from tests.integration.receivers import HttpReceiver, http_receiver
+from tests.integration.web_helpers import PASSWORD, login
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 KEYS = {
@@ -299,3 +302,27 @@ def test_an_acknowledged_incident_gets_no_fallback_page(world: World) -> None:
     assert r.status_code == 200, r.text
     world.work.run_once()
     assert world.pages_to("mgr") == []  # the fallback page was cancelled: someone is on it
+
+
+def test_the_incident_page_and_list_show_not_paged(world: World) -> None:
+    create_login(
+        store=SqlAccountStore(world.engine),
+        hasher=Argon2Hasher(),
+        clock=world.clock,
+        email="root@example.com",
+        password=PASSWORD,
+        org_role=OrgRole.ADMIN,
+        replace=True,
+    )
+    number = world.trigger("gap")
+    ok = world.trigger("ok")
+    world.work.run_once()
+    world.client.headers.pop("Authorization", None)
+    assert login(world.client, "root@example.com", PASSWORD).status_code == 303
+    page = world.client.get(f"/incidents/{number}").text
+    assert 'id="not-paged"' in page
+    assert "Not paged (nobody):</strong> every level of the escalation policy is empty" in page
+    assert "fill the schedule gap" in page
+    assert 'id="not-paged"' not in world.client.get(f"/incidents/{ok}").text
+    listing = world.client.get("/incidents").text
+    assert listing.count(">not paged</span>") == 1

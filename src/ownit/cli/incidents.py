@@ -115,11 +115,12 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(
         render(
-            ["#", "STATUS", "URGENCY", "SERVICE", "TITLE", "ALERTS", "CREATED (UTC)"],
+            ["#", "STATUS", "PAGING", "URGENCY", "SERVICE", "TITLE", "ALERTS", "CREATED (UTC)"],
             [
                 [
                     r["number"],
                     r["status"],
+                    _paging(r),
                     r["urgency"],
                     f"{r['service']}/{r['component']}" if r.get("component") else r["service"],
                     r["title"] if len(r["title"]) <= 60 else r["title"][:59] + "…",
@@ -131,6 +132,12 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     return 0
+
+
+def _paging(incident: dict[str, object]) -> str:
+    """``ok``, or the "not paged" state and its reason: ``nobody (no-policy)``."""
+    paging = str(incident.get("paging") or "ok")
+    return paging if paging == "ok" else f"{paging} ({incident.get('paging_reason')})"
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
@@ -155,6 +162,7 @@ def _show_with(args: argparse.Namespace, store: uc.IncidentStore) -> int:
         ("component", inc["component"] or "-"),
         ("dedup key", inc["dedup_key"]),
         ("alerts", inc["alert_count"]),
+        ("paging", _paging(inc)),
         ("created", when(inc["created_at"])),
         (
             "acknowledged",

@@ -21,6 +21,7 @@ from ownit.adapters.web.templating import Pages
 from ownit.app import incidents as uc
 from ownit.app.accounts import Action, WebSession, may
 from ownit.domain.errors import DomainError, InvalidTransition, NotFound
+from ownit.domain.paging import REASONS
 
 
 @dataclass
@@ -168,6 +169,8 @@ class IncidentPages(PageHandlers):
             self._context(request, session)
             | {
                 "i": incident,
+                # never silent: the banner's words and fix (None when paging is ok)
+                "not_paged": REASONS.get(incident.get("paging_reason") or ""),
                 "timeline": deps.incidents.timeline(incident["id"]),
                 "alerts": deps.incidents.alerts(incident["id"]),
                 "error": error,
