@@ -42,6 +42,7 @@ from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_services import ServicesDeps
@@ -52,7 +53,7 @@ from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_clie
 from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
-from ownit.app import heartbeats, oncall
+from ownit.app import heartbeats, oncall, paging_health
 from ownit.app.accounts import AccountStore, PasswordHasher
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
@@ -69,6 +70,7 @@ from ownit.app.invitations import PeopleStore
 from ownit.app.maintenance import MaintenanceStore
 from ownit.app.notify import Notifier
 from ownit.app.paging import PagingWatch
+from ownit.app.paging_health import Report
 from ownit.app.routing import RouterBook, RouterDirectory
 from ownit.app.tokens import TokenStore
 from ownit.settings import Settings
@@ -240,21 +242,56 @@ def on_call_lookup(engine: Engine) -> OnCallLookup:
     return lookup
 
 
+def _smtp(settings: Settings) -> SmtpConfig | None:
+    if not settings.smtp_host:
+        return None
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+
+
 def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> NotifierContext:
     """What every notifier is built with: an HTTP client, the clock, the signing secret of
     one-click action links, and the SMTP settings (``None`` when e-mail is not set up)."""
-    smtp = None
-    if settings.smtp_host:
-        smtp = SmtpConfig(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_from,
-            security=settings.smtp_security,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-        )
     secret = shared_secret(engine, ACTION_SECRET, clock.now())
-    return NotifierContext(http=make_http_client(), now=clock.now, action_secret=secret, smtp=smtp)
+    return NotifierContext(
+        http=make_http_client(), now=clock.now, action_secret=secret, smtp=_smtp(settings)
+    )
+
+
+def channel_status(settings: Settings) -> dict[str, str | None]:
+    """Each notifier channel the worker would have: ``None`` when it can be built from
+    ``settings``, else why not (``email needs SMTP settings…``). Nothing is sent."""
+    http = make_http_client()
+    try:
+        context = NotifierContext(
+            http=http, now=SystemClock().now, action_secret=b"\0" * 32, smtp=_smtp(settings)
+        )
+        built = NotifierRegistry.load().create_all(context)
+    finally:
+        http.close()
+    return dict.fromkeys(built.by_channel) | dict(built.unavailable)
+
+
+def paging_report(
+    settings: Settings, engine: Engine, clock: Clock | None = None
+) -> Callable[[], Report]:
+    """``ownit doctor``'s report on ``engine``, fresh at each call."""
+    clock = clock or SystemClock()
+    channels = channel_status(settings)
+    schedules, health = SqlScheduleStore(engine), SqlPagingStore(engine)
+
+    def report() -> Report:
+        return paging_health.check(
+            schedules=schedules, health=health, channels=channels, now=clock.now()
+        )
+
+    return report
 
 
 def web_notifiers(
@@ -362,6 +399,7 @@ def build_app(
     tokens = SqlTokenStore(engine)
     schedules = SqlScheduleStore(engine)
     directory = SqlDirectory(engine)
+    report = paging_report(settings, engine, clock)
     parts = AppParts(
         api=ApiDeps(
             incidents=incidents,
@@ -427,6 +465,8 @@ def build_app(
             tokens=tokens,
             people=SqlPeopleStore(engine),
             events=event_log,
+            paging_report=report,
         ),
+        health=HealthDeps(report=report, tokens=tokens),
     )
     return create_app(parts)

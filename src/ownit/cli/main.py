@@ -16,6 +16,7 @@ def _modules() -> list[ModuleType]:
     from ownit.cli import (
         catalog,
         db,
+        doctor,
         events,
         heartbeats,
         incidents,
@@ -43,6 +44,7 @@ def _modules() -> list[ModuleType]:
         routers,
         tokens,
         users,
+        doctor,
     ]
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ownit.adapters.db import tables as t
 from ownit.app.escalations import Reach
 from ownit.app.paging import PageRow
+from ownit.app.paging_health import FailingContact
+from ownit.domain.oncall.notification_rules import Contact
 from ownit.domain.paging import FALLBACK_EVENT, Paging, Reason
 
 _i, _n = t.incidents, t.notifications
@@ -62,7 +64,8 @@ def fallback_people(
 
 
 class SqlPagingStore:
-    """:class:`ownit.app.paging.PagingStore`, and the counts for the metric."""
+    """:class:`ownit.app.paging.PagingStore` and :class:`ownit.app.paging_health.HealthStore`,
+    and the counts for the metric."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -102,3 +105,31 @@ class SqlPagingStore:
         with self._engine.connect() as conn:
             rows = conn.execute(select(f.c.reason, func.count()).group_by(f.c.reason)).all()
         return {str(reason): int(count) for reason, count in rows}
+
+    # --- ownit doctor ------------------------------------------------------------------------
+
+    def contacts(self) -> dict[str, tuple[Contact, ...]]:
+        from ownit.adapters.db.work_store import contacts_of  # the engine's own reading
+
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(t.users.c.name, t.users.c.spec)).all()
+        return {row.name: contacts_of(row.spec or {}).contacts for row in rows}
+
+    def failing_contacts(self) -> list[FailingContact]:
+        last = (
+            select(func.max(_n.c.id).label("id"))
+            .where(_n.c.status.in_(["sent", "failed"]))
+            .group_by(_n.c.user_name, _n.c.contact)
+            .subquery()
+        )
+        query = (
+            select(_n.c.user_name, _n.c.contact, _n.c.created_at, _n.c.last_error)
+            .join(last, last.c.id == _n.c.id)
+            .where(_n.c.status == "failed")
+            .order_by(_n.c.user_name, _n.c.contact)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            FailingContact(r.user_name, r.contact, r.created_at, r.last_error or "") for r in rows
+        ]

@@ -18,6 +18,7 @@ from ownit.adapters.http import (
     actions,
     api_catalog,
     api_event_log,
+    api_health,
     api_incidents,
     api_maintenance,
     api_oncall,
@@ -62,6 +63,7 @@ class AppParts:
     web: web.WebDeps | None = None  # the web UI (server-rendered pages)
     services: api_services.ServicesDeps | None = None
     maintenance: api_maintenance.MaintenanceDeps | None = None
+    health: api_health.HealthDeps | None = None  # GET /api/v1/health/paging
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -122,6 +124,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_services.router(parts.services))
     if parts.maintenance is not None:
         app.include_router(api_maintenance.router(parts.maintenance))
+    if parts.health is not None:
+        app.include_router(api_health.router(parts.health))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

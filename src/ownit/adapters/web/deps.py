@@ -27,6 +27,7 @@ from ownit.app.event_log import EventLog
 from ownit.app.incidents import IncidentStore
 from ownit.app.invitations import PeopleStore
 from ownit.app.notify import Notifier
+from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
 from ownit.app.tokens import TokenStore
 
@@ -63,6 +64,8 @@ class WebDeps:
     people: PeopleStore | None = None
     # Raw events: why an incident's events came where they did (incident page).
     events: EventLog | None = None
+    # Never silent: what would stop a page (health_pages.py), a fresh report each call.
+    paging_report: Callable[[], Report] | None = None
 
     @property
     def session_cookie(self) -> str:
