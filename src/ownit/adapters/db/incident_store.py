@@ -289,6 +289,8 @@ class SqlIncidentStore:
                     updated_at=at,
                     resolved_at=None if is_open else at,
                     resolved_by=None if is_open else by,
+                    # The source's auto-resolve timer; when due it looks at these alerts.
+                    auto_resolve_at=src.auto_resolve_at if is_open else None,
                 )
             )
             conn.execute(

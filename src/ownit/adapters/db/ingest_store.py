@@ -7,8 +7,8 @@ Each batch reads what its events need (:mod:`.ingest_reads`), hands it to the pu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 import psycopg
 from sqlalchemy import Connection, Engine
@@ -87,9 +87,12 @@ class SqlIngestStore:
             now=now,
             new_id=lambda prefix: new_id(prefix, now),
         )
-        self._write(conn, planned.plan)
+        self._write(conn, planned.plan, reads.auto_resolve())
         return [ItemResult(a.accepted, a.outcomes, a.error) for a in planned.answers]
 
-    def _write(self, conn: Connection, plan: BatchPlan) -> None:
-        """Write the plan (everything the batch read is read by now)."""
-        write_plan(conn, plan, self._org_id)
+    def _write(
+        self, conn: Connection, plan: BatchPlan, auto_resolve: Mapping[int, timedelta]
+    ) -> None:
+        """Write the plan (everything the batch read is read by now); ``auto_resolve`` is
+        each service's ``autoResolve`` by service id (new incidents start their timer)."""
+        write_plan(conn, plan, self._org_id, auto_resolve)

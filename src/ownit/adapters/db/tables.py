@@ -167,11 +167,15 @@ incidents = Table(
     Column("resolved_by", String(200), nullable=True),
     # Content-based grouping: the values of the service's ``grouping.by`` labels (JSON text).
     Column("group_key", String(255), nullable=True),
+    # The service's ``autoResolve`` timer (migration 0007): when the worker next looks at
+    # this incident for having had no new event that long (null: no timer).
+    Column("auto_resolve_at", TS, nullable=True),
     UniqueConstraint("org_id", "number"),
     Index("ix_incidents_status_created_at", "status", "created_at"),
     Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
     Index("ix_incidents_created_at", "created_at"),
     Index("ix_incidents_service_id_group_key", "service_id", "group_key"),
+    Index("ix_incidents_auto_resolve_at", "auto_resolve_at"),
 )
 
 alerts = Table(
