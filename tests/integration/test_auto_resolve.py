@@ -5,29 +5,18 @@ so a new worker (a restart) finds it (SQLite and PostgreSQL, fake clock, real we
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-from ownit.adapters.catalog.yaml_source import load_files
 from ownit.adapters.db import tables as t
-from ownit.adapters.db.catalog_store import SqlCatalogStore
-from ownit.adapters.db.token_store import SqlTokenStore
-from ownit.app import catalog
-from ownit.app.tokens import create_token
-from ownit.bootstrap import build_app, build_worker
-from ownit.settings import Settings
-from ownit.worker.loop import Worker
-from tests.builders import FakeClock
-from tests.integration.receivers import HttpReceiver, http_receiver
+from ownit.bootstrap import build_worker
+from tests.integration.paging_world import World, paging_world
 
 KEY = "autores000000000000000000000000a"
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 CATALOG = """
 apiVersion: ownit/v1
@@ -70,62 +59,10 @@ spec:
 """
 
 
-@dataclass
-class World:
-    client: TestClient
-    clock: FakeClock
-    work: Worker
-    hook: HttpReceiver
-    engine: Engine
-    settings: Settings
-    token: str
-
-    def send(self, action: str = "trigger", dedup: str = "disk") -> None:
-        body: dict[str, Any] = {"routing_key": KEY, "event_action": action, "dedup_key": dedup}
-        if action == "trigger":
-            body["payload"] = {"summary": f"{dedup} on db-1", "source": "db-1", "severity": "error"}
-        assert self.client.post("/v2/enqueue", json=body).status_code == 202
-
-    def cycle(self, **advance: int) -> None:
-        self.clock.advance(**advance)
-        self.work.run_once()
-
-    def incident(self, ref: str = "1") -> dict[str, Any]:
-        r = self.client.get(
-            f"/api/v1/incidents/{ref}", headers={"Authorization": f"Bearer {self.token}"}
-        )
-        assert r.status_code == 200, r.text
-        found: dict[str, Any] = r.json()["incident"]
-        return found
-
-    def resolutions(self) -> list[tuple[str, str]]:
-        le = t.log_entries
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(le.c.actor, le.c.message)
-                .where(le.c.kind == "resolved", le.c.actor != "engine")
-                .order_by(le.c.id)
-            ).all()
-        return [(r.actor, r.message) for r in rows]
-
-    def pages(self) -> list[str]:
-        return [r.path for r in self.hook.requests]
-
-
 @pytest.fixture
 def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
-    with http_receiver() as hook:
-        path = tmp_path / "catalog.yaml"
-        path.write_text(CATALOG.format(hook=hook.url, key=KEY, secret=SECRET))
-        clock = FakeClock()
-        loaded = load_files([str(path)])
-        catalog.apply(store=SqlCatalogStore(engine), documents=loaded.documents, clock=clock)
-        settings = Settings(database_url=str(engine.url), events_rate_limit=0)
-        work = build_worker(settings, engine, clock=clock)
-        token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="responder")
-        with TestClient(build_app(settings, engine, clock=clock)) as client:
-            yield World(client, clock, work, hook, engine, settings, token)
-        work.stop()
+    with paging_world(engine, tmp_path, CATALOG, KEY) as found:
+        yield found
 
 
 def test_an_idle_incident_auto_resolves_and_its_pending_pages_are_cancelled(world: World) -> None:
