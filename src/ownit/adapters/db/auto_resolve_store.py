@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.retry import retried
 from ownit.domain.auto_resolve import ACTOR, Decision, Disarm, Idle, Postpone, Resolve, decide
 from ownit.domain.durations import parse_duration
 from ownit.domain.incidents import Status
@@ -30,6 +31,11 @@ class SqlAutoResolveStore:
         self._engine = engine
 
     def settle_due(self, now: datetime, limit: int) -> list[tuple[Idle, Decision]]:
+        # A repeat event may hold an alert of an incident this pass resolves (deadlock on
+        # PostgreSQL): the pass runs again.
+        return retried(lambda: self._settle(now, limit))
+
+    def _settle(self, now: datetime, limit: int) -> list[tuple[Idle, Decision]]:
         with self._engine.begin() as conn:
             ids = list(
                 conn.execute(
