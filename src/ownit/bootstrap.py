@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
@@ -53,7 +54,7 @@ from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_clie
 from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
-from ownit.app import heartbeats, oncall, paging_health
+from ownit.app import auto_resolve, heartbeats, oncall, paging_health
 from ownit.app.accounts import AccountStore, PasswordHasher
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
@@ -339,6 +340,7 @@ def build_worker(
         else ContactLimiter(limit=1_000_000_000),
         heartbeats=heartbeat_check(engine),
         paging=PagingWatch(SqlPagingStore(engine), work.locked),
+        auto_resolve=auto_resolve_pass(engine),
     )
 
 
@@ -351,6 +353,16 @@ def heartbeat_check(engine: Engine) -> Callable[[datetime], int]:
         return heartbeats.check_missed(store=store, ingest=ingest, now=now)
 
     return check
+
+
+def auto_resolve_pass(engine: Engine) -> Callable[[datetime], int]:
+    """The engine's pass over due auto-resolve timers."""
+    store = SqlAutoResolveStore(engine)
+
+    def run(now: datetime) -> int:
+        return auto_resolve.resolve_idle(store=store, now=now)
+
+    return run
 
 
 def build_app(

@@ -78,6 +78,32 @@ def test_filters(ctx: Ctx) -> None:
     assert numbers("?urgency=high&status=resolved") == [1]
     assert numbers("?since=2026-11-26T12:05:00Z") == [3, 2]
     assert numbers("?since=2026-11-26T12:05:00%2B00:00&limit=1") == [3]
+    assert numbers("?since=2026-11-26T13:05:00+01:00") == [3, 2]  # "+" read as a space
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "detail"),
+    [
+        (
+            "?since=2026-11-26T12:05:00",
+            "since",
+            "'2026-11-26T12:05:00' has no UTC offset (write 2026-02-01T18:00:00Z or "
+            "2026-02-01T18:00:00+01:00)",
+        ),
+        ("?until=2026-11-26", "until", "'2026-11-26' has no UTC offset"),
+        ("?since=yesterday", "since", "'yesterday' is not an ISO 8601 date-time"),
+    ],
+)
+def test_times_without_an_offset_are_refused_naming_the_field(
+    ctx: Ctx, query: str, field: str, detail: str
+) -> None:
+    """As the on-call and maintenance endpoints do: read as UTC it would be silently off."""
+    response = listing(ctx, query)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["field"] == field
+    assert error["detail"].startswith(detail)
 
 
 @pytest.mark.parametrize(

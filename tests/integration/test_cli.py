@@ -115,6 +115,10 @@ def test_incident_list_and_show_say_when_nobody_was_paged(
         (["incident", "list", "--service", "nope"], "service 'nope' does not exist"),
         (["incident", "list", "--status", "burning"], "--status: 'burning'"),
         (["incident", "list", "--since", "last week"], "--since: 'last week'"),
+        (
+            ["incident", "list", "--since", "2026-11-26T12:00"],
+            "--since: '2026-11-26T12:00' has no UTC offset",
+        ),
         (["integration", "rotate", "42"], "integration 42 does not exist"),
         (["token", "revoke", "42"], "token 42 does not exist"),
     ],

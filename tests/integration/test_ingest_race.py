@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection, Engine, select
@@ -31,11 +31,13 @@ class Interrupted(SqlIngestStore):
         self.other = other
         self.raced = False
 
-    def _write(self, conn: Connection, plan: BatchPlan) -> None:
+    def _write(
+        self, conn: Connection, plan: BatchPlan, auto_resolve: Mapping[int, timedelta]
+    ) -> None:
         if not self.raced:
             self.raced = True
             self.other.apply_batch([trigger("same")], T0)
-        super()._write(conn, plan)
+        super()._write(conn, plan, auto_resolve)
 
 
 @pytest.fixture

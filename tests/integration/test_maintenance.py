@@ -144,7 +144,7 @@ def test_bad_requests_name_the_field(ctx: Ctx) -> None:
             "must end after it starts",
         ),
         ({"services": ["checkout-api"], "end": "2026-11-26T13:00:00"}, "end", "no UTC offset"),
-        ({"services": ["checkout-api"], "end": "tomorrow"}, "end", "not an RFC 3339"),
+        ({"services": ["checkout-api"], "end": "tomorrow"}, "end", "not an ISO 8601 date-time"),
         (
             {"services": ["checkout-api"], "start": "2026-11-26T10:00:00Z", "duration": "1h"},
             "end",

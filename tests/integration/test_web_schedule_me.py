@@ -370,6 +370,27 @@ def test_rule_errors_save_nothing(alice: Ctx) -> None:
     assert no_csrf.status_code == 403
 
 
+def test_a_reminder_on_the_same_contact_is_added_and_the_same_rule_twice_refused(
+    alice: Ctx,
+) -> None:
+    assert add_contact(alice, name="work", type="email", value="a@b.example").status_code == 303
+    token = page_token(alice.client, "/me")
+    for after in ("0", "20s"):
+        added = alice.client.post(
+            "/me/rules",
+            data={"csrf": token, "contact": "work", "after": after},
+            follow_redirects=False,
+        )
+        assert added.status_code == 303, added.text
+    again = alice.client.post("/me/rules", data={"csrf": token, "contact": "work", "after": "20s"})
+    assert again.status_code == 400
+    assert "your rule 2 already notifies 'work' after 20s" in field_error(again.text, "after")
+    assert user_spec(alice, "alice")["notificationRules"] == [
+        {"contact": "work", "after": "0s"},
+        {"contact": "work", "after": "20s"},
+    ]
+
+
 def test_a_test_notification_reaches_a_real_webhook(alice: Ctx) -> None:
     with http_receiver() as hook:
         made = add_contact(alice, name="hook", type="webhook", value=f"{hook.url}/alice")

@@ -72,6 +72,7 @@ class _Timer:
     due_at: datetime
     page: Page
     contact: str
+    rule: str = ""  # a later rule on the same contact: its own key
 
 
 class Incident:
@@ -176,7 +177,7 @@ class Incident:
     def _plan(self, page: Page) -> None:
         assert self.rules is not None
         for notify in plan_notifications(self.rules.get(page.user, ()), page.at, self.urgency):
-            self.timers.append(_Timer(notify.due_at, page, notify.contact))
+            self.timers.append(_Timer(notify.due_at, page, notify.contact, notify.rule))
 
     def _next_due(self) -> datetime | None:
         times = [t.due_at for t in self.timers]
@@ -193,7 +194,9 @@ class Incident:
                 self.state.status, paged_at=page.at, acknowledged_at=self.acknowledged_at
             ):
                 continue
-            key = page_key(self.incident_id, page.loop, page.level, page.user, timer.contact)
+            key = page_key(
+                self.incident_id, page.loop, page.level, page.user, timer.contact, timer.rule
+            )
             self.sent_keys.append(key)
             self.lines.append(f"{self._minute(self.now)} send {timer.contact} to {page.user}")
 
@@ -413,6 +416,23 @@ def test_schedule_targets_are_resolved_when_their_level_is_notified() -> None:
         schedule("payments-primary"),
         schedule("payments-secondary"),
     ]
+
+
+def test_a_reminder_on_the_same_contact_fires_until_acknowledged() -> None:
+    """GoAlert's usual rules: the app at once and again 20 s later, mail after 2 minutes."""
+    rules = {"ann": [Rule("app", timedelta(0)), Rule("app", timedelta(seconds=20))]}
+    rules["ann"].append(Rule("mail", minutes(2)))
+    incident = Incident(ANN_THEN_BOB, rules=rules)
+    incident.wait(minutes=1)
+    incident.acknowledge()
+    incident.wait(minutes=30)
+    assert incident.happened() == [
+        "0m page ann level 1 loop 0",
+        "0m send app to ann",
+        "0.333333m send app to ann",
+        "1m acknowledged",
+    ]
+    assert incident.sent_keys == ["inc_1:0:1:ann:app", "inc_1:0:1:ann:app:20s"]
 
 
 def test_personal_rules_stop_at_acknowledge() -> None:

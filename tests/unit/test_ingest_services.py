@@ -134,3 +134,18 @@ def test_policy_snapshot(
     name: str | None, spec: dict[str, Any] | None, snapshot: dict[str, Any] | None
 ) -> None:
     assert policy_snapshot(name, spec) == snapshot
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ({"autoResolve": "4h"}, timedelta(hours=4)),
+        ({"autoResolve": "30s"}, timedelta(seconds=30)),
+        ({"autoResolve": "soon"}, None),  # not a duration: no timer
+        ({"autoResolve": 600}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_auto_resolve(spec: dict[str, Any] | None, expected: timedelta | None) -> None:
+    assert parse(spec).auto_resolve == expected

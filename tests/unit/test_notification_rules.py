@@ -60,13 +60,46 @@ def rule(contact: str, minutes: int) -> Rule:
             [], HIGH, [("mail", 0), ("hook", 0), ("phone", 0)], id="no-rules-every-contact-now"
         ),
         pytest.param([], LOW, [("mail", 0)], id="no-rules-low-urgency-first-contact"),
+        pytest.param(
+            [rule("hook", 0), rule("hook", 5), rule("mail", 2)],
+            HIGH,
+            [("hook", 0), ("mail", 2), ("hook", 5, "5m")],
+            id="a-reminder-on-the-same-contact-has-its-own-key",
+        ),
+        pytest.param(
+            [rule("hook", 5), rule("hook", 0)],
+            HIGH,
+            [("hook", 0), ("hook", 5, "5m")],
+            id="the-earliest-rule-keeps-the-plain-key-whatever-the-order",
+        ),
+        pytest.param(
+            [rule("hook", 0), rule("hook", 0), rule("hook", 3)],
+            HIGH,
+            [("hook", 0), ("hook", 3, "3m")],
+            id="the-same-rule-twice-is-sent-once",
+        ),
+        pytest.param(
+            [rule("hook", 5), rule("hook", 0)], LOW, [("hook", 5)], id="low-urgency-first-only"
+        ),
     ],
 )
 def test_plan_notifications(
-    rules: list[Rule], urgency: Urgency, planned: list[tuple[str, int]]
+    rules: list[Rule], urgency: Urgency, planned: list[tuple[Any, ...]]
 ) -> None:
     got = plan_notifications(rules, T0, urgency, contacts=CONTACTS)
-    assert got == [Notify(contact, T0 + m(after)) for contact, after in planned]
+    assert got == [Notify(p[0], T0 + m(p[1]), *p[2:]) for p in planned]
+
+
+@FAST
+@given(
+    st.lists(st.tuples(st.sampled_from(["mail", "hook", "phone"]), st.integers(0, 30)), max_size=8)
+)
+def test_every_planned_notification_has_a_key_of_its_own(raw: list[tuple[str, int]]) -> None:
+    planned = plan_notifications([rule(c, a) for c, a in raw], T0, HIGH, contacts=CONTACTS)
+    keys = [(n.contact, n.rule) for n in planned]
+    assert len(keys) == len(set(keys))
+    # one notification per distinct rule, none lost
+    assert len(planned) == (len({(c, a) for c, a in raw}) if raw else len(CONTACTS))
 
 
 def test_plan_without_rules_or_contacts_is_empty() -> None:
@@ -145,11 +178,17 @@ BAD_TYPE = Contact("sms", cast(Any, "sms"), "+4912345")
         pytest.param(
             [rule("mail", 0), rule("hook", 1), rule("mail", 5)],
             CONTACTS,
+            [],
+            id="a-reminder-on-the-same-contact",
+        ),
+        pytest.param(
+            [rule("mail", 5), rule("hook", 1), rule("mail", 5)],
+            CONTACTS,
             [
-                "notificationRules[2].contact: 'mail' already has a rule "
-                "(notificationRules[0]); a contact can have one rule"
+                "notificationRules[2]: 'mail' after 5m is already notificationRules[0]; "
+                "a reminder on the same contact needs another delay"
             ],
-            id="contact-in-two-rules",
+            id="the-same-rule-twice",
         ),
         pytest.param(
             [],

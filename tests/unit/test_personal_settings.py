@@ -136,11 +136,11 @@ def test_contacts_are_checked_whole_and_nothing_is_written_on_a_problem() -> Non
     assert [c.name for c in store.user.contacts] == ["pager", "phone", "hook"]
 
 
-def test_rules_name_a_contact_once_with_a_delay_up_to_a_day() -> None:
+def test_rules_name_a_contact_with_a_delay_up_to_a_day() -> None:
     store = Store(dataclasses.replace(MINE, notification_rules=()))
     personal.add_rule(store=store, user="alice", contact="phone", after="", at=NOW)
     for contact, after, field in (
-        ("phone", "5m", "contact"),
+        ("phone", "0m", "after"),  # the same rule twice
         ("fax", "5m", "contact"),
         ("pager", "2d", "after"),
         ("pager", "5 minutes", "after"),
@@ -172,3 +172,32 @@ def test_what_the_catalog_owns_cannot_be_edited_here() -> None:
             store=catalog_owned, user="alice", name="x", type="email", value="x@y.example", at=NOW
         )
     assert store.writes == catalog_owned.writes == 0
+
+
+def test_a_reminder_on_the_same_contact_is_a_rule_of_its_own() -> None:
+    """The catalog and the Me page agree: another delay on one contact is welcome, the same
+    contact and delay twice is refused, each naming the field."""
+    store = Store(dataclasses.replace(MINE, notification_rules=()))
+    personal.add_rule(store=store, user="alice", contact="phone", after="0m", at=NOW)
+    personal.add_rule(store=store, user="alice", contact="phone", after="20s", at=NOW)
+    assert list(store.user.notification_rules) == [
+        NotificationRule("phone", timedelta(0)),
+        NotificationRule("phone", timedelta(seconds=20)),
+    ]
+    with pytest.raises(personal.SettingsError) as caught:
+        personal.add_rule(store=store, user="alice", contact="phone", after="20s", at=NOW)
+    assert caught.value.problems == {
+        "after": "your rule 2 already notifies 'phone' after 20s; "
+        "a reminder on the same contact needs another delay"
+    }
+    assert store.writes == 2
+
+    def lint(rules: str) -> tuple[str, ...]:
+        text = CONTACTS.replace("  contacts:", f"  notificationRules: {rules}\n  contacts:")
+        return tuple(str(p) for p in validate(load_text(text, "people.yaml").documents).problems)
+
+    assert lint("[{contact: pager}, {contact: pager, after: 20s}]") == ()
+    assert lint("[{contact: pager, after: 20s}, {contact: pager, after: 20s}]") == (
+        'people.yaml:6: notificationRules[1]: "pager" after 20s is already '
+        "notificationRules[0]; a reminder on the same contact needs another delay",
+    )

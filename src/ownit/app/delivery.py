@@ -24,6 +24,7 @@ from ownit.app.notify import (
     ResponderContext,
     retry_delay,
 )
+from ownit.domain.alert_details import AlertDetails
 from ownit.domain.incidents import Status
 from ownit.domain.oncall.notification_rules import still_due
 
@@ -211,6 +212,7 @@ def _notification(
         bundle=bundle,
         recipient=claimed.user,
         details={"level": str(claimed.data.get("level", "")), "dedup_key": incident["dedup_key"]},
+        alert=incident.get("alert_details") or AlertDetails(),
         context=context,
     )
 

@@ -235,7 +235,7 @@ def _notifications(unit: EscalationUnit, facts: IncidentFacts, page: Page) -> li
                 contact=contact.name,
                 channel=contact.type,
                 event_type=event_type,
-                key=page_key(facts.id, page.loop, page.level, page.user, contact.name),
+                key=page_key(facts.id, page.loop, page.level, page.user, contact.name, notify.rule),
                 due_at=notify.due_at,
                 data={"level": page.level, "loop": page.loop, "paged_at": page.at.isoformat()},
             )

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
+from ownit.domain.alert_details import AlertDetails
+
 PAGE_EVENTS = frozenset({"incident.triggered", "incident.escalated", "incident.fallback"})
 """Event types that ask someone to act now (the others inform); a fallback page
 (``ownit.domain.paging``) too: urgent, with an acknowledge link, cancelled by an ack."""
@@ -108,6 +110,8 @@ class Notification:
     bundle: tuple[BundledIncident, ...] = ()
     recipient: str = ""
     details: Mapping[str, str] = field(default_factory=dict)
+    alert: AlertDetails = field(default_factory=AlertDetails)
+    """What the monitoring tool said: the opening alert's details, capped."""
     context: ResponderContext | None = None
     """First-responder context: only on the first page of an incident."""
 
@@ -299,6 +303,16 @@ def facts(notification: Notification) -> list[tuple[str, str]]:
     rows += [("Urgency", notification.urgency), ("Status", notification.status)]
     if notification.runbook_url:
         rows.append(("Runbook", notification.runbook_url))
+    return rows
+
+
+def alert_lines(notification: Notification) -> list[tuple[str, str]]:
+    """The monitoring tool's fields to show, and a last line saying how many were left out
+    for size (see the incident page for them)."""
+    alert = notification.alert
+    rows = list(alert.fields.items())
+    if alert.omitted:
+        rows.append(("…", f"{alert.omitted} more on the incident page"))
     return rows
 
 

@@ -195,10 +195,6 @@ def add_rule(*, store: PersonalStore, user: str, contact: str, after: str, at: d
     u = found.user
     if not any(c.name == contact for c in u.contacts):
         raise SettingsError("contact", "choose one of your contacts")
-    if any(r.contact == contact for r in u.notification_rules):
-        raise SettingsError(
-            "contact", f"{contact!r} already has a rule (a contact is used by one rule)"
-        )
     text = after.strip() or "0m"
     try:
         delay = timedelta(0) if text in ("0", "0s", "0m") else parse_duration(text)
@@ -208,6 +204,15 @@ def add_rule(*, store: PersonalStore, user: str, contact: str, after: str, at: d
         ) from None
     if delay > MAX_AFTER:
         raise SettingsError("after", f"at most {format_duration(MAX_AFTER)}")
+    for i, rule in enumerate(u.notification_rules):
+        if (rule.contact, rule.after) == (contact, delay):
+            # Another delay on the same contact is a reminder, and welcome; the same twice
+            # is one rule (the catalog refuses it with the same words).
+            raise SettingsError(
+                "after",
+                f"your rule {i + 1} already notifies {contact!r} after "
+                f"{format_duration(delay)}; a reminder on the same contact needs another delay",
+            )
     rules = (*u.notification_rules, NotificationRule(contact, delay))
     _save(store, dataclasses.replace(u, notification_rules=rules), at)
 

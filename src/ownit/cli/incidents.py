@@ -6,7 +6,6 @@ import argparse
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from ownit.app import escalations
@@ -19,6 +18,7 @@ from ownit.cli.tables import render
 from ownit.cli.times import when
 from ownit.domain.errors import DomainError
 from ownit.domain.incidents import Status, Urgency
+from ownit.domain.instants import parse_instant
 from ownit.settings import Settings
 
 
@@ -94,10 +94,9 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     since = None
     if args.since:
         try:
-            since = datetime.fromisoformat(args.since)
-        except ValueError:
-            raise CliError(f"--since: {args.since!r} is not an ISO 8601 date-time") from None
-        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since
+            since = parse_instant(args.since)
+        except ValueError as exc:
+            raise CliError(f"--since: {exc}") from None
     flt = uc.IncidentFilter(
         statuses=tuple(statuses),
         service=args.service,

@@ -47,9 +47,11 @@ class Worker:
         limiter: ContactLimiter | None = None,
         heartbeats: Callable[[datetime], int] | None = None,
         paging: PagingWatch | None = None,
+        auto_resolve: Callable[[datetime], int] | None = None,
     ) -> None:
         self._paging = paging  # never silent: state and fallback after deliveries
         self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
+        self._auto_resolve = auto_resolve  # resolves incidents idle past autoResolve
         self._lease = lease
         self._limiter = limiter or ContactLimiter()
         # Any unit kind: the store is checked against its own units where it is given.
@@ -68,7 +70,7 @@ class Worker:
     def run_once(self, limit: int = 2000) -> int:
         """Everything due now: a batch of escalations, then the notifications due (so a
         backlog of new incidents never keeps the pages already decided waiting)."""
-        done = self.check_heartbeats()
+        done = self.check_heartbeats() + self.resolve_idle()
         while done < limit:
             # Pages already decided go out before more escalations are decided.
             step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=64)
@@ -85,6 +87,16 @@ class Worker:
             return self._heartbeats(self._clock.now())
         except Exception:
             log.exception("heartbeat check failed; the next pass retries")
+            return 0
+
+    def resolve_idle(self) -> int:
+        """Incidents with no new event for their service's ``autoResolve`` are resolved."""
+        if self._auto_resolve is None:
+            return 0
+        try:
+            return self._auto_resolve(self._clock.now())
+        except Exception:
+            log.exception("auto-resolve pass failed; the next pass retries")
             return 0
 
     def advance_due(self, limit: int = 1000) -> int:

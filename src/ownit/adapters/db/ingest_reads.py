@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -97,6 +97,10 @@ class BatchReader:
         for key, name, service in beats:
             found[key] = Source(0, f"heartbeat/{name}", self.services[service])
         return found
+
+    def auto_resolve(self) -> dict[int, timedelta]:
+        """The ``autoResolve`` of every service read, by service id (those that have one)."""
+        return {s.id: s.auto_resolve for s in self.services.values() if s.auto_resolve}
 
     def read_services(self, names: set[str]) -> None:
         """Read the services named (those not read yet, in one query), then the policies of

@@ -7,15 +7,17 @@ Each batch reads what its events need (:mod:`.ingest_reads`), hands it to the pu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 import psycopg
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 
+from ownit.adapters.db import tables as t
 from ownit.adapters.db.ingest_reads import BatchReader, ParsedServices
 from ownit.adapters.db.ingest_writes import new_id, write_plan
+from ownit.adapters.db.retry import retried
 from ownit.app.ingest import ItemResult
 from ownit.app.routing import RouterBook
 from ownit.domain.events import Event
@@ -23,13 +25,11 @@ from ownit.domain.ingest.dedup import BatchPlan
 from ownit.domain.ingest.planning import (
     paged_services,
     plan_batch,
+    resolving_incidents,
     wanted_alerts,
     wanted_groups,
 )
 from ownit.domain.ingest.resolution import resolve_batch, route_events, routed_services
-
-# Conflicts between concurrent writers that a fresh attempt resolves.
-_TRANSIENT = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 class SqlIngestStore:
@@ -44,20 +44,15 @@ class SqlIngestStore:
         self._parsed = ParsedServices()  # services parsed once, kept while unchanged
 
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
-        for attempt in range(5):
-            try:
-                with self._engine.begin() as conn:
-                    return self._apply(conn, items, now)
-            except (IntegrityError, psycopg.IntegrityError, *_TRANSIENT):
-                # Another process opened an alert for one of our keys between our read and
-                # our insert (PostgreSQL, several servers): read again and redo the batch.
-                # (Inside a pipeline the driver's own error surfaces, not SQLAlchemy's.)
-                if attempt == 4:
-                    raise
-            except OperationalError as exc:
-                if not isinstance(exc.orig, _TRANSIENT) or attempt == 4:
-                    raise
-        raise AssertionError("unreachable")
+        def attempt() -> list[ItemResult]:
+            with self._engine.begin() as conn:
+                return self._apply(conn, items, now)
+
+        # A lost race for an open-alert slot (another process opened an alert for one of our
+        # keys between our read and our insert; inside a pipeline the driver's own error
+        # surfaces, not SQLAlchemy's), a deadlock or a serialisation failure: read again and
+        # redo the batch.
+        return retried(attempt, also=(IntegrityError, psycopg.IntegrityError))
 
     def _apply(
         self, conn: Connection, items: Sequence[Sequence[Event]], now: datetime
@@ -73,7 +68,15 @@ class SqlIngestStore:
             services=reads.services,
             policies=reads.policies,
         )
-        open_alerts, open_counts = reads.open_alerts(wanted_alerts(items, resolved))
+        wanted = wanted_alerts(items, resolved)
+        open_alerts, open_counts = reads.open_alerts(wanted)
+        closing = resolving_incidents(items, resolved, open_alerts)
+        if closing and conn.dialect.name == "postgresql":
+            # Another batch may be closing other alerts of these incidents right now: take
+            # the incidents first, then read their alerts as they are (decision 0022).
+            # SQLite has one writer at a time already.
+            self._lock_incidents(conn, closing)
+            open_alerts, open_counts = reads.open_alerts(wanted)
         maintenance = reads.maintenance(paged_services(resolved), now)
         groups, group_counts = reads.groups(wanted_groups(items, resolved))
         open_counts.update(group_counts)
@@ -87,9 +90,22 @@ class SqlIngestStore:
             now=now,
             new_id=lambda prefix: new_id(prefix, now),
         )
-        self._write(conn, planned.plan)
+        self._write(conn, planned.plan, reads.auto_resolve())
         return [ItemResult(a.accepted, a.outcomes, a.error) for a in planned.answers]
 
-    def _write(self, conn: Connection, plan: BatchPlan) -> None:
-        """Write the plan (everything the batch read is read by now)."""
-        write_plan(conn, plan, self._org_id)
+    def _lock_incidents(self, conn: Connection, incident_ids: set[str]) -> None:
+        """Lock these incidents' rows, in one order (by id) so two batches never deadlock."""
+        i = t.incidents
+        conn.execute(
+            select(i.c.id)
+            .where(i.c.id.in_(sorted(incident_ids)))
+            .order_by(i.c.id)
+            .with_for_update()
+        ).all()
+
+    def _write(
+        self, conn: Connection, plan: BatchPlan, auto_resolve: Mapping[int, timedelta]
+    ) -> None:
+        """Write the plan (everything the batch read is read by now); ``auto_resolve`` is
+        each service's ``autoResolve`` by service id (new incidents start their timer)."""
+        write_plan(conn, plan, self._org_id, auto_resolve)

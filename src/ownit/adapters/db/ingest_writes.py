@@ -8,10 +8,12 @@ turns it into rows.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from ownit.adapters.db.batch_sql import Sql
+from ownit.domain.auto_resolve import first_due
 from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
 from ownit.domain.ingest.dedup import BatchPlan
@@ -22,15 +24,20 @@ def new_id(prefix: str, now: datetime) -> str:
     return make_id(prefix, now, os.urandom(10))
 
 
-def write_plan(conn: Any, plan: BatchPlan, org_id: int) -> None:
-    """Write everything ``plan`` collected, with incident numbers reserved for ``org_id``."""
+def write_plan(
+    conn: Any, plan: BatchPlan, org_id: int, auto_resolve: Mapping[int, timedelta] | None = None
+) -> None:
+    """Write everything ``plan`` collected, with incident numbers reserved for ``org_id``;
+    a new incident of a service in ``auto_resolve`` (service id → ``autoResolve``) starts its
+    auto-resolve timer."""
     first = _numbers(conn, len(plan.new_incidents), org_id)
+    timers = auto_resolve or {}
     if conn.dialect.name == "postgresql":
         # Send every statement of the batch in one pipeline: one round trip, not ten.
         with conn.connection.driver_connection.pipeline():
-            _write(conn, plan, first, org_id)
+            _write(conn, plan, first, org_id, timers)
     else:
-        _write(conn, plan, first, org_id)
+        _write(conn, plan, first, org_id, timers)
 
 
 def _numbers(conn: Any, count: int, org_id: int) -> int:
@@ -45,7 +52,9 @@ def _numbers(conn: Any, count: int, org_id: int) -> int:
     return int(last) - count + 1
 
 
-def _write(conn: Any, plan: BatchPlan, first: int, org_id: int) -> None:
+def _write(
+    conn: Any, plan: BatchPlan, first: int, org_id: int, timers: Mapping[int, timedelta]
+) -> None:
     sql = Sql(conn)
     now = sql.ts(plan.now)
     if plan.new_incidents:
@@ -72,6 +81,7 @@ def _write(conn: Any, plan: BatchPlan, first: int, org_id: int) -> None:
                     sql.ts(inc.resolved_at),
                     inc.resolved_by,
                     inc.group_key,
+                    sql.ts(first_due(inc.created_at, timers.get(inc.service_id))),
                 )
                 for i, inc in enumerate(plan.new_incidents.values())
             ],
@@ -234,6 +244,7 @@ _INCIDENT_COLUMNS = (
     "resolved_at",
     "resolved_by",
     "group_key",
+    "auto_resolve_at",
 )
 _ALERT_COLUMNS = (
     "id",

@@ -170,12 +170,16 @@ incidents = Table(
     # Never silent: ok | failed | nobody, and why (``ownit.domain.paging``).
     Column("paging", String(10), nullable=False, server_default="ok"),
     Column("paging_reason", String(40), nullable=True),
+    # The service's ``autoResolve`` timer (migration 0007): when the worker next looks at
+    # this incident for having had no new event that long (null: no timer).
+    Column("auto_resolve_at", TS, nullable=True),
     UniqueConstraint("org_id", "number"),
     Index("ix_incidents_status_created_at", "status", "created_at"),
     Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
     Index("ix_incidents_created_at", "created_at"),
     Index("ix_incidents_service_id_group_key", "service_id", "group_key"),
     Index("ix_incidents_paging", "paging"),
+    Index("ix_incidents_auto_resolve_at", "auto_resolve_at"),
 )
 
 # One row per incident and reason it could not be paged: ``ownit_paging_failures_total``.

@@ -23,6 +23,7 @@ from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
 from ownit.app.escalations import IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
+from ownit.domain.alert_details import alert_details
 from ownit.domain.durations import parse_duration
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.oncall.notification_rules import CONTACT_TYPES, Contact, Rule
@@ -178,6 +179,15 @@ _FINISH = (
 )
 
 
+# The details (the event as received) of the alert that opened an incident: its first.
+_first_alert_details = (
+    select(t.alerts.c.details)
+    .where(t.alerts.c.incident_id == _i.c.id)
+    .order_by(t.alerts.c.created_at, t.alerts.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+
 # What a unit of escalation work reads: the timer row, its incident and its service's spec.
 _UNIT_ROWS = (
     select(
@@ -324,6 +334,7 @@ class SqlWorkStore:
                     _i.c.acknowledged_at,
                     _s.c.name.label("service"),
                     _s.c.spec,
+                    _first_alert_details.label("raw"),
                 )
                 .join(_s, _s.c.id == _i.c.service_id)
                 .where(_i.c.id.in_(ids))
@@ -335,8 +346,10 @@ class SqlWorkStore:
             )
         incidents: dict[str, dict[str, Any]] = {}
         for row in rows:
-            incident = {str(k): v for k, v in row._mapping.items() if k != "spec"}
+            incident = {str(k): v for k, v in row._mapping.items() if k not in ("spec", "raw")}
             incident["runbook"] = (row.spec or {}).get("runbook")
+            # What the monitoring tool said, from the alert that opened the incident.
+            incident["alert_details"] = alert_details(row.raw)
             incidents[row.id] = incident
         out: list[DeliveryContext | None] = []
         for claimed in group:

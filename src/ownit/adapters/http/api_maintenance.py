@@ -22,6 +22,7 @@ from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.durations import parse_duration
+from ownit.domain.instants import parse_instant
 
 
 @dataclass
@@ -57,12 +58,9 @@ def _time(field: str, value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise field_error(field, "must be an RFC 3339 date-time with an offset")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise field_error(field, f"{value!r} is not an RFC 3339 date-time") from None
-    if parsed.tzinfo is None:
-        raise field_error(field, f"{value!r} has no UTC offset (add Z or +hh:mm)")
-    return parsed.astimezone(UTC)
+        return parse_instant(value)
+    except ValueError as exc:
+        raise field_error(field, str(exc)) from None
 
 
 def _text(body: dict[str, Any], field: str) -> str | None:

@@ -10,7 +10,6 @@ dependencies are local ``Annotated`` aliases.
 """
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -31,9 +30,9 @@ from ownit.app.clock import Clock
 from ownit.app.oncall import Person, ScheduleStore, StoredOverride
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.catalog import Schedule, to_spec
+from ownit.domain.instants import parse_instant as instant
 
 DEFAULT_SPAN = timedelta(days=7)
-_SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")  # a "+" that a query string turned into " "
 
 
 @dataclass
@@ -55,16 +54,10 @@ def parse_instant(field: str, value: str | None) -> datetime | None:
     """An aware instant from a query or body string; a problem naming ``field`` otherwise."""
     if value is None or value == "":
         return None
-    text = _SPACED_OFFSET.sub(r"+\1", value.strip()).replace("Z", "+00:00")
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise field_error(field, f"{value!r} is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        raise field_error(
-            field, f"{value!r} has no UTC offset (write 2026-02-01T18:00:00Z or …+01:00)"
-        )
-    return parsed
+        return instant(value)
+    except ValueError as exc:
+        raise field_error(field, str(exc)) from None
 
 
 def _person(p: Person) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ownit.app.notify import (
     PAGE_EVENTS,
     Delivery,
     Notification,
+    alert_lines,
     cause_text,
     change_text,
     context_facts,
@@ -63,6 +64,9 @@ def text_body(notification: Notification) -> str:
     if n.details:
         lines += ["", "Details:"]
         lines += [f"  {one_line(k, 100)}: {one_line(v, 1000)}" for k, v in n.details.items()]
+    if alert_lines(n):
+        lines += ["", "From the monitoring tool:"]
+        lines += [f"  {one_line(k, 100)}: {one_line(v, 1000)}" for k, v in alert_lines(n)]
     if n.bundle:
         lines += ["", f"Also in this message ({len(n.bundle)} more):"]
         lines += [f"  #{b.number} {one_line(b.title, 200)}  {b.url}" for b in n.bundle]
@@ -139,7 +143,7 @@ def html_body(notification: Notification) -> str:
     ]
     rows += [
         f'<tr><th align="left" style="padding-right:1em">{esc(k)}</th><td>{esc(v)}</td></tr>'
-        for k, v in n.details.items()
+        for k, v in [*n.details.items(), *alert_lines(n)]
     ]
     buttons = " &nbsp; ".join(f"<strong>{_a(url, name)}</strong>" for name, url in _links(n))
     parts = [

@@ -23,6 +23,7 @@ from ownit.app.notify import (
     PAGE_EVENTS,
     Delivery,
     Notification,
+    alert_lines,
     context_line,
     facts,
     headline,
@@ -69,6 +70,7 @@ def push_text(notification: Notification) -> str:
         lines.append(summary)
     lines += [f"{name}: {one_line(value, 300)}" for name, value in facts(n)]
     lines += [f"{one_line(k, 60)}: {one_line(v, 200)}" for k, v in n.details.items()]
+    lines += [f"{one_line(k, 60)}: {one_line(v, 200)}" for k, v in alert_lines(n)]
     if n.bundle:
         lines.append(f"Also {len(n.bundle)} more:")
         lines += [f"#{b.number} {one_line(b.title, 120)}" for b in n.bundle]

@@ -30,6 +30,7 @@ from ownit.adapters.notifiers.signing import make_action_token
 from ownit.app.notify import (
     Delivery,
     Notification,
+    alert_lines,
     cause_text,
     change_text,
     context_facts,
@@ -112,6 +113,10 @@ def blocks(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": fit([context])}]},
     ]
     out += _context_blocks(n)
+    if alert_lines(n):
+        rows = ["*From the monitoring tool:*"]
+        rows += [_fact_line(one_line(k, 100), v) for k, v in alert_lines(n)]
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": fit(rows)}})
     if n.bundle:
         rows = [f"*Also in this message ({len(n.bundle)} more):*"]
         rows += [link(b.url, f"#{b.number} {one_line(b.title, 200)}") for b in n.bundle]

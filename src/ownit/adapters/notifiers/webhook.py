@@ -88,6 +88,10 @@ def incident_data(notification: Notification) -> dict[str, Any]:
         "resolve_url": n.resolve_url,
         "recipient": n.recipient,
         "details": dict(n.details),
+        # What the monitoring tool said (Events v2 custom_details, Alertmanager labels and
+        # annotations), capped; how many fields were left out for size.
+        "alert_details": dict(n.alert.fields),
+        "alert_details_omitted": n.alert.omitted,
         "bundle": [{"number": b.number, "title": b.title, "url": b.url} for b in n.bundle],
         "idempotency_key": n.idempotency_key,
         "context": context_data(n.context),

@@ -41,6 +41,7 @@ from ownit.domain.catalog.operations import (
 )
 from ownit.domain.catalog.routers import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog.schedules import parse_schedule
+from ownit.domain.durations import format_duration
 from ownit.domain.webhook_secrets import secret_problem
 
 _KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
@@ -171,6 +172,7 @@ def _user(name: str, spec: Fields) -> User:
                 )
             )
     rules: list[NotificationRule] = []
+    paths: list[str] = []
     for path, node in spec.seq("notificationRules"):
         f = spec.item(path, node, ("contact", "after"))
         contact = f.text("contact", required=True)
@@ -182,7 +184,18 @@ def _user(name: str, spec: Fields) -> User:
                 + suggest(contact, seen),
             )
         elif contact is not None:
-            rules.append(NotificationRule(contact, after or timedelta(0)))
+            rule = NotificationRule(contact, after or timedelta(0))
+            if rule in rules:
+                # Several rules on one contact are reminders; the same one twice is a slip.
+                spec.r.problem(
+                    f.line_of("after") if "after" in f.entries else f.line_of("contact"),
+                    f"{path}: {quote(contact)} after {format_duration(rule.after)} is "
+                    f"already {paths[rules.index(rule)]}; a reminder on the same contact "
+                    "needs another delay",
+                )
+                continue
+            rules.append(rule)
+            paths.append(path)
     return User(
         name,
         display_name=spec.text("displayName", max_len=200),

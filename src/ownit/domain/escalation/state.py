@@ -199,12 +199,18 @@ class Step:
         return tuple(i for i in self.intents if isinstance(i, LogEntry))
 
 
-def page_key(incident_id: str | int, loop: int, level: int, user: str, contact: str) -> str:
-    """The idempotency key of one notification: ``incident:loop:level:user:contact``.
+def page_key(
+    incident_id: str | int, loop: int, level: int, user: str, contact: str, rule: str = ""
+) -> str:
+    """The idempotency key of one notification: ``incident:loop:level:user:contact``, and
+    ``:rule`` for a later rule on the same contact (its ``after``, e.g. ``20s``).
 
-    The same page on the same contact always gets the same key, so a retried or duplicated
-    outbox row is delivered at most once by a receiver that honours the key. ``%`` and ``:``
-    inside names are escaped so that different parts never join into the same key.
+    The same page on the same contact by the same rule always gets the same key, so a
+    retried or duplicated outbox row is delivered at most once by a receiver that honours
+    the key. ``%`` and ``:`` inside names are escaped so that different parts never join
+    into the same key.
     """
-    parts = (str(incident_id), str(loop), str(level), user, contact)
+    parts: tuple[str, ...] = (str(incident_id), str(loop), str(level), user, contact)
+    if rule:
+        parts = (*parts, rule)
     return ":".join(p.replace("%", "%25").replace(":", "%3A") for p in parts)

@@ -27,6 +27,7 @@ __all__ = [
     "fold",
     "paged_services",
     "plan_batch",
+    "resolving_incidents",
     "wanted_alerts",
     "wanted_groups",
 ]
@@ -65,6 +66,26 @@ def wanted_alerts(items: _Items, resolutions: _Resolved) -> dict[int, set[str]]:
             for target in resolution.pages:
                 wanted.setdefault(target.service_id, set()).add(event.dedup_key)
     return wanted
+
+
+def resolving_incidents(
+    items: _Items, resolutions: _Resolved, open_alerts: Mapping[tuple[int, str], OpenAlert]
+) -> set[str]:
+    """The incidents whose open alerts the batch's resolve events close: the store locks
+    them and reads their alerts again before planning, so that two batches closing the last
+    two alerts of one incident at once resolve it exactly once (decision 0022)."""
+    found: set[str] = set()
+    for item, where in zip(items, resolutions, strict=True):
+        for event, resolution in zip(item, where, strict=True):
+            if resolution is None or event.dedup_key is None:
+                continue
+            if event.action is not Action.RESOLVE:
+                continue
+            for target in resolution.pages:
+                alert = open_alerts.get((target.service_id, event.dedup_key))
+                if alert is not None:
+                    found.add(alert.incident_id)
+    return found
 
 
 def paged_services(resolutions: _Resolved) -> set[int]:

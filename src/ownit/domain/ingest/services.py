@@ -30,7 +30,8 @@ class Component:
 
 @dataclass(frozen=True, slots=True)
 class IngestService:
-    """A service with what ingest needs of it: urgency, frozen policy, components, grouping."""
+    """A service with what ingest needs of it: urgency, frozen policy, components, grouping
+    and the auto-resolve timeout its new incidents start with."""
 
     id: int
     name: str
@@ -39,6 +40,7 @@ class IngestService:
     components: tuple[Component, ...] = ()
     group_by: tuple[str, ...] = ()  # () = no grouping
     group_window: timedelta | None = None  # None: group while the incident is open
+    auto_resolve: timedelta | None = None  # the service's ``autoResolve``; None: never
 
 
 def policy_snapshot(name: str | None, spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -68,7 +70,16 @@ def parse_service(
         _components(spec),
         by,
         window,
+        _duration(spec.get("autoResolve")),
     )
+
+
+def _duration(raw: object) -> timedelta | None:
+    """A stored duration string, or ``None`` when absent or not a duration."""
+    try:
+        return parse_duration(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 def _grouping(spec: Mapping[str, Any]) -> tuple[tuple[str, ...], timedelta | None]:

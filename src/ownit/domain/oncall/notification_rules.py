@@ -12,9 +12,12 @@ Decisions:
 - A user with no rules is notified on every contact at once (:func:`default_rules`): a page
   is never silently dropped because someone has not written rules yet. Low urgency then
   uses the first contact only, like the first rule.
-- A contact appears in at most one rule: the idempotency key of a notification is
-  (incident, loop, level, user, contact), so a second rule on the same contact would share
-  the first one's key and be dropped as a duplicate. Reminders are the policy's ``repeat``.
+- Several rules may name one contact (``after: 0m`` and ``after: 20s``: the usual "remind
+  me again"). Each is its own notification with its own idempotency key: the earliest rule
+  on a contact keeps the plain key (incident, loop, level, user, contact), each later one
+  adds its ``after`` (:attr:`Notify.rule`). The same contact with the same ``after`` twice
+  is one rule written twice: refused by :func:`validate_rules` (the catalog and the Me page
+  alike) and sent once if stored anyway.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from ownit.domain.durations import format_duration
 from ownit.domain.incidents import Status, Urgency
 
 __all__ = [
@@ -33,6 +37,7 @@ __all__ = [
     "Notify",
     "Rule",
     "default_rules",
+    "duplicate_rule",
     "plan_notifications",
     "still_due",
     "validate_rules",
@@ -61,10 +66,14 @@ class Rule:
 
 @dataclass(frozen=True)
 class Notify:
-    """A notification timer: send on ``contact`` at ``due_at`` if :func:`still_due`."""
+    """A notification timer: send on ``contact`` at ``due_at`` if :func:`still_due`.
+
+    ``rule`` tells apart several rules on one contact in the idempotency key: ``""`` for the
+    contact's earliest rule, its ``after`` (``"20s"``) for each later one."""
 
     contact: str
     due_at: datetime
+    rule: str = ""
 
 
 def default_rules(contacts: Sequence[Contact]) -> tuple[Rule, ...]:
@@ -93,7 +102,17 @@ def plan_notifications(
     for i, rule in enumerate(chosen):
         if rule.after < timedelta(0):
             raise ValueError(f"notificationRules[{i}].after: must not be negative")
-    plan = [Notify(rule.contact, paged_at + rule.after) for rule in chosen]
+    first: dict[str, timedelta] = {}
+    for rule in chosen:
+        first[rule.contact] = min(rule.after, first.get(rule.contact, rule.after))
+    plan: list[Notify] = []
+    seen: set[tuple[str, timedelta]] = set()
+    for rule in chosen:
+        if (rule.contact, rule.after) in seen:
+            continue  # the same rule twice: one notification
+        seen.add((rule.contact, rule.after))
+        tag = "" if rule.after == first[rule.contact] else format_duration(rule.after)
+        plan.append(Notify(rule.contact, paged_at + rule.after, tag))
     return sorted(plan, key=lambda notify: notify.due_at)
 
 
@@ -119,12 +138,13 @@ def validate_rules(rules: Sequence[Rule], contacts: Sequence[Contact]) -> list[s
     """Every problem with a user's contacts and rules at once, each naming its field.
 
     Contacts: a name, a known type, an address, no name twice. Rules: a contact of this
-    user, an ``after`` of zero or more, no contact in two rules.
+    user, an ``after`` of zero or more, not the same contact and ``after`` twice (several
+    rules on one contact at different times are reminders, and welcome).
     """
     problems = _contact_problems(contacts)
     names = [c.name for c in contacts]
     known = ", ".join(names) if names else "none"
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, timedelta], int] = {}
     for i, rule in enumerate(rules):
         where = f"notificationRules[{i}]"
         if rule.contact not in names:
@@ -133,13 +153,19 @@ def validate_rules(rules: Sequence[Rule], contacts: Sequence[Contact]) -> list[s
             )
         if rule.after < timedelta(0):
             problems.append(f"{where}.after: must not be negative (got {rule.after})")
-        if rule.contact in seen:
-            problems.append(
-                f"{where}.contact: {rule.contact!r} already has a rule "
-                f"(notificationRules[{seen[rule.contact]}]); a contact can have one rule"
-            )
-        seen.setdefault(rule.contact, i)
+        same = seen.get((rule.contact, rule.after))
+        if same is not None:
+            problems.append(duplicate_rule(where, rule, same))
+        seen.setdefault((rule.contact, rule.after), i)
     return problems
+
+
+def duplicate_rule(where: str, rule: Rule, other: int) -> str:
+    """The words for a rule that repeats an earlier one exactly (``other`` is its index)."""
+    return (
+        f"{where}: {rule.contact!r} after {format_duration(rule.after)} is already "
+        f"notificationRules[{other}]; a reminder on the same contact needs another delay"
+    )
 
 
 def _contact_problems(contacts: Sequence[Contact]) -> list[str]:

@@ -1,0 +1,90 @@
+"""A small world for engine tests: a catalog applied, a real webhook receiver on loopback,
+a worker and the app on a fake clock (SQLite and PostgreSQL through ``engine``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from ownit.adapters.catalog.yaml_source import load_files
+from ownit.adapters.db import tables as t
+from ownit.adapters.db.catalog_store import SqlCatalogStore
+from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.app import catalog
+from ownit.app.tokens import create_token
+from ownit.bootstrap import build_app, build_worker
+from ownit.settings import Settings
+from ownit.worker.loop import Worker
+from tests.builders import FakeClock
+from tests.integration.receivers import HttpReceiver, http_receiver
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+@dataclass
+class World:
+    client: TestClient
+    clock: FakeClock
+    work: Worker
+    hook: HttpReceiver
+    engine: Engine
+    settings: Settings
+    token: str
+
+    key: str
+
+    def send(self, action: str = "trigger", dedup: str = "disk", **details: Any) -> None:
+        body: dict[str, Any] = {"routing_key": self.key, "event_action": action, "dedup_key": dedup}
+        if action == "trigger":
+            body["payload"] = {"summary": f"{dedup} on db-1", "source": "db-1", "severity": "error"}
+            if details:
+                body["payload"]["custom_details"] = details
+        assert self.client.post("/v2/enqueue", json=body).status_code == 202
+
+    def cycle(self, **advance: int) -> None:
+        self.clock.advance(**advance)
+        self.work.run_once()
+
+    def incident(self, ref: str = "1") -> dict[str, Any]:
+        r = self.client.get(
+            f"/api/v1/incidents/{ref}", headers={"Authorization": f"Bearer {self.token}"}
+        )
+        assert r.status_code == 200, r.text
+        found: dict[str, Any] = r.json()["incident"]
+        return found
+
+    def resolutions(self) -> list[tuple[str, str]]:
+        le = t.log_entries
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(le.c.actor, le.c.message)
+                .where(le.c.kind == "resolved", le.c.actor != "engine")
+                .order_by(le.c.id)
+            ).all()
+        return [(r.actor, r.message) for r in rows]
+
+    def pages(self) -> list[str]:
+        return [r.path for r in self.hook.requests]
+
+
+@contextmanager
+def paging_world(engine: Engine, tmp_path: Path, text: str, key: str) -> Iterator[World]:
+    """``text`` is a catalog with ``{hook}``, ``{secret}`` and ``{key}`` to fill in."""
+    with http_receiver() as hook:
+        path = tmp_path / "catalog.yaml"
+        path.write_text(text.format(hook=hook.url, key=key, secret=SECRET))
+        clock = FakeClock()
+        loaded = load_files([str(path)])
+        catalog.apply(store=SqlCatalogStore(engine), documents=loaded.documents, clock=clock)
+        settings = Settings(database_url=str(engine.url), events_rate_limit=0)
+        work = build_worker(settings, engine, clock=clock)
+        token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="responder")
+        with TestClient(build_app(settings, engine, clock=clock)) as client:
+            yield World(client, clock, work, hook, engine, settings, token, key)
+        work.stop()
