@@ -48,6 +48,7 @@ from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, create_app
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
+from ownit.adapters.notifiers.outbound import url_warning
 from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
@@ -238,6 +239,12 @@ def on_call_lookup(engine: Engine) -> OnCallLookup:
     return lookup
 
 
+def outbound_warning(settings: Settings) -> Callable[[str], str | None]:
+    """What to say when a contact URL is saved that outgoing calls would refuse."""
+    allow = settings.outbound_allow
+    return lambda url: url_warning(url, allow)
+
+
 def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> NotifierContext:
     """What every notifier is built with: an HTTP client, the clock, the signing secret of
     one-click action links, and the SMTP settings (``None`` when e-mail is not set up)."""
@@ -252,7 +259,12 @@ def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> Notifi
             password=settings.smtp_password,
         )
     secret = shared_secret(engine, ACTION_SECRET, clock.now())
-    return NotifierContext(http=make_http_client(), now=clock.now, action_secret=secret, smtp=smtp)
+    return NotifierContext(
+        http=make_http_client(settings.outbound_allow),
+        now=clock.now,
+        action_secret=secret,
+        smtp=smtp,
+    )
 
 
 def web_notifiers(
@@ -420,6 +432,7 @@ def build_app(
             tokens=tokens,
             people=SqlPeopleStore(engine),
             events=event_log,
+            outbound_warning=outbound_warning(settings),
         ),
     )
     return create_app(parts)

@@ -29,6 +29,7 @@ from ownit.app.invitations import PeopleStore
 from ownit.app.notify import Notifier
 from ownit.app.personal import PersonalSettingsStore
 from ownit.app.tokens import TokenStore
+from ownit.domain.ratelimit import RateLimiter
 
 MAX_FORM = 64 * 1024
 
@@ -63,6 +64,10 @@ class WebDeps:
     people: PeopleStore | None = None
     # Raw events: why an incident's events came where they did (incident page).
     events: EventLog | None = None
+    # Security (docs/security.md): the warning for a contact URL that outgoing calls would
+    # refuse, and test notifications allowed per person per minute.
+    outbound_warning: Callable[[str], str | None] | None = None
+    test_notifications: RateLimiter = field(default_factory=lambda: RateLimiter(5))
 
     @property
     def session_cookie(self) -> str:
