@@ -381,6 +381,7 @@ def build_app(
         metrics=metrics,
         clock=clock,
         events_rate_limit=settings.events_rate_limit,
+        max_body=settings.max_body,
         database_ok=database_ok,
         migrations_current=lambda: is_current(engine),
         prune_events=prune,

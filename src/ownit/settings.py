@@ -43,6 +43,7 @@ class Settings:
     smtp_from: str = "ownit@localhost"
     # Security (docs/security.md): addresses outgoing calls may reach despite the SSRF rules.
     outbound_allow: AllowList = field(default_factory=AllowList)
+    max_body: int = 1024 * 1024  # bytes of request body on any endpoint; events keep 512 KB
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,4 +107,5 @@ class Settings:
             smtp_password=env.get("OWNIT_SMTP_PASSWORD") or None,
             smtp_from=env.get("OWNIT_SMTP_FROM", base.smtp_from),
             outbound_allow=outbound_allow,
+            max_body=integer("OWNIT_MAX_BODY", base.max_body),
         )

@@ -28,9 +28,11 @@ from ownit.adapters.http import (
 )
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
+from ownit.app.tokens import authenticate
 from ownit.domain.ratelimit import RateLimiter
 
 log = logging.getLogger("ownit.http")
@@ -62,6 +64,7 @@ class AppParts:
     web: web.WebDeps | None = None  # the web UI (server-rendered pages)
     services: api_services.ServicesDeps | None = None
     maintenance: api_maintenance.MaintenanceDeps | None = None
+    max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -74,6 +77,13 @@ async def _housekeeping(parts: AppParts) -> None:
                     log.info("event retention: deleted %d raw event(s)", deleted)
             except Exception:
                 log.exception("event retention failed; will try again")
+
+
+def _token_check(api: api_v1.ApiDeps) -> Callable[[str], bool]:
+    def valid(token: str) -> bool:
+        return authenticate(store=api.tokens, token=token, clock=api.clock) is not None
+
+    return valid
 
 
 def create_app(parts: AppParts) -> FastAPI:
@@ -113,6 +123,10 @@ def create_app(parts: AppParts) -> FastAPI:
     # The Events v2 endpoints themselves, answered before the framework routes anything (the
     # router above only declares them for the OpenAPI description): the hot path stays lean.
     app.add_middleware(FastIngest, endpoints=endpoints)
+    # In front of everything (the last added runs first): the size limit, then the API token
+    # before an /api/v1 body is read.
+    app.add_middleware(ApiAuthGate, valid=_token_check(parts.api))
+    app.add_middleware(BodyLimit, limit=parts.max_body)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))
     app.include_router(api_event_log.router(parts.api))
