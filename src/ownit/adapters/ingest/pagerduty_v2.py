@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from ownit.adapters.ingest.errors import InvalidEvent, decode_json_object
+from ownit.adapters.ingest.errors import InvalidEvent, decode_json_object, nul_error
 from ownit.domain.events import SEVERITIES, Action, Event, Image, Link, Severity
 
 ROUTING_KEY_LENGTH = 32
@@ -169,6 +169,9 @@ def parse_alert_event(body: bytes) -> Event:
     """
     data = decode_json_object(body)
     errors: list[str] = []
+    nul = nul_error(body, data)
+    if nul is not None:
+        errors.append(nul)
     envelope = Fields(errors)
     routing_key = envelope.routing_key(data)
 
@@ -266,6 +269,9 @@ def parse_change_event(body: bytes) -> Event:
     """Parse and validate a ``POST /v2/change/enqueue`` body; raise ``InvalidEvent``."""
     data = decode_json_object(body)
     errors: list[str] = []
+    nul = nul_error(body, data)
+    if nul is not None:
+        errors.append(nul)
     check = Fields(errors)
     routing_key = check.routing_key(data)
     payload = data.get("payload")
