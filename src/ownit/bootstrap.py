@@ -382,6 +382,7 @@ def build_app(
         clock=clock,
         events_rate_limit=settings.events_rate_limit,
         max_body=settings.max_body,
+        unknown_key_rate_limit=settings.unknown_key_rate_limit,
         database_ok=database_ok,
         migrations_current=lambda: is_current(engine),
         prune_events=prune,

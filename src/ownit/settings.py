@@ -44,6 +44,7 @@ class Settings:
     # Security (docs/security.md): addresses outgoing calls may reach despite the SSRF rules.
     outbound_allow: AllowList = field(default_factory=AllowList)
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint; events keep 512 KB
+    unknown_key_rate_limit: int = 60  # events with unknown keys per client per minute; 0: off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -108,4 +109,7 @@ class Settings:
             smtp_from=env.get("OWNIT_SMTP_FROM", base.smtp_from),
             outbound_allow=outbound_allow,
             max_body=integer("OWNIT_MAX_BODY", base.max_body),
+            unknown_key_rate_limit=integer(
+                "OWNIT_UNKNOWN_KEY_RATE_LIMIT", base.unknown_key_rate_limit
+            ),
         )

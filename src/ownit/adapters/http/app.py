@@ -33,7 +33,7 @@ from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
 from ownit.app.tokens import authenticate
-from ownit.domain.ratelimit import RateLimiter
+from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit
 
 log = logging.getLogger("ownit.http")
 
@@ -65,6 +65,7 @@ class AppParts:
     services: api_services.ServicesDeps | None = None
     maintenance: api_maintenance.MaintenanceDeps | None = None
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
+    unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -118,6 +119,7 @@ def create_app(parts: AppParts) -> FastAPI:
         committer=parts.committer,
         limiter=RateLimiter(parts.events_rate_limit),
         metrics=parts.metrics,
+        unknown_keys=UnknownKeyLimit(parts.unknown_key_rate_limit),
     )
     app.include_router(events.router(endpoints))
     # The Events v2 endpoints themselves, answered before the framework routes anything (the

@@ -49,6 +49,12 @@ def label_value(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def without_key(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The body as it is kept: without its ``routing_key`` (anyone who can read raw events
+    must not learn the key that opens incidents; finding 6)."""
+    return {k: v for k, v in data.items() if k != "routing_key"}
+
+
 def too_long(name: str, limit: int) -> str:
     return f"Length of '{name}' is too long (should be at most {limit} characters)"
 
@@ -258,7 +264,7 @@ def parse_alert_event(body: bytes) -> Event:
         images=images,
         client=client,
         client_url=client_url,
-        raw=data,
+        raw=without_key(data),
     )
 
 
@@ -297,5 +303,5 @@ def parse_change_event(body: bytes) -> Event:
         custom_details=details,
         labels=_labels({"source": source, "summary": summary}, details),
         links=links,
-        raw=data,
+        raw=without_key(data),
     )
