@@ -21,6 +21,7 @@ down_revision  # every migration (adapters/db/migrations/versions/): Alembic rea
 branch_labels  # every migration: Alembic reads it
 downgrade  # every migration: Alembic calls it on `alembic downgrade`
 indentless  # _Dumper.increase_indent (adapters/catalog/yaml_source.py): PyYAML passes it
+_._pool  # notifiers/outbound.GuardedTransport._pool: httpx.HTTPTransport sends through it
 
 # --- read by Jinja templates (adapters/web/templates/) ---------------------------------------
 _.cx  # dependency_picture.Box.cx: _dependency_picture.html centres each label on it

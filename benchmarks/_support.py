@@ -324,6 +324,7 @@ def serve_env(database_url: str | None, port: int, **extra: str) -> dict[str, st
         OWNIT_PORT=str(port),
         OWNIT_EVENTS_RATE_LIMIT="0",
         OWNIT_BASE_URL=f"http://{HOST}:{port}",
+        OWNIT_OUTBOUND_ALLOW="127.0.0.0/8",  # webhook receivers are on loopback
     )
     if database_url is not None:
         env["OWNIT_DATABASE_URL"] = database_url

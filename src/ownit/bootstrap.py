@@ -51,6 +51,7 @@ from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, create_app
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
+from ownit.adapters.notifiers.outbound import url_warning
 from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
@@ -256,19 +257,28 @@ def _smtp(settings: Settings) -> SmtpConfig | None:
     )
 
 
+def outbound_warning(settings: Settings) -> Callable[[str], str | None]:
+    """What to say when a contact URL is saved that outgoing calls would refuse."""
+    allow = settings.outbound_allow
+    return lambda url: url_warning(url, allow)
+
+
 def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> NotifierContext:
     """What every notifier is built with: an HTTP client, the clock, the signing secret of
     one-click action links, and the SMTP settings (``None`` when e-mail is not set up)."""
     secret = shared_secret(engine, ACTION_SECRET, clock.now())
     return NotifierContext(
-        http=make_http_client(), now=clock.now, action_secret=secret, smtp=_smtp(settings)
+        http=make_http_client(settings.outbound_allow),
+        now=clock.now,
+        action_secret=secret,
+        smtp=_smtp(settings),
     )
 
 
 def channel_status(settings: Settings) -> dict[str, str | None]:
     """Each notifier channel the worker would have: ``None`` when it can be built from
     ``settings``, else why not (``email needs SMTP settings…``). Nothing is sent."""
-    http = make_http_client()
+    http = make_http_client(settings.outbound_allow)
     try:
         context = NotifierContext(
             http=http, now=SystemClock().now, action_secret=b"\0" * 32, smtp=_smtp(settings)
@@ -426,6 +436,8 @@ def build_app(
         metrics=metrics,
         clock=clock,
         events_rate_limit=settings.events_rate_limit,
+        max_body=settings.max_body,
+        unknown_key_rate_limit=settings.unknown_key_rate_limit,
         database_ok=database_ok,
         migrations_current=lambda: is_current(engine),
         prune_events=prune,
@@ -478,6 +490,7 @@ def build_app(
             people=SqlPeopleStore(engine),
             events=event_log,
             paging_report=report,
+            outbound_warning=outbound_warning(settings),
         ),
         health=HealthDeps(report=report, tokens=tokens),
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
 from ownit.domain.durations import parse_duration
+from ownit.domain.outbound import AllowList, AllowListError
 
 SmtpSecurity = Literal["none", "starttls", "tls"]
 _SMTP_SECURITY: dict[str, SmtpSecurity] = {"none": "none", "starttls": "starttls", "tls": "tls"}
@@ -40,6 +41,10 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "ownit@localhost"
+    # Security (docs/security.md): addresses outgoing calls may reach despite the SSRF rules.
+    outbound_allow: AllowList = field(default_factory=AllowList)
+    max_body: int = 1024 * 1024  # bytes of request body on any endpoint; events keep 512 KB
+    unknown_key_rate_limit: int = 60  # events with unknown keys per client per minute; 0: off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +83,10 @@ class Settings:
             raise SettingsError(
                 f"OWNIT_SMTP_SECURITY={raw_security!r} must be none, starttls or tls"
             )
+        try:
+            outbound_allow = AllowList.parse(env.get("OWNIT_OUTBOUND_ALLOW", ""))
+        except AllowListError as exc:
+            raise SettingsError(str(exc)) from None
         return cls(
             database_url=env.get("OWNIT_DATABASE_URL", base.database_url),
             host=host,
@@ -98,4 +107,9 @@ class Settings:
             smtp_username=env.get("OWNIT_SMTP_USERNAME") or None,
             smtp_password=env.get("OWNIT_SMTP_PASSWORD") or None,
             smtp_from=env.get("OWNIT_SMTP_FROM", base.smtp_from),
+            outbound_allow=outbound_allow,
+            max_body=integer("OWNIT_MAX_BODY", base.max_body),
+            unknown_key_rate_limit=integer(
+                "OWNIT_UNKNOWN_KEY_RATE_LIMIT", base.unknown_key_rate_limit
+            ),
         )

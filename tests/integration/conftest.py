@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app
+from ownit.domain.outbound import AllowList
 from ownit.settings import Settings
 from tests.builders import FakeClock, add_service
 
@@ -31,11 +32,14 @@ class Ctx:
 
 
 @pytest.fixture
-def ctx(engine: Engine) -> Iterator[Ctx]:
+def ctx(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Ctx]:
     add_service(engine, "checkout-api", keys={"events": PAY_KEY, "am": AM_KEY})
     add_service(engine, "batch-jobs", urgency="low", keys={"events": LOW_KEY})
     clock = FakeClock()
-    settings = Settings(database_url=str(engine.url), events_rate_limit=0)
+    # Test receivers are on loopback; a test marked ``outbound_refused`` gets the default.
+    refused = request.node.get_closest_marker("outbound_refused") is not None
+    allow = AllowList() if refused else AllowList.parse("127.0.0.0/8")
+    settings = Settings(database_url=str(engine.url), events_rate_limit=0, outbound_allow=allow)
     tokens = SqlTokenStore(engine)
 
     def bearer(role: str) -> dict[str, str]:

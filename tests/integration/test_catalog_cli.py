@@ -175,3 +175,47 @@ def test_export_without_a_database_is_an_error(
     assert main(["catalog", "export"]) == 2
     assert "no catalog database at sqlite:///" in capsys.readouterr().err
     assert not db.exists()
+
+
+INWARD = """\
+apiVersion: ownit/v1
+kind: User
+metadata: {name: alice}
+spec:
+  email: alice@example.com
+  contacts:
+    - {name: mail, type: email, address: alice@example.com}
+    - {name: hook, type: webhook, url: "http://169.254.169.254/latest/"}
+    - {name: chat, type: slack, webhookUrl: "https://93.184.215.14/services/x"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("allow", "warned"),
+    [
+        ("", True),
+        ("169.254.169.254/32", False),
+    ],
+)
+@pytest.mark.parametrize("command", ["lint", "apply"])
+def test_contact_urls_outgoing_calls_would_refuse_are_warned_about(
+    tmp_path: Path,
+    db: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    allow: str,
+    warned: bool,
+) -> None:
+    monkeypatch.setenv("OWNIT_OUTBOUND_ALLOW", allow)
+    users = write(tmp_path, "users.yaml", INWARD)
+    assert main(["catalog", command, users]) == 0  # a warning, not a problem
+    err = capsys.readouterr().err
+    warning = (
+        f"{users}:8: warning: user alice, contact hook: deliveries to this URL will be "
+        "refused: 169.254.169.254 is a cloud metadata address; allow it with "
+        "OWNIT_OUTBOUND_ALLOW\n"
+    )
+    assert (warning in err) is warned
+    assert "contact chat" not in err
+    assert "contact mail" not in err

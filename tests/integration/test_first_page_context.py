@@ -26,6 +26,7 @@ from ownit.app.delivery import Claimed, first_page_contexts
 from ownit.app.notify import ResponderContext
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app, build_worker
+from ownit.domain.outbound import AllowList
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import FakeClock
@@ -131,6 +132,7 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
             smtp_host="127.0.0.1",
             smtp_port=smtp_port,
             smtp_security="none",
+            outbound_allow=AllowList.parse("127.0.0.0/8"),  # the receivers are on loopback
         )
         work = build_worker(settings, engine, clock=clock)
         token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="responder")

@@ -150,6 +150,16 @@ def test_bad_requests_name_the_field(ctx: Ctx) -> None:
             "end",
             "already be over",
         ),
+        (
+            {"services": ["checkout-api"], "duration": "1h", "description": "x" * 2001},
+            "description",
+            "at most 2000 characters",
+        ),
+        (
+            {"services": [f"s{i}" for i in range(1001)], "duration": "1h"},
+            "services",
+            "at most 1000",
+        ),
     ]
     for body, field, words in cases:
         found = problem(ctx, body)

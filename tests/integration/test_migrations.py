@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from ownit.adapters.db import tables as t
+from ownit.adapters.db.engine import make_engine
 from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
 from ownit.adapters.db.tables import metadata
 
@@ -20,3 +24,37 @@ def test_migrated_schema_matches_the_tables(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+
+
+def test_0008_drops_keys_from_kept_raw_events_and_refused_events(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0005")
+        at = datetime(2026, 12, 1, tzinfo=UTC)
+        row = {"received_at": at, "format": "events-v2", "routing_key": "k" * 32}
+        with engine.begin() as conn:
+            conn.execute(
+                t.events.insert(),
+                [
+                    row
+                    | {"id": "e1", "action": "trigger", "outcome": "new alert"}
+                    | {"raw": {"routing_key": "k" * 32, "payload": {"summary": "s"}}},
+                    row
+                    | {"id": "e2", "action": "trigger", "outcome": "repeated"}
+                    | {"raw": {"alert": {"labels": {}}}},
+                    row | {"id": "e3", "action": "trigger", "outcome": "new alert", "raw": None},
+                    row
+                    | {"id": "e4", "action": "trigger"}
+                    | {"outcome": "rejected: unknown routing key", "raw": {"routing_key": "x"}},
+                ],
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            kept = dict(conn.execute(select(t.events.c.id, t.events.c.raw)).all())
+        assert kept == {
+            "e1": {"payload": {"summary": "s"}},
+            "e2": {"alert": {"labels": {}}},
+            "e3": None,
+        }
+    finally:
+        engine.dispose()

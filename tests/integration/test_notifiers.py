@@ -35,12 +35,14 @@ from ownit.adapters.notifiers.signing import verify
 from ownit.adapters.notifiers.slack import SlackNotifier
 from ownit.adapters.notifiers.webhook import WebhookNotifier
 from ownit.app.notify import Notification
+from ownit.domain.outbound import AllowList
 
 pytestmark = pytest.mark.slow
 
 T = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 FAST = httpx.Timeout(0.5)
+LOOPBACK = AllowList.parse("127.0.0.0/8")
 
 
 def page(**changes: Any) -> Notification:
@@ -162,7 +164,14 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with make_http_client() as c:
+    with make_http_client(LOOPBACK) as c:
+        yield c
+
+
+@pytest.fixture
+def guarded() -> Iterator[httpx.Client]:
+    """The client as a server without OWNIT_OUTBOUND_ALLOW builds it."""
+    with make_http_client(AllowList()) as c:
         yield c
 
 
@@ -296,6 +305,88 @@ def test_webhook_detail_hides_query_and_credentials(
     assert receiver.seen[0].path == "/hook?token=s3cret"
 
 
+# --- outgoing calls are safe (SSRF) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("127.0.0.1", "127.0.0.1 is a loopback address"),
+        ("localhost", "is a loopback address"),
+        ("2130706433", "127.0.0.1 is a loopback address"),  # decimal form of 127.0.0.1
+        ("0x7f000001", "127.0.0.1 is a loopback address"),  # hex form
+        ("127.1", "127.0.0.1 is a loopback address"),
+    ],
+)
+def test_loopback_is_refused_without_the_allow_setting(
+    receiver: Receiver, guarded: httpx.Client, host: str, shown: str
+) -> None:
+    url = receiver.url().replace("127.0.0.1", host)
+    for notifier, contact in (
+        (WebhookNotifier(guarded, now=lambda: T), {"url": url, "secret": SECRET}),
+        (SlackNotifier(guarded), {"webhookUrl": url}),
+        (PushNotifier(guarded), {"url": url}),
+    ):
+        delivery = notifier.send(page(), contact)
+        assert (delivery.ok, delivery.permanent) == (False, True)
+        assert shown in delivery.detail
+        assert delivery.detail.endswith("allow it with OWNIT_OUTBOUND_ALLOW")
+    assert receiver.seen == []
+
+
+def test_ipv6_loopback_is_refused(guarded: httpx.Client) -> None:
+    for url in ("http://[::1]:9/x", "http://[::ffff:127.0.0.1]:9/x"):
+        delivery = WebhookNotifier(guarded, now=lambda: T).send(
+            page(), {"url": url, "secret": SECRET}
+        )
+        assert delivery.permanent
+        assert "is a loopback address" in delivery.detail
+
+
+def test_the_allow_setting_lets_a_named_host_through(receiver: Receiver) -> None:
+    with make_http_client(AllowList.parse("localhost")) as named:
+        url = receiver.url().replace("127.0.0.1", "localhost")
+        delivery = WebhookNotifier(named, now=lambda: T).send(
+            page(), {"url": url, "secret": SECRET}
+        )
+    assert delivery.ok
+    [seen] = receiver.seen
+    assert seen.headers["host"].startswith("localhost:")  # the Host header is the URL's
+
+
+def test_a_redirect_inward_is_not_followed(receiver: Receiver, client: httpx.Client) -> None:
+    receiver.answer(Reply(307, b"", {"Location": "http://169.254.169.254/latest/meta-data/"}))
+    delivery = WebhookNotifier(client, now=lambda: T).send(
+        page(), {"url": receiver.url(), "secret": SECRET}
+    )
+    assert delivery.permanent
+    assert "redirects are not followed" in delivery.detail
+    assert len(receiver.seen) == 1
+
+
+def test_closed_port_and_silent_host_read_the_same(client: httpx.Client) -> None:
+    """No port scanner: a refused connection and a host that does not answer give one text."""
+    closed = f"http://127.0.0.1:{free_port()}/hook"
+    details = set()
+    with socket.socket() as listener:  # a full backlog never completes the connect
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        silent = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+        fillers = [socket.socket() for _ in range(3)]
+        for f in fillers:
+            f.setblocking(False)
+            f.connect_ex(listener.getsockname())
+        for url in (closed, silent):
+            delivery = WebhookNotifier(client, now=lambda: T, timeout=FAST).send(
+                page(), {"url": url, "secret": SECRET}
+            )
+            assert (delivery.ok, delivery.permanent) == (False, False)
+            details.add(delivery.detail.replace(url, "URL"))
+        for f in fillers:
+            f.close()
+    assert len(details) == 1, details
+
+
 # --- Slack -----------------------------------------------------------------------------------
 
 
@@ -318,12 +409,12 @@ def test_slack_ok(receiver: Receiver, client: httpx.Client) -> None:
     [
         (Reply(200, b"ok"), True, False, "answered 200"),
         (Reply(200, b"<html>login</html>"), False, True, "without 'ok'"),
-        (Reply(400, b"invalid_payload"), False, True, "400: invalid_payload"),
-        (Reply(403, b"action_prohibited"), False, True, "403: action_prohibited"),
-        (Reply(404, b"no_service"), False, True, "404: no_service"),
+        (Reply(400, b"invalid_payload"), False, True, "answered 400"),
+        (Reply(403, b"action_prohibited"), False, True, "answered 403"),
+        (Reply(404, b"no_service"), False, True, "answered 404"),
         (Reply(410, b"channel_is_archived"), False, True, "contact disabled"),
         (Reply(429, b"rate_limited", {"Retry-After": "3"}), False, False, "retry after 3 s"),
-        (Reply(500, b"rollup_error"), False, False, "500: rollup_error"),
+        (Reply(500, b"rollup_error"), False, False, "answered 500"),
     ],
 )
 def test_slack_answers(
@@ -338,6 +429,8 @@ def test_slack_answers(
     delivery = SlackNotifier(client).send(page(), {"webhookUrl": receiver.url("/services/x")})
     assert (delivery.ok, delivery.permanent) == (ok, permanent)
     assert words in delivery.detail
+    if reply.body != b"ok":
+        assert reply.body.decode()[:4] not in delivery.detail  # the answer is never echoed
 
 
 def test_slack_timeout_is_temporary(receiver: Receiver, client: httpx.Client) -> None:

@@ -418,6 +418,45 @@ def test_a_test_notification_reaches_a_real_webhook(alice: Ctx) -> None:
         assert "you have no contact named 'x'" in field_error(nothing.text, "test")
 
 
+@pytest.mark.outbound_refused
+def test_a_contact_url_pointing_inward_warns_when_saved_and_is_refused_at_send(
+    alice: Ctx,
+) -> None:
+    with http_receiver() as hook:
+        made = add_contact(alice, name="hook", type="webhook", value=f"{hook.url}/alice")
+        assert made.status_code == 200  # saved, with a warning on the page
+        assert "The contact is added." in made.text
+        warning = re.search(r'<p class="warning" role="alert">([^<]*)</p>', made.text)
+        assert warning is not None
+        assert markup.unescape(warning.group(1)) == (
+            "Warning: deliveries to this URL will be refused: 127.0.0.1 is a loopback "
+            "address; allow it with OWNIT_OUTBOUND_ALLOW"
+        )
+        assert user_spec(alice, "alice")["contacts"][0]["url"] == f"{hook.url}/alice"
+        token = page_token(alice.client, "/me")
+        sent = alice.client.post("/me/test-notification", data={"csrf": token, "contact": ""})
+        assert '<li class="r-failed"><strong>hook</strong> (webhook): failed' in sent.text
+        assert "is a loopback address" in markup.unescape(sent.text)
+        assert hook.requests == []
+
+
+def test_a_public_contact_url_saves_without_a_warning(alice: Ctx) -> None:
+    made = add_contact(alice, name="hook", type="webhook", value="https://93.184.215.14/x")
+    assert made.status_code == 303
+
+
+def test_test_notifications_are_rate_limited_per_person(alice: Ctx) -> None:
+    assert add_contact(alice, name="work", type="email", value="a@b.example").status_code == 303
+    token = page_token(alice.client, "/me")
+    codes = [
+        alice.client.post("/me/test-notification", data={"csrf": token}).status_code
+        for _ in range(7)
+    ]
+    assert codes == [200] * 5 + [429] * 2
+    alice.clock.advance(minutes=1)
+    assert alice.client.post("/me/test-notification", data={"csrf": token}).status_code == 200
+
+
 def test_rotating_the_calendar_link_stops_the_old_one(alice: Ctx) -> None:
     token = page_token(alice.client, "/me")
     assert "You have no link yet." in alice.client.get("/me").text

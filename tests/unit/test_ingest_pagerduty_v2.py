@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ownit.adapters.ingest.errors import InvalidEvent
+from ownit.adapters.ingest.errors import InvalidEvent, nul_field
 from ownit.adapters.ingest.pagerduty_v2 import parse_alert_event, parse_change_event
 from ownit.domain.events import Action, Event, Image, Link, Severity
 
@@ -509,3 +509,31 @@ def test_minimal_change_event() -> None:
         "",
     )
     assert event.labels == {"summary": "deployed v1.2.3"}
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ({"a": "ok"}, None),
+        ({"payload": {"summary": "a\x00b"}}, "payload.summary"),
+        ({"payload": {"custom_details": {"x": ["ok", "n\x00"]}}}, "payload.custom_details.x[1]"),
+        ({"payload": {"custom_details": {"k\x00": 1}}}, "payload.custom_details"),
+        ({"dedup_key": "\x00"}, "dedup_key"),
+        ({"n": 1, "b": True, "z": None}, None),
+    ],
+)
+def test_nul_characters_are_found_by_path(value: dict[str, Any], where: str | None) -> None:
+    assert nul_field(value) == where
+
+
+def test_an_event_with_a_nul_character_is_invalid_naming_the_field() -> None:
+    body = orjson.dumps(
+        {
+            "routing_key": "a" * 32,
+            "event_action": "trigger",
+            "payload": {"summary": "disk\x00full", "source": "db", "severity": "info"},
+        }
+    )
+    with pytest.raises(InvalidEvent) as caught:
+        parse_alert_event(body)
+    assert list(caught.value.errors) == ["'payload.summary' must not contain NUL characters"]

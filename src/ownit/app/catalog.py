@@ -109,6 +109,21 @@ def lint(
     return list(c.validate(documents, existing, prune_source=prune_source).problems)
 
 
+def contact_urls(documents: Sequence[c.RawDocument]) -> list[tuple[str, str, str]]:
+    """``(where, what, url)`` of every contact URL the users of ``documents`` state
+    (``users.yaml:12``, ``user alice, contact hook``), for the warnings of lint and apply."""
+    found: list[tuple[str, str, str]] = []
+    for doc in c.validate(documents).documents:
+        if not isinstance(doc.obj, c.User):
+            continue
+        for i, contact in enumerate(doc.obj.contacts):
+            url = contact.url or contact.webhook_url
+            if url:
+                where = f"{doc.file}:{doc.line_of(f'contacts[{i}]')}"
+                found.append((where, f"user {doc.obj.name}, contact {contact.name}", url))
+    return found
+
+
 def plan(
     documents: Sequence[c.RawDocument],
     existing: c.Snapshot | None = None,

@@ -1,7 +1,9 @@
 """Accepting events: rate limits, dedup keys for triggers without one, and group commit.
 
 Requests hand validated events to :class:`GroupCommitter`; one writer thread commits
-everything that queued up meanwhile in a single transaction and answers each request.
+everything that queued up meanwhile in a single transaction and answers each request. When
+that transaction fails, the batch is committed again one request at a time, so a request
+the store cannot take fails alone.
 While it commits, new requests queue: under load batches grow by themselves, and a lone
 event is committed at once (no fixed wait).
 """
@@ -127,14 +129,18 @@ class GroupCommitter:
             results = await loop.run_in_executor(
                 self._executor, self._commit, [events for events, _ in batch]
             )
-        except Exception as exc:  # the batch is not committed: every request gets the error
+        except Exception as exc:  # not even one at a time: every request gets the error
             log.exception("ingest batch of %d failed", len(batch))
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
         else:
             for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
+                if future.done():
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
                     future.set_result(result)
             if self._on_batch is not None:
                 self._on_batch(len(batch), time.perf_counter() - started)
@@ -143,5 +149,23 @@ class GroupCommitter:
             for _ in batch:
                 self._queue.task_done()
 
-    def _commit(self, items: list[Sequence[Event]]) -> list[ItemResult]:
-        return self._store.apply_batch(items, self._clock.now())
+    def _commit(self, items: list[Sequence[Event]]) -> list[ItemResult | Exception]:
+        """One transaction for the batch; if it fails, one per item, so that an item the
+        store cannot take fails alone and the others of its batch are committed."""
+        now = self._clock.now()
+        try:
+            return list(self._store.apply_batch(items, now))
+        except Exception:
+            if len(items) == 1:
+                raise
+            log.warning("ingest batch of %d failed; committing its items one by one", len(items))
+        results: list[ItemResult | Exception] = []
+        for item in items:
+            try:
+                [result] = self._store.apply_batch([item], now)
+            except Exception as exc:  # this item alone: its request gets the error
+                log.exception("an ingest item of %d event(s) failed", len(item))
+                results.append(exc)
+            else:
+                results.append(result)
+        return results

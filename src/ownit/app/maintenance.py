@@ -17,6 +17,8 @@ from ownit.domain.errors import DomainError, Forbidden, NotFound
 from ownit.domain.permissions import Action, Actor
 
 MAX_NAME = 100
+MAX_DESCRIPTION = 2000
+MAX_SERVICES = 1000
 
 
 class InvalidWindow(DomainError):
@@ -123,6 +125,10 @@ def start_window(
     name = name.strip()
     if len(name) > MAX_NAME:
         raise InvalidWindow("name", f"at most {MAX_NAME} characters")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidWindow("description", f"at most {MAX_DESCRIPTION} characters")
+    if len(wanted) > MAX_SERVICES:
+        raise InvalidWindow("services", f"at most {MAX_SERVICES} services in one window")
     _check_managed(store, who, wanted)
     if store.name_taken(name):
         raise InvalidWindow("name", f"a maintenance window named {name!r} exists already")

@@ -15,7 +15,7 @@ from ownit.adapters.catalog.backstage_source import import_files
 from ownit.adapters.catalog.yaml_source import Loaded, dump_documents, load_files, load_text
 from ownit.app import catalog as use
 from ownit.app.clock import SystemClock
-from ownit.bootstrap import database, existing_database
+from ownit.bootstrap import database, existing_database, outbound_warning
 from ownit.cli.catalog_output import FORMATS, render_problems
 from ownit.cli.errors import CliError
 from ownit.domain.catalog import (
@@ -108,6 +108,7 @@ def _lint(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load_files(args.files)
     existing = _read_existing(settings)
     problems = sort_problems([*loaded.problems, *use.lint(loaded.documents, existing)], args.files)
+    _warn_contacts(loaded, settings)
     summary = f"{_plural(loaded.files, 'file')}, {_plural(len(loaded.documents), 'document')}"
     for line in render_problems(problems, args.format, summary):
         print(line)
@@ -150,8 +151,18 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
         return _report(sort_problems(exc.problems, args.files), "nothing applied")
     except use.CatalogConflict as exc:
         raise CliError(str(exc), exit_code=1) from None
+    _warn_contacts(loaded, settings)
     _print_applied(result, source)
     return 0
+
+
+def _warn_contacts(loaded: Loaded, settings: Settings) -> None:
+    """A warning (not a problem) for each contact URL that outgoing calls would refuse."""
+    warning = outbound_warning(settings)
+    for where, what, url in use.contact_urls(loaded.documents):
+        why = warning(url)
+        if why is not None:
+            print(f"{where}: warning: {what}: {why}", file=sys.stderr)
 
 
 def _print_applied(result: use.ApplyResult, source: str) -> None:

@@ -68,8 +68,10 @@ class BatchReader:
         self.services: dict[str, IngestService] = {}
         self.policies: dict[str, Mapping[str, Any] | None] = {}
 
-    def sources(self, keys: Iterable[str]) -> dict[str, Source]:
-        """The integration and heartbeat keys among ``keys``, each with its service."""
+    def sources(self, keys: Iterable[str], heartbeat_keys: Iterable[str] = ()) -> dict[str, Source]:
+        """The integration keys among ``keys``, and the heartbeat keys among
+        ``heartbeat_keys`` (the keys of heartbeat events: a heartbeat's key is good for its
+        own pings and missed-heartbeat triggers only), each with its service."""
         keys = set(keys)
         if not keys:
             return {}
@@ -81,7 +83,7 @@ class BatchReader:
         ).all()
         # A heartbeat's own key (the engine's missed-heartbeat triggers, a ping's resolve)
         # reaches its service too: one more query, only for keys no integration has.
-        missing = keys - {r.key for r in rows}
+        missing = (keys & set(heartbeat_keys)) - {r.key for r in rows}
         beats: Sequence[Any] = ()
         if missing:
             h = t.heartbeats

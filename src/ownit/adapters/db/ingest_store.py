@@ -18,6 +18,7 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.ingest_reads import BatchReader, ParsedServices
 from ownit.adapters.db.ingest_writes import new_id, write_plan
 from ownit.adapters.db.retry import retried
+from ownit.app.heartbeats import FORMAT as BEATS
 from ownit.app.ingest import ItemResult
 from ownit.app.routing import RouterBook
 from ownit.domain.events import Event
@@ -58,7 +59,10 @@ class SqlIngestStore:
         self, conn: Connection, items: Sequence[Sequence[Event]], now: datetime
     ) -> list[ItemResult]:
         reads = BatchReader(conn, self._parsed)
-        sources = reads.sources({event.routing_key for item in items for event in item})
+        sources = reads.sources(
+            {event.routing_key for item in items for event in item},
+            heartbeat_keys={e.routing_key for item in items for e in item if e.format == BEATS},
+        )
         routed = route_events(items, sources, self._routers)
         reads.read_services(routed_services(routed))  # every routed event's: one query
         resolved = resolve_batch(

@@ -29,10 +29,12 @@ from ownit.adapters.http import (
 )
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
-from ownit.domain.ratelimit import RateLimiter
+from ownit.app.tokens import authenticate
+from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit
 
 log = logging.getLogger("ownit.http")
 
@@ -64,6 +66,8 @@ class AppParts:
     services: api_services.ServicesDeps | None = None
     maintenance: api_maintenance.MaintenanceDeps | None = None
     health: api_health.HealthDeps | None = None  # GET /api/v1/health/paging
+    max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
+    unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -76,6 +80,13 @@ async def _housekeeping(parts: AppParts) -> None:
                     log.info("event retention: deleted %d raw event(s)", deleted)
             except Exception:
                 log.exception("event retention failed; will try again")
+
+
+def _token_check(api: api_v1.ApiDeps) -> Callable[[str], bool]:
+    def valid(token: str) -> bool:
+        return authenticate(store=api.tokens, token=token, clock=api.clock) is not None
+
+    return valid
 
 
 def create_app(parts: AppParts) -> FastAPI:
@@ -110,11 +121,16 @@ def create_app(parts: AppParts) -> FastAPI:
         committer=parts.committer,
         limiter=RateLimiter(parts.events_rate_limit),
         metrics=parts.metrics,
+        unknown_keys=UnknownKeyLimit(parts.unknown_key_rate_limit),
     )
     app.include_router(events.router(endpoints))
     # The Events v2 endpoints themselves, answered before the framework routes anything (the
     # router above only declares them for the OpenAPI description): the hot path stays lean.
     app.add_middleware(FastIngest, endpoints=endpoints)
+    # In front of everything (the last added runs first): the size limit, then the API token
+    # before an /api/v1 body is read.
+    app.add_middleware(ApiAuthGate, valid=_token_check(parts.api))
+    app.add_middleware(BodyLimit, limit=parts.max_body)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))
     app.include_router(api_event_log.router(parts.api))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 from fastapi import APIRouter, Request
@@ -24,7 +24,7 @@ from ownit.adapters.ingest.errors import InvalidEvent
 from ownit.adapters.ingest.pagerduty_v2 import parse_alert_event, parse_change_event
 from ownit.app.ingest import GroupCommitter, ItemResult, with_dedup_key
 from ownit.domain.events import Event
-from ownit.domain.ratelimit import RateLimiter
+from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit, key_shaped
 
 log = logging.getLogger("ownit.http.events")
 
@@ -66,6 +66,10 @@ _THROTTLED = {
     "status": "throttle exceeded",
     "message": "Requests for this routing key are arriving too quickly. Please retry later.",
 }
+_STRANGER = {
+    "status": "throttle exceeded",
+    "message": "Too many events with unknown routing keys from this client. Retry later.",
+}
 _UNAVAILABLE = {
     "status": "unavailable",
     "message": "The event could not be stored; nothing was accepted. Please retry.",
@@ -78,6 +82,8 @@ class IngestEndpoints:
     limiter: RateLimiter
     metrics: Metrics
     monotonic: Callable[[], float] = time.monotonic
+    # Tries with keys nobody has, per client address (OWNIT_UNKNOWN_KEY_RATE_LIMIT).
+    unknown_keys: UnknownKeyLimit = field(default_factory=lambda: UnknownKeyLimit(0))
 
     def _count(self, fmt: str, result: str, reason: str, n: int = 1) -> None:
         self.metrics.events.labels(fmt, result, reason).inc(n)
@@ -90,10 +96,29 @@ class IngestEndpoints:
             self._count(fmt, "rejected", "server_error", len(events))
             return None
 
+    def _stranger(self, client: str, key: str) -> str | None:
+        """``"unknown_key"`` for a key of the wrong shape (nobody can have it: answered as an
+        unknown key, without a lookup), ``"unknown_key_limited"`` when ``client`` has used up
+        its tries with unknown keys and ``key`` was not accepted lately, else ``None``."""
+        now = self.monotonic()
+        if not key_shaped(key):
+            self.unknown_keys.refused(client, now)
+            return "unknown_key"
+        if not self.unknown_keys.may_try(client, key, now):
+            return "unknown_key_limited"
+        return None
+
+    def _answered(self, client: str, key: str, accepted: bool, count: int = 1) -> None:
+        if accepted:
+            self.unknown_keys.accepted(key)
+        else:
+            self.unknown_keys.refused(client, self.monotonic(), count)
+
     async def process(
-        self, body: bytes | None, *, change: bool = False
+        self, body: bytes | None, *, change: bool = False, client: str = ""
     ) -> tuple[int, bytes, dict[str, str] | None]:
-        """The Events API v2 answer for one body (``None``: it was too large)."""
+        """The Events API v2 answer for one body (``None``: it was too large) from ``client``
+        (its address)."""
         started = time.perf_counter()
         fmt = "change-v2" if change else "events-v2"
         if body is None:
@@ -106,6 +131,13 @@ class IngestEndpoints:
             self._count(fmt, "rejected", reason)
             invalid = {"status": exc.status, "message": exc.message, "errors": list(exc.errors)}
             return 400, orjson.dumps(invalid), None
+        unknown = f"'routing_key' is invalid: no integration has the key {event.routing_key!r}"
+        stranger = self._stranger(client, event.routing_key)
+        if stranger is not None:
+            self._count(fmt, "rejected", stranger)
+            if stranger == "unknown_key_limited":
+                return 429, orjson.dumps(_STRANGER), {"Retry-After": "60"}
+            return 400, orjson.dumps({**_INVALID, "errors": [unknown]}), None
         if not self.limiter.allow(event.routing_key, self.monotonic()):
             self._count(fmt, "rejected", "rate_limited")
             return 429, orjson.dumps(_THROTTLED), {"Retry-After": "1"}
@@ -113,9 +145,9 @@ class IngestEndpoints:
         result = await self._commit(fmt, (event,))
         if result is None:
             return 503, orjson.dumps(_UNAVAILABLE), {"Retry-After": "1"}
+        self._answered(client, event.routing_key, result.accepted)
         if not result.accepted:
             self._count(fmt, "rejected", "unknown_key")
-            unknown = f"'routing_key' is invalid: no integration has the key {event.routing_key!r}"
             return 400, orjson.dumps({**_INVALID, "errors": [unknown]}), None
         self._count(fmt, "accepted", result.outcomes[0] if result.outcomes else "accepted")
         self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
@@ -141,6 +173,23 @@ class IngestEndpoints:
                     "send the integration key as a bearer token or in the path "
                     "(/integrations/alertmanager/{key})",
                     headers={"WWW-Authenticate": "Bearer"},
+                )
+            )
+        client = request.client.host if request.client else ""
+        stranger = self._stranger(client, key)
+        if stranger == "unknown_key":
+            self._count(fmt, "rejected", stranger)
+            return problem_response(
+                Problem(401, "Unknown integration key", "no integration has this key")
+            )
+        if stranger == "unknown_key_limited":
+            self._count(fmt, "rejected", stranger)
+            return problem_response(
+                Problem(
+                    429,
+                    "Too many unknown keys",
+                    "too many requests with unknown integration keys from this client",
+                    headers={"Retry-After": "60"},
                 )
             )
         try:
@@ -181,6 +230,7 @@ class IngestEndpoints:
             return problem_response(
                 Problem(503, "Unavailable", _UNAVAILABLE["message"], headers={"Retry-After": "1"})
             )
+        self._answered(client, key, result.accepted)
         if not result.accepted:
             self._count(fmt, "rejected", "unknown_key", len(events))
             return problem_response(

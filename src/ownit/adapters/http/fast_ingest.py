@@ -29,7 +29,10 @@ class FastIngest:
             await self.app(scope, receive, send)
             return
         body = await _read(scope, receive)
-        status, payload, extra = await self.endpoints.process(body, change=change)
+        client = scope.get("client")
+        status, payload, extra = await self.endpoints.process(
+            body, change=change, client=client[0] if client else ""
+        )
         headers: list[tuple[bytes, bytes]] = [
             _JSON_HEADER,
             (b"content-length", str(len(payload)).encode()),

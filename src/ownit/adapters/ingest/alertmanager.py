@@ -14,8 +14,15 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from ownit.adapters.ingest.errors import InvalidEvent, decode_json_object
-from ownit.adapters.ingest.pagerduty_v2 import SUMMARY_MAX, Fields, label_value, parse_timestamp
+from ownit.adapters.ingest.errors import InvalidEvent, decode_json_object, nul_error
+from ownit.adapters.ingest.pagerduty_v2 import (
+    DEDUP_KEY_MAX,
+    SUMMARY_MAX,
+    Fields,
+    label_value,
+    parse_timestamp,
+    too_long,
+)
 from ownit.domain.events import Action, Event, Link, Severity
 
 _ZERO_TIME = datetime(1, 1, 1, tzinfo=UTC)
@@ -38,6 +45,9 @@ def parse_alertmanager(body: bytes, *, routing_key: str) -> list[Event]:
     """Parse and validate a webhook body; raise ``InvalidEvent`` listing every fault."""
     data = decode_json_object(body)
     errors: list[str] = []
+    nul = nul_error(body, data)
+    if nul is not None:
+        errors.append(nul)
     check = Fields(errors)
     version = data.get("version")
     if version is not None and version != "4":
@@ -88,6 +98,9 @@ def _alert_event(
     ends_at = _time(check, alert, "endsAt", name)
     generator_url = check.string(alert, "generatorURL", f"{name}.generatorURL")
     fingerprint = check.string(alert, "fingerprint", f"{name}.fingerprint")
+    if fingerprint is not None and len(fingerprint) > DEDUP_KEY_MAX:
+        check.errors.append(too_long(f"{name}.fingerprint", DEDUP_KEY_MAX))
+        return None
     if action is None:
         return None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from ownit.adapters.ingest.errors import InvalidEvent, decode_json_object
+from ownit.adapters.ingest.errors import InvalidEvent, decode_json_object, nul_error
 from ownit.domain.events import SEVERITIES, Action, Event, Image, Link, Severity
 
 ROUTING_KEY_LENGTH = 32
@@ -47,6 +47,12 @@ def label_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     return orjson.dumps(value).decode()
+
+
+def without_key(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The body as it is kept: without its ``routing_key`` (anyone who can read raw events
+    must not learn the key that opens incidents; finding 6)."""
+    return {k: v for k, v in data.items() if k != "routing_key"}
 
 
 def too_long(name: str, limit: int) -> str:
@@ -169,6 +175,9 @@ def parse_alert_event(body: bytes) -> Event:
     """
     data = decode_json_object(body)
     errors: list[str] = []
+    nul = nul_error(body, data)
+    if nul is not None:
+        errors.append(nul)
     envelope = Fields(errors)
     routing_key = envelope.routing_key(data)
 
@@ -255,7 +264,7 @@ def parse_alert_event(body: bytes) -> Event:
         images=images,
         client=client,
         client_url=client_url,
-        raw=data,
+        raw=without_key(data),
     )
 
 
@@ -266,6 +275,9 @@ def parse_change_event(body: bytes) -> Event:
     """Parse and validate a ``POST /v2/change/enqueue`` body; raise ``InvalidEvent``."""
     data = decode_json_object(body)
     errors: list[str] = []
+    nul = nul_error(body, data)
+    if nul is not None:
+        errors.append(nul)
     check = Fields(errors)
     routing_key = check.routing_key(data)
     payload = data.get("payload")
@@ -291,5 +303,5 @@ def parse_change_event(body: bytes) -> Event:
         custom_details=details,
         labels=_labels({"source": source, "summary": summary}, details),
         links=links,
-        raw=data,
+        raw=without_key(data),
     )

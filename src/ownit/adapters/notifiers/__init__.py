@@ -18,7 +18,9 @@ from typing import Literal
 
 import httpx
 
+from ownit.adapters.notifiers.outbound import GuardedTransport, OutboundRefused
 from ownit.app.notify import Delivery, one_line
+from ownit.domain.outbound import AllowList
 from ownit.domain.urls import url_problem
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0, pool=5.0)
@@ -59,9 +61,17 @@ class NotifierContext:
     http_timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
 
 
-def make_http_client(*, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
-    """The client the web notifiers expect: timeouts set, redirects never followed."""
-    return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+def make_http_client(allow: AllowList, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
+    """The client the web notifiers expect: every connection through the guarded transport
+    (addresses checked, ``allow`` the operator's exceptions), timeouts set, redirects never
+    followed, no proxy from the environment."""
+    return httpx.Client(
+        transport=GuardedTransport(allow),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 def header_id(key: str, prefix: str = "msg_") -> str:
@@ -144,17 +154,21 @@ def post(
 
 
 def network_failure(what: str, exc: httpx.HTTPError) -> Delivery:
-    """A :class:`Delivery` for a request to ``what`` that got no HTTP answer."""
-    reason = one_line(str(exc), 200) or type(exc).__name__
+    """A :class:`Delivery` for a request to ``what`` that got no HTTP answer.
+
+    An address outgoing calls may not reach is a permanent failure that says why. Every
+    failure to connect (name unknown, connection refused, unreachable, no answer to the
+    connect) reads the same, so the notifiers cannot be used to scan ports."""
+    if isinstance(exc, OutboundRefused):
+        return Delivery.rejected(f"{what} {exc}")
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+        reason = one_line(str(exc), 200) or type(exc).__name__
         return Delivery.rejected(f"{what} could not be sent: {reason}")
-    if isinstance(exc, httpx.ConnectTimeout):
-        return Delivery.temporary(f"{what} did not accept a connection in time")
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return Delivery.temporary(f"{what} could not be reached")
     if isinstance(exc, httpx.TimeoutException):
-        return Delivery.temporary(f"{what} did not answer in time ({type(exc).__name__})")
-    if isinstance(exc, httpx.ConnectError):
-        return Delivery.temporary(f"{what} could not be reached: {reason}")
-    return Delivery.temporary(f"{what} failed: {reason}")
+        return Delivery.temporary(f"{what} did not answer in time")
+    return Delivery.temporary(f"{what} failed ({type(exc).__name__})")
 
 
 def read_note(body: bytes, limit: int = 100) -> str:

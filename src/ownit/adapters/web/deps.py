@@ -30,6 +30,7 @@ from ownit.app.notify import Notifier
 from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
 from ownit.app.tokens import TokenStore
+from ownit.domain.ratelimit import RateLimiter
 
 MAX_FORM = 64 * 1024
 
@@ -66,6 +67,10 @@ class WebDeps:
     events: EventLog | None = None
     # Never silent: what would stop a page (health_pages.py), a fresh report each call.
     paging_report: Callable[[], Report] | None = None
+    # Security (docs/security.md): the warning for a contact URL that outgoing calls would
+    # refuse, and test notifications allowed per person per minute.
+    outbound_warning: Callable[[str], str | None] | None = None
+    test_notifications: RateLimiter = field(default_factory=lambda: RateLimiter(5))
 
     @property
     def session_cookie(self) -> str:

@@ -71,6 +71,7 @@ class MePages(PageHandlers):
         results: list[uc.TestResult] | None = None,
         feed_url: str = "",
         done: str = "",
+        warning: str = "",
         status: int = 200,
     ) -> Response:
         deps = self.deps
@@ -99,6 +100,7 @@ class MePages(PageHandlers):
                 "on_call_now": [s for s in shifts if s.start <= now < s.end],
                 "shift_days": SHIFT_DAYS,
                 "done": done,
+                "warning": warning,
             },
             status=status,
         )
@@ -134,6 +136,10 @@ class MePages(PageHandlers):
         except uc.SettingsError as exc:
             values["secret"] = ""  # never echoed back
             return self._refused(request, session, exc, values)
+        check = self.deps.outbound_warning
+        warning = check(values["value"]) if check and values["type"] != "email" else None
+        if warning:  # saved, and said at once rather than at the first page
+            return self._show(request, session, done=DONE["contact-added"], warning=warning)
         return self._done("contact-added")
 
     def remove_contact(
@@ -199,6 +205,10 @@ class MePages(PageHandlers):
     def test_notification(self, request: Request, session: WebSession, form: Form) -> Response:
         deps = self.deps
         check_csrf(session, request, form)
+        now = deps.clock.now()
+        if not deps.test_notifications.allow(session.account.name, now.timestamp()):
+            tired = "too many test notifications: try again in a minute"
+            return self._show(request, session, errors={"test": tired}, status=429)
         notifiers, unavailable = deps.notifiers() if deps.notifiers else ({}, {})
         try:
             results = uc.send_test(
@@ -207,7 +217,7 @@ class MePages(PageHandlers):
                 unavailable=unavailable,
                 user=session.account.name,
                 contact=form.get("contact") or None,
-                now=deps.clock.now(),
+                now=now,
                 base_url=deps.base_url,
             )
         except uc.SettingsError as exc:

@@ -153,6 +153,7 @@ class BatchPlan:
     changes: dict[str, AlertChange] = field(default_factory=dict)
     log: list[LogEntry] = field(default_factory=list)
     records: list[EventRecord] = field(default_factory=list)
+    rejected: int = 0  # events refused for an unknown key: counted, never kept (finding 2)
     changes_recorded: list[tuple[Event, Destination]] = field(default_factory=list)
     # Open alerts per incident, where known (the store loads them with the open alerts);
     # an incident resolves when its last open alert does. Unknown counts as one.
@@ -165,8 +166,10 @@ class BatchPlan:
     incident_acks: dict[str, tuple[datetime, str]] = field(default_factory=dict)
     incident_resolves: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
-    def reject(self, event: Event, reason: str) -> None:
-        self.records.append(EventRecord(event, None, f"rejected: {reason}", None))
+    def reject(self, event: Event) -> None:
+        """An event nobody owns (unknown key): no row, no raw body — anyone can send one, so
+        keeping them would let strangers fill the raw-event store; the sender is told."""
+        self.rejected += 1
 
     def suppress(
         self,

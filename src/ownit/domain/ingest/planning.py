@@ -149,7 +149,7 @@ def plan_batch(
     """Fold every event of the batch, in arrival order, into one plan.
 
     An item with an event whose key is unknown (no resolution) is rejected as a whole, and
-    each such event is recorded as rejected; the item's other events still fold. An
+    each such event is counted, not recorded; the item's other events still fold. An
     accepted item answers each event's first outcome. ``open_alerts``, ``open_counts`` and
     ``groups`` are the plan's to update as it folds."""
     plan = BatchPlan(
@@ -167,7 +167,7 @@ def plan_batch(
         rejected = False
         for event, resolution in zip(item, where, strict=True):
             if resolution is None:
-                plan.reject(event, UNKNOWN_KEY)
+                plan.reject(event)
                 rejected = True
                 continue
             outcomes.append(fold(plan, event, resolution, held))

@@ -1,0 +1,145 @@
+"""Raw ASGI guards in front of the framework: a body size limit on every endpoint, and the
+API token checked before an ``/api/v1`` body is read.
+
+:class:`BodyLimit` answers ``413`` (a problem document) from the ``Content-Length`` alone when
+it says too much, and otherwise stops at the first byte past the limit: whatever the
+application would have answered is replaced by the ``413``. The event endpoints keep their
+own, smaller cap (512 KB, ``events.MAX_BODY``).
+
+:class:`ApiAuthGate` answers ``401`` to a request that would send a body to ``/api/v1``
+without a valid API token, before the framework reads or parses it (bad JSON without a token
+is a ``401``, not a ``422``). The heartbeat ping, which takes the heartbeat's own key, is
+left to its endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ownit.adapters.http.problems import Problem, problem_response
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_OWN_KEY = re.compile(r"^/api/v1/heartbeats/[^/]+/ping/?$")
+_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(
+        413,
+        "Payload too large",
+        f"the body is larger than {limit} bytes (OWNIT_MAX_BODY)",
+        slug="payload-too-large",
+    )
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """At most ``limit`` bytes of request body, for every path."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0:
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        declared = _declared_length(scope)
+        if declared is not None and declared > self.limit:
+            await problem_response(_too_large(self.limit), path)(scope, receive, send)
+            return
+        received = 0
+        cut = False
+        answered = False
+
+        async def limited() -> Message:
+            nonlocal received, cut
+            if cut:
+                raise _TooLarge
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    cut = True
+                    raise _TooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal answered
+            if cut:
+                # The application answered a body it could not read whole (often by turning
+                # the error into a 400): the answer is the 413, once.
+                if not answered:
+                    answered = True
+                    await problem_response(_too_large(self.limit), path)(scope, receive, send)
+                return
+            if message["type"] == "http.response.start":
+                answered = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watched)
+        except _TooLarge:
+            if not answered:
+                answered = True
+                await problem_response(_too_large(self.limit), path)(scope, receive, send)
+
+
+class ApiAuthGate:
+    """No ``/api/v1`` body is read before its API token is known to be valid."""
+
+    def __init__(self, app: ASGIApp, valid: Callable[[str], bool]) -> None:
+        self.app = app
+        self.valid = valid
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if (
+            not path.startswith("/api/v1/")
+            or scope["method"] not in _BODY_METHODS
+            or _OWN_KEY.match(path)
+        ):
+            await self.app(scope, receive, send)
+            return
+        token = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                scheme, _, rest = value.decode("latin-1").partition(" ")
+                token = rest.strip() if scheme.lower() == "bearer" else ""
+                break
+        if not token:
+            problem = Problem(
+                401,
+                "Unauthorized",
+                "send an API token as 'Authorization: Bearer <token>' "
+                "(make one with: ownit token create --name NAME)",
+                slug="unauthorized",
+                headers=_UNAUTHORIZED,
+            )
+        elif not await asyncio.to_thread(self.valid, token):
+            problem = Problem(
+                401,
+                "Unauthorized",
+                "the API token is unknown or revoked",
+                slug="unauthorized",
+                headers=_UNAUTHORIZED,
+            )
+        else:
+            await self.app(scope, receive, send)
+            return
+        await problem_response(problem, path)(scope, receive, send)

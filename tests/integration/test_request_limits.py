@@ -1,0 +1,123 @@
+"""Limits before parsing (finding 3): a body limit on every endpoint (413 before reading past
+it), the API token checked before an /api/v1 body is read, field lengths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ownit.adapters.http.problems import PROBLEM_TYPE
+from tests.integration.conftest import Ctx
+
+MB = 1024 * 1024
+TOO_LARGE = {
+    "type": PROBLEM_TYPE + "payload-too-large",
+    "title": "Payload too large",
+    "status": 413,
+    "detail": f"the body is larger than {MB} bytes (OWNIT_MAX_BODY)",
+}
+
+
+def in_chunks(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    """Streamed without a Content-Length (``Transfer-Encoding: chunked``)."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def incident(ctx: Ctx) -> int:
+    r = ctx.client.post(
+        "/v2/enqueue",
+        json={
+            "routing_key": "a" * 31 + "1",
+            "event_action": "trigger",
+            "payload": {"summary": "disk full", "source": "db-1", "severity": "critical"},
+        },
+    )
+    assert r.status_code == 202, r.text
+    found = ctx.client.get("/api/v1/incidents", headers=ctx.viewer).json()["incidents"]
+    return int(found[0]["number"])
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize(
+    ("path", "who"),
+    [
+        ("/api/v1/incidents/1/notes", "responder"),  # a token that may write
+        ("/api/v1/maintenance-windows", "admin"),
+        ("/login", None),  # a web form
+        ("/integrations/slack/actions", None),  # unauthenticated
+    ],
+)
+def test_a_body_over_the_limit_is_413_on_every_endpoint(
+    ctx: Ctx, path: str, who: str | None, streamed: bool
+) -> None:
+    headers = {"content-type": "application/json"}
+    if who is not None:
+        headers |= getattr(ctx, who)
+    big = b'{"text": "' + b"x" * (3 * MB) + b'"}'
+    r = ctx.client.post(path, content=in_chunks(big) if streamed else big, headers=headers)
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json() == TOO_LARGE | {"instance": path}
+
+
+def test_a_body_under_the_limit_reaches_the_endpoint(ctx: Ctx) -> None:
+    number = incident(ctx)
+    r = ctx.client.post(
+        f"/api/v1/incidents/{number}/notes",
+        content=in_chunks(b'{"text": "' + b"x" * 9000 + b'"}', 1000),
+        headers=ctx.responder | {"content-type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [
+        ({}, 401, "send an API token"),
+        ({"authorization": "Basic YTpi"}, 401, "send an API token"),
+        ({"authorization": "Bearer own_nope"}, 401, "unknown or revoked"),
+        ({"authorization": "Bearer "}, 401, "send an API token"),
+        ("viewer", 0, ""),  # authenticated: what the route then says
+        ("responder", 0, ""),
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/incidents/1/notes",
+        "/api/v1/maintenance-windows",
+        "/api/v1/schedules/primary/overrides",
+    ],
+)
+def test_the_token_is_checked_before_the_body_is_parsed(
+    ctx: Ctx, headers: dict[str, str] | str, status: int, words: str, path: str
+) -> None:
+    sent = getattr(ctx, headers) if isinstance(headers, str) else headers
+    r = ctx.client.post(
+        path, content=b"{not json", headers=sent | {"content-type": "application/json"}
+    )
+    if status == 0:  # a valid token: the route parses the body (422) or refuses the role
+        assert r.status_code in (403, 422), r.text
+        return
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert words in r.json()["detail"]
+    if status == 401:
+        assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_heartbeat_ping_keeps_its_own_key(ctx: Ctx) -> None:
+    r = ctx.client.post("/api/v1/heartbeats/nightly/ping", headers={"authorization": "Bearer x"})
+    assert r.status_code in (401, 404)  # answered by the endpoint, not the token gate
+    assert "API token" not in r.json()["detail"]
+
+
+def test_a_long_note_names_the_field(ctx: Ctx) -> None:
+    number = incident(ctx)
+    r = ctx.client.post(
+        f"/api/v1/incidents/{number}/notes", json={"text": "x" * 10_001}, headers=ctx.responder
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "text"

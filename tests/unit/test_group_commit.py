@@ -1,0 +1,86 @@
+"""Group commit: a batch the store refuses is committed again one request at a time, so only
+the request the store cannot take fails (finding 4)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ownit.app.ingest import GroupCommitter, ItemResult
+from ownit.domain.events import Action, Event
+from tests.builders import FakeClock
+
+
+class Refuses:
+    """A store whose transaction fails when any event of it has a poisoned dedup key."""
+
+    def __init__(self) -> None:
+        self.transactions: list[int] = []
+        self.committed: list[str] = []
+
+    def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
+        self.transactions.append(len(items))
+        keys = [e.dedup_key or "" for item in items for e in item]
+        if any(k.startswith("bad") for k in keys):
+            raise ValueError("a string literal cannot contain NUL (0x00) characters")
+        self.committed += keys
+        return [ItemResult(True, ("triggered",) * len(item)) for item in items]
+
+
+def event(key: str) -> Event:
+    return Event(format="events-v2", routing_key="k" * 32, action=Action.TRIGGER, dedup_key=key)
+
+
+def submit_all(store: Refuses, keys: list[str]) -> list[ItemResult | BaseException]:
+    async def run() -> list[ItemResult | BaseException]:
+        committer = GroupCommitter(store=store, clock=FakeClock(), batch_max=64)
+        await committer.start()
+        try:
+            return list(
+                await asyncio.gather(
+                    *(committer.submit([event(k)]) for k in keys), return_exceptions=True
+                )
+            )
+        finally:
+            await committer.stop()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("keys", "failed"),
+    [
+        (["a", "b", "c"], []),
+        (["a", "bad1", "c"], ["bad1"]),
+        (["bad1", "bad2"], ["bad1", "bad2"]),
+        (["bad1"], ["bad1"]),
+    ],
+)
+def test_only_the_bad_request_of_a_batch_fails(keys: list[str], failed: list[str]) -> None:
+    store = Refuses()
+    results = submit_all(store, keys)
+    assert [k for k, r in zip(keys, results, strict=True) if isinstance(r, Exception)] == failed
+    assert sorted(store.committed) == sorted(k for k in keys if k not in failed)
+
+
+def test_a_good_batch_is_one_transaction() -> None:
+    store = Refuses()
+    submit_all(store, [f"k{i}" for i in range(50)])
+    assert len(store.transactions) < 50  # batched (the first may go alone)
+    assert sum(store.transactions) == 50
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=80))
+def test_every_good_request_is_committed_whatever_its_neighbours(bad: list[bool]) -> None:
+    keys = [f"bad{i}" if b else f"ok{i}" for i, b in enumerate(bad)]
+    store = Refuses()
+    results = submit_all(store, keys)
+    for key, result in zip(keys, results, strict=True):
+        assert isinstance(result, Exception) is key.startswith("bad")
+    assert sorted(store.committed) == sorted(k for k in keys if k.startswith("ok"))
