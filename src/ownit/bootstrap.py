@@ -39,6 +39,7 @@ from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.db.wakeup import WorkBell, listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
@@ -277,8 +278,10 @@ def build_worker(
     *,
     clock: Clock | None = None,
     on_call: OnCallLookup | None = None,
+    wakeup: bool = False,
 ) -> Worker:
-    """The durable engine (escalations and deliveries) on ``engine``."""
+    """The durable engine (escalations and deliveries) on ``engine``; with ``wakeup`` it
+    also listens for new work (``ownit worker``: one listener per engine process)."""
     clock = clock or SystemClock()
     context = notifier_context(settings, engine, clock)
     secret = shared_secret(engine, ACTION_SECRET, clock.now())  # the same, for signed links
@@ -298,6 +301,7 @@ def build_worker(
         if settings.contact_rate_limit > 0
         else ContactLimiter(limit=1_000_000_000),
         heartbeats=heartbeat_check(engine),
+        wakeup=listener_for(engine) if wakeup else None,
     )
 
 
@@ -330,6 +334,7 @@ def build_app(
             engine,
             # Routers are read through the read-only engine: the writer holds the lock.
             routers=RouterBook(store=SqlRouterStore(read_only(engine)), clock=clock),
+            bell=WorkBell(engine),
         ),
         clock=clock,
         batch_max=settings.batch_max,
@@ -423,3 +428,15 @@ def build_app(
         ),
     )
     return create_app(parts)
+
+
+def app_from_env() -> FastAPI:
+    """For ``ownit serve --workers N``: each API process builds its app from ``OWNIT_*``
+    (the parent has migrated the database; the engine runs in its own process)."""
+    import gc
+
+    settings = Settings.from_env()
+    app = build_app(settings, open_database(settings, migrate=False))
+    gc.collect()
+    gc.freeze()
+    return app

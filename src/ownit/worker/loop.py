@@ -22,7 +22,7 @@ from ownit.app.delivery import (
 )
 from ownit.app.escalations import OnCallLookup, UnitT, advance
 from ownit.app.notify import Notifier
-from ownit.app.work import WorkStore
+from ownit.app.work import Wakeup, WorkStore
 
 log = logging.getLogger("ownit.worker")
 
@@ -45,7 +45,9 @@ class Worker:
         lease: timedelta = LEASE,
         limiter: ContactLimiter | None = None,
         heartbeats: Callable[[datetime], int] | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
+        self._wakeup = wakeup  # new work committed wakes the loop before the next poll
         self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
         self._lease = lease
         self._limiter = limiter or ContactLimiter()
@@ -153,11 +155,20 @@ class Worker:
         self._run()
 
     def _run(self) -> None:
-        log.info("engine started (every %.1f s)", self._interval)
+        log.info(
+            "engine started (%s, polling every %.1f s)",
+            "woken on new work" if self._wakeup is not None else "no wake-up",
+            self._interval,
+        )
         while not self._stop.is_set():
             try:
                 self.run_once()
             except Exception:
                 log.exception("engine cycle failed; going on")
-            self._stop.wait(self._interval)
+            if self._wakeup is None:
+                self._stop.wait(self._interval)
+            elif not self._stop.is_set():
+                self._wakeup.wait(self._interval)  # at most one poll interval to stop
+        if self._wakeup is not None:
+            self._wakeup.close()
         log.info("engine stopped")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ownit.adapters.db.ingest_reads import BatchReader, ParsedServices
 from ownit.adapters.db.ingest_writes import new_id, write_plan
+from ownit.adapters.db.wakeup import WorkBell
 from ownit.app.ingest import ItemResult
 from ownit.app.routing import RouterBook
 from ownit.domain.events import Event
@@ -36,18 +37,29 @@ class SqlIngestStore:
     """Applies batches of events; on a lost race for an open-alert slot, retries the batch."""
 
     def __init__(
-        self, engine: Engine, *, org_id: int = 1, routers: RouterBook | None = None
+        self,
+        engine: Engine,
+        *,
+        org_id: int = 1,
+        routers: RouterBook | None = None,
+        bell: WorkBell | None = None,
     ) -> None:
         self._engine = engine
+        self._bell = bell  # wakes the engine when a batch leaves it work
         self._org_id = org_id
         self._routers = routers
-        self._parsed = ParsedServices()  # services parsed once, kept while unchanged
+        self._parsed = ParsedServices()
+        self._woke = False  # services parsed once, kept while unchanged
 
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
         for attempt in range(5):
             try:
+                self._woke = False
                 with self._engine.begin() as conn:
-                    return self._apply(conn, items, now)
+                    results = self._apply(conn, items, now)
+                if self._woke and self._bell is not None:
+                    self._bell.rung()
+                return results
             except (IntegrityError, psycopg.IntegrityError, *_TRANSIENT):
                 # Another process opened an alert for one of our keys between our read and
                 # our insert (PostgreSQL, several servers): read again and redo the batch.
@@ -93,3 +105,16 @@ class SqlIngestStore:
     def _write(self, conn: Connection, plan: BatchPlan) -> None:
         """Write the plan (everything the batch read is read by now)."""
         write_plan(conn, plan, self._org_id)
+        if self._bell is not None and _leaves_work(plan):
+            self._bell.within(conn)
+            self._woke = True
+
+
+def _leaves_work(plan: BatchPlan) -> bool:
+    """A new incident with a policy (a first page due now), or an escalation woken by an
+    acknowledgement or a resolution."""
+    return (
+        any(inc.policy is not None for inc in plan.new_incidents.values())
+        or bool(plan.incident_acks)
+        or bool(plan.incident_resolves)
+    )

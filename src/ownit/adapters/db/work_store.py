@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Select, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
@@ -23,6 +23,7 @@ from ownit.app.delivery import Claimed, DeliveryContext, Finished
 from ownit.app.escalations import IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.durations import parse_duration
+from ownit.domain.escalation.claims import Candidate, claim_order
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.oncall.notification_rules import CONTACT_TYPES, Contact, Rule
 
@@ -187,11 +188,36 @@ _UNIT_ROWS = (
 )
 
 
+def _candidates(now: datetime, per_group: int) -> Select[Any]:
+    """The due escalations the claim chooses from: each service's ``per_group`` oldest first
+    pages and ``per_group`` oldest others (a window per service and kind)."""
+    first = case((_e.c.state.is_(None), 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=(_i.c.service_id, first), order_by=(_e.c.due_at, _e.c.incident_id)
+    )
+    due = (
+        select(
+            _e.c.incident_id,
+            _i.c.service_id,
+            _e.c.due_at,
+            first.label("first"),
+            rank.label("rank"),
+        )
+        .join(_i, _i.c.id == _e.c.incident_id)
+        .where(_e.c.due_at <= now)
+        .subquery()
+    )
+    return select(due.c.incident_id, due.c.service_id, due.c.due_at, due.c.first).where(
+        due.c.rank <= per_group
+    )
+
+
 class SqlWorkStore:
     """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reader = read_only(engine)
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -200,21 +226,36 @@ class SqlWorkStore:
     @contextmanager
     def due_batch(self, now: datetime, limit: int) -> Iterator[list[_Unit]]:
         """Up to ``limit`` due incidents, locked, in one transaction: process each inside
-        :meth:`isolated` so one failing incident cannot spoil the others."""
+        :meth:`isolated` so one failing incident cannot spoil the others.
+
+        Chosen fairly (``domain.escalation.claims``): first pages before repeats and later
+        levels, services taking turns. The candidates are read before the write
+        transaction (on SQLite it holds the one write lock: it stays short) and locked
+        again inside it, where anything another worker took meanwhile is skipped."""
+        with self._reader.connect() as conn:
+            rows = conn.execute(_candidates(now, limit)).all()
+        picked = claim_order(
+            [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows],
+            limit,
+        )
+        if not picked:
+            yield []
+            return
         with self._engine.begin() as conn:
             claim = (
                 select(_e.c.incident_id)
-                .where(_e.c.due_at <= now)
-                .order_by(_e.c.due_at)
-                .limit(limit)
+                .where(_e.c.incident_id.in_(picked), _e.c.due_at <= now)
                 .with_for_update(skip_locked=True)
             )
             ids = list(conn.execute(claim).scalars())
             if not ids:
                 yield []
                 return
-            rows = conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
-            yield [_Unit(conn, row, now) for row in rows]
+            found = {
+                row.incident_id: row
+                for row in conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
+            }
+            yield [_Unit(conn, found[i], now) for i in picked if i in found]
 
     @contextmanager
     def isolated(self, unit: _Unit) -> Iterator[None]:
