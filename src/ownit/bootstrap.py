@@ -46,7 +46,7 @@ from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
-from ownit.adapters.http.app import AppParts, create_app
+from ownit.adapters.http.app import AppParts, Background, create_app
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.registry import NotifierRegistry
@@ -272,6 +272,9 @@ def web_notifiers(
     return get
 
 
+ENGINE_SQLITE_ADVANCE_BATCH = 4  # escalations per engine transaction on SQLite
+
+
 def build_worker(
     settings: Settings,
     engine: Engine,
@@ -296,6 +299,8 @@ def build_worker(
         clock=clock,
         on_call=on_call or on_call_lookup(engine),
         interval=settings.engine_interval,
+        # SQLite: a short write transaction, so ingest's writer waits for at most a few.
+        advance_batch=ENGINE_SQLITE_ADVANCE_BATCH if engine.dialect.name == "sqlite" else None,
         lease=settings.delivery_lease,
         limiter=ContactLimiter(settings.contact_rate_limit)
         if settings.contact_rate_limit > 0
@@ -321,10 +326,11 @@ def build_app(
     engine: Engine,
     *,
     clock: Clock | None = None,
-    work: Worker | None = None,
+    work: Background | None = None,
     on_call: OnCallLookup | None = None,
 ) -> FastAPI:
-    """The web application on ``engine`` (already migrated); runs ``work`` while it serves."""
+    """The web application on ``engine`` (already migrated); runs ``work`` while it serves
+    (an engine in this process, or the supervisor of the engine's child process)."""
     clock = clock or SystemClock()
     incidents = SqlIncidentStore(engine)
     event_log = SqlEventLog(engine)

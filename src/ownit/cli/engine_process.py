@@ -90,22 +90,24 @@ class EngineProcess:
             self.restarts += 1
             self._spawn()
 
-    def stop(self) -> None:
-        """SIGTERM the child, wait for it to finish its cycle, SIGKILL it after the timeout."""
+    def stop(self, timeout: float | None = None) -> None:
+        """SIGTERM the child, wait for it to finish its cycle, SIGKILL it after the timeout.
+        Safe to call twice."""
+        wait_s = self._stop_timeout if timeout is None else timeout
         with self._lock:
             self._stopping.set()
             child = self._child
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)
             try:
-                child.wait(self._stop_timeout)
+                child.wait(wait_s)
             except subprocess.TimeoutExpired:
                 log.warning("engine process %d ignored SIGTERM; killing it", child.pid)
                 child.kill()
                 child.wait()
             log.info("engine process %d stopped", child.pid)
         if self._thread is not None:
-            self._thread.join(self._stop_timeout)
+            self._thread.join(wait_s)
             self._thread = None
 
 

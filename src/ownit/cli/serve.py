@@ -77,9 +77,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     engine_process = None if args.no_engine else EngineProcess()
     with database(settings, migrate=True) as db:
         try:
-            if engine_process is not None:
-                engine_process.start()
             if args.workers > 1:
+                if engine_process is not None:
+                    engine_process.start()
                 # Each API process builds its own app from the same OWNIT_* environment.
                 db.engine.dispose()
                 uvicorn.run(
@@ -91,10 +91,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                     **_UVICORN,
                 )
             else:
-                app = build_app(settings, db.engine)
+                # The app starts and stops the engine's child with its lifespan: uvicorn ends
+                # by re-raising SIGTERM, so code after ``run`` may never run.
+                app = build_app(settings, db.engine, work=engine_process)
                 tune_gc()
                 uvicorn.run(app, host=host, port=port, **_UVICORN)
         finally:
             if engine_process is not None:
-                engine_process.stop()
+                engine_process.stop()  # a second stop does nothing
     return 0

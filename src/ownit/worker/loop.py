@@ -40,6 +40,7 @@ class Worker:
         on_call: OnCallLookup,
         interval: float = 0.2,
         batch: int = 32,
+        advance_batch: int | None = None,
         senders: int = 8,
         rand: Callable[[], float] = random.random,
         lease: timedelta = LEASE,
@@ -59,6 +60,9 @@ class Worker:
         self._on_call = on_call
         self._interval = interval
         self._batch = batch
+        # Escalations advanced per transaction (default ``batch``): on SQLite the transaction
+        # holds the one write lock, so a smaller batch keeps ingest's writer waiting less.
+        self._advance_batch = advance_batch or batch
         self._rand = rand
         self._senders = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="ownit-send")
         self._stop = threading.Event()
@@ -91,7 +95,7 @@ class Worker:
         done = 0
         while done < limit:
             now = self._clock.now()
-            with self._store.due_batch(now, self._batch) as units:
+            with self._store.due_batch(now, self._advance_batch) as units:
                 for unit in units:
                     with self._store.isolated(unit):
                         advance(unit, now=now, on_call=self._on_call)
