@@ -5,6 +5,7 @@ wake-up: a batch that opens an incident with a policy rings the engine's doorbel
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, update
@@ -125,3 +126,41 @@ def test_a_new_incident_rings_the_engine(engine: Engine, tmp_path: Path) -> None
             assert listener.wait(0.2) is False
     finally:
         listener.close()
+
+
+def test_a_storm_of_pages_for_one_contact_cannot_hold_another_contacts_page(
+    engine: Engine,
+) -> None:
+    clock = FakeClock()
+    start = clock.now()
+
+    def row(user: str, n: int, due: int, event: str = "incident.triggered") -> dict[str, object]:
+        return {
+            "incident_id": None,
+            "user_name": user,
+            "contact": "hook",
+            "channel": "webhook",
+            "event_type": event,
+            "idempotency_key": f"{user}-{n}",
+            "status": "pending",
+            "due_at": start + timedelta(seconds=due),
+            "attempts": 0,
+            "created_at": start,
+            "data": {},
+        }
+
+    with engine.begin() as conn:
+        conn.execute(
+            t.notifications.insert(),
+            [row("flood", i, 0) for i in range(50)]
+            + [row("bob", 0, 1, "incident.escalated")]
+            + [row("probe", 0, 5)],
+        )
+    store = SqlWorkStore(engine)
+    claimed = store.claim(start + timedelta(seconds=10), 4, timedelta(minutes=2))
+    users = sorted(c.user for c in claimed)
+    # The newest first page is in the batch; the older escalation waits for first pages.
+    assert users == ["flood", "flood", "flood", "probe"], users
+    claimed = store.claim(start + timedelta(seconds=10), 60, timedelta(minutes=2))
+    assert len(claimed) == 48
+    assert "bob" in {c.user for c in claimed}

@@ -26,6 +26,8 @@ from ownit.app.work import Wakeup, WorkStore
 
 log = logging.getLogger("ownit.worker")
 
+DELIVERY_ROUNDS = 8  # delivery rounds (of up to a batch each) between two advances
+
 
 class Worker:
     """``run_once`` does everything due now; ``start`` runs it every ``interval`` seconds."""
@@ -73,8 +75,10 @@ class Worker:
         backlog of new incidents never keeps the pages already decided waiting)."""
         done = self.check_heartbeats()
         while done < limit:
-            # Pages already decided go out before more escalations are decided.
-            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=64)
+            # Pages already decided go out before more escalations are decided, a few
+            # rounds at a time: a storm's backlog of pages must not keep another service's
+            # new incident from being advanced (its first page is claimed first, fairly).
+            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=DELIVERY_ROUNDS)
             if step == 0:
                 break
             done += step

@@ -212,6 +212,24 @@ def _candidates(now: datetime, per_group: int) -> Select[Any]:
     )
 
 
+def _pending_candidates(now: datetime, per_group: int) -> Select[Any]:
+    """Pending notifications due now: each contact's ``per_group`` oldest of each kind
+    (first pages, everything else)."""
+    n = t.notifications
+    first = case((n.c.event_type == "incident.triggered", 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=(n.c.user_name, n.c.contact, first), order_by=(n.c.due_at, n.c.id)
+    )
+    due = (
+        select(n.c.id, n.c.user_name, n.c.contact, n.c.due_at, n.c.event_type, rank.label("rank"))
+        .where(n.c.status == "pending", n.c.due_at <= now)
+        .subquery()
+    )
+    return select(due.c.id, due.c.user_name, due.c.contact, due.c.due_at, due.c.event_type).where(
+        due.c.rank <= per_group
+    )
+
+
 class SqlWorkStore:
     """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
 
@@ -292,14 +310,9 @@ class SqlWorkStore:
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         n = t.notifications
         with self._engine.begin() as conn:
-            # Two index searches (status, due_at), not one OR that scans the outbox.
-            pending = (
-                select(n.c.id)
-                .where(n.c.status == "pending", n.c.due_at <= now)
-                .order_by(n.c.due_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
+            # Leases run out first (their work is oldest), then pending rows chosen fairly:
+            # first pages first, contacts taking turns (a storm for one person's contact
+            # cannot hold another person's page back by more than a batch).
             stale = (
                 select(n.c.id)
                 .where(n.c.status == "sending", n.c.claimed_until < now)
@@ -307,7 +320,32 @@ class SqlWorkStore:
                 .with_for_update(skip_locked=True)
             )
             ids = list(conn.execute(stale).scalars())
-            ids += list(conn.execute(pending.limit(max(limit - len(ids), 0))).scalars())
+            room = limit - len(ids)
+            if room > 0:
+                rows = conn.execute(_pending_candidates(now, room)).all()
+                picked = claim_order(
+                    [
+                        Candidate(
+                            str(r.id),
+                            (r.user_name, r.contact),
+                            r.due_at,
+                            r.event_type == "incident.triggered",
+                        )
+                        for r in rows
+                    ],
+                    room,
+                )
+                if picked:
+                    lock = (
+                        select(n.c.id)
+                        .where(
+                            n.c.id.in_([int(i) for i in picked]),
+                            n.c.status == "pending",
+                            n.c.due_at <= now,
+                        )
+                        .with_for_update(skip_locked=True)
+                    )
+                    ids += list(conn.execute(lock).scalars())
             if not ids:
                 return []
             conn.execute(
