@@ -18,6 +18,7 @@ _.process_result_value  # UTCDateTime: SQLAlchemy calls it on every value read
 _.isolation_level  # adapters/db/engine.py sets it on sqlite3 connections: we issue BEGIN
 _.globals  # adapters/web/templating.py adds to jinja2's Environment.globals: templates read it
 down_revision  # every migration (adapters/db/migrations/versions/): Alembic reads it
+app_from_env  # bootstrap.py: uvicorn imports it by name for `ownit serve --workers N`
 branch_labels  # every migration: Alembic reads it
 downgrade  # every migration: Alembic calls it on `alembic downgrade`
 indentless  # _Dumper.increase_indent (adapters/catalog/yaml_source.py): PyYAML passes it
@@ -34,6 +35,7 @@ _.starts_after  # app/policy_reach.LevelReach.starts_after: _catalog.html, "noti
 _.reaches_nobody  # app/policy_reach.LevelReach.reaches_nobody: _catalog.html warns
 
 # --- used by tests and benchmarks only --------------------------------------------------------
+restarts  # cli/engine_process.EngineProcess.restarts: tests/integration/test_engine_process.py
 route_naive  # domain/routing.py: the reference walk tests/unit/test_routing.py and
 # benchmarks/routing.py check the compiled router against
 team_role  # domain/permissions.py: tests/unit/test_permissions.py tests it; no caller in src

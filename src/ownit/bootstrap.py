@@ -41,6 +41,7 @@ from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.db.wakeup import WorkBell, listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_health import HealthDeps
@@ -48,7 +49,7 @@ from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
-from ownit.adapters.http.app import AppParts, create_app
+from ownit.adapters.http.app import AppParts, Background, create_app
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.outbound import url_warning
@@ -321,14 +322,19 @@ def web_notifiers(
     return get
 
 
+ENGINE_SQLITE_ADVANCE_BATCH = 4  # escalations per engine transaction on SQLite
+
+
 def build_worker(
     settings: Settings,
     engine: Engine,
     *,
     clock: Clock | None = None,
     on_call: OnCallLookup | None = None,
+    wakeup: bool = False,
 ) -> Worker:
-    """The durable engine (escalations and deliveries) on ``engine``."""
+    """The durable engine (escalations and deliveries) on ``engine``; with ``wakeup`` it
+    also listens for new work (``ownit worker``: one listener per engine process)."""
     clock = clock or SystemClock()
     context = notifier_context(settings, engine, clock)
     secret = shared_secret(engine, ACTION_SECRET, clock.now())  # the same, for signed links
@@ -344,6 +350,8 @@ def build_worker(
         clock=clock,
         on_call=on_call or on_call_lookup(engine),
         interval=settings.engine_interval,
+        # SQLite: a short write transaction, so ingest's writer waits for at most a few.
+        advance_batch=ENGINE_SQLITE_ADVANCE_BATCH if engine.dialect.name == "sqlite" else None,
         lease=settings.delivery_lease,
         limiter=ContactLimiter(settings.contact_rate_limit)
         if settings.contact_rate_limit > 0
@@ -351,6 +359,7 @@ def build_worker(
         heartbeats=heartbeat_check(engine),
         paging=PagingWatch(SqlPagingStore(engine), work.locked),
         auto_resolve=auto_resolve_pass(engine),
+        wakeup=listener_for(engine) if wakeup else None,
     )
 
 
@@ -380,10 +389,11 @@ def build_app(
     engine: Engine,
     *,
     clock: Clock | None = None,
-    work: Worker | None = None,
+    work: Background | None = None,
     on_call: OnCallLookup | None = None,
 ) -> FastAPI:
-    """The web application on ``engine`` (already migrated); runs ``work`` while it serves."""
+    """The web application on ``engine`` (already migrated); runs ``work`` while it serves
+    (an engine in this process, or the supervisor of the engine's child process)."""
     clock = clock or SystemClock()
     incidents = SqlIncidentStore(engine)
     event_log = SqlEventLog(engine)
@@ -396,6 +406,7 @@ def build_app(
             engine,
             # Routers are read through the read-only engine: the writer holds the lock.
             routers=RouterBook(store=SqlRouterStore(read_only(engine)), clock=clock),
+            bell=WorkBell(engine),
         ),
         clock=clock,
         batch_max=settings.batch_max,
@@ -495,3 +506,15 @@ def build_app(
         health=HealthDeps(report=report, tokens=tokens),
     )
     return create_app(parts)
+
+
+def app_from_env() -> FastAPI:
+    """For ``ownit serve --workers N``: each API process builds its app from ``OWNIT_*``
+    (the parent has migrated the database; the engine runs in its own process)."""
+    import gc
+
+    settings = Settings.from_env()
+    app = build_app(settings, open_database(settings, migrate=False))
+    gc.collect()
+    gc.freeze()
+    return app

@@ -66,3 +66,17 @@ def test_ui_pages_answer_under_load() -> None:
         found = re.search(rf"^RESULT name=ui-{page} rate=([\d.]+) p99_ms=[\d.]+", out, re.MULTILINE)
         assert found, out
         assert float(found[1]) > 0, out
+
+
+def test_paging_on_sqlite() -> None:
+    out = bench("paging.py", "--only", "sqlite", "--duration", "1", "--grace", "20")
+    for phase in ("idle", "flood"):
+        found = re.search(
+            rf"^RESULT name=paging-sqlite-{phase} probes=(\d+) .* lost=(\d+) dup=(\d+)",
+            out,
+            re.MULTILINE,
+        )
+        assert found, out
+        assert int(found[1]) > 0, out
+        assert found[2] == "0", out
+        assert found[3] == "0", out

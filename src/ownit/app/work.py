@@ -12,3 +12,13 @@ from ownit.app.escalations import EscalationQueue, UnitT
 
 class WorkStore(EscalationQueue[UnitT], OutboxStore, ContextSource, Protocol[UnitT]):
     """The escalation queue (its units of kind ``UnitT``) and the outbox together."""
+
+
+class Wakeup(Protocol):
+    """Wakes the engine when new work is committed (the poll stays as the fallback)."""
+
+    def wait(self, timeout: float) -> bool:
+        """Until woken (True) or ``timeout`` seconds passed (False)."""
+        ...
+
+    def close(self) -> None: ...

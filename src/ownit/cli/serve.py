@@ -1,4 +1,10 @@
-"""``ownit serve``: the web app, the event endpoints and (later) the engine in one process."""
+"""``ownit serve``: the web app and the event endpoints, with the engine in a child process.
+
+By default the engine (escalations and notifications) runs as a supervised child process,
+``ownit worker``, so the API and the engine each have an interpreter (and a core) of their
+own; ``--no-engine`` leaves it out (run ``ownit worker`` elsewhere). ``--workers N`` runs N
+API processes on the one port (for PostgreSQL; SQLite has one writer whatever the count).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,20 @@ import argparse
 import gc
 from typing import Any
 
+from ownit.cli.engine_process import EngineProcess
 from ownit.cli.logs import configure_logging
 from ownit.settings import Settings
+
+_UVICORN: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,
+    "loop": "auto",
+    "http": "auto",
+    "timeout_graceful_shutdown": 10,
+    "proxy_headers": False,
+    "server_header": False,
+    "date_header": False,
+}
 
 
 def register(sub: Any) -> None:
@@ -19,36 +37,66 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--no-engine",
         action="store_true",
-        help="do not run the notification engine in this process (run `ownit worker` instead)",
+        help="do not start the notification engine's child process (run `ownit worker` instead)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="API processes sharing the port (default 1; several need PostgreSQL to help)",
     )
     parser.set_defaults(func=_serve)
+
+
+def _positive(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("must be between 1 and 64")
+    return value
+
+
+def tune_gc() -> None:
+    """Long-lived objects made so far never become garbage: keep them out of collections,
+    and collect less often (full collections under load were the p99's worst pauses)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from ownit.bootstrap import build_app, build_worker, database
+    from ownit.bootstrap import build_app, database
 
     configure_logging(settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    engine_process = None if args.no_engine else EngineProcess()
     with database(settings, migrate=True) as db:
-        work = None if args.no_engine else build_worker(settings, db.engine)
-        app = build_app(settings, db.engine, work=work)
-        # Long-lived objects made so far never become garbage: keep them out of collections,
-        # and collect less often (full collections under load were the p99's worst pauses).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 20, 100)
-        uvicorn.run(
-            app,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            log_config=None,
-            access_log=False,
-            loop="auto",
-            http="auto",
-            timeout_graceful_shutdown=10,
-            proxy_headers=False,
-            server_header=False,
-            date_header=False,
-        )
+        try:
+            if args.workers > 1:
+                if engine_process is not None:
+                    engine_process.start()
+                # Each API process builds its own app from the same OWNIT_* environment.
+                db.engine.dispose()
+                uvicorn.run(
+                    "ownit.bootstrap:app_from_env",
+                    factory=True,
+                    workers=args.workers,
+                    host=host,
+                    port=port,
+                    **_UVICORN,
+                )
+            else:
+                # The app starts and stops the engine's child with its lifespan: uvicorn ends
+                # by re-raising SIGTERM, so code after ``run`` may never run.
+                app = build_app(settings, db.engine, work=engine_process)
+                tune_gc()
+                uvicorn.run(app, host=host, port=port, **_UVICORN)
+        finally:
+            if engine_process is not None:
+                engine_process.stop()  # a second stop does nothing
     return 0

@@ -23,9 +23,11 @@ from ownit.app.delivery import (
 from ownit.app.escalations import OnCallLookup, UnitT, advance
 from ownit.app.notify import Notifier
 from ownit.app.paging import PagingWatch
-from ownit.app.work import WorkStore
+from ownit.app.work import Wakeup, WorkStore
 
 log = logging.getLogger("ownit.worker")
+
+DELIVERY_ROUNDS = 8  # delivery rounds (of up to a batch each) between two advances
 
 
 class Worker:
@@ -41,6 +43,7 @@ class Worker:
         on_call: OnCallLookup,
         interval: float = 0.2,
         batch: int = 32,
+        advance_batch: int | None = None,
         senders: int = 8,
         rand: Callable[[], float] = random.random,
         lease: timedelta = LEASE,
@@ -48,8 +51,10 @@ class Worker:
         heartbeats: Callable[[datetime], int] | None = None,
         paging: PagingWatch | None = None,
         auto_resolve: Callable[[datetime], int] | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self._paging = paging  # never silent: state and fallback after deliveries
+        self._wakeup = wakeup  # new work committed wakes the loop before the next poll
         self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
         self._auto_resolve = auto_resolve  # resolves incidents idle past autoResolve
         self._lease = lease
@@ -62,6 +67,9 @@ class Worker:
         self._on_call = on_call
         self._interval = interval
         self._batch = batch
+        # Escalations advanced per transaction (default ``batch``): on SQLite the transaction
+        # holds the one write lock, so a smaller batch keeps ingest's writer waiting less.
+        self._advance_batch = advance_batch or batch
         self._rand = rand
         self._senders = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="ownit-send")
         self._stop = threading.Event()
@@ -72,8 +80,10 @@ class Worker:
         backlog of new incidents never keeps the pages already decided waiting)."""
         done = self.check_heartbeats() + self.resolve_idle()
         while done < limit:
-            # Pages already decided go out before more escalations are decided.
-            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=64)
+            # Pages already decided go out before more escalations are decided, a few
+            # rounds at a time: a storm's backlog of pages must not keep another service's
+            # new incident from being advanced (its first page is claimed first, fairly).
+            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=DELIVERY_ROUNDS)
             if step == 0:
                 break
             done += step
@@ -104,7 +114,7 @@ class Worker:
         done = 0
         while done < limit:
             now = self._clock.now()
-            with self._store.due_batch(now, self._batch) as units:
+            with self._store.due_batch(now, self._advance_batch) as units:
                 for unit in units:
                     with self._store.isolated(unit):
                         advance(unit, now=now, on_call=self._on_call)
@@ -185,11 +195,20 @@ class Worker:
         self._run()
 
     def _run(self) -> None:
-        log.info("engine started (every %.1f s)", self._interval)
+        log.info(
+            "engine started (%s, polling every %.1f s)",
+            "woken on new work" if self._wakeup is not None else "no wake-up",
+            self._interval,
+        )
         while not self._stop.is_set():
             try:
                 self.run_once()
             except Exception:
                 log.exception("engine cycle failed; going on")
-            self._stop.wait(self._interval)
+            if self._wakeup is None:
+                self._stop.wait(self._interval)
+            elif not self._stop.is_set():
+                self._wakeup.wait(self._interval)  # at most one poll interval to stop
+        if self._wakeup is not None:
+            self._wakeup.close()
         log.info("engine stopped")

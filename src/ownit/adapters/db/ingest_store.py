@@ -18,6 +18,7 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.ingest_reads import BatchReader, ParsedServices
 from ownit.adapters.db.ingest_writes import new_id, write_plan
 from ownit.adapters.db.retry import retried
+from ownit.adapters.db.wakeup import WorkBell
 from ownit.app.heartbeats import FORMAT as BEATS
 from ownit.app.ingest import ItemResult
 from ownit.app.routing import RouterBook
@@ -37,15 +38,23 @@ class SqlIngestStore:
     """Applies batches of events; on a lost race for an open-alert slot, retries the batch."""
 
     def __init__(
-        self, engine: Engine, *, org_id: int = 1, routers: RouterBook | None = None
+        self,
+        engine: Engine,
+        *,
+        org_id: int = 1,
+        routers: RouterBook | None = None,
+        bell: WorkBell | None = None,
     ) -> None:
         self._engine = engine
+        self._bell = bell  # wakes the engine when a batch leaves it work
         self._org_id = org_id
         self._routers = routers
         self._parsed = ParsedServices()  # services parsed once, kept while unchanged
+        self._woke = False  # this attempt's transaction rang the bell
 
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
         def attempt() -> list[ItemResult]:
+            self._woke = False
             with self._engine.begin() as conn:
                 return self._apply(conn, items, now)
 
@@ -53,7 +62,10 @@ class SqlIngestStore:
         # keys between our read and our insert; inside a pipeline the driver's own error
         # surfaces, not SQLAlchemy's), a deadlock or a serialisation failure: read again and
         # redo the batch.
-        return retried(attempt, also=(IntegrityError, psycopg.IntegrityError))
+        results = retried(attempt, also=(IntegrityError, psycopg.IntegrityError))
+        if self._woke and self._bell is not None:
+            self._bell.rung()
+        return results
 
     def _apply(
         self, conn: Connection, items: Sequence[Sequence[Event]], now: datetime
@@ -113,3 +125,16 @@ class SqlIngestStore:
         """Write the plan (everything the batch read is read by now); ``auto_resolve`` is
         each service's ``autoResolve`` by service id (new incidents start their timer)."""
         write_plan(conn, plan, self._org_id, auto_resolve)
+        if self._bell is not None and _leaves_work(plan):
+            self._bell.within(conn)
+            self._woke = True
+
+
+def _leaves_work(plan: BatchPlan) -> bool:
+    """A new incident with a policy (a first page due now), or an escalation woken by an
+    acknowledgement or a resolution."""
+    return (
+        any(inc.policy is not None for inc in plan.new_incidents.values())
+        or bool(plan.incident_acks)
+        or bool(plan.incident_resolves)
+    )

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Select, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import paging_store
@@ -25,6 +25,7 @@ from ownit.app.escalations import IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.alert_details import alert_details
 from ownit.domain.durations import parse_duration
+from ownit.domain.escalation.claims import Candidate, claim_order
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.oncall.notification_rules import CONTACT_TYPES, Contact, Rule
 from ownit.domain.paging import Reason
@@ -205,11 +206,54 @@ _UNIT_ROWS = (
 )
 
 
+def _candidates(now: datetime, per_group: int) -> Select[Any]:
+    """The due escalations the claim chooses from: each service's ``per_group`` oldest first
+    pages and ``per_group`` oldest others (a window per service and kind)."""
+    first = case((_e.c.state.is_(None), 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=(_i.c.service_id, first), order_by=(_e.c.due_at, _e.c.incident_id)
+    )
+    due = (
+        select(
+            _e.c.incident_id,
+            _i.c.service_id,
+            _e.c.due_at,
+            first.label("first"),
+            rank.label("rank"),
+        )
+        .join(_i, _i.c.id == _e.c.incident_id)
+        .where(_e.c.due_at <= now)
+        .subquery()
+    )
+    return select(due.c.incident_id, due.c.service_id, due.c.due_at, due.c.first).where(
+        due.c.rank <= per_group
+    )
+
+
+def _pending_candidates(now: datetime, per_group: int) -> Select[Any]:
+    """Pending notifications due now: each contact's ``per_group`` oldest of each kind
+    (first pages, everything else)."""
+    n = t.notifications
+    first = case((n.c.event_type == "incident.triggered", 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=(n.c.user_name, n.c.contact, first), order_by=(n.c.due_at, n.c.id)
+    )
+    due = (
+        select(n.c.id, n.c.user_name, n.c.contact, n.c.due_at, n.c.event_type, rank.label("rank"))
+        .where(n.c.status == "pending", n.c.due_at <= now)
+        .subquery()
+    )
+    return select(due.c.id, due.c.user_name, due.c.contact, due.c.due_at, due.c.event_type).where(
+        due.c.rank <= per_group
+    )
+
+
 class SqlWorkStore:
     """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reader = read_only(engine)
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -218,21 +262,36 @@ class SqlWorkStore:
     @contextmanager
     def due_batch(self, now: datetime, limit: int) -> Iterator[list[_Unit]]:
         """Up to ``limit`` due incidents, locked, in one transaction: process each inside
-        :meth:`isolated` so one failing incident cannot spoil the others."""
+        :meth:`isolated` so one failing incident cannot spoil the others.
+
+        Chosen fairly (``domain.escalation.claims``): first pages before repeats and later
+        levels, services taking turns. The candidates are read before the write
+        transaction (on SQLite it holds the one write lock: it stays short) and locked
+        again inside it, where anything another worker took meanwhile is skipped."""
+        with self._reader.connect() as conn:
+            rows = conn.execute(_candidates(now, limit)).all()
+        picked = claim_order(
+            [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows],
+            limit,
+        )
+        if not picked:
+            yield []
+            return
         with self._engine.begin() as conn:
             claim = (
                 select(_e.c.incident_id)
-                .where(_e.c.due_at <= now)
-                .order_by(_e.c.due_at)
-                .limit(limit)
+                .where(_e.c.incident_id.in_(picked), _e.c.due_at <= now)
                 .with_for_update(skip_locked=True)
             )
             ids = list(conn.execute(claim).scalars())
             if not ids:
                 yield []
                 return
-            rows = conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
-            yield [_Unit(conn, row, now) for row in rows]
+            found = {
+                row.incident_id: row
+                for row in conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
+            }
+            yield [_Unit(conn, found[i], now) for i in picked if i in found]
 
     @contextmanager
     def isolated(self, unit: _Unit) -> Iterator[None]:
@@ -269,14 +328,9 @@ class SqlWorkStore:
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         n = t.notifications
         with self._engine.begin() as conn:
-            # Two index searches (status, due_at), not one OR that scans the outbox.
-            pending = (
-                select(n.c.id)
-                .where(n.c.status == "pending", n.c.due_at <= now)
-                .order_by(n.c.due_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
+            # Leases run out first (their work is oldest), then pending rows chosen fairly:
+            # first pages first, contacts taking turns (a storm for one person's contact
+            # cannot hold another person's page back by more than a batch).
             stale = (
                 select(n.c.id)
                 .where(n.c.status == "sending", n.c.claimed_until < now)
@@ -284,7 +338,32 @@ class SqlWorkStore:
                 .with_for_update(skip_locked=True)
             )
             ids = list(conn.execute(stale).scalars())
-            ids += list(conn.execute(pending.limit(max(limit - len(ids), 0))).scalars())
+            room = limit - len(ids)
+            if room > 0:
+                rows = conn.execute(_pending_candidates(now, room)).all()
+                picked = claim_order(
+                    [
+                        Candidate(
+                            str(r.id),
+                            (r.user_name, r.contact),
+                            r.due_at,
+                            r.event_type == "incident.triggered",
+                        )
+                        for r in rows
+                    ],
+                    room,
+                )
+                if picked:
+                    lock = (
+                        select(n.c.id)
+                        .where(
+                            n.c.id.in_([int(i) for i in picked]),
+                            n.c.status == "pending",
+                            n.c.due_at <= now,
+                        )
+                        .with_for_update(skip_locked=True)
+                    )
+                    ids += list(conn.execute(lock).scalars())
             if not ids:
                 return []
             conn.execute(

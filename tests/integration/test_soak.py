@@ -1,0 +1,149 @@
+"""Soak: ``ownit serve`` (with its engine child) at a steady rate of distinct paging events;
+memory (RSS of the server and of the engine) and latency stay flat.
+
+Bounded for CI (``OWNIT_SOAK_SECONDS``, default 60 s); the hour-long run is the same test
+with ``OWNIT_SOAK_SECONDS=3600`` (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ownit.adapters.catalog.yaml_source import load_files
+from ownit.adapters.db.catalog_store import SqlCatalogStore
+from ownit.adapters.db.engine import make_engine
+from ownit.adapters.db.migrate import upgrade
+from ownit.app import catalog
+from tests.builders import FakeClock
+from tests.integration.live import free_port
+from tests.integration.receivers import http_receiver
+from tests.integration.test_scale_out import CATALOG, KEY
+
+pytestmark = pytest.mark.slow
+
+RATE = 100  # events per second
+SECONDS = int(os.environ.get("OWNIT_SOAK_SECONDS", "60"))
+WINDOWS = 6
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def _engine_child(pid: int) -> int:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+async def _steady(base: str, server: int, engine: int) -> list[tuple[float, float, list[float]]]:
+    """Send RATE events/s for SECONDS; per window: (server RSS, engine RSS, latencies)."""
+    windows: list[tuple[float, float, list[float]]] = []
+    latencies: list[float] = []
+    window_s = SECONDS / WINDOWS
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+
+        async def one(n: int) -> None:
+            body = {
+                "routing_key": KEY,
+                "event_action": "trigger",
+                "dedup_key": f"soak-{n}",
+                "payload": {"summary": f"soak {n}", "source": "soak", "severity": "critical"},
+            }
+            started = time.perf_counter()
+            answer = await client.post("/v2/enqueue", json=body)
+            latencies.append(time.perf_counter() - started)
+            assert answer.status_code == 202, answer.text
+
+        start = time.monotonic()
+        tasks: set[asyncio.Task[None]] = set()
+        n = 0
+        next_window = start + window_s
+        while time.monotonic() - start < SECONDS:
+            n += 1
+            task = asyncio.create_task(one(n))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            await asyncio.sleep(max(0.0, start + n / RATE - time.monotonic()))
+            if time.monotonic() >= next_window:
+                windows.append((_rss_mb(server), _rss_mb(engine), latencies))
+                latencies = []
+                next_window += window_s
+        await asyncio.gather(*tasks)
+    return windows
+
+
+def test_memory_and_latency_stay_flat(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'soak.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    log = tmp_path / "serve.log"
+    with http_receiver() as hook:
+        path = tmp_path / "catalog.yaml"
+        path.write_text(CATALOG.replace("{hook}", hook.url))
+        catalog.apply(
+            store=SqlCatalogStore(engine),
+            documents=load_files([str(path)]).documents,
+            clock=FakeClock(),
+        )
+        engine.dispose()
+        port = free_port()
+        env = dict(os.environ)
+        env |= {"OWNIT_DATABASE_URL": url, "OWNIT_EVENTS_RATE_LIMIT": "0", "OWNIT_PORT": str(port)}
+        with log.open("wb") as out:
+            server = subprocess.Popen(  # fixed argv: this interpreter running ownit
+                [sys.executable, "-m", "ownit", "serve"], env=env, stdout=out, stderr=out
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                try:
+                    if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            time.sleep(1)  # the engine child is up
+            windows = asyncio.run(_steady(base, server.pid, _engine_child(server.pid)))
+            pages = len(hook.requests)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+    # Stopped on SIGTERM (uvicorn re-raises it after its shutdown), the engine child first.
+    assert server.returncode in (0, -signal.SIGTERM), log.read_text()
+    assert re.search(r"engine process \d+ stopped", log.read_text()), log.read_text()
+    print(windows_text(windows))  # shown with -s: the figures docs/benchmarks.md quotes
+    assert pages > 0  # the engine paged while the load went on
+    assert len(windows) >= WINDOWS - 1
+    # Memory: after the first window (imports, caches, pools warmed up), growth stays small.
+    first, last = windows[1], windows[-1]
+    assert last[0] - first[0] < 25, windows_text(windows)
+    assert last[1] - first[1] < 25, windows_text(windows)
+    # Latency: the median of the last windows is not creeping up from the first ones'.
+    early = statistics.median(windows[1][2] + windows[2][2])
+    late = statistics.median(windows[-2][2] + windows[-1][2])
+    assert late < 2 * early + 0.02, windows_text(windows)
+
+
+def windows_text(windows: list[tuple[float, float, list[float]]]) -> str:
+    return "\n".join(
+        f"server {s:.1f} MB, engine {e:.1f} MB, p50 {1000 * statistics.median(lat):.1f} ms"
+        for s, e, lat in windows
+    )
