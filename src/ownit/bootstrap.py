@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.action_link_store import SqlActionLinks
+from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
@@ -31,6 +33,7 @@ from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
@@ -41,11 +44,13 @@ from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, create_app
+from ownit.adapters.http.client_address import parse_networks
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.registry import NotifierRegistry
@@ -53,6 +58,7 @@ from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import heartbeats, oncall
 from ownit.app.accounts import AccountStore, PasswordHasher
+from ownit.app.audit import AuditLog
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.clock import Clock, SystemClock
@@ -173,6 +179,10 @@ class Database:
     @cached_property
     def accounts(self) -> AccountStore:
         return SqlAccountStore(self.engine)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return SqlAuditLog(self.engine)
 
     @cached_property
     def catalog(self) -> CatalogStore:
@@ -377,8 +387,12 @@ def build_app(
             clock=clock,
             secret=lambda: shared_secret(engine, ACTION_SECRET, clock.now()),
             slack_signing_secret=settings.slack_signing_secret,
+            used=SqlActionLinks(engine),
+            rights=SqlActionLinks(engine),
         ),
         background=work,
+        audit=AuditDeps(log=SqlAuditLog(engine), tokens=tokens, clock=clock),
+        trusted_proxies=parse_networks(",".join(settings.trusted_proxies)),
         oncall=OnCallDeps(
             schedules=schedules,
             calendars=schedules,
@@ -408,6 +422,7 @@ def build_app(
             directory=directory,
             schedules=schedules,
             clock=clock,
+            throttle=SqlLoginThrottle(engine),
             secure_cookies=settings.base_url.startswith("https://"),
             escalations=SqlWorkStore(engine),
             escalation_view=SqlEscalationView(engine),
@@ -420,6 +435,7 @@ def build_app(
             tokens=tokens,
             people=SqlPeopleStore(engine),
             events=event_log,
+            audit=SqlAuditLog(engine),
         ),
     )
     return create_app(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class Settings:
     delivery_lease: timedelta = timedelta(minutes=2)  # a claimed notification's deadline
     contact_rate_limit: int = 5  # messages per contact per minute before bundling; 0: off
     slack_signing_secret: str | None = None
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: SmtpSecurity = "starttls"
@@ -78,6 +81,7 @@ class Settings:
             raise SettingsError(
                 f"OWNIT_SMTP_SECURITY={raw_security!r} must be none, starttls or tls"
             )
+        proxies = _proxies(env.get("OWNIT_TRUSTED_PROXIES", ""))
         return cls(
             database_url=env.get("OWNIT_DATABASE_URL", base.database_url),
             host=host,
@@ -98,4 +102,21 @@ class Settings:
             smtp_username=env.get("OWNIT_SMTP_USERNAME") or None,
             smtp_password=env.get("OWNIT_SMTP_PASSWORD") or None,
             smtp_from=env.get("OWNIT_SMTP_FROM", base.smtp_from),
+            trusted_proxies=proxies,
         )
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """``OWNIT_TRUSTED_PROXIES``: addresses or CIDRs, comma-separated, each checked."""
+    out = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"OWNIT_TRUSTED_PROXIES: {part!r} is not an IP address or CIDR"
+            ) from None
+    return tuple(out)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.account_store import team_roles
+from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.rows import row_dict
 from ownit.app.tokens import FoundToken
 
@@ -30,6 +31,14 @@ class SqlTokenStore:
             )
             key = result.inserted_primary_key
             assert key is not None
+            record(
+                conn,
+                at=at,
+                kind="token",
+                name=name,
+                action="created",
+                after={"id": int(key[0]), "role": role, "user_id": user_id},
+            )
             return int(key[0])
 
     def find(self, token_hash: str, at: datetime | None = None) -> FoundToken | None:
@@ -82,4 +91,17 @@ class SqlTokenStore:
         if user_id is not None:
             query = query.where(_k.c.user_id == user_id)
         with self._engine.begin() as conn:
-            return conn.execute(query.values(revoked_at=at)).rowcount == 1
+            row = conn.execute(
+                query.values(revoked_at=at).returning(_k.c.name, _k.c.role, _k.c.user_id)
+            ).first()
+            if row is None:
+                return False
+            record(
+                conn,
+                at=at,
+                kind="token",
+                name=row.name,
+                action="revoked",
+                before={"id": token_id, "role": row.role, "user_id": row.user_id},
+            )
+            return True

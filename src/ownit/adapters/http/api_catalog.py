@@ -47,7 +47,7 @@ class CatalogApi:
         return ok({"integrations": found})
 
     def rotate(self, integration_id: int) -> Response:
-        found = self.deps.directory.rotate_key(integration_id)
+        found = self.deps.directory.rotate_key(integration_id, self.deps.clock.now())
         if found is None:
             raise NotFound("integration", str(integration_id))
         return ok({"integration": found})

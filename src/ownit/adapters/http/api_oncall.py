@@ -186,7 +186,9 @@ class OnCallApi:
     def delete_override(self, who: Principal, name: str, override_id: int) -> Response:
         store = self.deps.schedules
         require_manage(who, uc.get_schedule(store=store, name=name).team)
-        uc.delete_override(store=store, schedule=name, override_id=override_id)
+        uc.delete_override(
+            store=store, clock=self.deps.clock, schedule=name, override_id=override_id
+        )
         return Response(status_code=204)
 
     def calendar_token(self, name: str) -> Response:

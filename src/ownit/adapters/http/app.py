@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
+    api_audit,
     api_catalog,
     api_event_log,
     api_incidents,
@@ -26,6 +27,7 @@ from ownit.adapters.http import (
     events,
     problems,
 )
+from ownit.adapters.http.client_address import AuditScopeMiddleware, Network
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.web import routes as web
@@ -62,6 +64,8 @@ class AppParts:
     web: web.WebDeps | None = None  # the web UI (server-rendered pages)
     services: api_services.ServicesDeps | None = None
     maintenance: api_maintenance.MaintenanceDeps | None = None
+    audit: api_audit.AuditDeps | None = None
+    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -112,6 +116,9 @@ def create_app(parts: AppParts) -> FastAPI:
     app.include_router(events.router(endpoints))
     # The Events v2 endpoints themselves, answered before the framework routes anything (the
     # router above only declares them for the OpenAPI description): the hot path stays lean.
+    # Inside FastIngest: the event endpoints (authenticated by their keys) change nothing a
+    # person did, and their hot path stays lean.
+    app.add_middleware(AuditScopeMiddleware, trusted_proxies=parts.trusted_proxies)
     app.add_middleware(FastIngest, endpoints=endpoints)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))
@@ -122,6 +129,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_services.router(parts.services))
     if parts.maintenance is not None:
         app.include_router(api_maintenance.router(parts.maintenance))
+    if parts.audit is not None:
+        app.include_router(api_audit.router(parts.audit))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

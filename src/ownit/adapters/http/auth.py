@@ -13,6 +13,7 @@ from collections.abc import Callable
 from fastapi import Request
 
 from ownit.adapters.http.problems import Problem
+from ownit.app import audit
 from ownit.app.clock import Clock, SystemClock
 from ownit.app.tokens import Principal, Role, TokenStore, authenticate
 from ownit.domain.permissions import Action
@@ -74,6 +75,7 @@ def requires(
                 slug="unauthorized",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        audit.acting_as(principal.actor)
         if not principal.permissions.may(needed):
             raise forbidden(principal, _NEEDS[needed])
         return principal

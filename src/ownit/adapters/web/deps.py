@@ -9,14 +9,16 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 
-from ownit.app import accounts
+from ownit.app import accounts, audit
 from ownit.app.accounts import (
     AccountStore,
-    LoginThrottles,
+    LoginLimits,
+    LoginThrottleStore,
     PasswordHasher,
     SessionPolicy,
     WebSession,
 )
+from ownit.app.audit import AuditLog
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog_view import CatalogView
 from ownit.app.clock import Clock
@@ -41,8 +43,9 @@ class WebDeps:
     directory: Directory
     schedules: ScheduleFeedStore
     clock: Clock
+    throttle: LoginThrottleStore  # login attempts, counted in the database
     secure_cookies: bool = False  # the base URL is https
-    throttles: LoginThrottles = field(default_factory=LoginThrottles)
+    limits: LoginLimits = field(default_factory=LoginLimits)
     policy: SessionPolicy = field(default_factory=SessionPolicy)
     poll_seconds: int = 5
     # Pages computed at once (page_gate.py); 0: no gate, every page in its own thread.
@@ -63,6 +66,8 @@ class WebDeps:
     people: PeopleStore | None = None
     # Raw events: why an incident's events came where they did (incident page).
     events: EventLog | None = None
+    # The audit log, for admins (audit_pages.py).
+    audit: AuditLog | None = None
 
     @property
     def session_cookie(self) -> str:
@@ -112,6 +117,15 @@ async def read_form(request: Request) -> Form:
     return Form(parse_qs(text, keep_blank_values=True, max_num_fields=1000))
 
 
+def client_of(request: Request) -> str:
+    """The client's address: as the app's middleware found it (trusted proxies believed),
+    else the peer's."""
+    found = request.scope.get("state", {}).get("client_address")
+    if isinstance(found, str):
+        return found
+    return request.client.host if request.client else "unknown"
+
+
 def session_of(deps: WebDeps, request: Request) -> WebSession | None:
     session_id = request.cookies.get(deps.session_cookie, "")
     return accounts.current_session(
@@ -126,6 +140,7 @@ def signed_in(deps: WebDeps) -> Callable[[Request], WebSession]:
         found = session_of(deps, request)
         if found is None:
             raise LoginRequired
+        audit.acting_as(found.account.actor)
         return found
 
     return current
