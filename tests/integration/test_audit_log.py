@@ -65,6 +65,16 @@ API_CHANGES: list[tuple[str, Any, tuple[str, str, str, Any, Any]]] = [
         ("incident", "#1", "noted", None, {"note": "looking"}),
     ),
     (
+        "POST /api/v1/incidents/1/reassign",
+        {"users": ["bob"]},
+        ("incident", "#1", "reassigned", None, {"users": ["bob"]}),
+    ),
+    (
+        "POST /api/v1/incidents/1/escalate",
+        {"level": 1},
+        ("incident", "#1", "escalated", None, {"level": 1}),
+    ),
+    (
         "POST /api/v1/incidents/1/acknowledge",
         None,
         ("incident", "#1", "acknowledged", {"status": "triggered"}, {"status": "acknowledged"}),
@@ -119,9 +129,22 @@ API_CHANGES: list[tuple[str, Any, tuple[str, str, str, Any, Any]]] = [
 ]  # fmt: skip
 
 
+PAGED = oncall_catalog.ORG.replace(
+    "spec: {owner: payments, escalationPolicy: payments}",
+    "spec: {owner: payments, escalationPolicy: payments, integrations: "
+    "[{name: events, type: events-v2, key: " + "c" * 32 + "}]}",
+)
+
+
 def test_every_api_change_leaves_one_entry_with_who_and_from_where(ctx: Ctx) -> None:
-    oncall_catalog.apply(ctx.engine)
-    trigger(ctx.client, "audit")
+    oncall_catalog.apply(ctx.engine, PAGED)
+    body = {
+        "routing_key": "c" * 32,
+        "event_action": "trigger",
+        "dedup_key": "audit",
+        "payload": {"summary": "disk full", "source": "db-1", "severity": "critical"},
+    }
+    assert ctx.client.post("/v2/enqueue", json=body).status_code == 202
     for request, body, (kind, name, action, before, after) in API_CHANGES:
         count = _count(ctx.engine)
         method, path = request.split(" ")

@@ -89,6 +89,10 @@ class EscalationUnit(Protocol):
 
     def cancel_pending(self, at: datetime, reason: str) -> int: ...
 
+    def audit(self, at: datetime, action: str, after: Mapping[str, Any]) -> None:
+        """An audit-log entry for a change made by hand (escalate, reassign)."""
+        ...
+
 
 UnitT = TypeVar("UnitT", bound=EscalationUnit)
 
@@ -267,6 +271,7 @@ def escalate_now(
             unit.retrigger(now)
         _record(unit, unit.facts, step, now)
         unit.save(step.state.to_json(), step.state.next_due_at)
+        unit.audit(now, "escalated", {"level": level})
 
 
 def reassign(
@@ -291,3 +296,4 @@ def reassign(
             unit.retrigger(now)
         _record(unit, unit.facts, step, now)
         unit.save(step.state.to_json(), step.state.next_due_at)
+        unit.audit(now, "reassigned", {"users": list(users)})

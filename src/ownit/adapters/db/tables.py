@@ -268,6 +268,8 @@ api_tokens = Table(
     Column("created_at", TS, nullable=False),
     Column("last_used_at", TS, nullable=True),
     Column("revoked_at", TS, nullable=True),
+    Column("expires_at", TS, nullable=True),  # none: never (0010)
+    Column("scopes", String(200), nullable=True),  # comma-separated; none: all (0010)
 )
 
 # --- On call (migration 0002) -------------------------------------------------------------

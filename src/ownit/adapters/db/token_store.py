@@ -21,12 +21,26 @@ class SqlTokenStore:
         self._engine = engine
 
     def insert(
-        self, *, name: str, role: str, token_hash: str, at: datetime, user_id: int | None = None
+        self,
+        *,
+        name: str,
+        role: str,
+        token_hash: str,
+        at: datetime,
+        user_id: int | None = None,
+        expires_at: datetime | None = None,
+        scopes: str | None = None,
     ) -> int:
         with self._engine.begin() as conn:
             result = conn.execute(
                 _k.insert().values(
-                    name=name, role=role, token_hash=token_hash, created_at=at, user_id=user_id
+                    name=name,
+                    role=role,
+                    token_hash=token_hash,
+                    created_at=at,
+                    user_id=user_id,
+                    expires_at=expires_at,
+                    scopes=scopes,
                 )
             )
             key = result.inserted_primary_key
@@ -37,13 +51,27 @@ class SqlTokenStore:
                 kind="token",
                 name=name,
                 action="created",
-                after={"id": int(key[0]), "role": role, "user_id": user_id},
+                after={
+                    "id": int(key[0]),
+                    "role": role,
+                    "user_id": user_id,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                    "scopes": scopes,
+                },
             )
             return int(key[0])
 
     def find(self, token_hash: str, at: datetime | None = None) -> FoundToken | None:
         query = (
-            select(_k.c.id, _k.c.name, _k.c.role, _k.c.user_id, _k.c.last_used_at)
+            select(
+                _k.c.id,
+                _k.c.name,
+                _k.c.role,
+                _k.c.user_id,
+                _k.c.last_used_at,
+                _k.c.expires_at,
+                _k.c.scopes,
+            )
             .add_columns(_u.c.name.label("user_name"), _c.c.org_role)
             .outerjoin(_u, _u.c.id == _k.c.user_id)
             .outerjoin(_c, _c.c.user_id == _k.c.user_id)
@@ -64,6 +92,8 @@ class SqlTokenStore:
             user_name=row.user_name,
             org_role=row.org_role,
             teams=teams,
+            expires_at=row.expires_at,
+            scopes=row.scopes,
         )
 
     def all(self, user_id: int | None = None) -> list[dict[str, object]]:
@@ -77,6 +107,8 @@ class SqlTokenStore:
                 _k.c.created_at,
                 _k.c.last_used_at,
                 _k.c.revoked_at,
+                _k.c.expires_at,
+                _k.c.scopes,
             )
             .outerjoin(_u, _u.c.id == _k.c.user_id)
             .order_by(_k.c.id)

@@ -238,9 +238,9 @@ class CalendarFeed:
 def router(deps: OnCallDeps) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["on call"])
     handlers = OnCallApi(deps)
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
-    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER))]
-    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
+    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER, deps.clock))]
+    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN, deps.clock))]
     instant_query = Annotated[str | None, Query(description="ISO 8601 with an offset")]
 
     @api.get("/schedules", summary="Schedules with their layers and catalog overrides")

@@ -1,5 +1,5 @@
 """audit log (append-only: a trigger refuses UPDATE and DELETE), login attempts, used
-action links
+action links, API token expiry and scopes
 
 Revision ID: 0010
 Revises: 0005
@@ -72,6 +72,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("digest", name=op.f("pk_used_action_links")),
     )
     op.create_index("ix_used_action_links_used_at", "used_action_links", ["used_at"])
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("scopes", sa.String(length=200), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
         op.execute(_PG_TRIGGER)
@@ -87,3 +90,6 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_table("login_attempts")
     op.drop_table("used_action_links")
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("scopes")
+        batch.drop_column("expires_at")
