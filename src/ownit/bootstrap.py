@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.action_link_store import SqlActionLinks
+from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
@@ -32,6 +34,7 @@ from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
@@ -44,12 +47,14 @@ from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.wakeup import WorkBell, listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
+from ownit.adapters.http.client_address import parse_networks
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.outbound import url_warning
@@ -58,6 +63,7 @@ from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import auto_resolve, heartbeats, oncall, paging_health
 from ownit.app.accounts import AccountStore, PasswordHasher
+from ownit.app.audit import AuditLog
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.clock import Clock, SystemClock
@@ -180,6 +186,10 @@ class Database:
     @cached_property
     def accounts(self) -> AccountStore:
         return SqlAccountStore(self.engine)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return SqlAuditLog(self.engine)
 
     @cached_property
     def catalog(self) -> CatalogStore:
@@ -457,8 +467,12 @@ def build_app(
             clock=clock,
             secret=lambda: shared_secret(engine, ACTION_SECRET, clock.now()),
             slack_signing_secret=settings.slack_signing_secret,
+            used=SqlActionLinks(engine),
+            rights=SqlActionLinks(engine),
         ),
         background=work,
+        audit=AuditDeps(log=SqlAuditLog(engine), tokens=tokens, clock=clock),
+        trusted_proxies=parse_networks(",".join(settings.trusted_proxies)),
         oncall=OnCallDeps(
             schedules=schedules,
             calendars=schedules,
@@ -488,6 +502,7 @@ def build_app(
             directory=directory,
             schedules=schedules,
             clock=clock,
+            throttle=SqlLoginThrottle(engine),
             secure_cookies=settings.base_url.startswith("https://"),
             escalations=SqlWorkStore(engine),
             escalation_view=SqlEscalationView(engine),
@@ -502,6 +517,7 @@ def build_app(
             events=event_log,
             paging_report=report,
             outbound_warning=outbound_warning(settings),
+            audit=SqlAuditLog(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ class Settings:
     delivery_lease: timedelta = timedelta(minutes=2)  # a claimed notification's deadline
     contact_rate_limit: int = 5  # messages per contact per minute before bundling; 0: off
     slack_signing_secret: str | None = None
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: SmtpSecurity = "starttls"
@@ -87,6 +90,7 @@ class Settings:
             outbound_allow = AllowList.parse(env.get("OWNIT_OUTBOUND_ALLOW", ""))
         except AllowListError as exc:
             raise SettingsError(str(exc)) from None
+        proxies = _proxies(env.get("OWNIT_TRUSTED_PROXIES", ""))
         return cls(
             database_url=env.get("OWNIT_DATABASE_URL", base.database_url),
             host=host,
@@ -112,4 +116,21 @@ class Settings:
             unknown_key_rate_limit=integer(
                 "OWNIT_UNKNOWN_KEY_RATE_LIMIT", base.unknown_key_rate_limit
             ),
+            trusted_proxies=proxies,
         )
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """``OWNIT_TRUSTED_PROXIES``: addresses or CIDRs, comma-separated, each checked."""
+    out = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"OWNIT_TRUSTED_PROXIES: {part!r} is not an IP address or CIDR"
+            ) from None
+    return tuple(out)

@@ -15,6 +15,7 @@ from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
@@ -46,6 +47,7 @@ def web_deps(engine: Engine) -> WebDeps:
         directory=SqlDirectory(engine),
         schedules=SqlScheduleStore(engine),
         clock=FakeClock(),
+        throttle=SqlLoginThrottle(engine),
         tokens=SqlTokenStore(engine),
     )
 

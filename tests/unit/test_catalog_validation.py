@@ -302,6 +302,29 @@ CASES = [
             "User",
             "x",
             "  email: x@example.com",
+            "  contacts: [{name: a, type: slack, webhookUrl: 'https://h/x', userId: bob}]",
+        ),
+        [
+            'bad.yaml:6: contacts[0].userId "bob" is not a Slack member id (U or W, then '
+            "capital letters and digits: U012AB3CD)"
+        ],
+        id="slack-user-id",
+    ),
+    pytest.param(
+        doc(
+            "User",
+            "x",
+            "  email: x@example.com",
+            "  contacts: [{name: a, type: email, address: x@example.com, userId: U0X1}]",
+        ),
+        ["bad.yaml:6: contacts[0].userId is not a field of an email contact"],
+        id="user-id-only-on-slack",
+    ),
+    pytest.param(
+        doc(
+            "User",
+            "x",
+            "  email: x@example.com",
             "  contacts: [{name: a, type: email, address: x@example.com, url: 'http://h'}]",
         ),
         ["bad.yaml:6: contacts[0].url is not a field of an email contact"],

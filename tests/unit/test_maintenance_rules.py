@@ -58,7 +58,7 @@ class FakeStore:
     def end(self, window_id: int, at: datetime) -> None:
         raise AssertionError("not used")
 
-    def delete(self, window_id: int) -> None:
+    def delete(self, window_id: int, at: datetime) -> None:
         raise AssertionError("not used")
 
 

@@ -71,7 +71,7 @@ class FakeStore:
         self.added.append(found)
         return found
 
-    def delete_override(self, *, schedule: str, override_id: int) -> bool:
+    def delete_override(self, *, schedule: str, override_id: int, at: datetime) -> bool:
         return False
 
     def people(self, names: Collection[str]) -> dict[str, Person]:

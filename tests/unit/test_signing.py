@@ -181,3 +181,29 @@ def test_action_token_bad_arguments(
 ) -> None:
     with pytest.raises(ValueError, match="must"):
         make_action_token(secret, incident_id, action, "alice", expires_at)
+
+
+def _forged(payload: bytes) -> str:
+    body = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+    return f"a1.{body}.{'A' * 43}"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _forged(b"[" * 500 + b"]" * 500),  # deep nesting: never decoded
+        _forged(b'["inc_7","acknowledge","alice",99999999999]'),  # well-formed, unsigned
+        _forged(b"[" * 100_000),  # longer than any token
+        "a1." + "A" * 3000 + ".AAAA",
+        "a1.a+b/.AAAA",  # not URL-safe base64
+    ],
+)
+def test_a_forged_token_is_refused_before_its_json_is_read(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*_: object, **__: object) -> object:
+        raise AssertionError("json decoded before the MAC was checked")
+
+    monkeypatch.setattr("ownit.adapters.notifiers.signing.json.loads", never)
+    with pytest.raises(InvalidActionToken):
+        check_action_token(KEY, token, T)

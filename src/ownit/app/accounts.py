@@ -14,14 +14,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ownit.app.clock import Clock
 from ownit.domain.errors import DomainError
-from ownit.domain.login_throttle import LoginThrottle
+from ownit.domain.login_throttle import Backoff
 from ownit.domain.passwords import password_problem
 from ownit.domain.permissions import Action as Permission
 from ownit.domain.permissions import Actor, TeamRole
@@ -156,10 +156,13 @@ class LoginRefused(DomainError):
 
 class TooManyAttempts(DomainError):
     def __init__(self, retry_after: float) -> None:
-        minutes = max(1, round(retry_after / 60))
-        super().__init__(
-            f"too many failed logins; try again in {minutes} minute{'s' if minutes > 1 else ''}"
-        )
+        if retry_after < 60:
+            seconds = max(1, round(retry_after))
+            wait = f"{seconds} second{'s' if seconds > 1 else ''}"
+        else:
+            minutes = round(retry_after / 60)
+            wait = f"{minutes} minute{'s' if minutes > 1 else ''}"
+        super().__init__(f"too many failed logins; try again in {wait}")
         self.retry_after = retry_after
 
 
@@ -173,12 +176,38 @@ class SessionPolicy:
         return min(created_at + self.absolute, seen_at + self.idle)
 
 
-@dataclass(slots=True)
-class LoginThrottles:
-    """Failed logins allowed per email and per client address, in memory, per process."""
+_EMAIL_BACKOFF = Backoff(
+    free=5, base=timedelta(seconds=1), cap=timedelta(minutes=1), forget=timedelta(minutes=15)
+)
+_CLIENT_BACKOFF = Backoff(
+    free=30, base=timedelta(seconds=1), cap=timedelta(minutes=15), forget=timedelta(minutes=15)
+)
 
-    by_email: LoginThrottle = field(default_factory=lambda: LoginThrottle(5, 15 * 60.0))
-    by_client: LoginThrottle = field(default_factory=lambda: LoginThrottle(30, 15 * 60.0))
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """How many logins in a row per email and per client address before a backoff, and how
+    long it grows (decision 0030)."""
+
+    by_email: Backoff = _EMAIL_BACKOFF
+    by_client: Backoff = _CLIENT_BACKOFF
+
+
+class LoginThrottleStore(Protocol):
+    """Login attempt counters shared by every process (decision 0030)."""
+
+    def attempt(self, keys: Sequence[tuple[str, Backoff]], now: datetime) -> timedelta:
+        """Atomically: if a delay runs for any key, count nothing and return the longest
+        wait; else count the attempt on every key and return 0."""
+        ...
+
+    def succeeded(self, *, clear: str, undo: Sequence[tuple[str, Backoff]]) -> None:
+        """A right password: forget ``clear``'s attempts, take this one back from ``undo``."""
+        ...
+
+    def failed(self, *, email: str, at: datetime) -> None:
+        """A wrong email or password (for the audit log)."""
+        ...
 
 
 def hash_session_id(session_id: str) -> str:
@@ -244,32 +273,31 @@ def login(
     store: AccountStore,
     hasher: PasswordHasher,
     clock: Clock,
-    throttles: LoginThrottles,
+    throttle: LoginThrottleStore,
     email: str,
     password: str,
     client: str,
+    limits: LoginLimits = LoginLimits(),
     previous_session_id: str | None = None,
     policy: SessionPolicy = SessionPolicy(),
 ) -> NewSession:
     """A new session for the right email and password; any previous session of this browser
     ends (the id always changes at login)."""
     email = _normal_email(email)
-    email_key, now_s = email.casefold(), clock.now().timestamp()
-    wait = max(
-        throttles.by_email.retry_after(email_key, now_s),
-        throttles.by_client.retry_after(client, now_s),
-    )
-    if wait > 0:
-        raise TooManyAttempts(wait)
+    now = clock.now()
+    by_email = "email:" + hashlib.sha256(email.casefold().encode()).hexdigest()[:40]
+    by_client = "client:" + client[:100]
+    wait = throttle.attempt([(by_email, limits.by_email), (by_client, limits.by_client)], now)
+    if wait > timedelta(0):
+        raise TooManyAttempts(wait.total_seconds())
     found = store.credentials(email) if email and len(password) <= 1024 else []
     creds = found[0] if len(found) == 1 else None
     stored_hash = creds.password_hash if creds is not None else None
     ok = hasher.verify(stored_hash or hasher.dummy_hash, password[:1024])
     if creds is None or stored_hash is None or not ok:
-        throttles.by_email.failed(email_key, now_s)
-        throttles.by_client.failed(client, now_s)
+        throttle.failed(email=email, at=now)
         raise LoginRefused
-    throttles.by_email.succeeded(email_key)
+    throttle.succeeded(clear=by_email, undo=[(by_client, limits.by_client)])
     if hasher.needs_rehash(stored_hash):
         store.set_password(
             user_id=creds.account.user_id, password_hash=hasher.hash(password), at=clock.now()

@@ -37,6 +37,7 @@ class ChangeSet:
 
     upserts: tuple[c.StoredObject, ...] = ()
     deletes: tuple[c.Key, ...] = ()
+    changes: tuple[c.Change, ...] = ()  # what changed, field by field (the audit log's diff)
 
     @property
     def is_empty(self) -> bool:
@@ -181,7 +182,9 @@ def apply(
         ch.obj for ch in changes if ch.action in ("create", "update") and ch.obj is not None
     )
     deletes = tuple((ch.kind, ch.name) for ch in changes if ch.action == "delete")
-    change_set = ChangeSet(upserts, deletes)
+    change_set = ChangeSet(
+        upserts, deletes, tuple(ch for ch in changes if ch.action != "unchanged")
+    )
     if not change_set.is_empty:
         store.write(change_set, source=source, now=clock.now())
     return ApplyResult(result, tuple(created), tuple(routers))

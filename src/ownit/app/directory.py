@@ -3,6 +3,7 @@ and the CLI list them; and a new key for an integration."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from ownit.app.dependencies import ServiceDirectory
@@ -19,6 +20,6 @@ class Directory(ServiceDirectory, Protocol):
 
     def integrations(self) -> list[dict[str, Any]]: ...
 
-    def rotate_key(self, integration_id: int) -> dict[str, Any] | None:
+    def rotate_key(self, integration_id: int, at: datetime) -> dict[str, Any] | None:
         """Give the integration a new key; the old one stops working at once."""
         ...

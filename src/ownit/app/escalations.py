@@ -96,6 +96,10 @@ class EscalationUnit(Protocol):
 
     def fallback_people(self, tier: str) -> list[tuple[str, Reach]]: ...
 
+    def audit(self, at: datetime, action: str, after: Mapping[str, Any]) -> None:
+        """An audit-log entry for a change made by hand (escalate, reassign)."""
+        ...
+
 
 UnitT = TypeVar("UnitT", bound=EscalationUnit)
 
@@ -292,6 +296,7 @@ def escalate_now(
             unit.retrigger(now)
         _record(unit, unit.facts, step, now)
         unit.save(step.state.to_json(), step.state.next_due_at)
+        unit.audit(now, "escalated", {"level": level})
 
 
 def reassign(
@@ -316,3 +321,4 @@ def reassign(
             unit.retrigger(now)
         _record(unit, unit.facts, step, now)
         unit.save(step.state.to_json(), step.state.next_due_at)
+        unit.audit(now, "reassigned", {"users": list(users)})

@@ -72,7 +72,7 @@ class MaintenanceStore(Protocol):
 
     def end(self, window_id: int, at: datetime) -> None: ...
 
-    def delete(self, window_id: int) -> None: ...
+    def delete(self, window_id: int, at: datetime) -> None: ...
 
 
 def _check_managed(store: MaintenanceStore, who: Actor, services: Sequence[str]) -> None:
@@ -163,7 +163,7 @@ def cancel_window(*, store: MaintenanceStore, who: Actor, now: datetime, window_
     _check_managed(store, who, window.services)
     state = window.state(now)
     if state == "scheduled":
-        store.delete(window_id)
+        store.delete(window_id, now)
         return "deleted"
     if state == "active":
         store.end(window_id, now)

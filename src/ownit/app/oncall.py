@@ -116,7 +116,7 @@ class ScheduleStore(Protocol):
         """The new override; ``None`` when there is no such schedule."""
         ...
 
-    def delete_override(self, *, schedule: str, override_id: int) -> bool:
+    def delete_override(self, *, schedule: str, override_id: int, at: datetime) -> bool:
         """``False`` when the schedule has no override with that id."""
         ...
 
@@ -413,7 +413,7 @@ def add_override(
     return created
 
 
-def delete_override(*, store: ScheduleStore, schedule: str, override_id: int) -> None:
+def delete_override(*, store: ScheduleStore, clock: Clock, schedule: str, override_id: int) -> None:
     get_schedule(store=store, name=schedule)
-    if not store.delete_override(schedule=schedule, override_id=override_id):
+    if not store.delete_override(schedule=schedule, override_id=override_id, at=clock.now()):
         raise NotFound("override", f"{schedule}/{override_id}")

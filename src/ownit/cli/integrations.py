@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ownit.app.clock import SystemClock
 from ownit.app.directory import Directory
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
@@ -67,7 +68,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _rotate(args: argparse.Namespace, settings: Settings) -> int:
     with _directory(settings) as directory:
-        found = directory.rotate_key(args.id)
+        found = directory.rotate_key(args.id, SystemClock().now())
     if found is None:
         raise CliError(f"integration {args.id} does not exist (see `ownit integration list`)")
     print(f"integration {found['id']} ({found['service']}/{found['name']}) has a new key:")

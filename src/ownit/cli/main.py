@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from ownit.app import audit as audit_scope
 from ownit.bootstrap import BootstrapError
 from ownit.cli.errors import CliError
 from ownit.settings import Settings, SettingsError
@@ -14,6 +16,7 @@ from ownit.settings import Settings, SettingsError
 
 def _modules() -> list[ModuleType]:
     from ownit.cli import (
+        audit,
         catalog,
         db,
         doctor,
@@ -45,6 +48,7 @@ def _modules() -> list[ModuleType]:
         tokens,
         users,
         doctor,
+        audit,
     ]
 
 
@@ -59,12 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cli_actor() -> str:
+    """Who runs a command, as the audit log names them: ``cli/`` and the OS user."""
+    try:
+        return f"cli/{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        code: int = args.func(args, settings)
+        if args.command in ("serve", "worker"):
+            code: int = args.func(args, settings)  # requests open their own audit scopes
+        else:
+            with audit_scope.begin(actor=_cli_actor()):
+                code = args.func(args, settings)
     except (CliError, SettingsError, BootstrapError) as exc:
         print(f"ownit: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)

@@ -234,7 +234,9 @@ def _override_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _override_delete(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
-        uc.delete_override(store=store, schedule=args.schedule, override_id=args.id)
+        uc.delete_override(
+            store=store, clock=SystemClock(), schedule=args.schedule, override_id=args.id
+        )
     print(f"override {args.id} deleted from {args.schedule}")
     return 0
 

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from ownit.app.clock import SystemClock
-from ownit.app.tokens import InvalidToken, TokenStore, create_token
+from ownit.app.tokens import SCOPES, InvalidToken, TokenStore, create_token
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.cli.times import when
+from ownit.domain.durations import parse_duration
 from ownit.settings import Settings
 
 
@@ -23,6 +24,14 @@ def register(sub: Any) -> None:
     create = tsub.add_parser("create", help="make a token; it is printed once, on the last line")
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=["admin", "responder", "viewer"], default="responder")
+    create.add_argument(
+        "--expires", metavar="DURATION", help="it stops working after this long (90d, 1w…)"
+    )
+    create.add_argument(
+        "--scopes",
+        metavar="LIST",
+        help=f"what it may be used for, comma-separated: {', '.join(SCOPES)} (default: all)",
+    )
     create.set_defaults(func=_create)
     ls = tsub.add_parser("list", help="tokens (never their values)")
     ls.set_defaults(func=_list)
@@ -43,12 +52,27 @@ def _at(value: object) -> str:
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
+    lifetime = None
+    if args.expires:
+        try:
+            lifetime = parse_duration(args.expires)
+        except ValueError as exc:
+            raise CliError(f"--expires: {exc}") from None
     try:
         with _store(settings) as store:
-            token = create_token(store=store, clock=SystemClock(), name=args.name, role=args.role)
+            token = create_token(
+                store=store,
+                clock=SystemClock(),
+                name=args.name,
+                role=args.role,
+                lifetime=lifetime,
+                scopes=args.scopes,
+            )
     except InvalidToken as exc:
         raise CliError(str(exc)) from None
-    print(f"API token {args.name!r} ({args.role}); store it now, it is not shown again:")
+    limits = f", scopes {args.scopes}" if args.scopes else ""
+    limits += f", expires in {args.expires}" if args.expires else ", never expires"
+    print(f"API token {args.name!r} ({args.role}{limits}); store it now, it is not shown again:")
     print(token)
     return 0
 
@@ -58,9 +82,17 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         rows = store.all()
     print(
         render(
-            ["ID", "NAME", "ROLE", "CREATED", "REVOKED"],
+            ["ID", "NAME", "ROLE", "SCOPES", "CREATED", "EXPIRES", "REVOKED"],
             [
-                [r["id"], r["name"], r["role"], _at(r["created_at"]), _at(r["revoked_at"])]
+                [
+                    r["id"],
+                    r["name"],
+                    r["role"],
+                    r["scopes"] or "all",
+                    _at(r["created_at"]),
+                    _at(r["expires_at"]) or "never",
+                    _at(r["revoked_at"]),
+                ]
                 for r in rows
             ],
         )

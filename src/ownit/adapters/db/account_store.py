@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, delete, func, insert, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.app.accounts import Account, Credentials, OrgRole, WebSession
 from ownit.domain.permissions import TeamRole
 
@@ -39,6 +40,12 @@ def team_roles(conn: Any, user_id: int) -> dict[str, TeamRole]:
         except ValueError:
             out[name] = TeamRole.RESPONDER
     return out
+
+
+def user_name(conn: Any, user_id: int) -> str:
+    """The catalog name of a user (``#ID`` if it is gone), for the audit log."""
+    name = conn.execute(select(_u.c.name).where(_u.c.id == user_id)).scalar()
+    return str(name) if name is not None else f"#{user_id}"
 
 
 def _by_email(query: Select[Any], email: str) -> Select[Any]:
@@ -73,6 +80,7 @@ class SqlAccountStore:
         self, *, user_id: int, password_hash: str, org_role: str, at: datetime
     ) -> None:
         with self._engine.begin() as conn:
+            before = conn.execute(select(_c.c.org_role).where(_c.c.user_id == user_id)).scalar()
             changed = conn.execute(
                 update(_c)
                 .where(_c.c.user_id == user_id)
@@ -94,6 +102,15 @@ class SqlAccountStore:
                         updated_at=at,
                     )
                 )
+            record(
+                conn,
+                at=at,
+                kind="login",
+                name=user_name(conn, user_id),
+                action="replaced" if before is not None else "created",
+                before=None if before is None else {"org_role": before},
+                after={"org_role": org_role, "password": "set"},
+            )
 
     def set_password(self, *, user_id: int, password_hash: str, at: datetime) -> None:
         with self._engine.begin() as conn:
@@ -101,6 +118,14 @@ class SqlAccountStore:
                 update(_c)
                 .where(_c.c.user_id == user_id)
                 .values(password_hash=password_hash, updated_at=at)
+            )
+            record(
+                conn,
+                at=at,
+                kind="login",
+                name=user_name(conn, user_id),
+                action="password-changed",
+                after={"password": "set"},
             )
 
     def add_session(
@@ -117,6 +142,8 @@ class SqlAccountStore:
                     expires_at=expires_at,
                 )
             )
+            name = user_name(conn, user_id)
+            record(conn, at=at, kind="login", name=name, action="signed-in", actor=name)
 
     def session(self, id_hash: str) -> WebSession | None:
         query = (

@@ -17,9 +17,11 @@ from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import (
     PERSONAL_FIELDS,
+    Change,
     EscalationPolicy,
     Heartbeat,
     Integration,
@@ -140,10 +142,34 @@ class SqlCatalogStore:
         try:
             with self._engine.begin() as conn:
                 _Writer(conn, source, now).write(changes)
+                for change in changes.changes:
+                    before, after = _audit_fields(change)
+                    record(
+                        conn,
+                        at=now,
+                        kind="catalog",
+                        name=f"{change.kind}/{change.name}",
+                        action=f"{change.action}d",
+                        before=before,
+                        after=after,
+                    )
         except IntegrityError as exc:
             raise CatalogConflict(
                 f"the database refused the change, nothing was applied: {exc.orig}"
             ) from None
+
+
+def _audit_fields(change: Change) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A catalog change as the audit log keeps it: each changed field before and after (a
+    secret only as "changed"); a created object's fields after, a deleted one's nothing."""
+    if change.action == "delete":
+        return None, None
+    if change.action == "create":
+        obj = change.obj
+        return None, ({"spec": to_spec(obj)} if obj is not None else None)
+    before = {f.path: "(secret)" if f.secret else f.old for f in change.fields}
+    after = {f.path: "(secret)" if f.secret else f.new for f in change.fields}
+    return before, after
 
 
 def _windows(conn: Connection, sources: dict[Key, str | None]) -> dict[str, Any]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.rows import row_dict
 
 
@@ -125,14 +127,28 @@ class SqlDirectory:
         with self._engine.connect() as conn:
             return [row_dict(r) for r in conn.execute(query)]
 
-    def rotate_key(self, integration_id: int) -> dict[str, Any] | None:
+    def rotate_key(self, integration_id: int, at: datetime) -> dict[str, Any] | None:
         """Give the integration a new key; the old one stops working at once."""
+        i, s = t.integrations, t.services
         with self._engine.begin() as conn:
             result = conn.execute(
-                update(t.integrations)
-                .where(t.integrations.c.id == integration_id)
-                .values(key=secrets.token_hex(16))
+                update(i).where(i.c.id == integration_id).values(key=secrets.token_hex(16))
             )
             if result.rowcount != 1:
                 return None
+            service, name = conn.execute(
+                select(s.c.name, i.c.name)
+                .join(s, s.c.id == i.c.service_id)
+                .where(i.c.id == integration_id)
+            ).one()
+            key = "(secret)"
+            record(
+                conn,
+                at=at,
+                kind="integration",
+                name=f"{service}/{name}",
+                action="key-rotated",
+                before={"key": key},
+                after={"key": key},
+            )
         return next((i for i in self.integrations() if i["id"] == integration_id), None)

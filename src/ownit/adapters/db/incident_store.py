@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Row, and_, func, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.retry import retried
 from ownit.adapters.db.rows import row_dict
 from ownit.app.incidents import IncidentFilter
@@ -156,12 +157,25 @@ class SqlIncidentStore:
 
         def attempt() -> None:
             with self._engine.begin() as conn:
+                old = conn.execute(
+                    select(_i.c.number, _i.c.status).where(_i.c.id == incident_id)
+                ).first()
                 changed = conn.execute(
                     update(_i)
                     .where(_i.c.id == incident_id, incident_can)
                     .values(status=status.value, updated_at=at, **incident_values)
                 ).rowcount
-                if changed:
+                if changed and old is not None:
+                    record(
+                        conn,
+                        at=at,
+                        kind="incident",
+                        name=f"#{old.number}",
+                        action=status.value,
+                        before={"status": old.status},
+                        after={"status": status.value},
+                        actor=by,
+                    )
                     conn.execute(
                         update(a)
                         .where(a.c.incident_id == incident_id, alert_can)
@@ -254,6 +268,15 @@ class SqlIncidentStore:
                         }
                     )
                 conn.execute(le.insert(), entries)
+                record(
+                    conn,
+                    at=at,
+                    kind="incident",
+                    name=f"#{number[target_id]}",
+                    action="merged",
+                    after={"from": [f"#{number[i]}" for i in source_ids]},
+                    actor=by,
+                )
                 # Wake the engine for the sources: it stops their escalation and pending pages.
                 conn.execute(
                     update(t.escalations)
@@ -401,6 +424,15 @@ class SqlIncidentStore:
                         }
                     )
                 conn.execute(le.insert(), entries)
+                record(
+                    conn,
+                    at=at,
+                    kind="incident",
+                    name=f"#{src.number}",
+                    action="split",
+                    after={"into": f"#{seq}", "alerts": len(moved)},
+                    actor=by,
+                )
                 return new_id
 
         # A deadlock with an ingest batch (it holds an alert, wants the incident) is
@@ -412,6 +444,16 @@ class SqlIncidentStore:
 
     def add_note(self, incident_id: str, *, by: str, at: datetime, text: str) -> dict[str, Any]:
         with self._engine.begin() as conn:
+            number = conn.execute(select(_i.c.number).where(_i.c.id == incident_id)).scalar()
+            record(
+                conn,
+                at=at,
+                kind="incident",
+                name=f"#{number}",
+                action="noted",
+                after={"note": text[:1000]},
+                actor=by,
+            )
             conn.execute(
                 t.log_entries.insert().values(
                     incident_id=incident_id, at=at, kind="note", actor=by, message=text

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.app.maintenance import Window
 
 
@@ -108,20 +110,56 @@ class SqlMaintenanceStore:
                 t.maintenance_window_services.insert(),
                 [{"window_id": window_id, "service_id": int(i)} for i in ids],
             )
+            record(
+                conn,
+                at=at,
+                kind="maintenance",
+                name=name,
+                action="created",
+                after={
+                    "start_at": start_at.isoformat(),
+                    "end_at": end_at.isoformat(),
+                    "services": sorted(services),
+                },
+            )
         found = self.get(window_id)
         assert found is not None
         return found
 
     def end(self, window_id: int, at: datetime) -> None:
         with self._engine.begin() as conn:
+            old = _window_row(conn, window_id)
             conn.execute(
                 update(t.maintenance_windows)
                 .where(t.maintenance_windows.c.id == window_id)
                 .values(end_at=at, updated_at=at)
             )
+            if old is not None:
+                record(
+                    conn,
+                    at=at,
+                    kind="maintenance",
+                    name=old.name,
+                    action="ended",
+                    before={"end_at": old.end_at.isoformat()},
+                    after={"end_at": at.isoformat()},
+                )
 
-    def delete(self, window_id: int) -> None:
+    def delete(self, window_id: int, at: datetime) -> None:
         with self._engine.begin() as conn:
+            old = _window_row(conn, window_id)
+            if old is not None:
+                record(
+                    conn,
+                    at=at,
+                    kind="maintenance",
+                    name=old.name,
+                    action="deleted",
+                    before={
+                        "start_at": old.start_at.isoformat(),
+                        "end_at": old.end_at.isoformat(),
+                    },
+                )
             conn.execute(
                 delete(t.maintenance_window_services).where(
                     t.maintenance_window_services.c.window_id == window_id
@@ -130,3 +168,10 @@ class SqlMaintenanceStore:
             conn.execute(
                 delete(t.maintenance_windows).where(t.maintenance_windows.c.id == window_id)
             )
+
+
+def _window_row(conn: Connection, window_id: int) -> Any:
+    w = t.maintenance_windows
+    return conn.execute(
+        select(w.c.name, w.c.start_at, w.c.end_at).where(w.c.id == window_id)
+    ).first()

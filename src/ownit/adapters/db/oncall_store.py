@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, delete, insert, select
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.app.oncall import Person, ServicePolicy, StoredOverride
 from ownit.domain.catalog import EscalationPolicy, Schedule, from_spec
 
@@ -105,13 +106,39 @@ class SqlScheduleStore:
                 .returning(_o.c.id)
             ).scalar_one()
             row = conn.execute(self._override_query().where(_o.c.id == new_id)).one()
+            record(
+                conn,
+                at=created_at,
+                kind="override",
+                name=f"{schedule}/{new_id}",
+                action="created",
+                after={"user": user, "start": start.isoformat(), "end": end.isoformat()},
+            )
         return _override(row)
 
-    def delete_override(self, *, schedule: str, override_id: int) -> bool:
+    def delete_override(self, *, schedule: str, override_id: int, at: datetime) -> bool:
         ids = select(_s.c.id).where(_s.c.name == schedule).scalar_subquery()
         with self._engine.begin() as conn:
-            result = conn.execute(delete(_o).where(_o.c.id == override_id, _o.c.schedule_id == ids))
-        return result.rowcount == 1
+            gone = conn.execute(
+                delete(_o)
+                .where(_o.c.id == override_id, _o.c.schedule_id == ids)
+                .returning(_o.c.user_name, _o.c.start, _o.c.end)
+            ).first()
+            if gone is None:
+                return False
+            record(
+                conn,
+                at=at,
+                kind="override",
+                name=f"{schedule}/{override_id}",
+                action="deleted",
+                before={
+                    "user": gone.user_name,
+                    "start": gone.start.isoformat(),
+                    "end": gone.end.isoformat(),
+                },
+            )
+        return True
 
     # --- people and services -------------------------------------------------------------------
 
@@ -176,6 +203,7 @@ class SqlScheduleStore:
                 return False
             conn.execute(delete(c).where(c.c.user_id == user_id))
             conn.execute(insert(c).values(user_id=user_id, token_hash=token_hash, created_at=at))
+            record(conn, at=at, kind="calendar-link", name=user, action="made")
         return True
 
     def calendar_user(self, token_hash: str) -> str | None:

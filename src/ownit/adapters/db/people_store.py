@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.account_store import user_name
+from ownit.adapters.db.audit_log import record
 from ownit.app.accounts import OrgRole
 from ownit.app.invitations import Person
 
@@ -68,6 +70,14 @@ class SqlPeopleStore:
                 conn.execute(
                     insert(_c).values(user_id=user_id, org_role="member", created_at=at, **values)
                 )
+            record(
+                conn,
+                at=at,
+                kind="user",
+                name=user_name(conn, user_id),
+                action="invited",
+                after={"invite_expires_at": expires_at.isoformat()},
+            )
 
     def invited(self, invite_hash: str) -> tuple[Person, datetime] | None:
         with self._engine.connect() as conn:
@@ -78,6 +88,9 @@ class SqlPeopleStore:
 
     def accept_invite(self, *, invite_hash: str, password_hash: str, at: datetime) -> bool:
         with self._engine.begin() as conn:
+            invited = conn.execute(
+                select(_c.c.user_id).where(_c.c.invite_hash == invite_hash)
+            ).scalar()
             done = conn.execute(
                 update(_c)
                 .where(_c.c.invite_hash == invite_hash)
@@ -88,15 +101,29 @@ class SqlPeopleStore:
                     updated_at=at,
                 )
             )
-            return done.rowcount == 1
+            if done.rowcount != 1 or invited is None:
+                return False
+            name = user_name(conn, int(invited))
+            record(conn, at=at, kind="user", name=name, action="joined", actor=name)
+            return True
 
     def set_org_role(self, *, user_id: int, org_role: str, at: datetime) -> bool:
         try:
             with self._engine.begin() as conn:
+                before = conn.execute(select(_c.c.org_role).where(_c.c.user_id == user_id)).scalar()
                 conn.execute(
                     update(_c)
                     .where(_c.c.user_id == user_id)
                     .values(org_role=org_role, updated_at=at)
+                )
+                record(
+                    conn,
+                    at=at,
+                    kind="user",
+                    name=user_name(conn, user_id),
+                    action="role-changed",
+                    before={"org_role": before},
+                    after={"org_role": org_role},
                 )
                 admins = conn.execute(
                     select(func.count())

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.catalog_store import PERSONAL_KEY, personal_of
 from ownit.app.personal import Settings
 from ownit.domain.catalog import User, from_spec, to_spec
@@ -54,6 +55,18 @@ class SqlPersonalStore:
                     spec.pop(field, None)
             spec[PERSONAL_KEY] = sorted(allowed)
             conn.execute(update(_u).where(_u.c.id == row.id).values(spec=spec, updated_at=at))
+            old = row.spec or {}
+            changed = sorted(f for f in allowed if old.get(f) != spec.get(f))
+            if changed:
+                record(
+                    conn,
+                    at=at,
+                    kind="settings",
+                    name=user.name,
+                    action="updated",
+                    before={f: old.get(f) for f in changed},
+                    after={f: spec.get(f) for f in changed},
+                )
         return True
 
     def calendar_link_made(self, name: str) -> datetime | None:

@@ -290,6 +290,8 @@ api_tokens = Table(
     Column("created_at", TS, nullable=False),
     Column("last_used_at", TS, nullable=True),
     Column("revoked_at", TS, nullable=True),
+    Column("expires_at", TS, nullable=True),  # none: never (0010)
+    Column("scopes", String(200), nullable=True),  # comma-separated; none: all (0010)
 )
 
 # --- On call (migration 0002) -------------------------------------------------------------
@@ -469,4 +471,44 @@ heartbeats = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Index("ix_heartbeats_due_at", "due_at"),
+)
+
+# --- Audit log (migration 0010) --------------------------------------------------------------
+
+# Append-only: no code path updates or deletes a row, and a trigger refuses both (0010).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(200), nullable=False),  # a user, token/NAME, cli/OSUSER, system
+    Column("address", String(64), nullable=True),  # the client's IP, when over HTTP
+    Column("kind", String(40), nullable=False),  # what changed: token, incident, catalog…
+    Column("name", String(200), nullable=False),  # which one
+    Column("action", String(40), nullable=False),  # created, revoked, acknowledged…
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_actor_id", "actor", "id"),
+    Index("ix_audit_log_kind_id", "kind", "id"),
+)
+
+# Login attempts per email (hashed) and per client address, shared by every process (0010).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(120), primary_key=True),  # email:SHA256… | client:ADDRESS
+    Column("attempts", Integer, nullable=False),
+    Column("last_at", TS, nullable=True),
+    Column("blocked_until", TS, nullable=True),
+    Index("ix_login_attempts_last_at", "last_at"),
+)
+
+# One-click action links already used: each works once (0010). Pruned after they expire.
+used_action_links = Table(
+    "used_action_links",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the token
+    Column("used_at", TS, nullable=False),
+    Index("ix_used_action_links_used_at", "used_at"),
 )

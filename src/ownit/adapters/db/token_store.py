@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.account_store import team_roles
+from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.rows import row_dict
 from ownit.app.tokens import FoundToken
 
@@ -20,21 +21,57 @@ class SqlTokenStore:
         self._engine = engine
 
     def insert(
-        self, *, name: str, role: str, token_hash: str, at: datetime, user_id: int | None = None
+        self,
+        *,
+        name: str,
+        role: str,
+        token_hash: str,
+        at: datetime,
+        user_id: int | None = None,
+        expires_at: datetime | None = None,
+        scopes: str | None = None,
     ) -> int:
         with self._engine.begin() as conn:
             result = conn.execute(
                 _k.insert().values(
-                    name=name, role=role, token_hash=token_hash, created_at=at, user_id=user_id
+                    name=name,
+                    role=role,
+                    token_hash=token_hash,
+                    created_at=at,
+                    user_id=user_id,
+                    expires_at=expires_at,
+                    scopes=scopes,
                 )
             )
             key = result.inserted_primary_key
             assert key is not None
+            record(
+                conn,
+                at=at,
+                kind="token",
+                name=name,
+                action="created",
+                after={
+                    "id": int(key[0]),
+                    "role": role,
+                    "user_id": user_id,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                    "scopes": scopes,
+                },
+            )
             return int(key[0])
 
     def find(self, token_hash: str, at: datetime | None = None) -> FoundToken | None:
         query = (
-            select(_k.c.id, _k.c.name, _k.c.role, _k.c.user_id, _k.c.last_used_at)
+            select(
+                _k.c.id,
+                _k.c.name,
+                _k.c.role,
+                _k.c.user_id,
+                _k.c.last_used_at,
+                _k.c.expires_at,
+                _k.c.scopes,
+            )
             .add_columns(_u.c.name.label("user_name"), _c.c.org_role)
             .outerjoin(_u, _u.c.id == _k.c.user_id)
             .outerjoin(_c, _c.c.user_id == _k.c.user_id)
@@ -55,6 +92,8 @@ class SqlTokenStore:
             user_name=row.user_name,
             org_role=row.org_role,
             teams=teams,
+            expires_at=row.expires_at,
+            scopes=row.scopes,
         )
 
     def all(self, user_id: int | None = None) -> list[dict[str, object]]:
@@ -68,6 +107,8 @@ class SqlTokenStore:
                 _k.c.created_at,
                 _k.c.last_used_at,
                 _k.c.revoked_at,
+                _k.c.expires_at,
+                _k.c.scopes,
             )
             .outerjoin(_u, _u.c.id == _k.c.user_id)
             .order_by(_k.c.id)
@@ -82,4 +123,17 @@ class SqlTokenStore:
         if user_id is not None:
             query = query.where(_k.c.user_id == user_id)
         with self._engine.begin() as conn:
-            return conn.execute(query.values(revoked_at=at)).rowcount == 1
+            row = conn.execute(
+                query.values(revoked_at=at).returning(_k.c.name, _k.c.role, _k.c.user_id)
+            ).first()
+            if row is None:
+                return False
+            record(
+                conn,
+                at=at,
+                kind="token",
+                name=row.name,
+                action="revoked",
+                before={"id": token_id, "role": row.role, "user_id": row.user_id},
+            )
+            return True

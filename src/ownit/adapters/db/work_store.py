@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import paging_store
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.responder_store import SqlResponderContexts
@@ -110,6 +111,12 @@ class _Unit:
                 data=dict(data) if data else None,
             )
         )
+
+    def audit(self, at: datetime, action: str, after: Mapping[str, Any]) -> None:
+        number = self._conn.execute(
+            select(t.incidents.c.number).where(t.incidents.c.id == self._incident_id)
+        ).scalar()
+        record(self._conn, at=at, kind="incident", name=f"#{number}", action=action, after=after)
 
     def retrigger(self, at: datetime) -> None:
         self._conn.execute(

@@ -2,7 +2,13 @@
 and Slack's buttons.
 
 A link opened in a browser (``GET``) shows a page with one button; the action happens on
-``POST`` — mail scanners that open every link with ``GET`` must not acknowledge pages.
+``POST`` — mail scanners that open every link with ``GET`` must not acknowledge pages. A link
+works once, and only while the person it was made for may still respond; its pages forbid
+framing, caching and referrers (decision 0031).
+
+A Slack click is believed when Slack's signature is right and has not been seen before (a
+replay inside Slack's five-minute window is refused); it acts as the ownit user whose Slack
+contact names the clicking Slack user id (``userId``), if that user may respond.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from ownit.adapters.notifiers.signing import ActionTokenError, check_action_token, verify_slack
+from ownit.app import audit
 from ownit.app import incidents as uc
+from ownit.app.action_links import ResponderRights, UsedLinks, digest, may_respond
 from ownit.app.clock import Clock
 from ownit.app.incidents import IncidentStore
 from ownit.domain.errors import DomainError
@@ -34,6 +42,22 @@ class ActionDeps:
     clock: Clock
     secret: Callable[[], bytes]
     slack_signing_secret: str | None
+    used: UsedLinks
+    rights: ResponderRights
+
+
+# The one-click pages: nothing loads from anywhere, no framing, no caching, and the token in
+# the address never leaves in a Referer header.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -45,11 +69,13 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
         "margin:3rem auto;padding:0 1rem'>"
         f"<h1 style='font-size:1.3rem'>{html.escape(title)}</h1>{body}</body></html>",
         status_code=status,
+        headers=_PAGE_HEADERS,
     )
 
 
 def _act(deps: ActionDeps, incident_id: str, action: str, user: str) -> dict[str, object]:
-    by = f"user/{user}" if user else "link"
+    by = f"user/{user}"
+    audit.acting_as(user)
     if action == "acknowledge":
         return uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=incident_id, by=by)
     if action == "resolve":
@@ -65,9 +91,17 @@ class ActionEndpoints:
 
     def _check(self, token: str) -> tuple[str, str, str] | HTMLResponse:
         try:
-            return check_action_token(self.deps.secret(), token, self.deps.clock.now())
+            checked = check_action_token(self.deps.secret(), token, self.deps.clock.now())
         except ActionTokenError as exc:
             return _page("This link does not work", f"<p>{html.escape(str(exc))}</p>", 400)
+        if not may_respond(self.deps.rights, checked[2]):
+            return _page(
+                "This link does not work any more",
+                "<p>The person it was sent to may not respond to incidents now. "
+                "Open the incident in ownit instead.</p>",
+                403,
+            )
+        return checked
 
     def confirm(self, token: str) -> Response:
         checked = self._check(token)
@@ -92,6 +126,12 @@ class ActionEndpoints:
         if isinstance(checked, HTMLResponse):
             return checked
         incident_id, action, user = checked
+        if not self.deps.used.use(digest(token), self.deps.clock.now()):
+            return _page(
+                "This link was used already",
+                "<p>Each link works once. Open the incident in ownit to see where it is.</p>",
+                409,
+            )
         try:
             incident = _act(self.deps, incident_id, action, user)
         except DomainError as exc:
@@ -115,19 +155,28 @@ class ActionEndpoints:
         )
         if not ok:
             return Response("invalid signature", status_code=401)
-        try:
-            payload = orjson.loads(parse_qs(body.decode()).get("payload", ["{}"])[0])
-            value = payload["actions"][0]["value"]
-        except (ValueError, KeyError, IndexError, TypeError):
+        signature = request.headers.get("x-slack-signature", "")
+        if not deps.used.use(digest("slack:" + signature), deps.clock.now()):
+            return Response("this request was seen before", status_code=401)
+        clicked = _slack_click(body)
+        if clicked is None:
             return Response("unrecognised payload", status_code=400)
+        slack_id, value = clicked
+        user = deps.rights.user_for_slack(slack_id)
+        if user is None:
+            return _slack_reply(
+                ":warning: your Slack account is not linked to an ownit user: add your Slack "
+                "member id as `userId` to your slack contact in ownit"
+            )
+        if not may_respond(deps.rights, user):
+            return _slack_reply(f":warning: {user} may not respond to incidents")
         try:
-            incident_id, action, user = check_action_token(deps.secret(), value, deps.clock.now())
-            slack_user = payload.get("user", {}).get("username") or user
-            incident = _act(deps, incident_id, action, slack_user)
+            incident_id, action, _ = check_action_token(deps.secret(), value, deps.clock.now())
+            incident = _act(deps, incident_id, action, user)
         except (ActionTokenError, DomainError) as exc:
             return _slack_reply(f":warning: {exc}")
         return _slack_reply(
-            f"#{incident['number']} {incident['title']}: {incident['status']} by {slack_user}"
+            f"#{incident['number']} {incident['title']}: {incident['status']} by {user}"
         )
 
 
@@ -148,6 +197,27 @@ def router(deps: ActionDeps) -> APIRouter:
         return await handlers.slack_actions(request)
 
     return api
+
+
+def _slack_click(body: bytes) -> tuple[str, str] | None:
+    """The clicking Slack user's id and the button's value, or ``None`` when the payload is
+    not the shape Slack sends (whatever its signature, nothing in it is trusted further)."""
+    try:
+        payload = orjson.loads(parse_qs(body.decode()).get("payload", ["{}"])[0])
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user, actions = payload.get("user"), payload.get("actions")
+    if not isinstance(user, dict) or not isinstance(actions, list) or not actions:
+        return None
+    slack_id, first = user.get("id"), actions[0]
+    if not isinstance(slack_id, str) or not slack_id or len(slack_id) > 40:
+        return None
+    value = first.get("value") if isinstance(first, dict) else None
+    if not isinstance(value, str):
+        return None
+    return slack_id, value
 
 
 def _slack_reply(text: str) -> Response:

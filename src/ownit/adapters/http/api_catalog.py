@@ -47,7 +47,7 @@ class CatalogApi:
         return ok({"integrations": found})
 
     def rotate(self, integration_id: int) -> Response:
-        found = self.deps.directory.rotate_key(integration_id)
+        found = self.deps.directory.rotate_key(integration_id, self.deps.clock.now())
         if found is None:
             raise NotFound("integration", str(integration_id))
         return ok({"integration": found})
@@ -56,8 +56,8 @@ class CatalogApi:
 def router(deps: ApiDeps) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     handlers = CatalogApi(deps)
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
-    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
+    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN, deps.clock))]
 
     @api.get("/services", tags=["catalog"], summary="Services")
     def services(_: viewer) -> Response:

@@ -48,7 +48,7 @@ class EventLogApi:
 def router(deps: ApiDeps) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     handlers = EventLogApi(deps)
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
 
     @api.get("/events", tags=["events"], summary="Raw events as they arrived, and what they did")
     def events(

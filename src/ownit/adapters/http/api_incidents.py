@@ -203,8 +203,8 @@ class IncidentApi:
 def router(deps: ApiDeps) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     handlers = IncidentApi(deps)
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
-    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER))]
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
+    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER, deps.clock))]
 
     @api.get("/incidents", tags=["incidents"], summary="List incidents, newest first")
     def list_incidents(

@@ -179,7 +179,9 @@ class OnCallApi:
     def delete_override(self, who: Principal, name: str, override_id: int) -> Response:
         store = self.deps.schedules
         require_manage(who, uc.get_schedule(store=store, name=name).team)
-        uc.delete_override(store=store, schedule=name, override_id=override_id)
+        uc.delete_override(
+            store=store, clock=self.deps.clock, schedule=name, override_id=override_id
+        )
         return Response(status_code=204)
 
     def calendar_token(self, name: str) -> Response:
@@ -229,9 +231,9 @@ class CalendarFeed:
 def router(deps: OnCallDeps) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["on call"])
     handlers = OnCallApi(deps)
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
-    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER))]
-    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
+    responder = Annotated[Principal, Depends(requires(deps.tokens, Role.RESPONDER, deps.clock))]
+    admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN, deps.clock))]
     instant_query = Annotated[str | None, Query(description="ISO 8601 with an offset")]
 
     @api.get("/schedules", summary="Schedules with their layers and catalog overrides")

@@ -72,7 +72,7 @@ class ServicesApi:
 def router(deps: ServicesDeps) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     handlers = ServicesApi(deps)
-    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER))]
+    viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
 
     @api.get(
         "/services/{name}/dependencies",

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
+    api_audit,
     api_catalog,
     api_event_log,
     api_health,
@@ -27,6 +28,7 @@ from ownit.adapters.http import (
     events,
     problems,
 )
+from ownit.adapters.http.client_address import AuditScopeMiddleware, Network
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
@@ -68,6 +70,8 @@ class AppParts:
     health: api_health.HealthDeps | None = None  # GET /api/v1/health/paging
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
     unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
+    audit: api_audit.AuditDeps | None = None
+    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -126,6 +130,9 @@ def create_app(parts: AppParts) -> FastAPI:
     app.include_router(events.router(endpoints))
     # The Events v2 endpoints themselves, answered before the framework routes anything (the
     # router above only declares them for the OpenAPI description): the hot path stays lean.
+    # Inside FastIngest: the event endpoints (authenticated by their keys) change nothing a
+    # person did, and their hot path stays lean.
+    app.add_middleware(AuditScopeMiddleware, trusted_proxies=parts.trusted_proxies)
     app.add_middleware(FastIngest, endpoints=endpoints)
     # In front of everything (the last added runs first): the size limit, then the API token
     # before an /api/v1 body is read.
@@ -142,6 +149,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_maintenance.router(parts.maintenance))
     if parts.health is not None:
         app.include_router(api_health.router(parts.health))
+    if parts.audit is not None:
+        app.include_router(api_audit.router(parts.audit))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from fastapi import Request
 
 from ownit.adapters.http.problems import Problem
+from ownit.app import audit
 from ownit.app.clock import Clock, SystemClock
 from ownit.app.tokens import Principal, Role, TokenStore, authenticate
 from ownit.domain.permissions import Action
@@ -46,6 +47,27 @@ def require_manage(principal: Principal, team: str | None) -> None:
     raise forbidden(principal, needed)
 
 
+# The scope a write needs, by the first segment of its /api/v1 path (every read needs "read").
+_WRITE_SCOPES = {
+    "incidents": "incidents",
+    "schedules": "schedules",
+    "users": "schedules",  # a calendar link
+    "maintenance-windows": "maintenance",
+}
+
+
+def scope_of(method: str, path: str) -> str:
+    """The token scope a request needs: ``read`` for reads, else by what it changes."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return "read"
+    segments = path.removeprefix("/api/v1/").split("/")
+    return _WRITE_SCOPES.get(segments[0], "admin")
+
+
+def _scopes(principal: Principal) -> str:
+    return ", ".join(sorted(principal.scopes)) if principal.scopes is not None else "all"
+
+
 def requires(
     store: TokenStore, role: Role, clock: Clock | None = None
 ) -> Callable[[Request], Principal]:
@@ -74,8 +96,12 @@ def requires(
                 slug="unauthorized",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        audit.acting_as(principal.actor)
         if not principal.permissions.may(needed):
             raise forbidden(principal, _NEEDS[needed])
+        scope = scope_of(request.method, request.url.path)
+        if not principal.has_scope(scope):
+            raise forbidden(principal, f"the {scope!r} scope (it has: {_scopes(principal)})")
         return principal
 
     return dependency

@@ -20,6 +20,7 @@ SLACK_TOLERANCE = 300
 _ACTION_VERSION = "a1"
 _ACTION_CONTEXT = b"ownit-action-token\x00"
 _URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
+MAX_ACTION_TOKEN = 2048  # characters; a real token is about 150
 
 
 class InvalidSecret(ValueError):
@@ -154,17 +155,23 @@ def check_action_token(secret: bytes, token: str, now: datetime) -> tuple[str, s
     :class:`ExpiredActionToken` when its time is up (checked only once it proved genuine).
     """
     invalid = InvalidActionToken("this link is not valid (altered, incomplete or out of date)")
+    if len(token) > MAX_ACTION_TOKEN:
+        raise invalid
     version, _, rest = token.strip().partition(".")
     body, _, mac = rest.rpartition(".")
-    if version != _ACTION_VERSION or not body or not mac:
+    if version != _ACTION_VERSION or not body or not mac or not _URLSAFE.fullmatch(body):
         raise invalid
+    # The MAC first: nothing an attacker wrote is decoded before it proves genuine.
     try:
         given = _unb64(mac)
-        fields = json.loads(_unb64(body))
     except ValueError:
         raise invalid from None
     if not hmac.compare_digest(_mac(secret, f"{version}.{body}"), given):
         raise invalid
+    try:
+        fields = json.loads(_unb64(body))
+    except ValueError:
+        raise invalid from None
     if not (
         isinstance(fields, list)
         and len(fields) == 4

@@ -12,7 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from ownit.adapters.web.deps import Form, WebDeps, check_csrf, session_of, signed_in
+from ownit.adapters.web.deps import (
+    Form,
+    WebDeps,
+    check_csrf,
+    client_of,
+    session_of,
+    signed_in,
+)
 from ownit.adapters.web.page_handlers import PageHandlers, PostedForm
 from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import Pages
@@ -98,10 +105,11 @@ class AccountPages(PageHandlers):
                 store=deps.accounts,
                 hasher=deps.hasher,
                 clock=deps.clock,
-                throttles=deps.throttles,
+                throttle=deps.throttle,
+                limits=deps.limits,
                 email=email,
                 password=form.get("password"),
-                client=request.client.host if request.client else "unknown",
+                client=client_of(request),
                 previous_session_id=request.cookies.get(deps.session_cookie),
                 policy=deps.policy,
             )

@@ -9,14 +9,16 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 
-from ownit.app import accounts
+from ownit.app import accounts, audit
 from ownit.app.accounts import (
     AccountStore,
-    LoginThrottles,
+    LoginLimits,
+    LoginThrottleStore,
     PasswordHasher,
     SessionPolicy,
     WebSession,
 )
+from ownit.app.audit import AuditLog
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog_view import CatalogView
 from ownit.app.clock import Clock
@@ -43,8 +45,9 @@ class WebDeps:
     directory: Directory
     schedules: ScheduleFeedStore
     clock: Clock
+    throttle: LoginThrottleStore  # login attempts, counted in the database
     secure_cookies: bool = False  # the base URL is https
-    throttles: LoginThrottles = field(default_factory=LoginThrottles)
+    limits: LoginLimits = field(default_factory=LoginLimits)
     policy: SessionPolicy = field(default_factory=SessionPolicy)
     poll_seconds: int = 5
     # Pages computed at once (page_gate.py); 0: no gate, every page in its own thread.
@@ -71,6 +74,8 @@ class WebDeps:
     # refuse, and test notifications allowed per person per minute.
     outbound_warning: Callable[[str], str | None] | None = None
     test_notifications: RateLimiter = field(default_factory=lambda: RateLimiter(5))
+    # The audit log, for admins (audit_pages.py).
+    audit: AuditLog | None = None
 
     @property
     def session_cookie(self) -> str:
@@ -120,6 +125,15 @@ async def read_form(request: Request) -> Form:
     return Form(parse_qs(text, keep_blank_values=True, max_num_fields=1000))
 
 
+def client_of(request: Request) -> str:
+    """The client's address: as the app's middleware found it (trusted proxies believed),
+    else the peer's."""
+    found = request.scope.get("state", {}).get("client_address")
+    if isinstance(found, str):
+        return found
+    return request.client.host if request.client else "unknown"
+
+
 def session_of(deps: WebDeps, request: Request) -> WebSession | None:
     session_id = request.cookies.get(deps.session_cookie, "")
     return accounts.current_session(
@@ -134,6 +148,7 @@ def signed_in(deps: WebDeps) -> Callable[[Request], WebSession]:
         found = session_of(deps, request)
         if found is None:
             raise LoginRequired
+        audit.acting_as(found.account.actor)
         return found
 
     return current

@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from ownit.adapters.web import (
     account_pages,
+    audit_pages,
     catalog_pages,
     health_pages,
     incident_pages,
@@ -39,6 +40,7 @@ def install(app: FastAPI, deps: WebDeps) -> None:
     app.include_router(token_pages.router(deps, pages))
     app.include_router(people_pages.router(deps, pages))
     app.include_router(health_pages.router(deps, pages))
+    app.include_router(audit_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if deps.page_concurrency > 0:
         app.add_middleware(PageGate, concurrency=deps.page_concurrency)

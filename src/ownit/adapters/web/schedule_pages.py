@@ -210,7 +210,9 @@ class SchedulePages(PageHandlers):
         if not may_manage(session, schedule):
             return self._refused(request, session, schedule)
         try:
-            oncall.delete_override(store=store, schedule=name, override_id=override_id)
+            oncall.delete_override(
+                store=store, clock=self.deps.clock, schedule=name, override_id=override_id
+            )
         except NotFound:
             return self._show(
                 request,

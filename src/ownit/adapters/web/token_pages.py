@@ -8,6 +8,7 @@ dependencies are local ``Annotated`` aliases.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +19,15 @@ from ownit.adapters.web.page_handlers import NO_STORE, PageHandlers, PostedForm,
 from ownit.adapters.web.templating import Pages
 from ownit.app.accounts import WebSession
 from ownit.app.tokens import InvalidToken, Role, create_token
+
+# How long a token made on /me/tokens works (the form's choices; decision 0031).
+LIFETIMES: dict[str, timedelta | None] = {
+    "30 days": timedelta(days=30),
+    "90 days": timedelta(days=90),
+    "1 year": timedelta(days=365),
+    "never": None,
+}
+DEFAULT_LIFETIME = "90 days"
 
 
 @dataclass
@@ -48,6 +58,8 @@ class TokenPages(PageHandlers):
             | {
                 "everyone": everyone,
                 "tokens": [r for r in rows if r["revoked_at"] is None],
+                "lifetimes": list(LIFETIMES),
+                "default_lifetime": DEFAULT_LIFETIME,
                 "new_token": new_token,
                 "errors": errors or {},
                 "values": values or {},
@@ -65,6 +77,16 @@ class TokenPages(PageHandlers):
         check_csrf(session, request, form)
         name = form.get("name").strip()
         read_only = form.get("read_only") == "yes"
+        expires = form.get("expires", DEFAULT_LIFETIME)
+        values = {"name": name, "read_only": read_only, "expires": expires}
+        if expires not in LIFETIMES:
+            return self._tokens_page(
+                request,
+                session,
+                errors={"expires": f"choose one of {', '.join(LIFETIMES)}"},
+                values=values,
+                status=400,
+            )
         try:
             token = create_token(
                 store=self._tokens,
@@ -72,14 +94,11 @@ class TokenPages(PageHandlers):
                 name=name,
                 role=(Role.VIEWER if read_only else Role.RESPONDER).value,
                 user_id=session.account.user_id,
+                lifetime=LIFETIMES[expires],
             )
         except InvalidToken as exc:
             return self._tokens_page(
-                request,
-                session,
-                errors={"name": str(exc)},
-                values={"name": name, "read_only": read_only},
-                status=400,
+                request, session, errors={"name": str(exc)}, values=values, status=400
             )
         return self._tokens_page(request, session, new_token=token, status=201)
 

@@ -103,6 +103,7 @@ class Contact:
     url: str | None = None  # webhook, push
     secret: str | None = None  # webhook (optional)
     webhook_url: str | None = None  # slack
+    slack_user_id: str | None = None  # slack (optional): the member id whose clicks are theirs
 
 
 @dataclass(frozen=True, slots=True)

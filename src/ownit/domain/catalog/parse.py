@@ -74,8 +74,15 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Each contact type's own field (required), besides name and type; webhook may add a secret.
 _CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
-_CONTACT_OPTIONAL = {"webhook": ("secret",)}
-_CONTACT_FIELDS = ("name", "type", "address", "url", "secret", "webhookUrl")
+_CONTACT_OPTIONAL = {"webhook": ("secret",), "slack": ("userId",)}
+_CONTACT_FIELDS = ("name", "type", "address", "url", "secret", "webhookUrl", "userId")
+_SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def _slack_id_problem(value: str) -> str | None:
+    if _SLACK_ID.fullmatch(value):
+        return None
+    return "is not a Slack member id (U or W, then capital letters and digits: U012AB3CD)"
 
 
 def parse_document(raw: RawDocument, problems: list[Problem]) -> Document | None:
@@ -160,6 +167,7 @@ def _user(name: str, spec: Fields) -> User:
                 )
         value = f.email(own, required=True) if ctype == "email" else f.url(own, required=True)
         secret = _webhook_secret(f, path) if ctype == "webhook" else None
+        slack_id = f.text("userId", check=_slack_id_problem) if ctype == "slack" else None
         if cname is not None and value is not None:
             contacts.append(
                 Contact(
@@ -169,6 +177,7 @@ def _user(name: str, spec: Fields) -> User:
                     url=value if own == "url" else None,
                     secret=secret,
                     webhook_url=value if own == "webhookUrl" else None,
+                    slack_user_id=slack_id,
                 )
             )
     rules: list[NotificationRule] = []

@@ -53,6 +53,7 @@ def _user(user: User) -> JsonObject:
         _put(item, "url", c.url)
         _put(item, "secret", c.secret)
         _put(item, "webhookUrl", c.webhook_url)
+        _put(item, "userId", c.slack_user_id)
         contacts.append(item)
     _put(out, "contacts", contacts)
     rules: list[JsonValue] = [
