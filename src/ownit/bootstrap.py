@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.analytics_store import SqlAnalyticsStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
@@ -41,6 +42,7 @@ from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_analytics import AnalyticsDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_services import ServicesDeps
@@ -53,6 +55,7 @@ from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import heartbeats, oncall
 from ownit.app.accounts import AccountStore, PasswordHasher
+from ownit.app.analytics import AnalyticsStore
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.clock import Clock, SystemClock
@@ -173,6 +176,10 @@ class Database:
     @cached_property
     def accounts(self) -> AccountStore:
         return SqlAccountStore(self.engine)
+
+    @cached_property
+    def analytics(self) -> AnalyticsStore:
+        return SqlAnalyticsStore(self.engine)
 
     @cached_property
     def catalog(self) -> CatalogStore:
@@ -400,6 +407,9 @@ def build_app(
             clock=clock,
             heartbeats=SqlHeartbeatStore(engine),
             committer=committer,
+        ),
+        analytics=AnalyticsDeps(
+            store=SqlAnalyticsStore(engine), schedules=schedules, tokens=tokens, clock=clock
         ),
         web=WebDeps(
             accounts=SqlAccountStore(engine),

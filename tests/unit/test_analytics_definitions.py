@@ -19,6 +19,17 @@ from ownit.domain.analytics.incidents import GroupBy, incident_report, week_of
 from ownit.domain.analytics.noise import noise_report
 from ownit.domain.analytics.period import InvalidPeriod, Period, parse_period
 from ownit.domain.analytics.stats import Summary, nearest_rank, summarize
+from tests.analytics_cases import (
+    ACKED_BY_EVENT_THEN_PERSON,
+    ACKED_TWICE,
+    FLAPPING_HEARTBEAT,
+    HAND_MADE,
+    HAND_MADE_TOTAL,
+    NEVER_ACKED,
+    REASSIGN_ONLY,
+    RESOLVED_BY_EVENT,
+    SLOW_EVENT,
+)
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 PERIOD = Period(T0 - timedelta(days=1), T0 + timedelta(days=30))
@@ -39,30 +50,6 @@ def ack(minutes: float, by: str = "alice", via: str = "web") -> Acknowledgement:
 
 
 # --- one incident, every definition -------------------------------------------------------
-
-NEVER_ACKED = inc("never", pages=(Page("alice", at(0)), Page("bob", at(5), 2)))
-RESOLVED_BY_EVENT = inc("event", resolved_at=at(3), resolved_by=Resolution.EVENT)
-REASSIGN_ONLY = inc(
-    "reassign",
-    acknowledgements=(ack(2, "alice", "reassign"),),
-    pages=(Page("alice", at(0)), Page("carol", at(2))),
-    resolved_at=at(60),
-    resolved_by=Resolution.PERSON,
-)
-ACKED_BY_EVENT_THEN_PERSON = inc(
-    "event-ack",
-    acknowledgements=(ack(1, "integration/prom", "event"), ack(4, "bob", "api")),
-    resolved_at=at(30),
-    resolved_by=Resolution.PERSON,
-)
-ACKED_TWICE = inc(
-    "twice",
-    acknowledgements=(ack(10, "bob", "cli"), ack(2, "alice", "link")),
-    resolved_at=at(20),
-    resolved_by=Resolution.EVENT,
-)
-FLAPPING_HEARTBEAT = inc("beat", resolved_at=at(5), resolved_by=Resolution.HEARTBEAT)
-SLOW_EVENT = inc("slow", resolved_at=at(6), resolved_by=Resolution.EVENT)
 
 
 @pytest.mark.parametrize(
@@ -103,29 +90,7 @@ def test_one_incident(
 
 
 def test_figures_of_the_hand_made_set() -> None:
-    histories = [
-        NEVER_ACKED,
-        RESOLVED_BY_EVENT,
-        REASSIGN_ONLY,
-        ACKED_BY_EVENT_THEN_PERSON,
-        ACKED_TWICE,
-        FLAPPING_HEARTBEAT,
-        SLOW_EVENT,
-    ]
-    report = incident_report(histories, PERIOD)
-    assert report.total.as_dict() == {
-        "count": 7,
-        "acknowledged": 2,
-        "unacknowledged": 5,
-        "resolved": 6,
-        "escalated": 1,
-        "auto_resolved": 3,
-        "noise": 2,
-        # TTA 120, 240: mean 180, p50 rank ceil(1)=1 → 120, p90 rank ceil(1.8)=2 → 240
-        "tta_seconds": {"mean": 180.0, "p50": 120.0, "p90": 240.0},
-        # TTR 180, 300, 360, 1200, 1800, 3600
-        "ttr_seconds": {"mean": 1240.0, "p50": 360.0, "p90": 3600.0},
-    }
+    assert incident_report(HAND_MADE, PERIOD).total.as_dict() == HAND_MADE_TOTAL
 
 
 def test_merged_incidents_count_once_in_their_target() -> None:

@@ -448,3 +448,25 @@ heartbeats = Table(
     Column("updated_at", TS, nullable=False),
     Index("ix_heartbeats_due_at", "due_at"),
 )
+
+
+# --- Analytics records (migration 0011) --------------------------------------------------
+
+# One row per incident and person: when they were first paged for it (and the highest
+# escalation level that paged them), and their first acknowledgement and how they gave it
+# (web, api, cli, link, slack). Written from migration 0011 on; analytics reads it.
+incident_responses = Table(
+    "incident_responses",
+    metadata,
+    Column(
+        "incident_id",
+        String(40),
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_name", String(200), primary_key=True),
+    Column("first_paged_at", TS, nullable=True),
+    Column("highest_level", Integer, nullable=True),
+    Column("acknowledged_at", TS, nullable=True),
+    Column("acknowledged_via", String(20), nullable=True),
+)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.analytics_records import record_pages
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.responder_store import SqlResponderContexts
@@ -147,6 +148,7 @@ class _Unit:
         self._conn.execute(
             insert.on_conflict_do_nothing(index_elements=["idempotency_key"]), values
         )
+        record_pages(self._conn, ((r.incident_id, r.user, r.data) for r in rows), self._now)
 
     def cancel_pending(self, at: datetime, reason: str) -> int:
         result = self._conn.execute(

@@ -48,10 +48,14 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def _act(deps: ActionDeps, incident_id: str, action: str, user: str) -> dict[str, object]:
+def _act(
+    deps: ActionDeps, incident_id: str, action: str, user: str, via: str = "link"
+) -> dict[str, object]:
     by = f"user/{user}" if user else "link"
     if action == "acknowledge":
-        return uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=incident_id, by=by)
+        return uc.acknowledge(
+            store=deps.incidents, clock=deps.clock, ref=incident_id, by=by, via=via
+        )
     if action == "resolve":
         return uc.resolve(store=deps.incidents, clock=deps.clock, ref=incident_id, by=by)
     raise DomainError(f"unknown action {action!r}")
@@ -123,7 +127,7 @@ class ActionEndpoints:
         try:
             incident_id, action, user = check_action_token(deps.secret(), value, deps.clock.now())
             slack_user = payload.get("user", {}).get("username") or user
-            incident = _act(deps, incident_id, action, slack_user)
+            incident = _act(deps, incident_id, action, slack_user, via="slack")
         except (ActionTokenError, DomainError) as exc:
             return _slack_reply(f":warning: {exc}")
         return _slack_reply(

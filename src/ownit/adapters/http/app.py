@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
+    api_analytics,
     api_catalog,
     api_event_log,
     api_incidents,
@@ -62,6 +63,7 @@ class AppParts:
     web: web.WebDeps | None = None  # the web UI (server-rendered pages)
     services: api_services.ServicesDeps | None = None
     maintenance: api_maintenance.MaintenanceDeps | None = None
+    analytics: api_analytics.AnalyticsDeps | None = None
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -122,6 +124,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_services.router(parts.services))
     if parts.maintenance is not None:
         app.include_router(api_maintenance.router(parts.maintenance))
+    if parts.analytics is not None:
+        app.include_router(api_analytics.router(parts.analytics))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

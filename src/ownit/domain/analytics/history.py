@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-EXPLICIT = frozenset({"web", "api", "cli", "link", "slack"})
-"""How a person acknowledges explicitly. Anything else (``event``, ``reassign``, ``auto``…)
-is not an acknowledgement for the figures."""
+EXPLICIT = frozenset({"web", "api", "cli", "link", "slack", "person"})
+"""How a person acknowledges explicitly (``person``: a person did, before ownit recorded
+how). Anything else (``event``, ``reassign``, ``auto``…) is not an acknowledgement for the
+figures."""
 
 NOISE_WINDOW = timedelta(minutes=5)
 
