@@ -14,6 +14,7 @@ from ownit.settings import Settings, SettingsError
 
 def _modules() -> list[ModuleType]:
     from ownit.cli import (
+        analytics,
         catalog,
         db,
         events,
@@ -43,6 +44,7 @@ def _modules() -> list[ModuleType]:
         routers,
         tokens,
         users,
+        analytics,
     ]
 
 
