@@ -430,6 +430,7 @@ def build_app(
             tokens=tokens,
             people=SqlPeopleStore(engine),
             events=event_log,
+            analytics=SqlAnalyticsStore(engine),
         ),
     )
     return create_app(parts)

@@ -17,6 +17,7 @@ from ownit.app.accounts import (
     SessionPolicy,
     WebSession,
 )
+from ownit.app.analytics import AnalyticsStore
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog_view import CatalogView
 from ownit.app.clock import Clock
@@ -63,6 +64,8 @@ class WebDeps:
     people: PeopleStore | None = None
     # Raw events: why an incident's events came where they did (incident page).
     events: EventLog | None = None
+    # The analytics page (analytics_pages.py).
+    analytics: AnalyticsStore | None = None
 
     @property
     def session_cookie(self) -> str:

@@ -24,7 +24,8 @@ class Bucket(StrEnum):
 
 
 @lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
+    """The zone named so; UTC when there is none by that name."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -34,7 +35,7 @@ def _zone(name: str) -> ZoneInfo:
 def bucket(at: datetime, timezone: str) -> Bucket:
     """The bucket of the instant ``at`` for a person living in ``timezone`` (an unknown zone
     is read as UTC)."""
-    local = at.astimezone(_zone(timezone))
+    local = at.astimezone(zone(timezone))
     if local.hour >= 22 or local.hour < 8:
         return Bucket.SLEEP
     if local.weekday() < 5 and 8 <= local.hour < 18:
