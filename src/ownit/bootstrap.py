@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.analytics_store import SqlAnalyticsStore
+from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
@@ -56,6 +57,7 @@ from ownit.adapters.web.deps import WebDeps
 from ownit.app import heartbeats, oncall
 from ownit.app.accounts import AccountStore, PasswordHasher
 from ownit.app.analytics import AnalyticsStore
+from ownit.app.baselines import BaselineStore
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.clock import Clock, SystemClock
@@ -180,6 +182,10 @@ class Database:
     @cached_property
     def analytics(self) -> AnalyticsStore:
         return SqlAnalyticsStore(self.engine)
+
+    @cached_property
+    def baselines(self) -> BaselineStore:
+        return SqlBaselineStore(self.engine)
 
     @cached_property
     def catalog(self) -> CatalogStore:
@@ -409,7 +415,11 @@ def build_app(
             committer=committer,
         ),
         analytics=AnalyticsDeps(
-            store=SqlAnalyticsStore(engine), schedules=schedules, tokens=tokens, clock=clock
+            store=SqlAnalyticsStore(engine),
+            schedules=schedules,
+            tokens=tokens,
+            clock=clock,
+            baselines=SqlBaselineStore(engine),
         ),
         web=WebDeps(
             accounts=SqlAccountStore(engine),

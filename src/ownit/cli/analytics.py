@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from ownit.app import analytics as uc
+from ownit.app import baselines as bl
 from ownit.app.clock import SystemClock
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
@@ -28,6 +29,8 @@ def register(sub: Any) -> None:
         "responders": ("per person: pages, interruptions, time on call, TTA", _responders),
         "noise": ("the noisiest services and alert keys", _noise),
     }
+    digest = asub.add_parser("report", help="the weekly digest: last 7 days against the baseline")
+    digest.set_defaults(func=_report)
     for name, (help_text, func) in reports.items():
         p = asub.add_parser(name, help=help_text)
         p.add_argument("--since", help="RFC 3339 instant or duration back (30d, 12h); default 30d")
@@ -159,3 +162,10 @@ def _noise(args: argparse.Namespace, settings: Settings) -> int:
     ]
     text = render(["KIND", "KEY", "COUNT", "NOISE", "RATIO"], rows)
     return _emit(answer, args.format, uc.noise_csv, text)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    with database(settings) as db:
+        text = bl.weekly_report(analytics=db.analytics, baselines=db.baselines, clock=SystemClock())
+    print(text, end="")
+    return 0

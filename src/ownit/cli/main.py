@@ -15,6 +15,7 @@ from ownit.settings import Settings, SettingsError
 def _modules() -> list[ModuleType]:
     from ownit.cli import (
         analytics,
+        baseline,
         catalog,
         db,
         events,
@@ -45,6 +46,7 @@ def _modules() -> list[ModuleType]:
         tokens,
         users,
         analytics,
+        baseline,
     ]
 
 

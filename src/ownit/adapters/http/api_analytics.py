@@ -9,13 +9,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from ownit.adapters.http.api_v1 import ok
 from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import field_error
 from ownit.app import analytics as uc
+from ownit.app import baselines as bl
 from ownit.app.clock import Clock
 from ownit.app.oncall import ScheduleStore
 from ownit.app.tokens import Principal, Role, TokenStore
@@ -30,6 +32,13 @@ class AnalyticsDeps:
     schedules: ScheduleStore
     tokens: TokenStore
     clock: Clock
+    baselines: bl.BaselineStore | None = None
+
+
+class BaselineIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="letters, digits, . _ -")
+    since: str | None = Field(None, description="RFC 3339 instant or duration back; default 30d")
+    until: str | None = Field(None, description="RFC 3339 instant or duration back; default now")
 
 
 def _answer(
@@ -84,6 +93,51 @@ class AnalyticsApi:
         deps = self.deps
         report = self._guard(lambda: uc.noise(store=deps.store, clock=deps.clock, query=query))
         return _answer("noise", uc.noise_answer(report), fmt, uc.noise_csv)
+
+    @property
+    def _baselines(self) -> bl.BaselineStore:
+        assert self.deps.baselines is not None
+        return self.deps.baselines
+
+    def capture(self, who: Principal, body: BaselineIn) -> Response:
+        deps = self.deps
+        baseline, groups = self._guard(
+            lambda: bl.capture_baseline(
+                analytics=deps.store,
+                baselines=self._baselines,
+                clock=deps.clock,
+                name=body.name,
+                since=body.since,
+                until=body.until,
+                by=who.actor,
+            )
+        )
+        answer = baseline.as_dict() | {"groups": [_group(g) for g in groups]}
+        return ok({"baseline": answer}, 201)
+
+    def baselines(self) -> Response:
+        found = bl.list_baselines(baselines=self._baselines)
+        return ok({"baselines": [b.as_dict() for b in found]})
+
+    def compare(self, name: str | None) -> Response:
+        deps = self.deps
+        found = bl.compare(
+            analytics=deps.store, baselines=self._baselines, clock=deps.clock, name=name or None
+        )
+        return ok(found.as_dict())
+
+
+def _group(g: Any) -> dict[str, Any]:
+    return {
+        "kind": g.kind,
+        "key": g.key,
+        "count": g.count,
+        "tta_p50": g.tta_p50,
+        "tta_p90": g.tta_p90,
+        "ttr_p50": g.ttr_p50,
+        "ttr_p90": g.ttr_p90,
+        "noise_ratio": g.noise_ratio,
+    }
 
 
 SINCE = "RFC 3339 instant or a duration back from now (30d, 12h); default 30d"
@@ -140,5 +194,28 @@ def router(deps: AnalyticsDeps) -> APIRouter:
     ) -> Response:
         query = uc.Query(since, until, service, team, drills=drills)
         return handlers.noise(query, format)
+
+    if deps.baselines is not None:
+        admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN))]
+
+        @api.post("/baselines", status_code=201, summary="Capture a baseline of a window")
+        def capture(who: admin, body: Annotated[BaselineIn, Body()]) -> Response:
+            return handlers.capture(who, body)
+
+        @api.get("/baselines", summary="Every baseline, newest first; which is current")
+        def baselines(_: viewer) -> Response:
+            return handlers.baselines()
+
+        @api.get(
+            "/baselines/compare",
+            summary="The last 7 days against a baseline: regressions and improvements",
+        )
+        def compare(
+            _: viewer,
+            baseline: Annotated[
+                str | None, Query(description="a baseline's name; default the current one")
+            ] = None,
+        ) -> Response:
+            return handlers.compare(baseline)
 
     return api
