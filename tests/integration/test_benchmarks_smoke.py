@@ -66,3 +66,14 @@ def test_ui_pages_answer_under_load() -> None:
         found = re.search(rf"^RESULT name=ui-{page} rate=([\d.]+) p99_ms=[\d.]+", out, re.MULTILINE)
         assert found, out
         assert float(found[1]) > 0, out
+
+
+def test_analytics_on_both_databases() -> None:
+    out = bench("analytics.py", "--incidents", "300", "--repeat", "2")
+    for db in ("sqlite", "postgresql"):
+        for figure in ("incidents-by-service", "responders", "page"):
+            assert re.search(
+                rf"^RESULT name=analytics-{db}-{figure} p50_ms=[\d.]+ p99_ms=[\d.]+",
+                out,
+                re.MULTILINE,
+            ), out

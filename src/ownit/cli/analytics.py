@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime
 from typing import Any
 
 from ownit.app import analytics as uc
@@ -13,6 +14,7 @@ from ownit.app.clock import SystemClock
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
+from ownit.cli.times import when
 from ownit.settings import Settings
 
 FORMATS = ("text", "json", "csv")
@@ -79,7 +81,8 @@ def _emit(answer: dict[str, Any], fmt: str, to_csv: Any, text: str) -> int:
     elif fmt == "csv":
         print(to_csv(answer), end="")
     else:
-        print(f"{answer['since']} to {answer['until']}")
+        since, until = (datetime.fromisoformat(answer[k]) for k in ("since", "until"))
+        print(f"{when(since)} to {when(until)}")
         print(text)
     return 0
 
