@@ -23,6 +23,7 @@ run: install
 	@$(BIN)/ownit catalog apply examples/demo.yaml --source demo
 	@$(PY) scripts/demo_token.py var/demo-token
 	@$(PY) scripts/demo_login.py var/demo-login
+	@$(PY) scripts/demo_history.py
 	@$(BIN)/ownit serve
 
 lint: install

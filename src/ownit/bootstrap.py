@@ -22,8 +22,10 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.action_link_store import SqlActionLinks
+from ownit.adapters.db.analytics_store import SqlAnalyticsStore
 from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
+from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
@@ -47,6 +49,7 @@ from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.wakeup import WorkBell, listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_analytics import AnalyticsDeps
 from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
@@ -63,7 +66,9 @@ from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import auto_resolve, heartbeats, oncall, paging_health
 from ownit.app.accounts import AccountStore, PasswordHasher
+from ownit.app.analytics import AnalyticsStore
 from ownit.app.audit import AuditLog
+from ownit.app.baselines import BaselineStore
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.clock import Clock, SystemClock
@@ -190,6 +195,14 @@ class Database:
     @cached_property
     def audit(self) -> AuditLog:
         return SqlAuditLog(self.engine)
+
+    @cached_property
+    def analytics(self) -> AnalyticsStore:
+        return SqlAnalyticsStore(self.engine)
+
+    @cached_property
+    def baselines(self) -> BaselineStore:
+        return SqlBaselineStore(self.engine)
 
     @cached_property
     def catalog(self) -> CatalogStore:
@@ -495,6 +508,13 @@ def build_app(
             heartbeats=SqlHeartbeatStore(engine),
             committer=committer,
         ),
+        analytics=AnalyticsDeps(
+            store=SqlAnalyticsStore(engine),
+            schedules=schedules,
+            tokens=tokens,
+            clock=clock,
+            baselines=SqlBaselineStore(engine),
+        ),
         web=WebDeps(
             accounts=SqlAccountStore(engine),
             hasher=password_hasher(),
@@ -518,6 +538,7 @@ def build_app(
             paging_report=report,
             outbound_warning=outbound_warning(settings),
             audit=SqlAuditLog(engine),
+            analytics=SqlAnalyticsStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
     )

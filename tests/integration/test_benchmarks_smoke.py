@@ -80,3 +80,14 @@ def test_paging_on_sqlite() -> None:
         assert int(found[1]) > 0, out
         assert found[2] == "0", out
         assert found[3] == "0", out
+
+
+def test_analytics_on_both_databases() -> None:
+    out = bench("analytics.py", "--incidents", "300", "--repeat", "2")
+    for db in ("sqlite", "postgresql"):
+        for figure in ("incidents-by-service", "responders", "page"):
+            assert re.search(
+                rf"^RESULT name=analytics-{db}-{figure} p50_ms=[\d.]+ p99_ms=[\d.]+",
+                out,
+                re.MULTILINE,
+            ), out

@@ -39,11 +39,20 @@ class IncidentStore(Protocol):
     def alerts(self, incident_id: str) -> list[dict[str, Any]]: ...
 
     def set_status(
-        self, incident_id: str, status: Status, *, by: str, at: datetime, message: str
+        self,
+        incident_id: str,
+        status: Status,
+        *,
+        by: str,
+        at: datetime,
+        message: str,
+        via: str | None = None,
     ) -> dict[str, Any]:
         """Move the incident and its open alerts to ``status``, with a timeline entry, if the
         incident can still make that move (triggered, to acknowledge; open, to resolve): when
-        someone else moved it first, nothing is written. Returns the incident as it now is."""
+        someone else moved it first, nothing is written. Returns the incident as it now is.
+        An acknowledgement with ``via`` (how a person gave it: web, api, cli, link, slack) is
+        also recorded for analytics."""
         ...
 
     def add_note(self, incident_id: str, *, by: str, at: datetime, text: str) -> dict[str, Any]: ...
@@ -93,13 +102,22 @@ def get_incident(*, store: IncidentStore, ref: str) -> dict[str, Any]:
     return _require(store, ref)
 
 
-def acknowledge(*, store: IncidentStore, clock: Clock, ref: str, by: str) -> dict[str, Any]:
-    """Acknowledge; acknowledging an acknowledged incident changes nothing."""
+def acknowledge(
+    *, store: IncidentStore, clock: Clock, ref: str, by: str, via: str | None = None
+) -> dict[str, Any]:
+    """Acknowledge; acknowledging an acknowledged incident changes nothing. ``via`` says how
+    the person did it (``web``, ``api``, ``cli``, ``link``, ``slack``): analytics counts only
+    such explicit acknowledgements."""
     incident = _require(store, ref)
     if not check_acknowledge(Status(incident["status"]), incident["number"]):
         return incident
     return store.set_status(
-        incident["id"], Status.ACKNOWLEDGED, by=by, at=clock.now(), message=f"acknowledged by {by}"
+        incident["id"],
+        Status.ACKNOWLEDGED,
+        by=by,
+        at=clock.now(),
+        message=f"acknowledged by {by}",
+        via=via,
     )
 
 

@@ -204,7 +204,9 @@ def _act(args: argparse.Namespace, settings: Settings, action: str) -> int:
     try:
         with _store(settings) as store:
             if action == "ack":
-                inc = uc.acknowledge(store=store, clock=clock, ref=args.incident, by=_actor())
+                inc = uc.acknowledge(
+                    store=store, clock=clock, ref=args.incident, by=_actor(), via="cli"
+                )
             else:
                 inc = uc.resolve(store=store, clock=clock, ref=args.incident, by=_actor())
     except DomainError as exc:

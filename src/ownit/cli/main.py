@@ -16,7 +16,9 @@ from ownit.settings import Settings, SettingsError
 
 def _modules() -> list[ModuleType]:
     from ownit.cli import (
+        analytics,
         audit,
+        baseline,
         catalog,
         db,
         doctor,
@@ -49,6 +51,8 @@ def _modules() -> list[ModuleType]:
         users,
         doctor,
         audit,
+        analytics,
+        baseline,
     ]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Row, and_, func, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.analytics_records import record_acknowledgement
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.retry import retried
 from ownit.adapters.db.rows import row_dict
@@ -132,7 +133,14 @@ class SqlIncidentStore:
             return [_alert(r) for r in conn.execute(query)]
 
     def set_status(
-        self, incident_id: str, status: Status, *, by: str, at: datetime, message: str
+        self,
+        incident_id: str,
+        status: Status,
+        *,
+        by: str,
+        at: datetime,
+        message: str,
+        via: str | None = None,
     ) -> dict[str, Any]:
         """Acknowledge (from triggered) or resolve (from open) in one transaction: the
         incident, its open alerts, a timeline entry, and a wake-up for the engine. When the
@@ -190,6 +198,8 @@ class SqlIncidentStore:
                             message=message,
                         )
                     )
+                    if status is Status.ACKNOWLEDGED and via is not None:
+                        record_acknowledgement(conn, incident_id, by, at, via)
                     # Wake the engine: it stops escalation and cancels pending notifications.
                     conn.execute(
                         update(t.escalations)

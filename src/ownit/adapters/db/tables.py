@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -511,4 +512,58 @@ used_action_links = Table(
     Column("digest", String(64), primary_key=True),  # SHA-256 of the token
     Column("used_at", TS, nullable=False),
     Index("ix_used_action_links_used_at", "used_at"),
+)
+
+# --- Analytics records (migration 0011) --------------------------------------------------
+
+# One row per incident and person: when they were first paged for it (and the highest
+# escalation level that paged them), and their first acknowledgement and how they gave it
+# (web, api, cli, link, slack). Written from migration 0011 on; analytics reads it.
+incident_responses = Table(
+    "incident_responses",
+    metadata,
+    Column(
+        "incident_id",
+        String(40),
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_name", String(200), primary_key=True),
+    Column("first_paged_at", TS, nullable=True),
+    Column("highest_level", Integer, nullable=True),
+    Column("acknowledged_at", TS, nullable=True),
+    Column("acknowledged_via", String(20), nullable=True),
+)
+
+# A baseline: one window's figures per service and per team, kept to compare later weeks
+# with. The newest is current unless one was chosen (the latest ``chosen_at``).
+analytics_baselines = Table(
+    "analytics_baselines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("since", TS, nullable=False),
+    Column("until", TS, nullable=False),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    Column("created_at", TS, nullable=False),
+    Column("chosen_at", TS, nullable=True),
+)
+
+analytics_baseline_groups = Table(
+    "analytics_baseline_groups",
+    metadata,
+    Column(
+        "baseline_id",
+        Integer,
+        ForeignKey("analytics_baselines.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(10), primary_key=True),  # service | team
+    Column("key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("tta_p50", Float, nullable=True),
+    Column("tta_p90", Float, nullable=True),
+    Column("ttr_p50", Float, nullable=True),
+    Column("ttr_p90", Float, nullable=True),
+    Column("noise_ratio", Float, nullable=False),
 )

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import paging_store
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.analytics_records import record_pages
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
@@ -158,6 +159,7 @@ class _Unit:
         self._conn.execute(
             insert.on_conflict_do_nothing(index_elements=["idempotency_key"]), values
         )
+        record_pages(self._conn, ((r.incident_id, r.user, r.data) for r in rows), self._now)
 
     def mark_unpaged(self, at: datetime, reason: Reason) -> bool:
         return paging_store.mark_unpaged(self._conn, self._incident_id, at, reason)

@@ -73,11 +73,15 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def _act(deps: ActionDeps, incident_id: str, action: str, user: str) -> dict[str, object]:
+def _act(
+    deps: ActionDeps, incident_id: str, action: str, user: str, via: str = "link"
+) -> dict[str, object]:
     by = f"user/{user}"
     audit.acting_as(user)
     if action == "acknowledge":
-        return uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=incident_id, by=by)
+        return uc.acknowledge(
+            store=deps.incidents, clock=deps.clock, ref=incident_id, by=by, via=via
+        )
     if action == "resolve":
         return uc.resolve(store=deps.incidents, clock=deps.clock, ref=incident_id, by=by)
     raise DomainError(f"unknown action {action!r}")
@@ -172,7 +176,7 @@ class ActionEndpoints:
             return _slack_reply(f":warning: {user} may not respond to incidents")
         try:
             incident_id, action, _ = check_action_token(deps.secret(), value, deps.clock.now())
-            incident = _act(deps, incident_id, action, user)
+            incident = _act(deps, incident_id, action, user, via="slack")
         except (ActionTokenError, DomainError) as exc:
             return _slack_reply(f":warning: {exc}")
         return _slack_reply(

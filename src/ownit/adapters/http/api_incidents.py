@@ -129,7 +129,9 @@ class IncidentApi:
 
     def acknowledge(self, who: Principal, ref: str) -> Response:
         deps = self.deps
-        incident = uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor)
+        incident = uc.acknowledge(
+            store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor, via="api"
+        )
         return ok({"incident": incident})
 
     def resolve(self, who: Principal, ref: str) -> Response:

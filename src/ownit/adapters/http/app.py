@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
+    api_analytics,
     api_audit,
     api_catalog,
     api_event_log,
@@ -72,6 +73,7 @@ class AppParts:
     unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
     audit: api_audit.AuditDeps | None = None
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
+    analytics: api_analytics.AnalyticsDeps | None = None
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -151,6 +153,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_health.router(parts.health))
     if parts.audit is not None:
         app.include_router(api_audit.router(parts.audit))
+    if parts.analytics is not None:
+        app.include_router(api_analytics.router(parts.analytics))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

@@ -18,6 +18,7 @@ from ownit.app.accounts import (
     SessionPolicy,
     WebSession,
 )
+from ownit.app.analytics import AnalyticsStore
 from ownit.app.audit import AuditLog
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog_view import CatalogView
@@ -76,6 +77,8 @@ class WebDeps:
     test_notifications: RateLimiter = field(default_factory=lambda: RateLimiter(5))
     # The audit log, for admins (audit_pages.py).
     audit: AuditLog | None = None
+    # The analytics page (analytics_pages.py).
+    analytics: AnalyticsStore | None = None
 
     @property
     def session_cookie(self) -> str:

@@ -70,7 +70,7 @@ class IncidentPages(PageHandlers):
             raise PermissionError(f"you may not {action.value} incidents")
         by = session.account.actor
         if action is Action.ACKNOWLEDGE:
-            return uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=ref, by=by)
+            return uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=ref, by=by, via="web")
         return uc.resolve(store=deps.incidents, clock=deps.clock, ref=ref, by=by)
 
     def _status_change(

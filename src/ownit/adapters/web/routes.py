@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from ownit.adapters.web import (
     account_pages,
+    analytics_pages,
     audit_pages,
     catalog_pages,
     health_pages,
@@ -41,6 +42,8 @@ def install(app: FastAPI, deps: WebDeps) -> None:
     app.include_router(people_pages.router(deps, pages))
     app.include_router(health_pages.router(deps, pages))
     app.include_router(audit_pages.router(deps, pages))
+    if deps.analytics is not None:
+        app.include_router(analytics_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if deps.page_concurrency > 0:
         app.add_middleware(PageGate, concurrency=deps.page_concurrency)

@@ -1,0 +1,137 @@
+"""Plain incident histories, as the analytics rules read them (built by the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+EXPLICIT = frozenset({"web", "api", "cli", "link", "slack", "person"})
+"""How a person acknowledges explicitly (``person``: a person did, before ownit recorded
+how). Anything else (``event``, ``reassign``, ``auto``…) is not an acknowledgement for the
+figures."""
+
+NOISE_WINDOW = timedelta(minutes=5)
+
+
+class Drills(StrEnum):
+    """Which incidents count: drills are left out unless asked for."""
+
+    EXCLUDE = "exclude"
+    INCLUDE = "include"
+    ONLY = "only"
+
+
+class Resolution(StrEnum):
+    """What resolved an incident."""
+
+    PERSON = "person"
+    EVENT = "event"
+    HEARTBEAT = "heartbeat"
+    MERGE = "merge"
+
+
+AUTOMATIC = frozenset({Resolution.EVENT, Resolution.HEARTBEAT})
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """``by`` acknowledged at ``at``, through ``via`` (explicit when in :data:`EXPLICIT`)."""
+
+    by: str
+    at: datetime
+    via: str
+
+    @property
+    def explicit(self) -> bool:
+        return self.via in EXPLICIT
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """``user`` was paged for the incident at ``at``, for escalation ``level`` (1-based)."""
+
+    user: str
+    at: datetime
+    level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentHistory:
+    """One incident as the figures see it. ``merged_into`` names the incident it was merged
+    into (its alerts live there now); ``drill`` marks a practice incident."""
+
+    id: str
+    service: str
+    created_at: datetime
+    urgency: str = "high"
+    team: str | None = None
+    component: str | None = None
+    alert_key: str = ""
+    acknowledgements: tuple[Acknowledgement, ...] = ()
+    pages: tuple[Page, ...] = ()
+    resolved_at: datetime | None = None
+    resolved_by: Resolution | None = None
+    merged_into: str | None = None
+    drill: bool = False
+
+    @property
+    def first_acknowledgement(self) -> Acknowledgement | None:
+        """The first explicit acknowledgement by a person, if any."""
+        explicit = [a for a in self.acknowledgements if a.explicit]
+        return min(explicit, key=lambda a: a.at) if explicit else None
+
+    @property
+    def tta(self) -> float | None:
+        """Seconds from opening to the first explicit acknowledgement."""
+        ack = self.first_acknowledgement
+        if ack is None:
+            return None
+        return max(0.0, (ack.at - self.created_at).total_seconds())
+
+    @property
+    def ttr(self) -> float | None:
+        if self.resolved_at is None:
+            return None
+        return max(0.0, (self.resolved_at - self.created_at).total_seconds())
+
+    @property
+    def escalated(self) -> bool:
+        """Someone was paged at level 2 or beyond."""
+        return any(p.level >= 2 for p in self.pages)
+
+    @property
+    def auto_resolved(self) -> bool:
+        """Resolved by an event or a heartbeat, never acknowledged explicitly."""
+        return self.resolved_by in AUTOMATIC and self.first_acknowledgement is None
+
+    @property
+    def noise(self) -> bool:
+        """Resolved within 5 minutes of opening without any explicit acknowledgement."""
+        ttr = self.ttr
+        return (
+            ttr is not None
+            and ttr <= NOISE_WINDOW.total_seconds()
+            and self.first_acknowledgement is None
+        )
+
+    def first_paged(self, user: str) -> datetime | None:
+        times = [p.at for p in self.pages if p.user == user]
+        return min(times) if times else None
+
+    def acknowledged_by(self, user: str) -> datetime | None:
+        """When ``user`` first acknowledged explicitly."""
+        times = [a.at for a in self.acknowledgements if a.explicit and a.by == user]
+        return min(times) if times else None
+
+
+def counted(history: IncidentHistory, since: datetime, until: datetime, drills: Drills) -> bool:
+    """Whether the incident counts in ``[since, until)``: created there, not merged into
+    another (its alerts count with that one), and a drill only when drills are asked for."""
+    if not since <= history.created_at < until or history.merged_into is not None:
+        return False
+    if drills is Drills.EXCLUDE:
+        return not history.drill
+    if drills is Drills.ONLY:
+        return history.drill
+    return True
