@@ -326,3 +326,34 @@ def test_the_incident_page_and_list_show_not_paged(world: World) -> None:
     assert 'id="not-paged"' not in world.client.get(f"/incidents/{ok}").text
     listing = world.client.get("/incidents").text
     assert listing.count(">not paged</span>") == 1
+
+
+def test_an_incident_split_off_a_service_without_policy_is_not_silent(world: World) -> None:
+    first = world.trigger("no-policy")
+    body = {
+        "routing_key": KEYS["no-policy"],
+        "event_action": "trigger",
+        "dedup_key": "no-policy-2",
+        "payload": {"summary": "db-2 is down", "source": "db-2", "severity": "critical"},
+    }
+    assert world.client.post("/v2/enqueue", json=body).status_code == 202
+    auth = {"Authorization": f"Bearer {world.token}"}
+    merged = world.client.post(
+        f"/api/v1/incidents/{first}/merge", json={"incidents": [first + 1]}, headers=auth
+    )
+    assert merged.status_code == 200, merged.text
+    world.work.run_once()
+    alerts = world.incident(first)["alerts"]
+    assert isinstance(alerts, list)
+    second = next(a["id"] for a in alerts if a["dedup_key"] == "no-policy-2")
+    split = world.client.post(
+        f"/api/v1/incidents/{first}/split", json={"alerts": [second]}, headers=auth
+    )
+    assert split.status_code == 201, split.text
+    new = split.json()["incident"]["number"]
+    world.work.run_once()
+    assert (world.incident(new)["paging"], world.incident(new)["paging_reason"]) == (
+        "nobody",
+        "no-policy",
+    )
+    assert world.pages_to("mgr")[-1] == ("incident.fallback", "db-2 is down")
