@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
@@ -326,3 +327,64 @@ def test_the_incident_page_and_list_show_not_paged(world: World) -> None:
     assert 'id="not-paged"' not in world.client.get(f"/incidents/{ok}").text
     listing = world.client.get("/incidents").text
     assert listing.count(">not paged</span>") == 1
+
+
+def test_an_incident_split_off_a_service_without_policy_is_not_silent(world: World) -> None:
+    first = world.trigger("no-policy")
+    body = {
+        "routing_key": KEYS["no-policy"],
+        "event_action": "trigger",
+        "dedup_key": "no-policy-2",
+        "payload": {"summary": "db-2 is down", "source": "db-2", "severity": "critical"},
+    }
+    assert world.client.post("/v2/enqueue", json=body).status_code == 202
+    auth = {"Authorization": f"Bearer {world.token}"}
+    merged = world.client.post(
+        f"/api/v1/incidents/{first}/merge", json={"incidents": [first + 1]}, headers=auth
+    )
+    assert merged.status_code == 200, merged.text
+    world.work.run_once()
+    alerts = world.incident(first)["alerts"]
+    assert isinstance(alerts, list)
+    second = next(a["id"] for a in alerts if a["dedup_key"] == "no-policy-2")
+    split = world.client.post(
+        f"/api/v1/incidents/{first}/split", json={"alerts": [second]}, headers=auth
+    )
+    assert split.status_code == 201, split.text
+    new = split.json()["incident"]["number"]
+    world.work.run_once()
+    assert (world.incident(new)["paging"], world.incident(new)["paging_reason"]) == (
+        "nobody",
+        "no-policy",
+    )
+    assert world.pages_to("mgr")[-1] == ("incident.fallback", "db-2 is down")
+
+
+def test_a_later_page_of_the_policy_puts_paging_back_to_ok(world: World) -> None:
+    """Nobody on call: not paged, fallback. An override puts alice on call; the engine tries
+    the level again after its ``after`` (5m), pages her, and the state is ok again."""
+    number = world.trigger("gap")
+    world.work.run_once()
+    assert world.incident(number)["paging"] == "nobody"
+    now = world.clock.now()
+    override = world.client.post(
+        "/api/v1/schedules/weekend/overrides",
+        json={
+            "user": "alice",
+            "start": now.isoformat(),
+            "end": (now + timedelta(hours=2)).isoformat(),
+        },
+        headers={"Authorization": f"Bearer {world.token}"},
+    )
+    assert override.status_code == 201, override.text
+    world.clock.advance(minutes=4)
+    world.work.run_once()
+    assert world.pages_to("alice") == []  # not yet: the level is tried again after 5m
+    world.clock.advance(minutes=1)
+    world.work.run_once()
+    assert world.pages_to("alice") == [("incident.triggered", "gap is down")]
+    assert (world.incident(number)["paging"], world.incident(number)["paging_reason"]) == (
+        "ok",
+        None,
+    )
+    assert world.pages_to("mgr") == [("incident.fallback", "gap is down")]  # just the once

@@ -27,7 +27,7 @@ from ownit.domain import escalation as esc
 from ownit.domain.catalog import EscalationPolicy, validate
 from ownit.domain.catalog.spec import to_spec
 from ownit.domain.incidents import Urgency
-from ownit.domain.ingest.services import policy_snapshot
+from ownit.domain.ingest.services import parse_service, policy_snapshot
 from ownit.domain.matchers import parse_matcher
 from ownit.domain.oncall import schedules as calc
 
@@ -135,6 +135,21 @@ def calculator_refuses_layer_without_users() -> None:
 def router_refuses_matcher(text: str) -> None:
     with pytest.raises(ValueError, match="missing"):
         parse_matcher(text)
+
+
+def ingest_drops_component_matcher(text: str) -> None:
+    """Ingest reads a component's matchers with the same parser and leaves out one that does
+    not parse: the component would then take events it was not meant to."""
+    service = parse_service(
+        service_id=1,
+        name="mono",
+        urgency="severity",
+        spec={"components": [{"name": "refunds", "match": [text]}]},
+        policy_name=None,
+        policy_spec=None,
+    )
+    assert service.components[0].match == ()
+    router_refuses_matcher(text)
 
 
 @dataclass(frozen=True)
@@ -336,6 +351,21 @@ RULES = {
             'regular expression: "(": missing ), unterminated subpattern'
         ],
         lambda: router_refuses_matcher('team=~"("'),
+    ),
+    "a component matcher is a valid regular expression (ingest drops it)": Rule(
+        doc(
+            "Service",
+            "mono",
+            "  owner: ops",
+            "  components:",
+            "    - name: refunds",
+            "      match: ['module=~\"(\"']",
+        ),
+        [
+            "bad.yaml:8: components[0].match[0]: matcher 'module=~\"(\"' has a bad regular "
+            'expression: "(": missing ), unterminated subpattern'
+        ],
+        lambda: ingest_drops_component_matcher('module=~"("'),
     ),
 }
 

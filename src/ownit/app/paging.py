@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from ownit.app.escalations import Outbound, Reach
+from ownit.app.escalations import IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS
+from ownit.domain.incidents import Status
 from ownit.domain.paging import (
     FALLBACK_EVENT,
     Reason,
@@ -39,6 +40,9 @@ _TIER_WORDS = {"managers": "the owning team's managers", "admins": "the organisa
 
 class PagingUnit(Protocol):
     """One incident, locked in a transaction, as the fallback needs it."""
+
+    @property
+    def facts(self) -> IncidentFacts: ...
 
     def mark_unpaged(self, at: datetime, reason: Reason) -> bool:
         """Set ``paging`` and ``paging_reason``; count the reason once per incident.
@@ -153,8 +157,8 @@ def after_delivery(
         policy = [r for r in rows if r.tier is None and r.event_type in PAGE_EVENTS]
         fallback = [r for r in rows if r.tier is not None]
         with locked(incident_id, now) as unit:
-            if unit is None:
-                continue
+            if unit is None or unit.facts.status is not Status.TRIGGERED:
+                continue  # acknowledged or resolved meanwhile: someone is on it
             if policy and not any(r.status in _LIVE for r in policy):
                 errors = [r.error for r in policy if r.status == "failed"]
                 not_paged(

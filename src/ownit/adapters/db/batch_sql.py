@@ -46,6 +46,10 @@ class Sql:
         if rows:
             self.conn.exec_driver_sql(sql if self.sqlite else sql.replace("?", "%s"), rows)
 
+    def statement(self, sql: str) -> str:
+        """``sql`` written with ``?`` placeholders, in this dialect's."""
+        return sql if self.sqlite else sql.replace("?", "%s")
+
     def rows(self, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:
         statement = sql if self.sqlite else sql.replace("?", "%s")
         return self.conn.exec_driver_sql(statement, params).all()

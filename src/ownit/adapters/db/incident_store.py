@@ -433,6 +433,12 @@ class SqlIncidentStore:
                             "data": None,
                         }
                     )
+                    # Never silent: the engine sees it too, and pages the fallback.
+                    conn.execute(
+                        e.insert().values(
+                            incident_id=new_id, policy=None, state=None, due_at=at, updated_at=at
+                        )
+                    )
                 conn.execute(le.insert(), entries)
                 record(
                     conn,

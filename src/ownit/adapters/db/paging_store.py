@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.batch_sql import Sql
 from ownit.app.escalations import Reach
 from ownit.app.paging import PageRow
 from ownit.app.paging_health import FailingContact
@@ -20,39 +20,42 @@ from ownit.domain.paging import FALLBACK_EVENT, Paging, Reason
 _i, _n = t.incidents, t.notifications
 
 
+_MARK = (
+    "UPDATE incidents SET paging = ?, paging_reason = ? WHERE id = ?"
+    " AND (paging != ? OR paging_reason IS NULL OR paging_reason != ?)"
+)
+_COUNT = (
+    "INSERT INTO paging_failures (incident_id, reason, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
 def mark_unpaged(conn: Connection, incident_id: str, at: datetime, reason: Reason) -> bool:
     """Set the incident's paging state; count ``reason`` once for it. ``True`` when it was
-    not already so."""
-    changed = conn.execute(
-        update(_i)
-        .where(_i.c.id == incident_id)
-        .where((_i.c.paging != reason.paging.value) | (_i.c.paging_reason != reason.code))
-        .values(paging=reason.paging.value, paging_reason=reason.code)
+    not already so. (Plain SQL at driver level: the engine runs this for every incident of
+    a flood on a service without a policy.)"""
+    sql = Sql(conn)
+    state, code = reason.paging.value, reason.code
+    changed = conn.exec_driver_sql(
+        sql.statement(_MARK), (state, code, incident_id, state, code)
     ).rowcount
-    insert = (
-        postgresql.insert(t.paging_failures)
-        if conn.dialect.name == "postgresql"
-        else sqlite.insert(t.paging_failures)
-    )
-    conn.execute(
-        insert.values(incident_id=incident_id, reason=reason.code, at=at).on_conflict_do_nothing()
-    )
-    return bool(changed)
+    if not changed:
+        return False
+    sql.run(_COUNT, [(incident_id, code, sql.ts(at))])
+    return True
 
 
 def fallback_people(
-    conn: Connection, incident_id: str, tier: str, reach_of: Any
+    conn: Connection, service_id: int, tier: str, reach_of: Any
 ) -> list[tuple[str, Reach]]:
-    """``managers`` of the team owning the incident's service, or the org's ``admins``, in
-    name order, each with their reach (``reach_of``: a user's spec to a :class:`Reach`)."""
+    """``managers`` of the team owning the service, or the org's ``admins``, in name order,
+    each with their reach (``reach_of``: a user's spec to a :class:`Reach`)."""
     u = t.users
     if tier == "managers":
         query = (
             select(u.c.name, u.c.spec)
             .join(t.team_members, t.team_members.c.user_id == u.c.id)
             .join(t.services, t.services.c.owner_team_id == t.team_members.c.team_id)
-            .join(_i, _i.c.service_id == t.services.c.id)
-            .where(_i.c.id == incident_id, t.team_members.c.role == "manager")
+            .where(t.services.c.id == service_id, t.team_members.c.role == "manager")
         )
     else:
         c = t.user_credentials

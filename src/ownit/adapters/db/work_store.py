@@ -56,9 +56,18 @@ def contacts_of(spec: Mapping[str, Any]) -> Reach:
 class _Unit:
     """One locked incident inside one transaction (see ``EscalationUnit``)."""
 
-    def __init__(self, conn: Connection, row: Any, now: datetime) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        row: Any,
+        now: datetime,
+        people: dict[tuple[str, int], list[tuple[str, Reach]]] | None = None,
+    ) -> None:
         self._conn = conn
         self._now = now
+        self._service_id: int = row.service_id
+        # Fallback people, shared by the units of one batch: a flood on one service asks once.
+        self._people = people if people is not None else {}
         self.connection = conn
         self.now = now
         self._incident_id: str = row.incident_id
@@ -93,24 +102,36 @@ class _Unit:
         return None if spec is None else contacts_of(spec)
 
     def save(self, state: Mapping[str, Any] | None, due_at: datetime | None) -> None:
-        self._conn.execute(
-            update(t.escalations)
-            .where(t.escalations.c.incident_id == self._incident_id)
-            .values(state=dict(state) if state is not None else None, due_at=due_at)
+        sql = Sql(self._conn)  # at driver level: once for every incident the engine touches
+        sql.run(
+            "UPDATE escalations SET state = ?, due_at = ? WHERE incident_id = ?",
+            [
+                (
+                    sql.json(dict(state)) if state is not None else None,
+                    sql.ts(due_at),
+                    self._incident_id,
+                )
+            ],
         )
 
     def log(
         self, at: datetime, kind: str, message: str, data: Mapping[str, Any] | None = None
     ) -> None:
-        self._conn.execute(
-            t.log_entries.insert().values(
-                incident_id=self._incident_id,
-                at=at,
-                kind=kind,
-                actor="engine",
-                message=message,
-                data=dict(data) if data else None,
-            )
+        # At driver level: every step of every incident writes here.
+        sql = Sql(self._conn)
+        sql.insert(
+            "log_entries",
+            ("incident_id", "at", "kind", "actor", "message", "data"),
+            [
+                (
+                    self._incident_id,
+                    sql.ts(at),
+                    kind,
+                    "engine",
+                    message,
+                    sql.json(dict(data)) if data else None,
+                )
+            ],
         )
 
     def audit(self, at: datetime, action: str, after: Mapping[str, Any]) -> None:
@@ -165,7 +186,12 @@ class _Unit:
         return paging_store.mark_unpaged(self._conn, self._incident_id, at, reason)
 
     def fallback_people(self, tier: str) -> list[tuple[str, Reach]]:
-        return paging_store.fallback_people(self._conn, self._incident_id, tier, contacts_of)
+        key = (tier, self._service_id if tier == "managers" else 0)
+        if key not in self._people:
+            self._people[key] = paging_store.fallback_people(
+                self._conn, self._service_id, tier, contacts_of
+            )
+        return self._people[key]
 
     def cancel_pending(self, at: datetime, reason: str) -> int:
         result = self._conn.execute(
@@ -208,6 +234,7 @@ _UNIT_ROWS = (
         _i.c.status,
         _i.c.urgency,
         _i.c.acknowledged_at,
+        _i.c.service_id,
         _s.c.spec,
     )
     .join(_i, _i.c.id == _e.c.incident_id)
@@ -300,7 +327,8 @@ class SqlWorkStore:
                 row.incident_id: row
                 for row in conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
             }
-            yield [_Unit(conn, found[i], now) for i in picked if i in found]
+            people: dict[tuple[str, int], list[tuple[str, Reach]]] = {}
+            yield [_Unit(conn, found[i], now, people) for i in picked if i in found]
 
     @contextmanager
     def isolated(self, unit: _Unit) -> Iterator[None]:
