@@ -37,6 +37,7 @@ class IncidentFacts:
     urgency: Urgency
     acknowledged_at: datetime | None
     ack_timeout: timedelta | None
+    acknowledged_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,10 @@ class EscalationUnit(Protocol):
 
     def cancel_pending(self, at: datetime, reason: str) -> int: ...
 
+    def team_chat(self) -> str | None:
+        """The owning team's name when it has a chat channel (``chat.slackWebhookUrl``)."""
+        ...
+
 
 UnitT = TypeVar("UnitT", bound=EscalationUnit)
 
@@ -137,6 +142,7 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
             step = esc.resolve(state, now)
             _record(unit, facts, step, now)
             state = step.state
+            unit.enqueue(_team_updates(unit, facts, RESOLVED, now))
         unit.cancel_pending(now, "incident resolved")
         unit.save(None if state is None else state.to_json(), None)
         return
@@ -144,6 +150,7 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
         step = esc.start(policy, facts.urgency, resolve_target, now)
         _record(unit, facts, step, now)
         state = step.state
+        unit.enqueue(_team_updates(unit, facts, OPENED, now))
     if facts.status is Status.ACKNOWLEDGED and state.status is Status.TRIGGERED:
         # The ack timeout runs from the acknowledgement itself, not from when the engine saw it.
         acked_at = min(facts.acknowledged_at or now, now)
@@ -151,6 +158,7 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
         _record(unit, facts, step, now)
         unit.cancel_pending(now, "incident acknowledged")
         state = step.state
+        unit.enqueue(_team_updates(unit, facts, ACKNOWLEDGED, now, acked_at))
     elif state.next_due_at is not None and state.next_due_at <= now:
         step = esc.tick(state, policy, resolve_target, now)
         if step.state.status is Status.TRIGGERED and facts.status is Status.ACKNOWLEDGED:
@@ -216,6 +224,45 @@ def _notifications(unit: EscalationUnit, facts: IncidentFacts, page: Page) -> li
             )
         )
     return rows
+
+
+OPENED = "incident.opened"
+ACKNOWLEDGED = "incident.acknowledged"
+RESOLVED = "incident.resolved"
+TEAM_PREFIX = "team/"
+"""Outbox rows for a team's chat channel name the team as ``team/<name>`` (a user name is a
+slug, so it never contains ``/``)."""
+
+
+def _team_updates(
+    unit: EscalationUnit,
+    facts: IncidentFacts,
+    event_type: str,
+    now: datetime,
+    acked_at: datetime | None = None,
+) -> list[Outbound]:
+    """The owning team's chat channel hears that the incident opened, was acknowledged (by
+    whom; each acknowledgement its own key, an ack timeout can bring another) or resolved."""
+    team = unit.team_chat()
+    if team is None:
+        return []
+    target = TEAM_PREFIX + team
+    suffix = "" if acked_at is None else ":" + acked_at.isoformat()
+    data: dict[str, Any] = {}
+    if event_type == ACKNOWLEDGED and facts.acknowledged_by:
+        data["by"] = facts.acknowledged_by
+    return [
+        Outbound(
+            incident_id=facts.id,
+            user=target,
+            contact="chat",
+            channel="slack",
+            event_type=event_type,
+            key=f"{page_key(facts.id, 0, 0, target, 'chat')}:{event_type}{suffix}",
+            due_at=now,
+            data=data,
+        )
+    ]
 
 
 class EscalationLocker(Protocol):

@@ -20,7 +20,7 @@ from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
-from ownit.app.escalations import IncidentFacts, Outbound, Reach
+from ownit.app.escalations import TEAM_PREFIX, IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.alert_details import alert_details
 from ownit.domain.durations import parse_duration
@@ -30,6 +30,13 @@ from ownit.domain.oncall.notification_rules import CONTACT_TYPES, Contact, Rule
 log = logging.getLogger("ownit.worker")
 
 _ADDRESS_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
+
+
+def team_chat_url(spec: Mapping[str, Any] | None) -> str | None:
+    """A team's chat channel (its Slack incoming webhook), from its stored spec."""
+    chat = (spec or {}).get("chat")
+    url = chat.get("slackWebhookUrl") if isinstance(chat, Mapping) else None
+    return url if isinstance(url, str) and url else None
 
 
 def contacts_of(spec: Mapping[str, Any]) -> Reach:
@@ -60,6 +67,7 @@ class _Unit:
         self._policy = row.policy
         self._state = row.state
         ack_timeout = (row.spec or {}).get("ackTimeout")
+        self._team_id: int | None = row.owner_team_id
         self._facts = IncidentFacts(
             id=row.incident_id,
             number=row.number,
@@ -67,6 +75,7 @@ class _Unit:
             urgency=Urgency(row.urgency),
             acknowledged_at=row.acknowledged_at,
             ack_timeout=parse_duration(ack_timeout) if ack_timeout else None,
+            acknowledged_by=row.acknowledged_by,
         )
 
     @property
@@ -124,6 +133,8 @@ class _Unit:
         )
 
     def enqueue(self, rows: Sequence[Outbound]) -> None:
+        if not rows:
+            return
         values = [
             {
                 "incident_id": r.incident_id,
@@ -148,6 +159,16 @@ class _Unit:
         self._conn.execute(
             insert.on_conflict_do_nothing(index_elements=["idempotency_key"]), values
         )
+
+    def team_chat(self) -> str | None:
+        if self._team_id is None:
+            return None
+        row = self._conn.execute(
+            select(t.teams.c.name, t.teams.c.spec).where(t.teams.c.id == self._team_id)
+        ).first()
+        if row is None or not team_chat_url(row.spec):
+            return None
+        return str(row.name)
 
     def cancel_pending(self, at: datetime, reason: str) -> int:
         result = self._conn.execute(
@@ -190,7 +211,9 @@ _UNIT_ROWS = (
         _i.c.status,
         _i.c.urgency,
         _i.c.acknowledged_at,
+        _i.c.acknowledged_by,
         _s.c.spec,
+        _s.c.owner_team_id,
     )
     .join(_i, _i.c.id == _e.c.incident_id)
     .join(_s, _s.c.id == _i.c.service_id)
@@ -336,6 +359,13 @@ class SqlWorkStore:
                     select(t.users.c.name, t.users.c.spec).where(t.users.c.name.in_(users))
                 ).all()
             )
+            teams = [u.removeprefix(TEAM_PREFIX) for u in users if u.startswith(TEAM_PREFIX)]
+            channels = {
+                TEAM_PREFIX + name: team_chat_url(spec)
+                for name, spec in conn.execute(
+                    select(t.teams.c.name, t.teams.c.spec).where(t.teams.c.name.in_(teams))
+                ).all()
+            }
         incidents: dict[str, dict[str, Any]] = {}
         for row in rows:
             incident = {str(k): v for k, v in row._mapping.items() if k not in ("spec", "raw")}
@@ -353,6 +383,9 @@ class SqlWorkStore:
             for raw in (specs.get(claimed.user) or {}).get("contacts") or []:
                 if raw.get("name") == claimed.contact:
                     contact = {str(k): str(v) for k, v in raw.items()}
+            channel = channels.get(claimed.user)
+            if channel:  # a team's chat channel
+                contact = {"name": "chat", "type": "slack", "webhookUrl": channel}
             out.append(DeliveryContext(incident=found, contact=contact))
         return out
 
