@@ -46,6 +46,7 @@ class Reach:
 
     contacts: tuple[Contact, ...]
     rules: tuple[Rule, ...]
+    status_updates: tuple[str, ...] = ()  # contacts told of acknowledge and resolve
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,10 @@ class EscalationUnit(Protocol):
 
     def team_chat(self) -> str | None:
         """The owning team's name when it has a chat channel (``chat.slackWebhookUrl``)."""
+        ...
+
+    def paged_users(self) -> tuple[str, ...]:
+        """The people a page for this incident reached (delivered), in name order."""
         ...
 
 
@@ -143,6 +148,7 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
             _record(unit, facts, step, now)
             state = step.state
             unit.enqueue(_team_updates(unit, facts, RESOLVED, now))
+            unit.enqueue(_status_updates(unit, facts, RESOLVED, now))
         unit.cancel_pending(now, "incident resolved")
         unit.save(None if state is None else state.to_json(), None)
         return
@@ -159,6 +165,7 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
         unit.cancel_pending(now, "incident acknowledged")
         state = step.state
         unit.enqueue(_team_updates(unit, facts, ACKNOWLEDGED, now, acked_at))
+        unit.enqueue(_status_updates(unit, facts, ACKNOWLEDGED, now, acked_at))
     elif state.next_due_at is not None and state.next_due_at <= now:
         step = esc.tick(state, policy, resolve_target, now)
         if step.state.status is Status.TRIGGERED and facts.status is Status.ACKNOWLEDGED:
@@ -263,6 +270,45 @@ def _team_updates(
             data=data,
         )
     ]
+
+
+def _status_updates(
+    unit: EscalationUnit,
+    facts: IncidentFacts,
+    event_type: str,
+    now: datetime,
+    acked_at: datetime | None = None,
+) -> list[Outbound]:
+    """The people a page reached who asked for status updates (``statusUpdates``) hear that
+    it was acknowledged (by whom; not the one who did it) or resolved, on the contacts they
+    chose."""
+    suffix = "" if acked_at is None else ":" + acked_at.isoformat()
+    data: dict[str, Any] = {}
+    if event_type == ACKNOWLEDGED and facts.acknowledged_by:
+        data["by"] = facts.acknowledged_by
+    rows = []
+    for user in unit.paged_users():
+        if event_type == ACKNOWLEDGED and user == facts.acknowledged_by:
+            continue
+        reach = unit.reach(user)
+        if reach is None:
+            continue
+        for contact in reach.contacts:
+            if contact.name not in reach.status_updates:
+                continue
+            rows.append(
+                Outbound(
+                    incident_id=facts.id,
+                    user=user,
+                    contact=contact.name,
+                    channel=contact.type,
+                    event_type=event_type,
+                    key=f"{page_key(facts.id, 0, 0, user, contact.name)}:{event_type}{suffix}",
+                    due_at=now,
+                    data=data,
+                )
+            )
+    return rows
 
 
 class EscalationLocker(Protocol):

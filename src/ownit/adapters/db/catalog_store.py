@@ -51,12 +51,18 @@ PERSONAL_KEY = "x-personal"
 (decision 0014). Rows written before it existed: the fields their spec does not have."""
 
 
+_LATER_FIELDS = ("statusUpdates",)
+
+
 def personal_of(spec: Any) -> frozenset[str]:
     """The fields of a stored user spec that belong to the person."""
     spec = spec if isinstance(spec, dict) else {}
     marked = spec.get(PERSONAL_KEY)
     if isinstance(marked, list):
-        return frozenset(f for f in marked if f in PERSONAL_FIELDS)
+        # A field added after the row was marked (statusUpdates) is the person's unless the
+        # catalog wrote it.
+        later = {f for f in _LATER_FIELDS if f not in spec}
+        return frozenset(f for f in PERSONAL_FIELDS if f in marked or f in later)
     return frozenset(f for f in PERSONAL_FIELDS if f not in spec)
 
 

@@ -52,7 +52,8 @@ def contacts_of(spec: Mapping[str, Any]) -> Reach:
             rules.append(Rule(str(raw["contact"]), parse_duration(str(raw.get("after", "0s")))))
         except (KeyError, ValueError):
             continue
-    return Reach(tuple(contacts), tuple(rules))
+    updates = tuple(str(c) for c in spec.get("statusUpdates") or [] if isinstance(c, str))
+    return Reach(tuple(contacts), tuple(rules), updates)
 
 
 class _Unit:
@@ -169,6 +170,20 @@ class _Unit:
         if row is None or not team_chat_url(row.spec):
             return None
         return str(row.name)
+
+    def paged_users(self) -> tuple[str, ...]:
+        n = t.notifications
+        found = self._conn.execute(
+            select(n.c.user_name)
+            .where(
+                n.c.incident_id == self._incident_id,
+                n.c.event_type.in_(sorted(PAGE_EVENTS)),
+                n.c.status == "sent",
+            )
+            .distinct()
+            .order_by(n.c.user_name)
+        ).scalars()
+        return tuple(str(u) for u in found if not str(u).startswith(TEAM_PREFIX))
 
     def cancel_pending(self, at: datetime, reason: str) -> int:
         result = self._conn.execute(
