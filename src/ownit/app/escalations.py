@@ -63,6 +63,26 @@ class Outbound:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    """A page already made for this incident, as its outbox rows tell it."""
+
+    user: str
+    level: int
+    loop: int
+    at: datetime
+    event_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """The incident's pages and the (user, contact, due time) of every notification already
+    planned for them."""
+
+    pages: tuple[PlannedPage, ...] = ()
+    notifications: frozenset[tuple[str, str, datetime]] = frozenset()
+
+
 class EscalationUnit(Protocol):
     """One incident, locked for this transaction."""
 
@@ -97,6 +117,10 @@ class EscalationUnit(Protocol):
 
     def paged_users(self) -> tuple[str, ...]:
         """The people a page for this incident reached (delivered), in name order."""
+        ...
+
+    def planned(self) -> Planned:
+        """The pages made for this incident so far and their planned notifications."""
         ...
 
 
@@ -172,6 +196,8 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
             unit.retrigger(now)
         _record(unit, facts, step, now)
         state = step.state
+    if facts.status is Status.TRIGGERED and state.status is Status.TRIGGERED:
+        unit.enqueue(_rules_added(unit, facts, now))
     unit.save(state.to_json(), state.next_due_at)
 
 
@@ -270,6 +296,45 @@ def _team_updates(
             data=data,
         )
     ]
+
+
+def _rules_added(unit: EscalationUnit, facts: IncidentFacts, now: datetime) -> list[Outbound]:
+    """Notification rules added while a page is in progress (decision 0021): each page made
+    since the last acknowledgement is planned again with the person's rules as they are now;
+    a notification whose time is still ahead and that is not planned yet is added. One whose
+    time has passed is not sent late; nothing is planned twice."""
+    planned = unit.planned()
+    rows = []
+    for page in planned.pages:
+        if facts.acknowledged_at is not None and page.at <= facts.acknowledged_at:
+            continue  # acknowledged since: that page's rules stay stopped
+        reach = unit.reach(page.user)
+        if reach is None or not reach.contacts:
+            continue
+        by_name = {c.name: c for c in reach.contacts}
+        for notify in plan_notifications(
+            reach.rules, page.at, facts.urgency, contacts=reach.contacts
+        ):
+            contact = by_name.get(notify.contact)
+            if contact is None or notify.due_at <= now:
+                continue
+            if (page.user, contact.name, notify.due_at) in planned.notifications:
+                continue
+            rows.append(
+                Outbound(
+                    incident_id=facts.id,
+                    user=page.user,
+                    contact=contact.name,
+                    channel=contact.type,
+                    event_type=page.event_type,
+                    key=page_key(
+                        facts.id, page.loop, page.level, page.user, contact.name, notify.rule
+                    ),
+                    due_at=notify.due_at,
+                    data={"level": page.level, "loop": page.loop, "paged_at": page.at.isoformat()},
+                )
+            )
+    return rows
 
 
 def _status_updates(

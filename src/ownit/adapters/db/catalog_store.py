@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import (
     PERSONAL_FIELDS,
@@ -309,6 +310,8 @@ class _Writer:
         obj_id = self.ids[obj.kind].get(obj.name)
         if obj_id is not None:
             self.conn.execute(update(table).where(table.c.id == obj_id).values(**values))
+            if obj.kind == "User":  # its rules may have changed: plan its pages again
+                wake_pages_of(self.conn, obj.name, self.now)
             return obj_id
         result = self.conn.execute(
             insert(table).values(name=obj.name, created_at=self.now, **values).returning(table.c.id)

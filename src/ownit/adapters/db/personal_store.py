@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.catalog_store import PERSONAL_KEY, personal_of
+from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.personal import Settings
 from ownit.domain.catalog import User, from_spec, to_spec
 
@@ -54,6 +55,8 @@ class SqlPersonalStore:
                     spec.pop(field, None)
             spec[PERSONAL_KEY] = sorted(allowed)
             conn.execute(update(_u).where(_u.c.id == row.id).values(spec=spec, updated_at=at))
+            if spec != row.spec:  # rules may have changed: pages in progress are planned again
+                wake_pages_of(conn, user.name, at)
         return True
 
     def calendar_link_made(self, name: str) -> datetime | None:

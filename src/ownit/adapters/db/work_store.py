@@ -20,7 +20,14 @@ from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
-from ownit.app.escalations import TEAM_PREFIX, IncidentFacts, Outbound, Reach
+from ownit.app.escalations import (
+    TEAM_PREFIX,
+    IncidentFacts,
+    Outbound,
+    Planned,
+    PlannedPage,
+    Reach,
+)
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.alert_details import alert_details
 from ownit.domain.durations import parse_duration
@@ -184,6 +191,31 @@ class _Unit:
             .order_by(n.c.user_name)
         ).scalars()
         return tuple(str(u) for u in found if not str(u).startswith(TEAM_PREFIX))
+
+    def planned(self) -> Planned:
+        n = t.notifications
+        rows = self._conn.execute(
+            select(n.c.user_name, n.c.contact, n.c.event_type, n.c.due_at, n.c.data).where(
+                n.c.incident_id == self._incident_id,
+                n.c.event_type.in_(sorted(PAGE_EVENTS)),
+            )
+        ).all()
+        pages: dict[tuple[str, int, int, datetime], PlannedPage] = {}
+        for row in rows:
+            data = row.data or {}
+            try:
+                at = datetime.fromisoformat(str(data["paged_at"]))
+                level, loop = int(data["level"]), int(data["loop"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            pages.setdefault(
+                (row.user_name, level, loop, at),
+                PlannedPage(row.user_name, level, loop, at, row.event_type),
+            )
+        return Planned(
+            tuple(pages.values()),
+            frozenset((r.user_name, r.contact, r.due_at) for r in rows),
+        )
 
     def cancel_pending(self, at: datetime, reason: str) -> int:
         result = self._conn.execute(
