@@ -80,9 +80,11 @@ def section_texts(message: dict[str, Any]) -> str:
 
 
 def test_the_team_channel_hears_opened_acknowledged_resolved(world: World) -> None:
-    world.send()
+    world.send(free="2%", who="<!channel>")
     world.cycle()
     [opened] = channel(world)
+    shown = section_texts(opened)  # what the monitoring tool said, escaped for Slack
+    assert "*From the monitoring tool:*\n*free:* 2%\n*who:* &lt;!channel&gt;" in shown
     assert opened["text"].startswith("#1 HIGH checkout-api: disk on db-1")
     [buttons] = [b for b in opened["blocks"] if b["type"] == "actions"]
     # a link to the incident, no action that would act as someone
