@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ownit.adapters.catalog.yaml_source import load_text
+from ownit.adapters.db.catalog_store import personal_of
 from ownit.app import personal
 from ownit.domain.catalog import (
     Contact,
@@ -231,3 +232,23 @@ def test_status_updates_name_contacts_in_the_catalog_and_on_the_me_page() -> Non
     spec = to_document(doc.obj)["spec"]
     assert isinstance(spec, dict)
     assert spec["statusUpdates"] == ["pager"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "personal_fields"),
+    [
+        # marked before statusUpdates existed: it is the person's, unless the catalog wrote it
+        ({"x-personal": ["contacts"]}, {"contacts", "statusUpdates"}),
+        ({"x-personal": ["contacts"], "statusUpdates": ["hook"]}, {"contacts"}),
+        (
+            {"x-personal": ["contacts", "statusUpdates"], "statusUpdates": ["hook"]},
+            {"contacts", "statusUpdates"},
+        ),
+        # never marked: every field the spec leaves out
+        ({"contacts": []}, {"notificationRules", "statusUpdates"}),
+    ],
+)
+def test_which_stored_fields_are_the_persons(
+    stored: dict[str, object], personal_fields: set[str]
+) -> None:
+    assert personal_of(stored) == personal_fields
