@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from ownit.bootstrap import build_app, build_worker
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import FakeClock
-from tests.integration.receivers import HttpReceiver, http_receiver
+from tests.integration.receivers import HttpReceiver, http_receiver, smtp_server
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -38,6 +39,7 @@ class World:
     token: str
 
     key: str
+    mail: list[Message]
 
     def send(self, action: str = "trigger", dedup: str = "disk", **details: Any) -> None:
         body: dict[str, Any] = {"routing_key": self.key, "event_action": action, "dedup_key": dedup}
@@ -75,16 +77,23 @@ class World:
 
 @contextmanager
 def paging_world(engine: Engine, tmp_path: Path, text: str, key: str) -> Iterator[World]:
-    """``text`` is a catalog with ``{hook}``, ``{secret}`` and ``{key}`` to fill in."""
-    with http_receiver() as hook:
+    """``text`` is a catalog with ``{hook}``, ``{secret}`` and ``{key}`` to fill in. E-mail
+    goes to a real SMTP server on loopback; what it received is in ``World.mail``."""
+    with http_receiver() as hook, smtp_server() as (smtp_port, mail):
         path = tmp_path / "catalog.yaml"
         path.write_text(text.format(hook=hook.url, key=key, secret=SECRET))
         clock = FakeClock()
         loaded = load_files([str(path)])
         catalog.apply(store=SqlCatalogStore(engine), documents=loaded.documents, clock=clock)
-        settings = Settings(database_url=str(engine.url), events_rate_limit=0)
+        settings = Settings(
+            database_url=str(engine.url),
+            events_rate_limit=0,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            smtp_security="none",
+        )
         work = build_worker(settings, engine, clock=clock)
         token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="responder")
         with TestClient(build_app(settings, engine, clock=clock)) as client:
-            yield World(client, clock, work, hook, engine, settings, token, key)
+            yield World(client, clock, work, hook, engine, settings, token, key, mail)
         work.stop()

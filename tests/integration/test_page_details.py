@@ -25,6 +25,7 @@ spec:
   email: alice@example.com
   contacts:
     - {{name: hook, type: webhook, url: "{hook}/alice", secret: "{secret}"}}
+    - {{name: mail, type: email, address: alice@example.com}}
 ---
 apiVersion: ownit/v1
 kind: Team
@@ -78,6 +79,22 @@ def test_events_v2_custom_details_reach_the_webhook(world: World) -> None:
     }
     assert sent["alert_details_omitted"] == 0
     assert sent["details"] == {"level": "1", "dedup_key": "disk"}
+
+
+def test_the_email_carries_them_escaped(world: World) -> None:
+    world.send(free="2%", note="<b>not html</b>")
+    world.cycle()
+    [message] = world.mail
+    parts: dict[str, str] = {}
+    for part in message.walk():
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            parts[part.get_content_type()] = payload.decode()
+    text, html = parts["text/plain"], parts["text/html"]
+    assert "From the monitoring tool:" in text
+    assert "  note: <b>not html</b>" in text
+    assert "&lt;b&gt;not html&lt;/b&gt;" in html
+    assert "<b>not html</b>" not in html
 
 
 def test_alertmanager_labels_and_annotations_reach_the_webhook(world: World) -> None:

@@ -391,6 +391,25 @@ def test_a_reminder_on_the_same_contact_is_added_and_the_same_rule_twice_refused
     ]
 
 
+def test_status_updates_are_chosen_per_contact_on_the_me_page(alice: Ctx) -> None:
+    assert add_contact(alice, name="work", type="email", value="a@b.example").status_code == 303
+    page = alice.client.get("/me").text
+    assert "Status updates" in page
+    token = page_token(alice.client, "/me")
+    saved = alice.client.post(
+        "/me/status-updates", data={"csrf": token, "contact": "work"}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert user_spec(alice, "alice")["statusUpdates"] == ["work"]
+    assert 'value="work" checked' in alice.client.get("/me").text
+    bad = alice.client.post("/me/status-updates", data={"csrf": token, "contact": "fax"})
+    assert bad.status_code == 400
+    assert "you have no contact named" in field_error(bad.text, "updates")
+    cleared = alice.client.post("/me/status-updates", data={"csrf": token}, follow_redirects=False)
+    assert cleared.status_code == 303
+    assert "statusUpdates" not in user_spec(alice, "alice")
+
+
 def test_a_test_notification_reaches_a_real_webhook(alice: Ctx) -> None:
     with http_receiver() as hook:
         made = add_contact(alice, name="hook", type="webhook", value=f"{hook.url}/alice")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ownit.adapters.catalog.yaml_source import load_text
+from ownit.adapters.db.catalog_store import personal_of
 from ownit.app import personal
 from ownit.domain.catalog import (
     Contact,
@@ -45,7 +46,7 @@ MINE = User(
         NotificationRule("phone", timedelta(0)),
         NotificationRule("pager", timedelta(minutes=5)),
     ),
-    personal=frozenset({"contacts", "notificationRules"}),
+    personal=frozenset({"contacts", "notificationRules", "statusUpdates"}),
 )
 
 
@@ -62,20 +63,20 @@ def test_a_document_that_leaves_them_unsaid_keeps_the_persons_own() -> None:
     user = planned(BARE, MINE)
     assert user.contacts == MINE.contacts
     assert user.notification_rules == MINE.notification_rules
-    assert user.personal == {"contacts", "notificationRules"}
+    assert user.personal == {"contacts", "notificationRules", "statusUpdates"}
     exported = to_document(user)["spec"]
     assert isinstance(exported, dict)
     assert "contacts" not in exported  # not the catalog's to export
     new = planned(BARE, None)
     assert new.contacts == ()
-    assert new.personal == {"contacts", "notificationRules"}
+    assert new.personal == {"contacts", "notificationRules", "statusUpdates"}
 
 
 def test_what_the_document_states_wins_and_rules_on_dropped_contacts_go() -> None:
     user = planned(CONTACTS, MINE)
     assert [c.address for c in user.contacts] == ["pager@example.com"]
     assert user.notification_rules == (NotificationRule("pager", timedelta(minutes=5)),)
-    assert user.personal == {"notificationRules"}
+    assert user.personal == {"notificationRules", "statusUpdates"}
     spec = to_document(user)["spec"]
     assert isinstance(spec, dict)
     assert "contacts" in spec
@@ -90,7 +91,11 @@ def test_a_change_of_owner_shows_in_the_plan() -> None:
     [change] = plan(result.documents, existing, source="catalog").changes
     assert change.action == "update"
     assert [(f.path, f.old, f.new) for f in change.fields] == [
-        ("personal", "contacts, notificationRules", "notificationRules")
+        (
+            "personal",
+            "contacts, notificationRules, statusUpdates",
+            "notificationRules, statusUpdates",
+        )
     ]
 
 
@@ -201,3 +206,49 @@ def test_a_reminder_on_the_same_contact_is_a_rule_of_its_own() -> None:
         'people.yaml:6: notificationRules[1]: "pager" after 20s is already '
         "notificationRules[0]; a reminder on the same contact needs another delay",
     )
+
+
+def test_status_updates_name_contacts_in_the_catalog_and_on_the_me_page() -> None:
+    store = Store(MINE)
+    personal.set_status_updates(store=store, user="alice", contacts=["phone", "phone"], at=NOW)
+    assert list(store.user.status_updates) == ["phone"]
+    with pytest.raises(personal.SettingsError) as caught:
+        personal.set_status_updates(store=store, user="alice", contacts=["fax"], at=NOW)
+    assert caught.value.problems == {"updates": "you have no contact named 'fax'"}
+    personal.remove_contact(store=store, user="alice", name="phone", at=NOW)
+    assert list(store.user.status_updates) == []
+    owned = Store(dataclasses.replace(MINE, personal=frozenset({"contacts"})))
+    with pytest.raises(personal.SettingsError, match="managed in the catalog"):
+        personal.set_status_updates(store=owned, user="alice", contacts=[], at=NOW)
+
+    text = CONTACTS + "  statusUpdates: [pager, fax]\n"
+    problems = [str(p) for p in validate(load_text(text, "people.yaml").documents).problems]
+    assert problems == ['people.yaml:7: statusUpdates[1] "fax" is not one of this user\'s contacts']
+    [doc] = validate(
+        load_text(CONTACTS + "  statusUpdates: [pager]\n", "p.yaml").documents
+    ).documents
+    assert isinstance(doc.obj, User)
+    assert doc.obj.status_updates == ("pager",)
+    spec = to_document(doc.obj)["spec"]
+    assert isinstance(spec, dict)
+    assert spec["statusUpdates"] == ["pager"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "personal_fields"),
+    [
+        # marked before statusUpdates existed: it is the person's, unless the catalog wrote it
+        ({"x-personal": ["contacts"]}, {"contacts", "statusUpdates"}),
+        ({"x-personal": ["contacts"], "statusUpdates": ["hook"]}, {"contacts"}),
+        (
+            {"x-personal": ["contacts", "statusUpdates"], "statusUpdates": ["hook"]},
+            {"contacts", "statusUpdates"},
+        ),
+        # never marked: every field the spec leaves out
+        ({"contacts": []}, {"notificationRules", "statusUpdates"}),
+    ],
+)
+def test_which_stored_fields_are_the_persons(
+    stored: dict[str, object], personal_fields: set[str]
+) -> None:
+    assert personal_of(stored) == personal_fields

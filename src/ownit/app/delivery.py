@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ownit.app.escalations import TEAM_PREFIX
 from ownit.app.notify import (
     PAGE_EVENTS,
     BundledIncident,
@@ -194,6 +195,14 @@ def _notification(
     context: ResponderContext | None = None,
 ) -> Notification:
     incident = ctx.incident
+    # A team's chat channel is told, not asked: nobody in particular may act from it, so
+    # it gets no signed acknowledge/resolve links (the link to the incident is there).
+    person = not claimed.user.startswith(TEAM_PREFIX)
+    details = {"level": str(claimed.data.get("level", "")), "dedup_key": incident["dedup_key"]}
+    if not person:
+        details.pop("level")
+    if claimed.data.get("by"):
+        details["by"] = str(claimed.data["by"])
     return Notification(
         idempotency_key=claimed.key,
         event_type=claimed.event_type,
@@ -206,12 +215,13 @@ def _notification(
         status=incident["status"],
         runbook_url=incident.get("runbook"),
         incident_url=links.incident_url(incident["id"]),
-        ack_url=links.action_url(incident["id"], "acknowledge", claimed.user),
-        resolve_url=links.action_url(incident["id"], "resolve", claimed.user),
+        ack_url=links.action_url(incident["id"], "acknowledge", claimed.user) if person else None,
+        resolve_url=links.action_url(incident["id"], "resolve", claimed.user) if person else None,
         occurred_at=now,
         bundle=bundle,
         recipient=claimed.user,
-        details={"level": str(claimed.data.get("level", "")), "dedup_key": incident["dedup_key"]},
+        details=details,
+        actions=person,
         alert=incident.get("alert_details") or AlertDetails(),
         context=context,
     )

@@ -38,6 +38,7 @@ class IncidentFacts:
     urgency: Urgency
     acknowledged_at: datetime | None
     ack_timeout: timedelta | None
+    acknowledged_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class Reach:
 
     contacts: tuple[Contact, ...]
     rules: tuple[Rule, ...]
+    status_updates: tuple[str, ...] = ()  # contacts told of acknowledge and resolve
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,26 @@ class Outbound:
     key: str
     due_at: datetime
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    """A page already made for this incident, as its outbox rows tell it."""
+
+    user: str
+    level: int
+    loop: int
+    at: datetime
+    event_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """The incident's pages and the (user, contact, due time) of every notification already
+    planned for them."""
+
+    pages: tuple[PlannedPage, ...] = ()
+    notifications: frozenset[tuple[str, str, datetime]] = frozenset()
 
 
 class EscalationUnit(Protocol):
@@ -98,6 +120,18 @@ class EscalationUnit(Protocol):
 
     def audit(self, at: datetime, action: str, after: Mapping[str, Any]) -> None:
         """An audit-log entry for a change made by hand (escalate, reassign)."""
+        ...
+
+    def team_chat(self) -> str | None:
+        """The owning team's name when it has a chat channel (``chat.slackWebhookUrl``)."""
+        ...
+
+    def paged_users(self) -> tuple[str, ...]:
+        """The people a page for this incident reached (delivered), in name order."""
+        ...
+
+    def planned(self) -> Planned:
+        """The pages made for this incident so far and their planned notifications."""
         ...
 
 
@@ -155,6 +189,8 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
             step = esc.resolve(state, now)
             _record(unit, facts, step, now)
             state = step.state
+            unit.enqueue(_team_updates(unit, facts, RESOLVED, now))
+            unit.enqueue(_status_updates(unit, facts, RESOLVED, now))
         unit.cancel_pending(now, "incident resolved")
         unit.save(None if state is None else state.to_json(), None)
         return
@@ -162,6 +198,7 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
         step = esc.start(policy, facts.urgency, resolve_target, now)
         _record(unit, facts, step, now)
         state = step.state
+        unit.enqueue(_team_updates(unit, facts, OPENED, now))
     if facts.status is Status.ACKNOWLEDGED and state.status is Status.TRIGGERED:
         # The ack timeout runs from the acknowledgement itself, not from when the engine saw it.
         acked_at = min(facts.acknowledged_at or now, now)
@@ -169,12 +206,16 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
         _record(unit, facts, step, now)
         unit.cancel_pending(now, "incident acknowledged")
         state = step.state
+        unit.enqueue(_team_updates(unit, facts, ACKNOWLEDGED, now, acked_at))
+        unit.enqueue(_status_updates(unit, facts, ACKNOWLEDGED, now, acked_at))
     elif state.next_due_at is not None and state.next_due_at <= now:
         step = esc.tick(state, policy, resolve_target, now)
         if step.state.status is Status.TRIGGERED and facts.status is Status.ACKNOWLEDGED:
             unit.retrigger(now)
         _record(unit, facts, step, now)
         state = step.state
+    if facts.status is Status.TRIGGERED and state.status is Status.TRIGGERED:
+        unit.enqueue(_rules_added(unit, facts, now))
     unit.save(state.to_json(), state.next_due_at)
 
 
@@ -244,6 +285,123 @@ def _notifications(unit: EscalationUnit, facts: IncidentFacts, page: Page) -> li
                 data={"level": page.level, "loop": page.loop, "paged_at": page.at.isoformat()},
             )
         )
+    return rows
+
+
+OPENED = "incident.opened"
+ACKNOWLEDGED = "incident.acknowledged"
+RESOLVED = "incident.resolved"
+TEAM_PREFIX = "team/"
+"""Outbox rows for a team's chat channel name the team as ``team/<name>`` (a user name is a
+slug, so it never contains ``/``)."""
+
+
+def _team_updates(
+    unit: EscalationUnit,
+    facts: IncidentFacts,
+    event_type: str,
+    now: datetime,
+    acked_at: datetime | None = None,
+) -> list[Outbound]:
+    """The owning team's chat channel hears that the incident opened, was acknowledged (by
+    whom; each acknowledgement its own key, an ack timeout can bring another) or resolved."""
+    team = unit.team_chat()
+    if team is None:
+        return []
+    target = TEAM_PREFIX + team
+    suffix = "" if acked_at is None else ":" + acked_at.isoformat()
+    data: dict[str, Any] = {}
+    if event_type == ACKNOWLEDGED and facts.acknowledged_by:
+        data["by"] = facts.acknowledged_by
+    return [
+        Outbound(
+            incident_id=facts.id,
+            user=target,
+            contact="chat",
+            channel="slack",
+            event_type=event_type,
+            key=f"{page_key(facts.id, 0, 0, target, 'chat')}:{event_type}{suffix}",
+            due_at=now,
+            data=data,
+        )
+    ]
+
+
+def _rules_added(unit: EscalationUnit, facts: IncidentFacts, now: datetime) -> list[Outbound]:
+    """Notification rules added while a page is in progress (decision 0021): each page made
+    since the last acknowledgement is planned again with the person's rules as they are now;
+    a notification whose time is still ahead and that is not planned yet is added. One whose
+    time has passed is not sent late; nothing is planned twice."""
+    planned = unit.planned()
+    rows = []
+    for page in planned.pages:
+        if facts.acknowledged_at is not None and page.at <= facts.acknowledged_at:
+            continue  # acknowledged since: that page's rules stay stopped
+        reach = unit.reach(page.user)
+        if reach is None or not reach.contacts:
+            continue
+        by_name = {c.name: c for c in reach.contacts}
+        for notify in plan_notifications(
+            reach.rules, page.at, facts.urgency, contacts=reach.contacts
+        ):
+            contact = by_name.get(notify.contact)
+            if contact is None or notify.due_at <= now:
+                continue
+            if (page.user, contact.name, notify.due_at) in planned.notifications:
+                continue
+            rows.append(
+                Outbound(
+                    incident_id=facts.id,
+                    user=page.user,
+                    contact=contact.name,
+                    channel=contact.type,
+                    event_type=page.event_type,
+                    key=page_key(
+                        facts.id, page.loop, page.level, page.user, contact.name, notify.rule
+                    ),
+                    due_at=notify.due_at,
+                    data={"level": page.level, "loop": page.loop, "paged_at": page.at.isoformat()},
+                )
+            )
+    return rows
+
+
+def _status_updates(
+    unit: EscalationUnit,
+    facts: IncidentFacts,
+    event_type: str,
+    now: datetime,
+    acked_at: datetime | None = None,
+) -> list[Outbound]:
+    """The people a page reached who asked for status updates (``statusUpdates``) hear that
+    it was acknowledged (by whom; not the one who did it) or resolved, on the contacts they
+    chose."""
+    suffix = "" if acked_at is None else ":" + acked_at.isoformat()
+    data: dict[str, Any] = {}
+    if event_type == ACKNOWLEDGED and facts.acknowledged_by:
+        data["by"] = facts.acknowledged_by
+    rows = []
+    for user in unit.paged_users():
+        if event_type == ACKNOWLEDGED and user == facts.acknowledged_by:
+            continue
+        reach = unit.reach(user)
+        if reach is None:
+            continue
+        for contact in reach.contacts:
+            if contact.name not in reach.status_updates:
+                continue
+            rows.append(
+                Outbound(
+                    incident_id=facts.id,
+                    user=user,
+                    contact=contact.name,
+                    channel=contact.type,
+                    event_type=event_type,
+                    key=f"{page_key(facts.id, 0, 0, user, contact.name)}:{event_type}{suffix}",
+                    due_at=now,
+                    data=data,
+                )
+            )
     return rows
 
 

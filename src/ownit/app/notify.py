@@ -110,6 +110,9 @@ class Notification:
     bundle: tuple[BundledIncident, ...] = ()
     recipient: str = ""
     details: Mapping[str, str] = field(default_factory=dict)
+    actions: bool = True
+    """Whether the recipient may act from the message (signed acknowledge/resolve buttons);
+    a team's chat channel is only told."""
     alert: AlertDetails = field(default_factory=AlertDetails)
     """What the monitoring tool said: the opening alert's details, capped."""
     context: ResponderContext | None = None

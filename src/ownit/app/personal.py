@@ -68,6 +68,10 @@ class Settings:
     def rules_editable(self) -> bool:
         return "notificationRules" in self.user.personal
 
+    @property
+    def updates_editable(self) -> bool:
+        return "statusUpdates" in self.user.personal
+
 
 class PersonalStore(Protocol):
     def user_settings(self, name: str) -> Settings | None: ...
@@ -185,7 +189,12 @@ def remove_contact(*, store: PersonalStore, user: str, name: str, at: datetime) 
             )
         rules = tuple(r for r in rules if r.contact != name)
     contacts = tuple(c for c in u.contacts if c.name != name)
-    _save(store, dataclasses.replace(u, contacts=contacts, notification_rules=rules), at)
+    updates = tuple(c for c in u.status_updates if c != name)
+    _save(
+        store,
+        dataclasses.replace(u, contacts=contacts, notification_rules=rules, status_updates=updates),
+        at,
+    )
 
 
 def add_rule(*, store: PersonalStore, user: str, contact: str, after: str, at: datetime) -> None:
@@ -215,6 +224,24 @@ def add_rule(*, store: PersonalStore, user: str, contact: str, after: str, at: d
             )
     rules = (*u.notification_rules, NotificationRule(contact, delay))
     _save(store, dataclasses.replace(u, notification_rules=rules), at)
+
+
+def set_status_updates(
+    *, store: PersonalStore, user: str, contacts: Sequence[str], at: datetime
+) -> None:
+    """Which of your contacts are told when an incident you were paged for is acknowledged
+    (and by whom) or resolved; none: no status updates (the default)."""
+    found = settings(store=store, user=user)
+    if not found.updates_editable:
+        raise SettingsError("updates", "your status updates are managed in the catalog")
+    names = [c.name for c in found.user.contacts]
+    chosen: list[str] = []
+    for contact in contacts:
+        if contact not in names:
+            raise SettingsError("updates", f"you have no contact named {contact[:100]!r}")
+        if contact not in chosen:
+            chosen.append(contact)
+    _save(store, dataclasses.replace(found.user, status_updates=tuple(chosen)), at)
 
 
 def _rule_index(found: Settings, index: int) -> None:

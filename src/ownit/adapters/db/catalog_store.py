@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
+from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import (
     PERSONAL_FIELDS,
@@ -53,12 +54,18 @@ PERSONAL_KEY = "x-personal"
 (decision 0014). Rows written before it existed: the fields their spec does not have."""
 
 
+_LATER_FIELDS = ("statusUpdates",)
+
+
 def personal_of(spec: Any) -> frozenset[str]:
     """The fields of a stored user spec that belong to the person."""
     spec = spec if isinstance(spec, dict) else {}
     marked = spec.get(PERSONAL_KEY)
     if isinstance(marked, list):
-        return frozenset(f for f in marked if f in PERSONAL_FIELDS)
+        # A field added after the row was marked (statusUpdates) is the person's unless the
+        # catalog wrote it.
+        later = {f for f in _LATER_FIELDS if f not in spec}
+        return frozenset(f for f in PERSONAL_FIELDS if f in marked or f in later)
     return frozenset(f for f in PERSONAL_FIELDS if f not in spec)
 
 
@@ -329,6 +336,8 @@ class _Writer:
         obj_id = self.ids[obj.kind].get(obj.name)
         if obj_id is not None:
             self.conn.execute(update(table).where(table.c.id == obj_id).values(**values))
+            if obj.kind == "User":  # its rules may have changed: plan its pages again
+                wake_pages_of(self.conn, obj.name, self.now)
             return obj_id
         result = self.conn.execute(
             insert(table).values(name=obj.name, created_at=self.now, **values).returning(table.c.id)

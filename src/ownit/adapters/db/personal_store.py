@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select, update
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.catalog_store import PERSONAL_KEY, personal_of
+from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.personal import Settings
 from ownit.domain.catalog import User, from_spec, to_spec
 
@@ -67,6 +68,8 @@ class SqlPersonalStore:
                     before={f: old.get(f) for f in changed},
                     after={f: spec.get(f) for f in changed},
                 )
+            if spec != row.spec:  # rules may have changed: pages in progress are planned again
+                wake_pages_of(conn, user.name, at)
         return True
 
     def calendar_link_made(self, name: str) -> datetime | None:

@@ -23,7 +23,14 @@ from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
-from ownit.app.escalations import IncidentFacts, Outbound, Reach
+from ownit.app.escalations import (
+    TEAM_PREFIX,
+    IncidentFacts,
+    Outbound,
+    Planned,
+    PlannedPage,
+    Reach,
+)
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
 from ownit.domain.alert_details import alert_details
 from ownit.domain.durations import parse_duration
@@ -35,6 +42,13 @@ from ownit.domain.paging import Reason
 log = logging.getLogger("ownit.worker")
 
 _ADDRESS_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
+
+
+def team_chat_url(spec: Mapping[str, Any] | None) -> str | None:
+    """A team's chat channel (its Slack incoming webhook), from its stored spec."""
+    chat = (spec or {}).get("chat")
+    url = chat.get("slackWebhookUrl") if isinstance(chat, Mapping) else None
+    return url if isinstance(url, str) and url else None
 
 
 def contacts_of(spec: Mapping[str, Any]) -> Reach:
@@ -50,7 +64,8 @@ def contacts_of(spec: Mapping[str, Any]) -> Reach:
             rules.append(Rule(str(raw["contact"]), parse_duration(str(raw.get("after", "0s")))))
         except (KeyError, ValueError):
             continue
-    return Reach(tuple(contacts), tuple(rules))
+    updates = tuple(str(c) for c in spec.get("statusUpdates") or [] if isinstance(c, str))
+    return Reach(tuple(contacts), tuple(rules), updates)
 
 
 class _Unit:
@@ -74,6 +89,7 @@ class _Unit:
         self._policy = row.policy
         self._state = row.state
         ack_timeout = (row.spec or {}).get("ackTimeout")
+        self._team_id: int | None = row.owner_team_id
         self._facts = IncidentFacts(
             id=row.incident_id,
             number=row.number,
@@ -81,6 +97,7 @@ class _Unit:
             urgency=Urgency(row.urgency),
             acknowledged_at=row.acknowledged_at,
             ack_timeout=parse_duration(ack_timeout) if ack_timeout else None,
+            acknowledged_by=row.acknowledged_by,
         )
 
     @property
@@ -156,6 +173,8 @@ class _Unit:
         )
 
     def enqueue(self, rows: Sequence[Outbound]) -> None:
+        if not rows:
+            return
         values = [
             {
                 "incident_id": r.incident_id,
@@ -192,6 +211,55 @@ class _Unit:
                 self._conn, self._service_id, tier, contacts_of
             )
         return self._people[key]
+
+    def team_chat(self) -> str | None:
+        if self._team_id is None:
+            return None
+        row = self._conn.execute(
+            select(t.teams.c.name, t.teams.c.spec).where(t.teams.c.id == self._team_id)
+        ).first()
+        if row is None or not team_chat_url(row.spec):
+            return None
+        return str(row.name)
+
+    def paged_users(self) -> tuple[str, ...]:
+        n = t.notifications
+        found = self._conn.execute(
+            select(n.c.user_name)
+            .where(
+                n.c.incident_id == self._incident_id,
+                n.c.event_type.in_(sorted(PAGE_EVENTS)),
+                n.c.status == "sent",
+            )
+            .distinct()
+            .order_by(n.c.user_name)
+        ).scalars()
+        return tuple(str(u) for u in found if not str(u).startswith(TEAM_PREFIX))
+
+    def planned(self) -> Planned:
+        n = t.notifications
+        rows = self._conn.execute(
+            select(n.c.user_name, n.c.contact, n.c.event_type, n.c.due_at, n.c.data).where(
+                n.c.incident_id == self._incident_id,
+                n.c.event_type.in_(sorted(PAGE_EVENTS)),
+            )
+        ).all()
+        pages: dict[tuple[str, int, int, datetime], PlannedPage] = {}
+        for row in rows:
+            data = row.data or {}
+            try:
+                at = datetime.fromisoformat(str(data["paged_at"]))
+                level, loop = int(data["level"]), int(data["loop"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            pages.setdefault(
+                (row.user_name, level, loop, at),
+                PlannedPage(row.user_name, level, loop, at, row.event_type),
+            )
+        return Planned(
+            tuple(pages.values()),
+            frozenset((r.user_name, r.contact, r.due_at) for r in rows),
+        )
 
     def cancel_pending(self, at: datetime, reason: str) -> int:
         result = self._conn.execute(
@@ -235,7 +303,9 @@ _UNIT_ROWS = (
         _i.c.urgency,
         _i.c.acknowledged_at,
         _i.c.service_id,
+        _i.c.acknowledged_by,
         _s.c.spec,
+        _s.c.owner_team_id,
     )
     .join(_i, _i.c.id == _e.c.incident_id)
     .join(_s, _s.c.id == _i.c.service_id)
@@ -460,6 +530,13 @@ class SqlWorkStore:
                     select(t.users.c.name, t.users.c.spec).where(t.users.c.name.in_(users))
                 ).all()
             )
+            teams = [u.removeprefix(TEAM_PREFIX) for u in users if u.startswith(TEAM_PREFIX)]
+            channels = {
+                TEAM_PREFIX + name: team_chat_url(spec)
+                for name, spec in conn.execute(
+                    select(t.teams.c.name, t.teams.c.spec).where(t.teams.c.name.in_(teams))
+                ).all()
+            }
         incidents: dict[str, dict[str, Any]] = {}
         for row in rows:
             incident = {str(k): v for k, v in row._mapping.items() if k not in ("spec", "raw")}
@@ -477,6 +554,9 @@ class SqlWorkStore:
             for raw in (specs.get(claimed.user) or {}).get("contacts") or []:
                 if raw.get("name") == claimed.contact:
                     contact = {str(k): str(v) for k, v in raw.items()}
+            channel = channels.get(claimed.user)
+            if channel:  # a team's chat channel
+                contact = {"name": "chat", "type": "slack", "webhookUrl": channel}
             out.append(DeliveryContext(incident=found, contact=contact))
         return out
 

@@ -223,7 +223,7 @@ class SlackNotifier:
         self._timeout = timeout
 
     def _tokens(self, n: Notification) -> dict[str, str]:
-        if self._secret is None or self._now is None:
+        if self._secret is None or self._now is None or not n.actions:
             return {}
         expires = self._now() + self._ttl
         return {

@@ -35,6 +35,7 @@ DONE = {
     "rule-added": "The rule is added.",
     "rule-removed": "The rule is removed.",
     "rule-moved": "The rules are reordered.",
+    "updates-saved": "Your status updates are saved.",
 }
 VALUE_LABEL = {
     "email": "address",
@@ -202,6 +203,19 @@ class MePages(PageHandlers):
     def rule_down(self, request: Request, session: WebSession, form: Form, index: int) -> Response:
         return self._rule_action(request, session, form, index, "down")
 
+    def status_updates(self, request: Request, session: WebSession, form: Form) -> Response:
+        check_csrf(session, request, form)
+        try:
+            uc.set_status_updates(
+                store=self._store(),
+                user=session.account.name,
+                contacts=form.all("contact"),
+                at=self.deps.clock.now(),
+            )
+        except uc.SettingsError as exc:
+            return self._refused(request, session, exc, {})
+        return self._done("updates-saved")
+
     def test_notification(self, request: Request, session: WebSession, form: Form) -> Response:
         deps = self.deps
         check_csrf(session, request, form)
@@ -277,6 +291,10 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     @web.post("/me/rules/{index}/down")
     def rule_down(request: Request, session: me, form: PostedForm, index: int) -> Response:
         return handlers.rule_down(request, session, form, index)
+
+    @web.post("/me/status-updates")
+    def status_updates(request: Request, session: me, form: PostedForm) -> Response:
+        return handlers.status_updates(request, session, form)
 
     @web.post("/me/test-notification")
     def test_notification(request: Request, session: me, form: PostedForm) -> Response:

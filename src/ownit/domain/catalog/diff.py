@@ -103,13 +103,21 @@ def _keep_personal(user: User, doc: Document, existing: Snapshot) -> User:
     states: personal rules naming a contact the catalog's contacts no longer have are dropped."""
     personal = frozenset(f for f in PERSONAL_FIELDS if f not in doc.lines)
     stored = existing.users.get(user.name)
-    contacts, rules = user.contacts, user.notification_rules
+    contacts, rules, updates = user.contacts, user.notification_rules, user.status_updates
     if stored is not None and "contacts" in personal:
         contacts = stored.contacts
+    names = {c.name for c in contacts}
     if stored is not None and "notificationRules" in personal:
-        names = {c.name for c in contacts}
         rules = tuple(r for r in stored.notification_rules if r.contact in names)
-    return dataclasses.replace(user, contacts=contacts, notification_rules=rules, personal=personal)
+    if stored is not None and "statusUpdates" in personal:
+        updates = tuple(u for u in stored.status_updates if u in names)
+    return dataclasses.replace(
+        user,
+        contacts=contacts,
+        notification_rules=rules,
+        status_updates=updates,
+        personal=personal,
+    )
 
 
 def plan(

@@ -112,7 +112,7 @@ class NotificationRule:
     after: timedelta = timedelta(0)
 
 
-PERSONAL_FIELDS = ("contacts", "notificationRules")
+PERSONAL_FIELDS = ("contacts", "notificationRules", "statusUpdates")
 """A user's fields that belong to the person unless the catalog document states them."""
 
 
@@ -125,6 +125,8 @@ class User:
     timezone: str = "UTC"
     contacts: tuple[Contact, ...] = ()
     notification_rules: tuple[NotificationRule, ...] = ()
+    status_updates: tuple[str, ...] = ()
+    """Contacts told when an incident the user was paged for is acknowledged or resolved."""
     personal: frozenset[str] = frozenset()
     """Of :data:`PERSONAL_FIELDS`, those the catalog leaves unsaid: the person keeps them
     (set in the web UI), apply does not touch them and export leaves them out (0014)."""

@@ -47,7 +47,7 @@ from ownit.domain.webhook_secrets import secret_problem
 _KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
 
 SPEC_FIELDS: dict[str, tuple[str, ...]] = {
-    "User": ("displayName", "email", "timezone", "contacts", "notificationRules"),
+    "User": ("displayName", "email", "timezone", "contacts", "notificationRules", "statusUpdates"),
     "Team": ("displayName", "members", "chat"),
     "EscalationPolicy": ("team", "repeat", "levels"),
     "Service": (
@@ -205,6 +205,16 @@ def _user(name: str, spec: Fields) -> User:
                 continue
             rules.append(rule)
             paths.append(path)
+    updates: list[str] = []
+    for path, contact in spec.strings("statusUpdates"):
+        if contact not in seen:
+            spec.r.problem(
+                spec.r.lines.get(path, spec.line_of("statusUpdates")),
+                f"{path} {quote(contact)} is not one of this user's contacts"
+                + suggest(contact, seen),
+            )
+        elif contact not in updates:
+            updates.append(contact)
     return User(
         name,
         display_name=spec.text("displayName", max_len=200),
@@ -212,6 +222,7 @@ def _user(name: str, spec: Fields) -> User:
         timezone=spec.timezone("timezone") or "UTC",
         contacts=tuple(contacts),
         notification_rules=tuple(rules),
+        status_updates=tuple(updates),
     )
 
 

@@ -60,6 +60,7 @@ def _user(user: User) -> JsonObject:
         {"contact": r.contact, "after": format_duration(r.after)} for r in user.notification_rules
     ]
     _put(out, "notificationRules", rules)
+    _put(out, "statusUpdates", list(user.status_updates))
     return out
 
 
