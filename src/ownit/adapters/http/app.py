@@ -24,6 +24,7 @@ from ownit.adapters.http import (
     api_services,
     api_v1,
     events,
+    openapi_problems,
     problems,
 )
 from ownit.adapters.http.fast_ingest import FastIngest
@@ -162,4 +163,5 @@ def create_app(parts: AppParts) -> FastAPI:
     def metrics() -> Response:
         return Response(parts.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    openapi_problems.document(app)
     return app

@@ -48,7 +48,7 @@ class _TooLarge(Exception):
 
 
 class BodyLimit:
-    """At most ``limit`` bytes of request body, for every path."""
+    """At most ``limit`` bytes of request body, for every path (and no NUL in the URL)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -59,6 +59,16 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            # Never part of a name, id or filter; PostgreSQL cannot even compare text with it.
+            nul = Problem(
+                400,
+                "Invalid request",
+                "the URL must not hold NUL characters",
+                slug="invalid-request",
+            )
+            await problem_response(nul, None)(scope, receive, send)
+            return
         declared = _declared_length(scope)
         if declared is not None and declared > self.limit:
             await problem_response(_too_large(self.limit), path)(scope, receive, send)
