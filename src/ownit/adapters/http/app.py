@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import timedelta
 from typing import Protocol
 
 import orjson
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from ownit.adapters.http import (
@@ -29,6 +30,7 @@ from ownit.adapters.http import (
 )
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.http.problems import Problem, problem_response
 from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
@@ -67,6 +69,7 @@ class AppParts:
     maintenance: api_maintenance.MaintenanceDeps | None = None
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
     unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
+    metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -79,6 +82,11 @@ async def _housekeeping(parts: AppParts) -> None:
                     log.info("event retention: deleted %d raw event(s)", deleted)
             except Exception:
                 log.exception("event retention failed; will try again")
+
+
+def _bearer_is(request: Request, token: str) -> bool:
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())
 
 
 def _token_check(api: api_v1.ApiDeps) -> Callable[[str], bool]:
@@ -160,7 +168,19 @@ def create_app(parts: AppParts) -> FastAPI:
         )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        if parts.metrics_token and not _bearer_is(request, parts.metrics_token):
+            return problem_response(
+                Problem(
+                    401,
+                    "Unauthorized",
+                    "send the metrics token as 'Authorization: Bearer <token>' "
+                    "(OWNIT_METRICS_TOKEN)",
+                    slug="unauthorized",
+                    headers={"WWW-Authenticate": "Bearer"},
+                ),
+                request.url.path,
+            )
         return Response(parts.metrics.render(), media_type="text/plain; version=0.0.4")
 
     openapi_problems.document(app)

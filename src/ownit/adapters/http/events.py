@@ -212,7 +212,10 @@ class IngestEndpoints:
                     errors=[{"field": _field_of(e), "detail": e} for e in exc.errors],
                 )
             )
-        if events and not self.limiter.allow(key, self.monotonic(), cost=len(events)):
+        # A group larger than a whole minute's allowance could never pass (Alertmanager would
+        # retry it forever): it may spend a full bucket, and is then accepted whole.
+        cost = min(len(events), max(self.limiter.per_minute, 1))
+        if events and not self.limiter.allow(key, self.monotonic(), cost=cost):
             # Alertmanager drops a request answered 4xx; 503 makes it retry, so nothing is lost.
             self._count(fmt, "rejected", "rate_limited", len(events))
             return problem_response(
