@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
+    api_docs,
     api_catalog,
     api_event_log,
     api_incidents,
@@ -122,7 +123,10 @@ def create_app(parts: AppParts) -> FastAPI:
             "token (`Authorization: Bearer …`, made with `ownit token create`)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by api_docs from local files, not from a CDN
+        redoc_url=None,
     )
+    api_docs.install(app)
     problems.install(app)
     endpoints = events.IngestEndpoints(
         committer=parts.committer,
