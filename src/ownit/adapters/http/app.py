@@ -17,8 +17,8 @@ from starlette.responses import Response
 
 from ownit.adapters.http import (
     actions,
-    api_docs,
     api_catalog,
+    api_docs,
     api_event_log,
     api_incidents,
     api_maintenance,
