@@ -147,3 +147,22 @@ def test_metrics_token(engine: Engine, token: str | None, sent: str | None, stat
     else:
         assert r.headers["www-authenticate"] == "Bearer"
         assert "OWNIT_METRICS_TOKEN" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/v2/enqueue", {"message": "Request entity too large"}),
+        (
+            "/integrations/alertmanager/" + "a" * 31 + "1",
+            {"detail": "the body is larger than 512 KB"},
+        ),
+    ],
+)
+def test_event_endpoints_answer_their_own_413_past_any_size(
+    ctx: Ctx, path: str, expected: dict[str, str]
+) -> None:
+    r = ctx.client.post(path, content=b"x" * (3 * MB))
+    assert r.status_code == 413
+    body = r.json()
+    assert {k: body.get(k) for k in expected} == expected

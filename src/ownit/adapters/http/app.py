@@ -141,7 +141,7 @@ def create_app(parts: AppParts) -> FastAPI:
     # In front of everything (the last added runs first): the size limit, then the API token
     # before an /api/v1 body is read.
     app.add_middleware(ApiAuthGate, valid=_token_check(parts.api))
-    app.add_middleware(BodyLimit, limit=parts.max_body)
+    app.add_middleware(BodyLimit, limit=parts.max_body, own_limit=events.OWN_BODY_LIMIT)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))
     app.include_router(api_event_log.router(parts.api))

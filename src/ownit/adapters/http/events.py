@@ -29,6 +29,8 @@ from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit, key_shaped
 log = logging.getLogger("ownit.http.events")
 
 MAX_BODY = 512 * 1024
+# The paths that read at most MAX_BODY themselves and answer 413 in their own format.
+OWN_BODY_LIMIT = ("/v2/enqueue", "/v2/change/enqueue", "/integrations/alertmanager")
 _JSON = "application/json"
 
 
