@@ -340,6 +340,7 @@ def run_workers(run: Run, url: str) -> None:
         OWNIT_DATABASE_URL=url,
         OWNIT_BASE_URL=f"http://{HOST}:8080",
         OWNIT_CONTACT_RATE_LIMIT=str(run.args.contact_rate_limit),
+        OWNIT_OUTBOUND_ALLOW="127.0.0.0/8",  # the webhook receiver is on loopback
     )
     log(f"starting {run.args.workers} workers")
     busy = machine_busy_s()

@@ -65,7 +65,7 @@ from ownit.adapters.notifiers.registry import NotifierRegistry
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import auto_resolve, heartbeats, oncall, paging_health
-from ownit.app.accounts import AccountStore, PasswordHasher
+from ownit.app.accounts import AccountStore, PasswordHasher, SessionPolicy
 from ownit.app.analytics import AnalyticsStore
 from ownit.app.audit import AuditLog
 from ownit.app.baselines import BaselineStore
@@ -472,6 +472,7 @@ def build_app(
         events_rate_limit=settings.events_rate_limit,
         max_body=settings.max_body,
         unknown_key_rate_limit=settings.unknown_key_rate_limit,
+        metrics_token=settings.metrics_token,
         database_ok=database_ok,
         migrations_current=lambda: is_current(engine),
         prune_events=prune,
@@ -524,6 +525,7 @@ def build_app(
             clock=clock,
             throttle=SqlLoginThrottle(engine),
             secure_cookies=settings.base_url.startswith("https://"),
+            policy=SessionPolicy(idle=settings.session_idle, absolute=settings.session_max),
             escalations=SqlWorkStore(engine),
             escalation_view=SqlEscalationView(engine),
             on_call=on_call or on_call_lookup(engine),

@@ -48,6 +48,9 @@ class Settings:
     outbound_allow: AllowList = field(default_factory=AllowList)
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint; events keep 512 KB
     unknown_key_rate_limit: int = 60  # events with unknown keys per client per minute; 0: off
+    metrics_token: str | None = None  # when set, /metrics needs it as a bearer token
+    session_idle: timedelta = timedelta(days=14)  # a web session ends unused this long
+    session_max: timedelta = timedelta(days=30)  # and this long after the login at most
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +89,23 @@ class Settings:
             raise SettingsError(
                 f"OWNIT_SMTP_SECURITY={raw_security!r} must be none, starttls or tls"
             )
+
+        def duration(name: str, default: timedelta) -> timedelta:
+            raw = env.get(name)
+            if not raw:
+                return default
+            try:
+                value = parse_duration(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{name}: {exc}") from None
+            if value <= timedelta(0):
+                raise SettingsError(f"{name}={raw!r} must be longer than zero")
+            return value
+
+        session_idle = duration("OWNIT_SESSION_IDLE", base.session_idle)
+        session_max = duration("OWNIT_SESSION_MAX", base.session_max)
+        if session_idle > session_max:
+            raise SettingsError("OWNIT_SESSION_IDLE must not be longer than OWNIT_SESSION_MAX")
         try:
             outbound_allow = AllowList.parse(env.get("OWNIT_OUTBOUND_ALLOW", ""))
         except AllowListError as exc:
@@ -117,6 +137,9 @@ class Settings:
                 "OWNIT_UNKNOWN_KEY_RATE_LIMIT", base.unknown_key_rate_limit
             ),
             trusted_proxies=proxies,
+            metrics_token=env.get("OWNIT_METRICS_TOKEN") or None,
+            session_idle=session_idle,
+            session_max=session_max,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -197,7 +198,20 @@ def test_openapi_and_docs(ctx: Ctx) -> None:
     spec = ctx.client.get("/openapi.json").json()
     for path in ("/v2/enqueue", "/api/v1/incidents", "/api/v1/incidents/{ref}/acknowledge"):
         assert path in spec["paths"]
-    assert ctx.client.get("/docs").status_code == 200
+    docs = ctx.client.get("/docs")
+    assert docs.status_code == 200
+    assert "default-src 'self'" in docs.headers["content-security-policy"]
+    scripts = re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)"', docs.text)
+    assert scripts == [
+        "/docs/assets/swagger-ui.css",
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/init.js",
+    ]  # nothing from another site
+    for asset in scripts:
+        served = ctx.client.get(asset)
+        assert served.status_code == 200
+        assert len(served.content) > 100
+    assert ctx.client.get("/redoc").status_code == 404  # it would load from a CDN
 
 
 def test_operability(ctx: Ctx) -> None:

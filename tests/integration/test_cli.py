@@ -155,3 +155,26 @@ def test_unreachable_database_is_a_plain_error(
     assert code == 1
     assert err.startswith("ownit: error: cannot open the database")
     assert "Traceback" not in err
+
+
+def test_event_text_is_printed_without_terminal_control_characters(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OWNIT_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    add_service(engine, "checkout-api", keys={"events": KEY})
+    evil = "Disk \x1b]0;owned\x07full\x1b[2J\x9b31m on db-1\r"
+    settings = Settings(database_url=str(engine.url), events_rate_limit=0)
+    with TestClient(build_app(settings, engine, clock=FakeClock())) as client:
+        event = {
+            "routing_key": KEY,
+            "event_action": "trigger",
+            "dedup_key": "x",
+            "payload": {"summary": evil, "source": "host", "severity": "critical"},
+        }
+        assert client.post("/v2/enqueue", json=event).status_code == 202
+    for argv in (("incident", "list"), ("incident", "show", "1")):
+        code, out, err = run(capsys, *argv)
+        assert code == 0, err
+        assert "Disk ]0;ownedfull[2J31m on db-1" in out
+        for control in ("\x1b", "\x07", "\x9b", "\r"):
+            assert control not in out + err

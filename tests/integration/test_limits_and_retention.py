@@ -66,3 +66,22 @@ def test_retention_deletes_old_and_excess_raw_events(engine: Engine) -> None:
     # Incidents are not raw events: all six stay.
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.incidents)).scalar_one() == 6
+
+
+def test_an_alertmanager_group_larger_than_a_minute_of_allowance_is_accepted(
+    limited: TestClient, engine: Engine
+) -> None:
+    """The limit is 5 a minute; a group of 12 alerts used to get 503 on every retry."""
+    group = {
+        "version": "4",
+        "status": "firing",
+        "alerts": [
+            {"status": "firing", "labels": {"alertname": "Big", "n": str(i)}} for i in range(12)
+        ],
+    }
+    first = limited.post(f"/integrations/alertmanager/{OTHER}", json=group)
+    assert first.status_code == 200, first.text
+    assert first.json()["alerts"] == 12
+    again = limited.post(f"/integrations/alertmanager/{OTHER}", json=group)
+    assert again.status_code == 503  # the bucket is spent: Alertmanager retries later
+    assert again.headers["retry-after"] == "5"

@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from ownit.adapters.http.problems import PROBLEM_TYPE
+from ownit.bootstrap import build_app
+from ownit.settings import Settings
+from tests.builders import FakeClock
 from tests.integration.conftest import Ctx
 
 MB = 1024 * 1024
@@ -121,3 +126,43 @@ def test_a_long_note_names_the_field(ctx: Ctx) -> None:
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("token", "sent", "status"),
+    [
+        (None, None, 200),  # no token set: open, as before
+        ("s3cret-metrics", None, 401),
+        ("s3cret-metrics", "Bearer wrong", 401),
+        ("s3cret-metrics", "Bearer s3cret-metrics", 200),
+    ],
+)
+def test_metrics_token(engine: Engine, token: str | None, sent: str | None, status: int) -> None:
+    settings = Settings(database_url=str(engine.url), metrics_token=token)
+    with TestClient(build_app(settings, engine, clock=FakeClock())) as client:
+        r = client.get("/metrics", headers={"authorization": sent} if sent else None)
+    assert r.status_code == status
+    if status == 200:
+        assert "ownit_events_total" in r.text
+    else:
+        assert r.headers["www-authenticate"] == "Bearer"
+        assert "OWNIT_METRICS_TOKEN" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/v2/enqueue", {"message": "Request entity too large"}),
+        (
+            "/integrations/alertmanager/" + "a" * 31 + "1",
+            {"detail": "the body is larger than 512 KB"},
+        ),
+    ],
+)
+def test_event_endpoints_answer_their_own_413_past_any_size(
+    ctx: Ctx, path: str, expected: dict[str, str]
+) -> None:
+    r = ctx.client.post(path, content=b"x" * (3 * MB))
+    assert r.status_code == 413
+    body = r.json()
+    assert {k: body.get(k) for k in expected} == expected

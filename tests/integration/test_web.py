@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
 
 from ownit.adapters.db import tables as t
+from ownit.bootstrap import build_app
+from ownit.settings import Settings
+from tests.builders import FakeClock
 from tests.integration.conftest import Ctx
 from tests.integration.web_helpers import (
     ALICE,
@@ -201,6 +206,27 @@ def test_sessions_expire_when_idle(alice: Ctx) -> None:
     alice.clock.advance(days=15)
     assert alice.client.get("/incidents", follow_redirects=False).status_code == 303
     assert session_rows(alice) == []
+
+
+@pytest.mark.parametrize(
+    ("idle", "away", "signed_in"),
+    [
+        (timedelta(hours=1), timedelta(minutes=50), True),
+        (timedelta(hours=1), timedelta(minutes=70), False),
+        (timedelta(days=14), timedelta(days=13), True),
+    ],
+)
+def test_the_idle_lifetime_is_a_setting(
+    engine: Engine, idle: timedelta, away: timedelta, signed_in: bool
+) -> None:
+    clock = FakeClock()
+    setup_people(engine, clock)
+    settings = Settings(database_url=str(engine.url), session_idle=idle)
+    with TestClient(build_app(settings, engine, clock=clock)) as client:
+        assert login(client).status_code == 303
+        clock.advance(seconds=away.total_seconds())
+        status = client.get("/incidents", follow_redirects=False).status_code
+    assert status == (200 if signed_in else 303)
 
 
 def test_htmx_requests_without_a_session_are_told_where_to_go(web: Ctx) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -274,7 +275,9 @@ def alertmanager(store: Store, limiter: RateLimiter) -> Response:
 
 def test_a_rate_limited_webhook_is_a_503_problem_so_that_alertmanager_retries() -> None:
     store = Store()
-    answer = alertmanager(store, RateLimiter(per_minute=1))  # two alerts cost two
+    limiter = RateLimiter(per_minute=60)
+    assert limiter.allow(KEY, time.monotonic(), cost=59)  # the key's minute is nearly spent
+    answer = alertmanager(store, limiter)  # two alerts cost two
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
     assert answer.headers["content-type"] == "application/problem+json"
@@ -287,6 +290,13 @@ def test_a_rate_limited_webhook_is_a_503_problem_so_that_alertmanager_retries() 
         }
     )
     assert store.events == []
+
+
+def test_a_group_larger_than_a_minute_of_allowance_passes_on_a_full_bucket() -> None:
+    store = Store()
+    answer = alertmanager(store, RateLimiter(per_minute=1))  # two alerts, one a minute
+    assert answer.status_code == 200  # (it used to be 503 on every retry, forever)
+    assert len(store.events) == 2
 
 
 def test_a_webhook_the_store_cannot_take_is_a_503_problem() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from ownit.settings import Settings, SettingsError
@@ -41,3 +43,29 @@ def test_outbound_allow_reads_cidrs_and_host_names(
 def test_outbound_allow_names_a_bad_entry() -> None:
     with pytest.raises(SettingsError, match=r"OWNIT_OUTBOUND_ALLOW: 'http://x' is neither"):
         Settings.from_env({"OWNIT_OUTBOUND_ALLOW": "10.0.0.0/8,http://x"})
+
+
+@pytest.mark.parametrize(
+    ("env", "idle", "most"),
+    [
+        ({}, timedelta(days=14), timedelta(days=30)),
+        ({"OWNIT_SESSION_IDLE": "8h"}, timedelta(hours=8), timedelta(days=30)),
+        ({"OWNIT_SESSION_IDLE": "1d", "OWNIT_SESSION_MAX": "1w"}, timedelta(days=1), timedelta(7)),
+    ],
+)
+def test_session_lifetimes(env: dict[str, str], idle: timedelta, most: timedelta) -> None:
+    settings = Settings.from_env(env)
+    assert (settings.session_idle, settings.session_max) == (idle, most)
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"OWNIT_SESSION_IDLE": "soon"}, "OWNIT_SESSION_IDLE"),
+        ({"OWNIT_SESSION_IDLE": "31d"}, "must not be longer than OWNIT_SESSION_MAX"),
+        ({"OWNIT_SESSION_MAX": "0s"}, "must be longer than zero"),
+    ],
+)
+def test_bad_session_lifetimes_are_named(env: dict[str, str], words: str) -> None:
+    with pytest.raises(SettingsError, match=words):
+        Settings.from_env(env)

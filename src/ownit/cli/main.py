@@ -11,6 +11,7 @@ from types import ModuleType
 from ownit.app import audit as audit_scope
 from ownit.bootstrap import BootstrapError
 from ownit.cli.errors import CliError
+from ownit.cli.printable import printable_output
 from ownit.settings import Settings, SettingsError
 
 
@@ -78,18 +79,19 @@ def _cli_actor() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-        if args.command in ("serve", "worker"):
-            code: int = args.func(args, settings)  # requests open their own audit scopes
-        else:
-            with audit_scope.begin(actor=_cli_actor()):
-                code = args.func(args, settings)
-    except (CliError, SettingsError, BootstrapError) as exc:
-        print(f"ownit: error: {exc}", file=sys.stderr)
-        return getattr(exc, "exit_code", 2)
-    except KeyboardInterrupt:
-        return 130
+    with printable_output():  # event text is printed as text, never as terminal commands
+        try:
+            settings = Settings.from_env()
+            if args.command in ("serve", "worker"):
+                code: int = args.func(args, settings)  # requests open their own audit scopes
+            else:
+                with audit_scope.begin(actor=_cli_actor()):
+                    code = args.func(args, settings)
+        except (CliError, SettingsError, BootstrapError) as exc:
+            print(f"ownit: error: {exc}", file=sys.stderr)
+            return getattr(exc, "exit_code", 2)
+        except KeyboardInterrupt:
+            return 130
     return code
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import ipaddress
+import logging
 from typing import Any
 
 from ownit.cli.engine_process import EngineProcess
@@ -67,6 +69,28 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def _loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def cookie_warning(host: str, base_url: str) -> str | None:
+    """What to say at start-up when sign-in cookies would travel without the Secure flag to
+    more than this machine: served on a non-loopback address while ``OWNIT_BASE_URL`` is
+    ``http://`` (the flag follows the base URL's scheme)."""
+    if base_url.lower().startswith("https://") or _loopback(host):
+        return None
+    return (
+        f"listening on {host} while OWNIT_BASE_URL is {base_url}: session cookies are sent "
+        "without the Secure flag and passwords cross the network in clear; serve ownit "
+        "behind TLS and set OWNIT_BASE_URL to its https:// address"
+    )
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -75,6 +99,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings)
     host, port = args.host or settings.host, args.port or settings.port
     engine_process = None if args.no_engine else EngineProcess()
+    warning = cookie_warning(args.host or settings.host, settings.base_url)
+    if warning is not None:
+        logging.getLogger("ownit").warning(warning)
     with database(settings, migrate=True) as db:
         try:
             if args.workers > 1:

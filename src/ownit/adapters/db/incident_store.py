@@ -90,7 +90,9 @@ class SqlIncidentStore:
 
     def get(self, ref: str) -> dict[str, Any] | None:
         ref = ref.strip().lstrip("#")
-        if ref.isdigit():
+        if len(ref) > 40 or "\x00" in ref:  # no id or number is that long (or holds a NUL)
+            return None
+        if ref.isascii() and ref.isdigit():
             cond = and_(_i.c.org_id == self._org_id, _i.c.number == int(ref))
         else:
             cond = and_(_i.c.org_id == self._org_id, _i.c.id == ref)

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from ownit.adapters.http.api_v1 import ApiDeps, ok
+from ownit.adapters.http.api_v1 import ApiDeps, RowId, ok
 from ownit.adapters.http.auth import requires
 from ownit.app.tokens import Principal, Role
 from ownit.domain.errors import NotFound
@@ -84,7 +84,7 @@ def router(deps: ApiDeps) -> APIRouter:
         tags=["integrations"],
         summary="Give an integration a new key; the old key stops working",
     )
-    def rotate(_: admin, integration_id: int) -> Response:
+    def rotate(_: admin, integration_id: RowId) -> Response:
         return handlers.rotate(integration_id)
 
     return api

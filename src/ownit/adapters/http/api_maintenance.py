@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from ownit.adapters.http.api_v1 import ok
+from ownit.adapters.http.api_v1 import RowId, ok
 from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import Problem, field_error
 from ownit.app import heartbeats as hb
@@ -210,7 +210,7 @@ def router(deps: MaintenanceDeps) -> APIRouter:
         "/maintenance-windows/{window_id}",
         summary="End a running window now, or cancel a future one",
     )
-    def cancel(who: responder, window_id: int) -> Response:
+    def cancel(who: responder, window_id: RowId) -> Response:
         return windows.cancel(who, window_id)
 
     if deps.heartbeats is None:

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from ownit.adapters.http.api_v1 import ok
+from ownit.adapters.http.api_v1 import RowId, ok
 from ownit.adapters.http.auth import require_manage, requires
 from ownit.adapters.http.ical import CalendarEvent, write_calendar
 from ownit.adapters.http.problems import Problem, field_error
@@ -269,7 +269,7 @@ def router(deps: OnCallDeps) -> APIRouter:
     @api.delete(
         "/schedules/{name}/overrides/{override_id}", status_code=204, summary="Delete an override"
     )
-    def delete_override(who: responder, name: str, override_id: int) -> Response:
+    def delete_override(who: responder, name: str, override_id: RowId) -> Response:
         return handlers.delete_override(who, name, override_id)
 
     @api.post(

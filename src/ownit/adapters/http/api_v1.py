@@ -4,9 +4,10 @@ JSON answer :func:`ok` and the largest ``limit`` a list takes.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from fastapi import Path
 from starlette.responses import Response
 
 from ownit.app import incidents as uc
@@ -17,6 +18,9 @@ from ownit.app.event_log import EventLog
 from ownit.app.tokens import TokenStore
 
 MAX_LIMIT = 1000
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a numeric id")]
+"""A numeric id in a path: bounded, so that no number reaches the database as an overflow."""
 
 
 def ok(body: Any, status: int = 200) -> Response:

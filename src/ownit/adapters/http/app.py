@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import timedelta
 from typing import Protocol
 
 import orjson
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from ownit.adapters.http import (
@@ -19,6 +20,7 @@ from ownit.adapters.http import (
     api_analytics,
     api_audit,
     api_catalog,
+    api_docs,
     api_event_log,
     api_health,
     api_incidents,
@@ -27,11 +29,13 @@ from ownit.adapters.http import (
     api_services,
     api_v1,
     events,
+    openapi_problems,
     problems,
 )
 from ownit.adapters.http.client_address import AuditScopeMiddleware, Network
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.http.problems import Problem, problem_response
 from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
@@ -74,6 +78,7 @@ class AppParts:
     audit: api_audit.AuditDeps | None = None
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
+    metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -86,6 +91,11 @@ async def _housekeeping(parts: AppParts) -> None:
                     log.info("event retention: deleted %d raw event(s)", deleted)
             except Exception:
                 log.exception("event retention failed; will try again")
+
+
+def _bearer_is(request: Request, token: str) -> bool:
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())
 
 
 def _token_check(api: api_v1.ApiDeps) -> Callable[[str], bool]:
@@ -121,7 +131,10 @@ def create_app(parts: AppParts) -> FastAPI:
             "token (`Authorization: Bearer …`, made with `ownit token create`)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by api_docs from local files, not from a CDN
+        redoc_url=None,
     )
+    api_docs.install(app)
     problems.install(app)
     endpoints = events.IngestEndpoints(
         committer=parts.committer,
@@ -139,7 +152,7 @@ def create_app(parts: AppParts) -> FastAPI:
     # In front of everything (the last added runs first): the size limit, then the API token
     # before an /api/v1 body is read.
     app.add_middleware(ApiAuthGate, valid=_token_check(parts.api))
-    app.add_middleware(BodyLimit, limit=parts.max_body)
+    app.add_middleware(BodyLimit, limit=parts.max_body, own_limit=events.OWN_BODY_LIMIT)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))
     app.include_router(api_event_log.router(parts.api))
@@ -176,7 +189,20 @@ def create_app(parts: AppParts) -> FastAPI:
         )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        if parts.metrics_token and not _bearer_is(request, parts.metrics_token):
+            return problem_response(
+                Problem(
+                    401,
+                    "Unauthorized",
+                    "send the metrics token as 'Authorization: Bearer <token>' "
+                    "(OWNIT_METRICS_TOKEN)",
+                    slug="unauthorized",
+                    headers={"WWW-Authenticate": "Bearer"},
+                ),
+                request.url.path,
+            )
         return Response(parts.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    openapi_problems.document(app)
     return app

@@ -29,6 +29,8 @@ from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit, key_shaped
 log = logging.getLogger("ownit.http.events")
 
 MAX_BODY = 512 * 1024
+# The paths that read at most MAX_BODY themselves and answer 413 in their own format.
+OWN_BODY_LIMIT = ("/v2/enqueue", "/v2/change/enqueue", "/integrations/alertmanager")
 _JSON = "application/json"
 
 
@@ -212,7 +214,10 @@ class IngestEndpoints:
                     errors=[{"field": _field_of(e), "detail": e} for e in exc.errors],
                 )
             )
-        if events and not self.limiter.allow(key, self.monotonic(), cost=len(events)):
+        # A group larger than a whole minute's allowance could never pass (Alertmanager would
+        # retry it forever): it may spend a full bucket, and is then accepted whole.
+        cost = min(len(events), max(self.limiter.per_minute, 1))
+        if events and not self.limiter.allow(key, self.monotonic(), cost=cost):
             # Alertmanager drops a request answered 4xx; 503 makes it retry, so nothing is lost.
             self._count(fmt, "rejected", "rate_limited", len(events))
             return problem_response(
