@@ -37,9 +37,11 @@ from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
+from ownit.adapters.db.secret_box import SecretBox, parse_key
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
@@ -73,6 +75,7 @@ from ownit.app.ingest import GroupCommitter
 from ownit.app.invitations import PeopleStore
 from ownit.app.maintenance import MaintenanceStore
 from ownit.app.notify import Notifier
+from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.routing import RouterBook, RouterDirectory
 from ownit.app.tokens import TokenStore
 from ownit.settings import Settings
@@ -112,7 +115,7 @@ def database(settings: Settings, *, migrate: bool = True) -> Iterator[Database]:
     the start, closed at the end."""
     engine = open_database(settings, migrate=migrate)
     try:
-        yield Database(engine)
+        yield Database(engine, box=secret_box(settings))
     finally:
         engine.dispose()
 
@@ -126,7 +129,7 @@ def existing_database(settings: Settings) -> Iterator[Database | None]:
         yield None
         return
     try:
-        yield Database(engine)
+        yield Database(engine, box=secret_box(settings))
     finally:
         engine.dispose()
 
@@ -156,6 +159,16 @@ def newest_revision() -> str | None:
     return head_revision()
 
 
+def secret_box(settings: Settings) -> SecretBox | None:
+    """What seals webhook signing secrets at rest (``OWNIT_SECRET_KEY``; none: plain text)."""
+    if not settings.secret_key:
+        return None
+    try:
+        return SecretBox(parse_key(settings.secret_key))
+    except ValueError as exc:
+        raise BootstrapError(f"OWNIT_SECRET_KEY {exc}") from None
+
+
 def password_hasher() -> PasswordHasher:
     """How web login passwords are hashed and checked (Argon2)."""
     return Argon2Hasher()
@@ -165,8 +178,9 @@ class Database:
     """One open database as a command uses it: its stores, typed to the app's ports (each
     made on first use), who is on call, and its schema revision."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, box: SecretBox | None = None) -> None:
         self.engine = engine
+        self.box = box
 
     def upgrade(self) -> None:
         """Apply every migration not yet applied."""
@@ -186,7 +200,7 @@ class Database:
 
     @cached_property
     def catalog(self) -> CatalogStore:
-        return SqlCatalogStore(self.engine)
+        return SqlCatalogStore(self.engine, box=self.box)
 
     @cached_property
     def directory(self) -> Directory:
@@ -194,7 +208,7 @@ class Database:
 
     @cached_property
     def escalations(self) -> ManualEscalations:
-        return SqlWorkStore(self.engine)
+        return SqlWorkStore(self.engine, box=self.box)
 
     @cached_property
     def events(self) -> EventLog:
@@ -215,6 +229,10 @@ class Database:
     @cached_property
     def maintenance(self) -> MaintenanceStore:
         return SqlMaintenanceStore(self.engine)
+
+    @cached_property
+    def org_settings(self) -> OrgSettingsStore:
+        return SqlOrgSettings(self.engine)
 
     @cached_property
     def people(self) -> PeopleStore:
@@ -297,7 +315,7 @@ def build_worker(
     for channel, why in notifiers.unavailable.items():
         log.warning("notifications by %s are off: %s", channel, why)
     return Worker(
-        store=SqlWorkStore(engine),
+        store=SqlWorkStore(engine, box=secret_box(settings)),
         notifiers=notifiers.by_channel,
         links=SignedLinks(base_url=settings.base_url, secret=secret, clock=clock),
         clock=clock,
@@ -427,7 +445,7 @@ def build_app(
             escalations=SqlWorkStore(engine),
             escalation_view=SqlEscalationView(engine),
             on_call=on_call or on_call_lookup(engine),
-            personal=SqlPersonalStore(engine),
+            personal=SqlPersonalStore(engine, box=secret_box(settings)),
             notifiers=web_notifiers(settings, engine, clock),
             base_url=settings.base_url,
             catalog=SqlCatalogView(engine),

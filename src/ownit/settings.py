@@ -37,6 +37,8 @@ class Settings:
     slack_signing_secret: str | None = None
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # 32 bytes, base64: seals webhook signing secrets at rest (none: they stay plain).
+    secret_key: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: SmtpSecurity = "starttls"
@@ -103,6 +105,7 @@ class Settings:
             smtp_password=env.get("OWNIT_SMTP_PASSWORD") or None,
             smtp_from=env.get("OWNIT_SMTP_FROM", base.smtp_from),
             trusted_proxies=proxies,
+            secret_key=env.get("OWNIT_SECRET_KEY") or None,
         )
 
 

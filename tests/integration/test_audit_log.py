@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.account_store import SqlAccountStore
-from ownit.adapters.db.audit_log import SqlAuditLog, record
+from ownit.adapters.db.audit_log import SqlAuditLog, record, redact
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.passwords import Argon2Hasher
@@ -413,3 +413,44 @@ def test_the_admin_page_lists_filters_and_refuses_members(ctx: Ctx) -> None:
     only_tokens = ctx.client.get("/admin/audit", params={"kind": "token"}).text
     assert "&lt;script&gt;" in only_tokens
     assert "signed-in" not in only_tokens
+
+
+def test_secrets_never_reach_the_log(engine: Engine) -> None:
+    """A webhook contact's signing secret, in a created user and in a changed one."""
+    hooked = oncall_catalog.ORG.replace(
+        "spec: {displayName: Alice Liddell, email: alice@example.com}",
+        "spec: {displayName: Alice Liddell, email: alice@example.com, contacts: "
+        "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_first}]}",
+    )
+    oncall_catalog.apply(engine, hooked)
+    oncall_catalog.apply(engine, hooked.replace("whsec_first", "whsec_second"))
+    text = str(_entries(engine))
+    assert "whsec_" not in text
+    changed = next(e for e in _entries(engine) if e["action"] == "updated")
+    assert changed["after"] == {
+        "contacts": [
+            {
+                "name": "hook",
+                "type": "webhook",
+                "url": "https://h.example.com",
+                "secret": "(secret)",
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ({"secret": "s"}, {"secret": "(secret)"}),
+        ({"contacts.secret": "s", "name": "x"}, {"contacts.secret": "(secret)", "name": "x"}),
+        (
+            {"a": [{"key": "k", "b": {"password": "p"}}]},
+            {"a": [{"key": "(secret)", "b": {"password": "(secret)"}}]},
+        ),
+        ({"secret": None, "token": ""}, {"secret": None, "token": "(secret)"}),
+        ({"keys": 1, "monkey": 2}, {"keys": 1, "monkey": 2}),
+    ],
+)
+def test_redact(given: dict[str, Any], kept: dict[str, Any]) -> None:
+    assert redact(given) == kept

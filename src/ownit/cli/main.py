@@ -25,6 +25,7 @@ def _modules() -> list[ModuleType]:
         integrations,
         maintenance,
         oncall,
+        org,
         routers,
         serve,
         tokens,
@@ -47,6 +48,7 @@ def _modules() -> list[ModuleType]:
         tokens,
         users,
         audit,
+        org,
     ]
 
 

@@ -20,6 +20,7 @@ from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.responder_store import SqlResponderContexts
+from ownit.adapters.db.secret_box import SecretBox, open_spec
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
 from ownit.app.escalations import IncidentFacts, Outbound, Reach
 from ownit.app.notify import PAGE_EVENTS, ResponderContext
@@ -197,8 +198,9 @@ _UNIT_ROWS = (
 class SqlWorkStore:
     """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, box: SecretBox | None = None) -> None:
         self._engine = engine
+        self._box = box  # opens webhook secrets sealed at rest (decision 0031)
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -344,7 +346,8 @@ class SqlWorkStore:
                 out.append(None)
                 continue
             contact = None
-            for raw in (specs.get(claimed.user) or {}).get("contacts") or []:
+            spec = open_spec(specs.get(claimed.user) or {}, self._box)
+            for raw in spec.get("contacts") or []:
                 if raw.get("name") == claimed.contact:
                     contact = {str(k): str(v) for k, v in raw.items()}
             out.append(DeliveryContext(incident=found, contact=contact))
