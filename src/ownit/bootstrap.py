@@ -41,7 +41,7 @@ from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
-from ownit.adapters.db.secret_box import SecretBox, parse_key
+from ownit.adapters.db.secret_box import SecretBox, parse_key, seal_stored
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
@@ -189,6 +189,13 @@ class Database:
     def revision(self) -> str | None:
         """The schema revision of the database (``None``: no schema yet)."""
         return current_revision(self.engine)
+
+    def seal_secrets(self) -> int:
+        """Encrypt the webhook secrets still stored in plain text (``OWNIT_SECRET_KEY`` must
+        be set); returns how many users' contacts changed."""
+        if self.box is None:
+            raise BootstrapError("set OWNIT_SECRET_KEY first (openssl rand -base64 32)")
+        return seal_stored(self.engine, self.box)
 
     @cached_property
     def accounts(self) -> AccountStore:

@@ -17,7 +17,8 @@ from ownit.adapters.db.secret_box import PREFIX, SecretBox
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.app import catalog
 from ownit.app.delivery import Claimed
-from ownit.bootstrap import BootstrapError, secret_box
+from ownit.bootstrap import BootstrapError, database, secret_box
+from ownit.cli.main import main
 from ownit.domain.catalog import Contact
 from ownit.settings import Settings
 from tests.builders import FakeClock
@@ -119,3 +120,23 @@ def test_the_key_setting(raw: str | None, ok: bool) -> None:
     else:
         with pytest.raises(BootstrapError, match="OWNIT_SECRET_KEY"):
             secret_box(settings)
+
+
+def test_the_cli_seals_secrets_stored_before_the_key(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OWNIT_DATABASE_URL", database_url)
+    assert main(["db", "seal-secrets"]) == 1  # no key yet
+    assert "set OWNIT_SECRET_KEY first" in capsys.readouterr().err
+    with database(Settings.from_env()) as db:
+        oncall_catalog.apply(db.engine, HOOKED)  # plain: no key when it was stored
+        assert "whsec_first" in str(_stored_spec(db.engine))
+    monkeypatch.setenv("OWNIT_SECRET_KEY", base64.b64encode(bytes(range(32))).decode())
+    assert main(["db", "seal-secrets"]) == 0
+    assert capsys.readouterr().out == "webhook secrets sealed for 1 user(s)\n"
+    assert main(["db", "seal-secrets"]) == 0
+    assert capsys.readouterr().out == "webhook secrets sealed for 0 user(s)\n"
+    with database(Settings.from_env()) as db:
+        assert "whsec_first" not in str(_stored_spec(db.engine))
+        alice = SqlCatalogStore(db.engine, box=BOX).snapshot().users["alice"]
+        assert alice.contacts[0].secret == "whsec_first"

@@ -17,6 +17,9 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Engine, select, update
+
+from ownit.adapters.db import tables as t
 
 PREFIX = "enc:v1:"
 
@@ -81,3 +84,18 @@ def open_spec(spec: Mapping[str, Any], box: SecretBox | None) -> dict[str, Any]:
     if box is None:
         return dict(spec)
     return _contacts(spec, lambda c: c | {"secret": box.open(c["secret"], str(c.get("name")))})
+
+
+def seal_stored(engine: Engine, box: SecretBox) -> int:
+    """Seal every webhook secret still stored in plain text; returns how many users changed."""
+    u = t.users
+    changed = 0
+    with engine.begin() as conn:
+        for user_id, spec in conn.execute(select(u.c.id, u.c.spec).with_for_update()).all():
+            if not isinstance(spec, dict):
+                continue
+            sealed = seal_spec(spec, box)
+            if sealed != spec:
+                conn.execute(update(u).where(u.c.id == user_id).values(spec=sealed))
+                changed += 1
+    return changed
