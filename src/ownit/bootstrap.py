@@ -41,7 +41,7 @@ from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
-from ownit.adapters.db.secret_box import SecretBox, parse_key, seal_stored
+from ownit.adapters.db.secret_box import SecretBox, parse_key, seal_stored, sealed_problem
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.work_store import SqlWorkStore
@@ -106,6 +106,16 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Engine:
         raise BootstrapError(
             f"cannot open the database {settings.database_url!r}: {exc.orig}"
         ) from None
+    try:
+        problem = sealed_problem(engine, secret_box(settings))
+    except SQLAlchemyError:
+        problem = None  # no schema yet: nothing sealed
+    except BootstrapError:
+        engine.dispose()
+        raise
+    if problem is not None:
+        engine.dispose()
+        raise BootstrapError(problem)
     return engine
 
 

@@ -140,3 +140,22 @@ def test_the_cli_seals_secrets_stored_before_the_key(
         assert "whsec_first" not in str(_stored_spec(db.engine))
         alice = SqlCatalogStore(db.engine, box=BOX).snapshot().users["alice"]
         assert alice.contacts[0].secret == "whsec_first"
+
+
+def test_ownit_refuses_to_start_with_sealed_secrets_it_cannot_open(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OWNIT_DATABASE_URL", database_url)
+    monkeypatch.setenv("OWNIT_SECRET_KEY", base64.b64encode(bytes(range(32))).decode())
+    with database(Settings.from_env()) as db:
+        _apply(db.engine, HOOKED)
+    for key, problem in (
+        (
+            base64.b64encode(bytes(32)).decode(),
+            "has a webhook secret that OWNIT_SECRET_KEY does not open",
+        ),
+        ("", "has a sealed webhook secret: set OWNIT_SECRET_KEY"),
+    ):
+        monkeypatch.setenv("OWNIT_SECRET_KEY", key)
+        assert main(["audit", "list"]) == 1
+        assert f"ownit: error: user 'alice' {problem}" in capsys.readouterr().err

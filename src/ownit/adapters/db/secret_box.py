@@ -99,3 +99,28 @@ def seal_stored(engine: Engine, box: SecretBox) -> int:
                 conn.execute(update(u).where(u.c.id == user_id).values(spec=sealed))
                 changed += 1
     return changed
+
+
+def sealed_problem(engine: Engine, box: SecretBox | None) -> str | None:
+    """Why the stored webhook secrets cannot be used with this key (sealed ones and no key, or
+    a key they do not open with), or ``None``: checked at start, not at the first page."""
+    u = t.users
+    with engine.connect() as conn:
+        specs = conn.execute(select(u.c.name, u.c.spec)).all()
+    for name, spec in specs:
+        if not isinstance(spec, dict):
+            continue
+        for contact in spec.get("contacts") or []:
+            secret = contact.get("secret") if isinstance(contact, dict) else None
+            if not isinstance(secret, str) or not secret.startswith(PREFIX):
+                continue
+            if box is None:
+                return f"user {name!r} has a sealed webhook secret: set OWNIT_SECRET_KEY"
+            try:
+                box.open(secret, str(contact.get("name")))
+            except SecretBoxError:
+                return (
+                    f"user {name!r} has a webhook secret that OWNIT_SECRET_KEY does not open "
+                    "(was the key changed?)"
+                )
+    return None
