@@ -341,6 +341,8 @@ def test_the_api_pages_newest_first(ctx: Ctx) -> None:
         ("admin", {"since": "yesterday"}, 400),
         ("admin", {"limit": 0}, 422),
         ("admin", {"before": 2**70}, 422),
+        ("admin", {"actor": "a\x00b"}, 400),
+        ("admin", {"kind": "\x1b[2J"}, 400),
     ],
 )
 def test_the_api_refuses(ctx: Ctx, who: str, query: dict[str, Any], status: int) -> None:
@@ -366,6 +368,8 @@ def test_the_cli_records_its_user_and_lists(
     assert len(capsys.readouterr().out.splitlines()) == 2  # the header and its rule
     assert main(["audit", "list", "--since", "never"]) == 2
     assert "--since 'never' is not an ISO 8601 date-time" in capsys.readouterr().err
+    assert main(["audit", "list", "--before", str(2**70)]) == 2
+    assert "--before must be an entry id" in capsys.readouterr().err
 
 
 def test_the_cli_makes_control_characters_visible(

@@ -40,7 +40,11 @@ def redact(value: Any) -> Any:
 
 
 def _clip(value: str | None, size: int) -> str | None:
-    return value if value is None or len(value) <= size else value[: size - 1] + "…"
+    """At most ``size`` characters, without NULs (PostgreSQL text cannot hold them)."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "")
+    return value if len(value) <= size else value[: size - 1] + "…"
 
 
 def record(
