@@ -3,6 +3,7 @@ append-only; ``GET /api/v1/audit`` filters and pages for admins only; ``ownit au
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -13,12 +14,14 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.audit_log import SqlAuditLog, record, redact
 from ownit.adapters.db.people_store import SqlPeopleStore
+from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app import audit
 from ownit.app.accounts import OrgRole, create_login
 from ownit.app.audit import AuditFilter
 from ownit.cli.main import main
+from ownit.domain.catalog import Contact
 from tests.builders import T0
 from tests.integration import oncall_catalog
 from tests.integration.conftest import Ctx
@@ -458,3 +461,33 @@ def test_secrets_never_reach_the_log(engine: Engine) -> None:
 )
 def test_redact(given: dict[str, Any], kept: dict[str, Any]) -> None:
     assert redact(given) == kept
+
+
+def test_a_persons_own_settings_leave_one_entry(engine: Engine) -> None:
+    oncall_catalog.apply(engine)  # alice's contacts and rules are hers
+    store = SqlPersonalStore(engine)
+    found = store.user_settings("alice")
+    assert found is not None
+    hook = Contact("hook", "webhook", url="https://h.example.com", secret="whsec_mine")
+    count = _count(engine)
+    with audit.begin(actor="alice", address="192.0.2.7"):
+        assert store.save_personal(dataclasses.replace(found.user, contacts=(hook,)), at=T0)
+    assert _count(engine) == count + 1
+    entry = _entries(engine)[0]
+    assert (entry["actor"], entry["address"], entry["kind"], entry["name"]) == (
+        "alice",
+        "192.0.2.7",
+        "settings",
+        "alice",
+    )
+    assert entry["before"] == {"contacts": None}
+    assert entry["after"] == {
+        "contacts": [
+            {
+                "name": "hook",
+                "type": "webhook",
+                "url": "https://h.example.com",
+                "secret": "(secret)",
+            }
+        ]
+    }
