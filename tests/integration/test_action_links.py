@@ -105,6 +105,14 @@ def test_a_link_works_once(links: Links) -> None:
     again = links.client.post(path)
     assert again.status_code == 409
     assert "used already" in again.text
+    # The same link spelled otherwise: spaces around it, or its signature's last base64
+    # character changed in bits that decode to nothing.
+    token = path.removeprefix("/actions/")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    twin = alphabet[(last & ~3) | ((last + 1) & 3)]  # the 2 bits a 32-byte MAC leaves unused
+    for spelling in (f"{token}%20", f"%20{token}", token[:-1] + twin):
+        assert links.client.post(f"/actions/{spelling}").status_code == 409, spelling
     with links.engine.connect() as conn:
         entry = conn.execute(
             select(t.audit_log.c.actor, t.audit_log.c.action).where(

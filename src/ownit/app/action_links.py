@@ -38,6 +38,14 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def link_digest(token: str) -> str:
+    """The used-links key of a genuine action token: its signed part only (``a1.<body>``).
+    The signature's base64 can be spelled several ways that decode alike, and spaces around
+    are ignored; the signed part cannot change without the signature failing."""
+    signed, _, _ = token.strip().rpartition(".")
+    return digest("link:" + signed)
+
+
 def may_respond(
     rights: ResponderRights, user: str, incident_id: str, incidents: IncidentStore
 ) -> bool:

@@ -26,7 +26,13 @@ from starlette.responses import HTMLResponse, Response
 from ownit.adapters.notifiers.signing import ActionTokenError, check_action_token, verify_slack
 from ownit.app import audit
 from ownit.app import incidents as uc
-from ownit.app.action_links import ResponderRights, UsedLinks, digest, may_respond
+from ownit.app.action_links import (
+    ResponderRights,
+    UsedLinks,
+    digest,
+    link_digest,
+    may_respond,
+)
 from ownit.app.clock import Clock
 from ownit.app.incidents import IncidentStore
 from ownit.domain.errors import DomainError
@@ -126,7 +132,7 @@ class ActionEndpoints:
         if isinstance(checked, HTMLResponse):
             return checked
         incident_id, action, user = checked
-        if not self.deps.used.use(digest(token), self.deps.clock.now()):
+        if not self.deps.used.use(link_digest(token), self.deps.clock.now()):
             return _page(
                 "This link was used already",
                 "<p>Each link works once. Open the incident in ownit to see where it is.</p>",
