@@ -40,10 +40,12 @@ from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.router_store import SqlRouterStore
+from ownit.adapters.db.secret_box import SecretBox, parse_key, seal_stored, sealed_problem
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.wakeup import WorkBell, listener_for
@@ -83,6 +85,7 @@ from ownit.app.ingest import GroupCommitter
 from ownit.app.invitations import PeopleStore
 from ownit.app.maintenance import MaintenanceStore
 from ownit.app.notify import Notifier
+from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.paging import PagingWatch
 from ownit.app.paging_health import Report
 from ownit.app.routing import RouterBook, RouterDirectory
@@ -115,6 +118,16 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Engine:
         raise BootstrapError(
             f"cannot open the database {settings.database_url!r}: {exc.orig}"
         ) from None
+    try:
+        problem = sealed_problem(engine, secret_box(settings))
+    except SQLAlchemyError:
+        problem = None  # no schema yet: nothing sealed
+    except BootstrapError:
+        engine.dispose()
+        raise
+    if problem is not None:
+        engine.dispose()
+        raise BootstrapError(problem)
     return engine
 
 
@@ -124,7 +137,7 @@ def database(settings: Settings, *, migrate: bool = True) -> Iterator[Database]:
     the start, closed at the end."""
     engine = open_database(settings, migrate=migrate)
     try:
-        yield Database(engine)
+        yield Database(engine, box=secret_box(settings))
     finally:
         engine.dispose()
 
@@ -138,7 +151,7 @@ def existing_database(settings: Settings) -> Iterator[Database | None]:
         yield None
         return
     try:
-        yield Database(engine)
+        yield Database(engine, box=secret_box(settings))
     finally:
         engine.dispose()
 
@@ -168,6 +181,16 @@ def newest_revision() -> str | None:
     return head_revision()
 
 
+def secret_box(settings: Settings) -> SecretBox | None:
+    """What seals webhook signing secrets at rest (``OWNIT_SECRET_KEY``; none: plain text)."""
+    if not settings.secret_key:
+        return None
+    try:
+        return SecretBox(parse_key(settings.secret_key))
+    except ValueError as exc:
+        raise BootstrapError(f"OWNIT_SECRET_KEY {exc}") from None
+
+
 def password_hasher() -> PasswordHasher:
     """How web login passwords are hashed and checked (Argon2)."""
     return Argon2Hasher()
@@ -177,8 +200,9 @@ class Database:
     """One open database as a command uses it: its stores, typed to the app's ports (each
     made on first use), who is on call, and its schema revision."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, box: SecretBox | None = None) -> None:
         self.engine = engine
+        self.box = box
 
     def upgrade(self) -> None:
         """Apply every migration not yet applied."""
@@ -187,6 +211,13 @@ class Database:
     def revision(self) -> str | None:
         """The schema revision of the database (``None``: no schema yet)."""
         return current_revision(self.engine)
+
+    def seal_secrets(self) -> int:
+        """Encrypt the webhook secrets still stored in plain text (``OWNIT_SECRET_KEY`` must
+        be set); returns how many users' contacts changed."""
+        if self.box is None:
+            raise BootstrapError("set OWNIT_SECRET_KEY first (openssl rand -base64 32)")
+        return seal_stored(self.engine, self.box)
 
     @cached_property
     def accounts(self) -> AccountStore:
@@ -206,7 +237,7 @@ class Database:
 
     @cached_property
     def catalog(self) -> CatalogStore:
-        return SqlCatalogStore(self.engine)
+        return SqlCatalogStore(self.engine, box=self.box)
 
     @cached_property
     def directory(self) -> Directory:
@@ -214,7 +245,7 @@ class Database:
 
     @cached_property
     def escalations(self) -> ManualEscalations:
-        return SqlWorkStore(self.engine)
+        return SqlWorkStore(self.engine, box=self.box)
 
     @cached_property
     def events(self) -> EventLog:
@@ -235,6 +266,10 @@ class Database:
     @cached_property
     def maintenance(self) -> MaintenanceStore:
         return SqlMaintenanceStore(self.engine)
+
+    @cached_property
+    def org_settings(self) -> OrgSettingsStore:
+        return SqlOrgSettings(self.engine)
 
     @cached_property
     def people(self) -> PeopleStore:
@@ -365,7 +400,7 @@ def build_worker(
     notifiers = registry.create_all(context)
     for channel, why in notifiers.unavailable.items():
         log.warning("notifications by %s are off: %s", channel, why)
-    work = SqlWorkStore(engine)
+    work = SqlWorkStore(engine, box=secret_box(settings))
     return Worker(
         store=work,
         notifiers=notifiers.by_channel,
@@ -529,7 +564,7 @@ def build_app(
             escalations=SqlWorkStore(engine),
             escalation_view=SqlEscalationView(engine),
             on_call=on_call or on_call_lookup(engine),
-            personal=SqlPersonalStore(engine),
+            personal=SqlPersonalStore(engine, box=secret_box(settings)),
             notifiers=web_notifiers(settings, engine, clock),
             base_url=settings.base_url,
             catalog=SqlCatalogView(engine),

@@ -38,6 +38,8 @@ class Settings:
     slack_signing_secret: str | None = None
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # 32 bytes, base64: seals webhook signing secrets at rest (none: they stay plain).
+    secret_key: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: SmtpSecurity = "starttls"
@@ -140,6 +142,7 @@ class Settings:
             metrics_token=env.get("OWNIT_METRICS_TOKEN") or None,
             session_idle=session_idle,
             session_max=session_max,
+            secret_key=env.get("OWNIT_SECRET_KEY") or None,
         )
 
 

@@ -1,4 +1,4 @@
-"""One-click action links and Slack buttons (decision 0031): the MAC before anything is read,
+"""One-click action links and Slack buttons (decision 0030): the MAC before anything is read,
 one use per link, the person's rights as they are now, strict headers on the pages; Slack
 replays refused, Slack users mapped to ownit users, malformed payloads answered 400."""
 
@@ -105,6 +105,14 @@ def test_a_link_works_once(links: Links) -> None:
     again = links.client.post(path)
     assert again.status_code == 409
     assert "used already" in again.text
+    # The same link spelled otherwise: spaces around it, or its signature's last base64
+    # character changed in bits that decode to nothing.
+    token = path.removeprefix("/actions/")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    twin = alphabet[(last & ~3) | ((last + 1) & 3)]  # the 2 bits a 32-byte MAC leaves unused
+    for spelling in (f"{token}%20", f"%20{token}", token[:-1] + twin):
+        assert links.client.post(f"/actions/{spelling}").status_code == 409, spelling
     with links.engine.connect() as conn:
         entry = conn.execute(
             select(t.audit_log.c.actor, t.audit_log.c.action).where(
@@ -163,7 +171,7 @@ def test_a_slack_click_acts_as_the_linked_user_once(links: Links) -> None:
     ("payload", "status", "says"),
     [
         ({"user": {"id": "U0NOBODY"}, "actions": [{"value": "x"}]}, 200, "not linked"),
-        ({"user": {"id": "U0DAVE22"}, "actions": [{"value": "x"}]}, 200, "may not respond"),
+        ({"user": {"id": "U0DAVE22"}, "actions": [{"value": "TOKEN"}]}, 200, "may not respond"),
         ({"user": "U0ALICE1", "actions": [{"value": "x"}]}, 400, "unrecognised"),
         ({"user": {"id": ["U0ALICE1"]}, "actions": [{"value": "x"}]}, 400, "unrecognised"),
         ({"user": {"id": "U0ALICE1"}, "actions": "x"}, 400, "unrecognised"),
@@ -176,6 +184,8 @@ def test_a_slack_click_acts_as_the_linked_user_once(links: Links) -> None:
 def test_slack_clicks_are_parsed_defensively(
     links: Links, payload: object, status: int, says: str
 ) -> None:
+    if isinstance(payload, dict) and payload["actions"] == [{"value": "TOKEN"}]:
+        payload = payload | {"actions": [{"value": links.token("bob")}]}
     got, text = links.slack(payload)
     assert got == status
     assert says in text

@@ -3,6 +3,7 @@ append-only; ``GET /api/v1/audit`` filters and pages for admins only; ``ownit au
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -11,14 +12,16 @@ from sqlalchemy.exc import DBAPIError
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.account_store import SqlAccountStore
-from ownit.adapters.db.audit_log import SqlAuditLog, record
+from ownit.adapters.db.audit_log import SqlAuditLog, record, redact
 from ownit.adapters.db.people_store import SqlPeopleStore
+from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app import audit
 from ownit.app.accounts import OrgRole, create_login
 from ownit.app.audit import AuditFilter
 from ownit.cli.main import main
+from ownit.domain.catalog import Contact
 from tests.builders import T0
 from tests.integration import oncall_catalog
 from tests.integration.conftest import Ctx
@@ -341,6 +344,8 @@ def test_the_api_pages_newest_first(ctx: Ctx) -> None:
         ("admin", {"since": "yesterday"}, 400),
         ("admin", {"limit": 0}, 422),
         ("admin", {"before": 2**70}, 422),
+        ("admin", {"actor": "a\x00b"}, 400),
+        ("admin", {"kind": "\x1b[2J"}, 400),
     ],
 )
 def test_the_api_refuses(ctx: Ctx, who: str, query: dict[str, Any], status: int) -> None:
@@ -366,6 +371,8 @@ def test_the_cli_records_its_user_and_lists(
     assert len(capsys.readouterr().out.splitlines()) == 2  # the header and its rule
     assert main(["audit", "list", "--since", "never"]) == 2
     assert "--since 'never' is not an ISO 8601 date-time" in capsys.readouterr().err
+    assert main(["audit", "list", "--before", str(2**70)]) == 2
+    assert "--before must be an entry id" in capsys.readouterr().err
 
 
 def test_the_cli_makes_control_characters_visible(
@@ -413,3 +420,74 @@ def test_the_admin_page_lists_filters_and_refuses_members(ctx: Ctx) -> None:
     only_tokens = ctx.client.get("/admin/audit", params={"kind": "token"}).text
     assert "&lt;script&gt;" in only_tokens
     assert "signed-in" not in only_tokens
+
+
+def test_secrets_never_reach_the_log(engine: Engine) -> None:
+    """A webhook contact's signing secret, in a created user and in a changed one."""
+    hooked = oncall_catalog.ORG.replace(
+        "spec: {displayName: Alice Liddell, email: alice@example.com}",
+        "spec: {displayName: Alice Liddell, email: alice@example.com, contacts: "
+        "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_first}]}",
+    )
+    oncall_catalog.apply(engine, hooked)
+    oncall_catalog.apply(engine, hooked.replace("whsec_first", "whsec_second"))
+    text = str(_entries(engine))
+    assert "whsec_" not in text
+    changed = next(e for e in _entries(engine) if e["action"] == "updated")
+    assert changed["after"] == {
+        "contacts": [
+            {
+                "name": "hook",
+                "type": "webhook",
+                "url": "https://h.example.com",
+                "secret": "(secret)",
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ({"secret": "s"}, {"secret": "(secret)"}),
+        ({"contacts.secret": "s", "name": "x"}, {"contacts.secret": "(secret)", "name": "x"}),
+        (
+            {"a": [{"key": "k", "b": {"password": "p"}}]},
+            {"a": [{"key": "(secret)", "b": {"password": "(secret)"}}]},
+        ),
+        ({"secret": None, "token": ""}, {"secret": None, "token": "(secret)"}),
+        ({"keys": 1, "monkey": 2}, {"keys": 1, "monkey": 2}),
+    ],
+)
+def test_redact(given: dict[str, Any], kept: dict[str, Any]) -> None:
+    assert redact(given) == kept
+
+
+def test_a_persons_own_settings_leave_one_entry(engine: Engine) -> None:
+    oncall_catalog.apply(engine)  # alice's contacts and rules are hers
+    store = SqlPersonalStore(engine)
+    found = store.user_settings("alice")
+    assert found is not None
+    hook = Contact("hook", "webhook", url="https://h.example.com", secret="whsec_mine")
+    count = _count(engine)
+    with audit.begin(actor="alice", address="192.0.2.7"):
+        assert store.save_personal(dataclasses.replace(found.user, contacts=(hook,)), at=T0)
+    assert _count(engine) == count + 1
+    entry = _entries(engine)[0]
+    assert (entry["actor"], entry["address"], entry["kind"], entry["name"]) == (
+        "alice",
+        "192.0.2.7",
+        "settings",
+        "alice",
+    )
+    assert entry["before"] == {"contacts": None}
+    assert entry["after"] == {
+        "contacts": [
+            {
+                "name": "hook",
+                "type": "webhook",
+                "url": "https://h.example.com",
+                "secret": "(secret)",
+            }
+        ]
+    }

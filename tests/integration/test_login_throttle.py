@@ -127,3 +127,25 @@ def test_failed_logins_are_audited_and_stale_counters_pruned(
         count = conn.execute(select(func.count()).select_from(t.login_attempts)).scalar_one()
     assert keys == ["email:other"]
     assert count == 1
+
+
+@pytest.mark.parametrize("email", ["a\x00b@example.com", "\x1b[31m@example.com", "x" * 400])
+def test_an_impossible_email_is_a_wrong_login_not_an_error(
+    engine: Engine, people: FakeClock, email: str
+) -> None:
+    with pytest.raises(LoginRefused):
+        accounts.login(
+            store=SqlAccountStore(engine),
+            hasher=Argon2Hasher(),
+            clock=people,
+            throttle=SqlLoginThrottle(engine),
+            email=email,
+            password="wrong password!!",
+            client="10.0.0.1",
+        )
+    with engine.connect() as conn:
+        name = conn.execute(
+            select(t.audit_log.c.name).where(t.audit_log.c.action == "failed")
+        ).scalar_one()
+    assert "\x00" not in name
+    assert len(name) <= 200

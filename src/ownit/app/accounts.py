@@ -290,7 +290,8 @@ def login(
     wait = throttle.attempt([(by_email, limits.by_email), (by_client, limits.by_client)], now)
     if wait > timedelta(0):
         raise TooManyAttempts(wait.total_seconds())
-    found = store.credentials(email) if email and len(password) <= 1024 else []
+    plausible = email and len(email) <= 320 and email.isprintable() and len(password) <= 1024
+    found = store.credentials(email) if plausible else []
     creds = found[0] if len(found) == 1 else None
     stored_hash = creds.password_hash if creds is not None else None
     ok = hasher.verify(stored_hash or hasher.dummy_hash, password[:1024])

@@ -1,4 +1,4 @@
-"""One-click action links (decision 0031): each works once, and only while the person it was
+"""One-click action links (decision 0030): each works once, and only while the person it was
 made for may still respond.
 
 A link is a signed bearer token naming an incident, an action and the person paged. The
@@ -13,6 +13,8 @@ import hashlib
 from datetime import datetime
 from typing import Protocol
 
+from ownit.app.incidents import IncidentStore, check_may_respond
+from ownit.domain.errors import Forbidden
 from ownit.domain.permissions import Action, Actor
 
 
@@ -36,9 +38,26 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def may_respond(rights: ResponderRights, user: str) -> bool:
-    """Whether the person a link was made for may still respond."""
+def link_digest(token: str) -> str:
+    """The used-links key of a genuine action token: its signed part only (``a1.<body>``).
+    The signature's base64 can be spelled several ways that decode alike, and spaces around
+    are ignored; the signed part cannot change without the signature failing."""
+    signed, _, _ = token.strip().rpartition(".")
+    return digest("link:" + signed)
+
+
+def may_respond(
+    rights: ResponderRights, user: str, incident_id: str, incidents: IncidentStore
+) -> bool:
+    """Whether the person a link was made for may still respond to this incident (with the
+    organisation's responding setting)."""
     if not user:
         return False
     found = rights.rights_of(user)
-    return found is not None and found.may(Action.RESPOND)
+    if found is None or not found.may(Action.RESPOND):
+        return False
+    try:
+        check_may_respond(store=incidents, who=found, incident_id=incident_id)
+    except Forbidden:
+        return False
+    return True

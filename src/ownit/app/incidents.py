@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ownit.app.clock import Clock
-from ownit.domain.errors import DomainError, InvalidTransition, NotFound
+from ownit.domain.errors import DomainError, Forbidden, InvalidTransition, NotFound
 from ownit.domain.incidents import Status, Urgency, check_acknowledge, check_resolve
+from ownit.domain.permissions import Actor, may_respond_to
 
 MAX_NOTE = 10_000
 
@@ -70,6 +71,11 @@ class IncidentStore(Protocol):
         ...
 
     def service_exists(self, name: str) -> bool: ...
+
+    def responding(self, incident_id: str) -> tuple[bool, str | None]:
+        """Whether the organisation responds by team, and the team owning the incident's
+        service (``None``: no owner)."""
+        ...
 
 
 class InvalidNote(DomainError):
@@ -195,3 +201,19 @@ def split(
         )
     new = store.split(incident["id"], chosen, by=by, at=clock.now())
     return new, _require(store, incident["id"])
+
+
+def check_may_respond(*, store: IncidentStore, who: Actor, incident_id: str) -> None:
+    """Raise :class:`Forbidden` unless ``who`` may respond to this incident now (with the
+    organisation's responding setting: by team, only the owner team's managers and
+    responders, and admins)."""
+    by_team, team = store.responding(incident_id)
+    if may_respond_to(who, team, by_team=by_team):
+        return
+    if not by_team:
+        raise Forbidden("responding to incidents needs a role that may respond")
+    owner = f"team {team!r}" if team else "no team (admins only)"
+    raise Forbidden(
+        f"this organisation responds by team: the incident's service belongs to {owner}, "
+        "and responding needs the manager or responder role there (or admin)"
+    )

@@ -61,6 +61,8 @@ def _change(entry: dict[str, Any]) -> str:
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.limit <= 1000:
         raise CliError("--limit must be between 1 and 1000")
+    if args.before is not None and not 1 <= args.before < 2**63:
+        raise CliError("--before must be an entry id (a positive whole number)")
     flt = AuditFilter(
         since=_since(args.since),
         actor=args.actor or None,

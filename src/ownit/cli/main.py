@@ -29,6 +29,7 @@ def _modules() -> list[ModuleType]:
         integrations,
         maintenance,
         oncall,
+        org,
         routers,
         serve,
         tokens,
@@ -54,6 +55,7 @@ def _modules() -> list[ModuleType]:
         audit,
         analytics,
         baseline,
+        org,
     ]
 
 

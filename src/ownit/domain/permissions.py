@@ -8,6 +8,10 @@ One rule book for the web UI and the REST API alike (decision 0011):
 - ``manage`` a team (its services, schedules and overrides, escalation policies, maintenance
   windows): admins, and that team's managers.
 - ``administer`` (people, invitations, integration keys): admins only.
+
+When the organisation responds **by team** (an org setting, decision 0031), responding to an
+incident also needs a ``manager`` or ``responder`` role in the team that owns its service
+(admins still respond to anything): :func:`may_respond_to`.
 """
 
 from __future__ import annotations
@@ -60,6 +64,17 @@ class Actor:
         if action is Action.MANAGE:
             return team is not None and self.teams.get(team) is TeamRole.MANAGER
         return False
+
+
+def may_respond_to(actor: Actor, team: str | None, *, by_team: bool) -> bool:
+    """Whether ``actor`` may respond to an incident of a service owned by ``team``: the
+    ``respond`` rule, and when the organisation responds ``by_team``, a manager or responder
+    role in that team (admins respond to anything; a service without a team: admins only)."""
+    if not actor.may(Action.RESPOND):
+        return False
+    if not by_team or actor.is_admin:
+        return True
+    return team is not None and actor.teams.get(team) in (TeamRole.MANAGER, TeamRole.RESPONDER)
 
 
 def team_role(text: str | None) -> TeamRole:

@@ -20,8 +20,31 @@ from ownit.app.audit import AuditFilter
 _a = t.audit_log
 
 
+_SECRET_FIELDS = ("secret", "key", "password", "token")
+HIDDEN = "(secret)"
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every secret-named field (``secret``, ``key``, ``password``, ``token``,
+    or a path ending in one: ``contacts.secret``) shown as ``(secret)``, at any depth."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for name, item in value.items():
+            last = str(name).rsplit(".", 1)[-1]
+            hidden = last in _SECRET_FIELDS and item is not None
+            out[str(name)] = HIDDEN if hidden else redact(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
+
+
 def _clip(value: str | None, size: int) -> str | None:
-    return value if value is None or len(value) <= size else value[: size - 1] + "…"
+    """At most ``size`` characters, without NULs (PostgreSQL text cannot hold them)."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "")
+    return value if len(value) <= size else value[: size - 1] + "…"
 
 
 def record(
@@ -36,7 +59,8 @@ def record(
     actor: str | None = None,
 ) -> None:
     """One entry, by whoever acts in the open scope (``actor`` names them when the scope
-    cannot: a failed login names the address only)."""
+    cannot: a failed login names the address only). Secrets in ``before`` and ``after`` are
+    never written (:func:`redact`)."""
     scope = audit.current()
     conn.execute(
         _a.insert().values(
@@ -46,8 +70,8 @@ def record(
             kind=kind,
             name=_clip(name, 200),
             action=action,
-            before=dict(before) if before is not None else None,
-            after=dict(after) if after is not None else None,
+            before=redact(before) if before is not None else None,
+            after=redact(after) if after is not None else None,
         )
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
+from ownit.adapters.db.secret_box import SecretBox, open_spec, seal_spec
 from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import (
@@ -84,8 +85,9 @@ _DELETE_ORDER = (
 class SqlCatalogStore:
     """:class:`ownit.app.catalog.CatalogStore` over the tables in ``tables.py``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, box: SecretBox | None = None) -> None:
         self._engine = engine
+        self._box = box  # webhook secrets sealed at rest when set (decision 0031)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -105,7 +107,10 @@ class SqlCatalogStore:
                 objects: dict[str, Any] = {}
                 for row in conn.execute(select(*columns).order_by(table.c.name)):
                     description = row.description if kind == "Service" else ""
-                    obj = from_spec(kind, row.name, row.spec or {}, description)
+                    spec = row.spec or {}
+                    if kind == "User":
+                        spec = open_spec(spec, self._box)
+                    obj = from_spec(kind, row.name, spec, description)
                     if isinstance(obj, Router | Heartbeat):
                         obj = dataclasses.replace(obj, key=row.key)
                     elif isinstance(obj, User):
@@ -148,7 +153,7 @@ class SqlCatalogStore:
     def write(self, changes: ChangeSet, *, source: str, now: datetime) -> None:
         try:
             with self._engine.begin() as conn:
-                _Writer(conn, source, now).write(changes)
+                _Writer(conn, source, now, self._box).write(changes)
                 for change in changes.changes:
                     before, after = _audit_fields(change)
                     record(
@@ -212,10 +217,13 @@ def _in_spec_order(service: Service, stored: list[Integration]) -> tuple[Integra
 
 
 class _Writer:
-    def __init__(self, conn: Connection, source: str, now: datetime) -> None:
+    def __init__(
+        self, conn: Connection, source: str, now: datetime, box: SecretBox | None = None
+    ) -> None:
         self.conn = conn
         self.source = source
         self.now = now
+        self.box = box
         self.ids: dict[str, dict[str, int]] = {
             kind: {row.name: row.id for row in conn.execute(select(table.c.name, table.c.id))}
             for kind, table in _TABLES.items()
@@ -283,7 +291,7 @@ class _Writer:
                 display_name=obj.display_name or obj.name,
                 email=obj.email,
                 timezone=obj.timezone,
-                spec=to_spec(obj) | {PERSONAL_KEY: sorted(obj.personal)},
+                spec=seal_spec(to_spec(obj), self.box) | {PERSONAL_KEY: sorted(obj.personal)},
             )
         elif isinstance(obj, Team):
             values.update(display_name=obj.display_name or obj.name)

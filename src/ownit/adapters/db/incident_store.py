@@ -480,6 +480,21 @@ class SqlIncidentStore:
             conn.execute(update(_i).where(_i.c.id == incident_id).values(updated_at=at))
         return {"incident_id": incident_id, "at": at, "kind": "note", "actor": by, "message": text}
 
+    def responding(self, incident_id: str) -> tuple[bool, str | None]:
+        s, tm, o = t.services, t.teams, t.organisations
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(o.c.responding, tm.c.name)
+                .select_from(_i)
+                .join(s, s.c.id == _i.c.service_id)
+                .join(o, o.c.id == _i.c.org_id)
+                .outerjoin(tm, tm.c.id == s.c.owner_team_id)
+                .where(_i.c.id == incident_id)
+            ).first()
+        if row is None:
+            return False, None
+        return row.responding == "team", row.name
+
     def service_exists(self, name: str) -> bool:
         with self._engine.connect() as conn:
             return (

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select, update
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.catalog_store import PERSONAL_KEY, personal_of
+from ownit.adapters.db.secret_box import SecretBox, open_spec, seal_spec
 from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.personal import Settings
 from ownit.domain.catalog import User, from_spec, to_spec
@@ -24,8 +25,9 @@ _u = t.users
 class SqlPersonalStore:
     """:class:`ownit.app.personal.PersonalStore`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, box: SecretBox | None = None) -> None:
         self._engine = engine
+        self._box = box  # webhook secrets sealed at rest when set (decision 0031)
 
     def user_settings(self, name: str) -> Settings | None:
         with self._engine.connect() as conn:
@@ -34,7 +36,7 @@ class SqlPersonalStore:
             ).first()
         if row is None:
             return None
-        user = from_spec("User", row.name, row.spec or {})
+        user = from_spec("User", row.name, open_spec(row.spec or {}, self._box))
         assert isinstance(user, User)
         user = dataclasses.replace(user, personal=personal_of(row.spec))
         return Settings(user, row.source)
@@ -46,7 +48,8 @@ class SqlPersonalStore:
             ).first()
             if row is None:
                 return False
-            spec = dict(row.spec or {})
+            old = open_spec(row.spec or {}, self._box)
+            spec = dict(old)
             fresh = to_spec(user)
             allowed = personal_of(row.spec)  # as stored now: never write the catalog's fields
             for field in allowed:
@@ -55,8 +58,8 @@ class SqlPersonalStore:
                 else:
                     spec.pop(field, None)
             spec[PERSONAL_KEY] = sorted(allowed)
-            conn.execute(update(_u).where(_u.c.id == row.id).values(spec=spec, updated_at=at))
-            old = row.spec or {}
+            sealed = seal_spec(spec, self._box)
+            conn.execute(update(_u).where(_u.c.id == row.id).values(spec=sealed, updated_at=at))
             changed = sorted(f for f in allowed if old.get(f) != spec.get(f))
             if changed:
                 record(

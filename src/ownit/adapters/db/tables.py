@@ -65,6 +65,8 @@ organisations = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("incident_seq", Integer, nullable=False, server_default=text("0")),
+    # Who responds to incidents: anyone who may respond, or only the owner team (0010).
+    Column("responding", String(10), nullable=False, server_default="anyone"),
 )
 
 users = Table(

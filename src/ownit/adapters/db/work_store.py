@@ -22,6 +22,7 @@ from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.responder_store import SqlResponderContexts
+from ownit.adapters.db.secret_box import SecretBox, open_spec
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
 from ownit.app.escalations import (
     TEAM_PREFIX,
@@ -357,9 +358,10 @@ def _pending_candidates(now: datetime, per_group: int) -> Select[Any]:
 class SqlWorkStore:
     """Implements the engine's ``EscalationStore`` and ``OutboxStore`` ports."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, box: SecretBox | None = None) -> None:
         self._engine = engine
         self._reader = read_only(engine)
+        self._box = box  # opens webhook secrets sealed at rest (decision 0031)
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -551,7 +553,8 @@ class SqlWorkStore:
                 out.append(None)
                 continue
             contact = None
-            for raw in (specs.get(claimed.user) or {}).get("contacts") or []:
+            spec = open_spec(specs.get(claimed.user) or {}, self._box)
+            for raw in spec.get("contacts") or []:
                 if raw.get("name") == claimed.contact:
                     contact = {str(k): str(v) for k, v in raw.items()}
             channel = channels.get(claimed.user)

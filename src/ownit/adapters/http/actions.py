@@ -4,7 +4,7 @@ and Slack's buttons.
 A link opened in a browser (``GET``) shows a page with one button; the action happens on
 ``POST`` — mail scanners that open every link with ``GET`` must not acknowledge pages. A link
 works once, and only while the person it was made for may still respond; its pages forbid
-framing, caching and referrers (decision 0031).
+framing, caching and referrers (decision 0030).
 
 A Slack click is believed when Slack's signature is right and has not been seen before (a
 replay inside Slack's five-minute window is refused); it acts as the ownit user whose Slack
@@ -26,7 +26,13 @@ from starlette.responses import HTMLResponse, Response
 from ownit.adapters.notifiers.signing import ActionTokenError, check_action_token, verify_slack
 from ownit.app import audit
 from ownit.app import incidents as uc
-from ownit.app.action_links import ResponderRights, UsedLinks, digest, may_respond
+from ownit.app.action_links import (
+    ResponderRights,
+    UsedLinks,
+    digest,
+    link_digest,
+    may_respond,
+)
 from ownit.app.clock import Clock
 from ownit.app.incidents import IncidentStore
 from ownit.domain.errors import DomainError
@@ -98,7 +104,7 @@ class ActionEndpoints:
             checked = check_action_token(self.deps.secret(), token, self.deps.clock.now())
         except ActionTokenError as exc:
             return _page("This link does not work", f"<p>{html.escape(str(exc))}</p>", 400)
-        if not may_respond(self.deps.rights, checked[2]):
+        if not may_respond(self.deps.rights, checked[2], checked[0], self.deps.incidents):
             return _page(
                 "This link does not work any more",
                 "<p>The person it was sent to may not respond to incidents now. "
@@ -130,7 +136,7 @@ class ActionEndpoints:
         if isinstance(checked, HTMLResponse):
             return checked
         incident_id, action, user = checked
-        if not self.deps.used.use(digest(token), self.deps.clock.now()):
+        if not self.deps.used.use(link_digest(token), self.deps.clock.now()):
             return _page(
                 "This link was used already",
                 "<p>Each link works once. Open the incident in ownit to see where it is.</p>",
@@ -172,10 +178,10 @@ class ActionEndpoints:
                 ":warning: your Slack account is not linked to an ownit user: add your Slack "
                 "member id as `userId` to your slack contact in ownit"
             )
-        if not may_respond(deps.rights, user):
-            return _slack_reply(f":warning: {user} may not respond to incidents")
         try:
             incident_id, action, _ = check_action_token(deps.secret(), value, deps.clock.now())
+            if not may_respond(deps.rights, user, incident_id, deps.incidents):
+                return _slack_reply(f":warning: {user} may not respond to this incident")
             incident = _act(deps, incident_id, action, user, via="slack")
         except (ActionTokenError, DomainError) as exc:
             return _slack_reply(f":warning: {exc}")

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from ownit.adapters.http.api_incidents import parse_time
 from ownit.adapters.http.api_v1 import MAX_LIMIT, ok
 from ownit.adapters.http.auth import requires
+from ownit.adapters.http.problems import field_error
 from ownit.app import audit
 from ownit.app.audit import AuditFilter, AuditLog
 from ownit.app.clock import Clock
@@ -38,6 +39,9 @@ class AuditApi:
         before: int | None = None,
         limit: int = 100,
     ) -> Response:
+        for field, value in (("actor", actor), ("kind", kind)):
+            if value is not None and not value.isprintable():
+                raise field_error(field, "must be printable text")
         flt = AuditFilter(
             since=parse_time("since", since),
             actor=actor or None,

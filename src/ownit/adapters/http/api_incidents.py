@@ -127,8 +127,17 @@ class IncidentApi:
         incident = uc.get_incident(store=self.deps.incidents, ref=ref)
         return ok({"alerts": self.deps.incidents.alerts(incident["id"])})
 
+    def _may_respond(self, who: Principal, ref: str) -> None:
+        """A 403 unless ``who`` may respond to incident ``ref`` (the organisation may respond
+        by team)."""
+        incident = uc.get_incident(store=self.deps.incidents, ref=ref)
+        uc.check_may_respond(
+            store=self.deps.incidents, who=who.permissions, incident_id=incident["id"]
+        )
+
     def acknowledge(self, who: Principal, ref: str) -> Response:
         deps = self.deps
+        self._may_respond(who, ref)
         incident = uc.acknowledge(
             store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor, via="api"
         )
@@ -136,11 +145,13 @@ class IncidentApi:
 
     def resolve(self, who: Principal, ref: str) -> Response:
         deps = self.deps
+        self._may_respond(who, ref)
         incident = uc.resolve(store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor)
         return ok({"incident": incident})
 
     def add_note(self, who: Principal, ref: str, note: NoteIn) -> Response:
         deps = self.deps
+        self._may_respond(who, ref)
         entry = uc.add_note(
             store=deps.incidents, clock=deps.clock, ref=ref, by=who.actor, text=note.text
         )
@@ -148,6 +159,11 @@ class IncidentApi:
 
     def merge(self, who: Principal, ref: str, body: MergeIn) -> Response:
         deps = self.deps
+        for each in (ref, *(str(source) for source in body.incidents)):
+            try:
+                self._may_respond(who, each)
+            except NotFound:
+                continue  # an unknown source: merge names the field
         try:
             incident = uc.merge(
                 store=deps.incidents,
@@ -163,6 +179,7 @@ class IncidentApi:
 
     def split(self, who: Principal, ref: str, body: SplitIn) -> Response:
         deps = self.deps
+        self._may_respond(who, ref)
         try:
             new, source = uc.split(
                 store=deps.incidents, clock=deps.clock, ref=ref, alerts=body.alerts, by=who.actor
@@ -173,8 +190,9 @@ class IncidentApi:
         source["alerts"] = deps.incidents.alerts(source["id"])
         return ok({"incident": new, "source": source}, 201)
 
-    def escalate(self, ref: str, body: EscalateIn) -> Response:
+    def escalate(self, who: Principal, ref: str, body: EscalateIn) -> Response:
         deps = self.deps
+        self._may_respond(who, ref)
         incident = uc.get_incident(store=deps.incidents, ref=ref)
         esc_uc.escalate_now(
             store=deps.escalations,
@@ -185,8 +203,9 @@ class IncidentApi:
         )
         return ok({"incident": uc.get_incident(store=deps.incidents, ref=incident["id"])})
 
-    def reassign(self, ref: str, body: ReassignIn) -> Response:
+    def reassign(self, who: Principal, ref: str, body: ReassignIn) -> Response:
         deps = self.deps
+        self._may_respond(who, ref)
         incident = uc.get_incident(store=deps.incidents, ref=ref)
         try:
             esc_uc.reassign(
@@ -270,7 +289,7 @@ def router(deps: ApiDeps) -> APIRouter:
         summary="Notify a level of the escalation policy now",
     )
     def escalate(who: responder, ref: str, body: Annotated[EscalateIn, Body()]) -> Response:
-        return handlers.escalate(ref, body)
+        return handlers.escalate(who, ref, body)
 
     @api.post(
         "/incidents/{ref}/reassign",
@@ -278,6 +297,6 @@ def router(deps: ApiDeps) -> APIRouter:
         summary="Page these users now; escalation continues from where it is",
     )
     def reassign(who: responder, ref: str, body: Annotated[ReassignIn, Body()]) -> Response:
-        return handlers.reassign(ref, body)
+        return handlers.reassign(who, ref, body)
 
     return api

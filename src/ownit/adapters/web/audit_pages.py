@@ -20,6 +20,11 @@ from ownit.app.audit import AuditFilter
 PAGE = 50
 
 
+def _printable(text: str) -> str:
+    """A filter as typed, less what no stored name holds (control characters, NUL)."""
+    return "".join(c for c in text if c.isprintable())
+
+
 @dataclass
 class AuditPages(PageHandlers):
     """Who changed what: newest first, filtered by actor and kind, a page at a time."""
@@ -34,6 +39,7 @@ class AuditPages(PageHandlers):
     ) -> Response:
         if not is_admin(session) or self.deps.audit is None:
             return self._admins_only(request, session)
+        actor, kind = _printable(actor), _printable(kind)
         flt = AuditFilter(actor=actor or None, kind=kind or None, before_id=before, limit=PAGE)
         page = audit.entries(log=self.deps.audit, flt=flt)
         return self.pages.render(

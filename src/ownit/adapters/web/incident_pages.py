@@ -20,7 +20,7 @@ from ownit.adapters.web.redirects import safe_next
 from ownit.adapters.web.templating import Pages
 from ownit.app import incidents as uc
 from ownit.app.accounts import Action, WebSession, may
-from ownit.domain.errors import DomainError, InvalidTransition, NotFound
+from ownit.domain.errors import DomainError, Forbidden, InvalidTransition, NotFound
 from ownit.domain.paging import REASONS
 
 
@@ -68,10 +68,23 @@ class IncidentPages(PageHandlers):
         incident = uc.get_incident(store=deps.incidents, ref=ref)
         if not may(session.account, action, incident=incident):
             raise PermissionError(f"you may not {action.value} incidents")
+        self._check_team(session, incident)
         by = session.account.actor
         if action is Action.ACKNOWLEDGE:
             return uc.acknowledge(store=deps.incidents, clock=deps.clock, ref=ref, by=by, via="web")
         return uc.resolve(store=deps.incidents, clock=deps.clock, ref=ref, by=by)
+
+    def _check_team(self, session: WebSession, incident: dict[str, Any]) -> None:
+        """``PermissionError`` when the organisation responds by team and this person has no
+        responding role in the incident's owner team."""
+        try:
+            uc.check_may_respond(
+                store=self.deps.incidents,
+                who=session.account.permissions,
+                incident_id=incident["id"],
+            )
+        except Forbidden as exc:
+            raise PermissionError(str(exc)) from exc
 
     def _status_change(
         self, request: Request, session: WebSession, form: Form, ref: str, action: Action
@@ -128,6 +141,12 @@ class IncidentPages(PageHandlers):
             return self._detail(
                 request, session, ref, note=text, note_error="you may not add notes", status=403
             )
+        try:
+            self._check_team(session, uc.get_incident(store=self.deps.incidents, ref=ref))
+        except NotFound:
+            return self._not_found(request, session, ref)
+        except PermissionError as exc:
+            return self._detail(request, session, ref, note=text, note_error=str(exc), status=403)
         try:
             uc.add_note(
                 store=self.deps.incidents,
@@ -200,6 +219,10 @@ class IncidentPages(PageHandlers):
             return self._not_found(request, session, ref)
         if not may(session.account, Action.ACKNOWLEDGE, incident=incident):
             return self._detail(request, session, ref, error=f"you may not {action}", status=403)
+        try:
+            self._check_team(session, incident)
+        except PermissionError as exc:
+            return self._detail(request, session, ref, error=str(exc), status=403)
         try:
             (esc.escalate if action == "escalate" else esc.reassign)(self.deps, incident, form)
         except esc.EscalationFormError as exc:

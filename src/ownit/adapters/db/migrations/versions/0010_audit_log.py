@@ -1,5 +1,5 @@
 """audit log (append-only: a trigger refuses UPDATE and DELETE), login attempts, used
-action links, API token expiry and scopes
+action links, API token expiry and scopes, the organisation's responding setting
 
 Revision ID: 0010
 Revises: 0005
@@ -72,6 +72,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("digest", name=op.f("pk_used_action_links")),
     )
     op.create_index("ix_used_action_links_used_at", "used_action_links", ["used_at"])
+    with op.batch_alter_table("organisations") as batch:
+        batch.add_column(
+            sa.Column("responding", sa.String(length=10), server_default="anyone", nullable=False)
+        )
     with op.batch_alter_table("api_tokens") as batch:
         batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("scopes", sa.String(length=200), nullable=True))
@@ -90,6 +94,8 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_table("login_attempts")
     op.drop_table("used_action_links")
+    with op.batch_alter_table("organisations") as batch:
+        batch.drop_column("responding")
     with op.batch_alter_table("api_tokens") as batch:
         batch.drop_column("scopes")
         batch.drop_column("expires_at")
