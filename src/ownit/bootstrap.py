@@ -441,6 +441,7 @@ def build_app(
             people=SqlPeopleStore(engine),
             events=event_log,
             analytics=SqlAnalyticsStore(engine),
+            baselines=SqlBaselineStore(engine),
         ),
     )
     return create_app(parts)

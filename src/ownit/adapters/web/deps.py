@@ -18,6 +18,7 @@ from ownit.app.accounts import (
     WebSession,
 )
 from ownit.app.analytics import AnalyticsStore
+from ownit.app.baselines import BaselineStore
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog_view import CatalogView
 from ownit.app.clock import Clock
@@ -66,6 +67,7 @@ class WebDeps:
     events: EventLog | None = None
     # The analytics page (analytics_pages.py).
     analytics: AnalyticsStore | None = None
+    baselines: BaselineStore | None = None  # flags on service and team pages
 
     @property
     def session_cookie(self) -> str:
