@@ -150,10 +150,10 @@ def _id_of(conn: Connection, table: Table, name: str, **values: object) -> int:
     return int(key.inserted_primary_key[0])
 
 
-def seed(engine: Engine, histories: list[IncidentHistory]) -> None:
+def seed(engine: Engine, histories: list[IncidentHistory], *, first_number: int = 1) -> None:
     """Write ``histories`` as incidents, responses (pages, acknowledgements) and merges."""
     with engine.begin() as conn:
-        for number, h in enumerate(histories, start=1):
+        for number, h in enumerate(histories, start=first_number):
             team_id = None if h.team is None else _id_of(conn, t.teams, h.team)
             service_id = _id_of(conn, t.services, h.service, owner_team_id=team_id)
             # A reassignment never acknowledges; an event or a person does.

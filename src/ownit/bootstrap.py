@@ -576,6 +576,7 @@ def build_app(
             outbound_warning=outbound_warning(settings),
             audit=SqlAuditLog(engine),
             analytics=SqlAnalyticsStore(engine),
+            baselines=SqlBaselineStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
     )

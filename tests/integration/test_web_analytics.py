@@ -8,7 +8,11 @@ from datetime import timedelta
 import pytest
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.analytics_store import SqlAnalyticsStore
+from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.app import analytics as uc
+from ownit.app import baselines as bl
+from ownit.domain.analytics.history import IncidentHistory
 from ownit.domain.analytics.incidents import GroupBy, incident_report
 from ownit.domain.analytics.period import Period
 from tests.analytics_cases import HAND_MADE, HAND_MADE_TOTAL, at, seed
@@ -142,3 +146,45 @@ def test_the_page_needs_a_login(shop: Ctx) -> None:
     r = shop.client.get("/analytics", follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/login")
+
+
+def test_service_and_team_pages_flag_regressions_against_the_baseline(shop: Ctx) -> None:
+    analytics, baselines = SqlAnalyticsStore(shop.engine), SqlBaselineStore(shop.engine)
+    before = shop.client.get("/services/api").text
+    assert "baseline-flags" not in before  # no baseline yet
+    bl.capture_baseline(
+        analytics=analytics,
+        baselines=baselines,
+        clock=shop.clock,
+        name="rollout",
+        since="2026-11-01T00:00:00Z",
+        until="2026-11-15T00:00:00Z",
+        by="test",
+    )
+    # Five api incidents in the last 7 days, each resolved after 10 minutes (p50 600 s
+    # against the baseline's 180 s).
+    seed(
+        shop.engine,
+        [
+            IncidentHistory(
+                f"inc_late{n}",
+                "api",
+                T0 - timedelta(days=1, minutes=n),
+                team="core",
+                alert_key="disk",
+                resolved_at=T0 - timedelta(days=1, minutes=n - 10),
+            )
+            for n in range(5)
+        ],
+        first_number=100,
+    )
+    page = shop.client.get("/services/api")
+    assert page.status_code == 200
+    flags = re.findall(r'data-verdict="(\w+)" data-metric="(\w+)"', page.text)
+    assert flags == [("regression", "ttr")]
+    assert "10.0 min against 3.0 min in baseline rollout (+233 %)" in page.text
+    team = shop.client.get("/teams/core")
+    assert re.findall(r'data-verdict="(\w+)" data-metric="(\w+)"', team.text) == [
+        ("regression", "ttr")
+    ]
+    assert "baseline-flags" not in shop.client.get("/services/db").text  # too few

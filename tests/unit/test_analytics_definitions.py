@@ -236,6 +236,8 @@ def test_counts_add_up(histories: list[IncidentHistory], by: GroupBy, drills: Dr
     assert total.noise <= total.resolved
     for name in ("count", "acknowledged", "resolved", "escalated", "auto_resolved", "noise"):
         assert sum(getattr(g.figures, name) for g in report.groups) == getattr(total, name)
+    for h in histories:  # the one-pass facts agree with the definitions one by one
+        assert tuple(h.facts()) == (h.tta, h.ttr, h.escalated, h.auto_resolved, h.noise)
     both = incident_report(histories, PERIOD, drills=Drills.INCLUDE).total.count
     only = incident_report(histories, PERIOD, drills=Drills.ONLY).total.count
     none = incident_report(histories, PERIOD, drills=Drills.EXCLUDE).total.count

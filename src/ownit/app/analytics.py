@@ -118,8 +118,15 @@ def _check_names(store: AnalyticsStore, query: Query) -> list[str] | None:
 
 
 def incidents(*, store: AnalyticsStore, clock: Clock, query: Query) -> IncidentReport:
-    period = period_of(query, clock.now())
     by = _choice(GroupBy, "by", query.by)
+    return incident_reports(store=store, clock=clock, query=query, bys=(by,))[0]
+
+
+def incident_reports(
+    *, store: AnalyticsStore, clock: Clock, query: Query, bys: Sequence[GroupBy | None]
+) -> list[IncidentReport]:
+    """The incident figures of one query grouped each of these ways, read once."""
+    period = period_of(query, clock.now())
     drills = _choice(Drills, "drills", query.drills) or Drills.EXCLUDE
     urgency = _choice(Urgency, "urgency", query.urgency)
     _check_names(store, query)
@@ -130,7 +137,7 @@ def incidents(*, store: AnalyticsStore, clock: Clock, query: Query) -> IncidentR
         team=query.team or None,
         urgency=None if urgency is None else urgency.value,
     )
-    return incident_report(histories, period, drills=drills, by=by)
+    return [incident_report(histories, period, drills=drills, by=by) for by in bys]
 
 
 def on_call_shifts(schedules: ScheduleStore, period: Period) -> list[OnCallShift]:

@@ -88,23 +88,28 @@ class SqlAnalyticsStore:
         urgency: str | None = None,
         alert_keys: bool = False,
     ) -> list[IncidentHistory]:
+        chosen = self._incidents(since, until, service, team, urgency)
+        # The responses of the same incidents, in one statement (joined on the same filter).
+        responses = chosen.with_only_columns(
+            _r.c.incident_id,
+            _r.c.user_name,
+            _r.c.first_paged_at,
+            _r.c.highest_level,
+            _r.c.acknowledged_at,
+            _r.c.acknowledged_via,
+        ).join(_r, _r.c.incident_id == _i.c.id)
         with self._engine.connect() as conn:
-            rows = conn.execute(self._incidents(since, until, service, team, urgency)).all()
+            rows = conn.execute(chosen).all()
             ids = [r.id for r in rows]
             pages: dict[str, list[Page]] = {}
             acks: dict[str, list[Acknowledgement]] = {}
-            for chunk in _chunks(ids):
-                for r in conn.execute(select(_r).where(_r.c.incident_id.in_(chunk))):
-                    if r.first_paged_at is not None:
-                        pages.setdefault(r.incident_id, []).append(
-                            Page(r.user_name, r.first_paged_at, r.highest_level or 1)
-                        )
-                    if r.acknowledged_at is not None:
-                        acks.setdefault(r.incident_id, []).append(
-                            Acknowledgement(
-                                r.user_name, r.acknowledged_at, r.acknowledged_via or "person"
-                            )
-                        )
+            for incident_id, user, paged_at, level, acked_at, via in conn.execute(responses):
+                if paged_at is not None:
+                    pages.setdefault(incident_id, []).append(Page(user, paged_at, level or 1))
+                if acked_at is not None:
+                    acks.setdefault(incident_id, []).append(
+                        Acknowledgement(user, acked_at, via or "person")
+                    )
             merged = self._merged_into(conn, [r.id for r in rows if r.alert_count == 0])
             names = self._alert_names(conn, ids) if alert_keys else {}
         found = []

@@ -569,3 +569,6 @@ analytics_baseline_groups = Table(
     Column("ttr_p90", Float, nullable=True),
     Column("noise_ratio", Float, nullable=False),
 )
+
+# Analytics reads delivered notifications by when they were sent (interruptions).
+Index("ix_notifications_sent_at", notifications.c.sent_at)

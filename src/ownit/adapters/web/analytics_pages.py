@@ -18,8 +18,12 @@ from ownit.adapters.web.deps import WebDeps, signed_in
 from ownit.adapters.web.page_handlers import PageHandlers
 from ownit.adapters.web.templating import Pages
 from ownit.app import analytics as uc
+from ownit.app import baselines as bl
 from ownit.app.accounts import WebSession
+from ownit.domain.analytics.baselines import Verdict
 from ownit.domain.analytics.heatmap import WEEKDAYS, heat_map
+from ownit.domain.analytics.incidents import GroupBy
+from ownit.domain.errors import NotFound
 
 SPANS = ("7d", "30d", "90d", "365d")
 CSV = {
@@ -27,6 +31,26 @@ CSV = {
     "responders": uc.responders_csv,
     "noise": uc.noise_csv,
 }
+
+
+def baseline_flags(deps: WebDeps, kind: str, key: str) -> dict[str, Any]:
+    """For a service or team page: its regressions and improvements against the current
+    baseline (``baseline_flags``, ``baseline_name``); nothing without analytics or a baseline."""
+    none: dict[str, Any] = {"baseline_flags": [], "baseline_name": ""}
+    if deps.analytics is None or deps.baselines is None:
+        return none
+    try:
+        found = bl.compare(analytics=deps.analytics, baselines=deps.baselines, clock=deps.clock)
+    except NotFound:
+        return none
+    moved = [
+        c
+        for c in found.groups
+        if c.kind == kind
+        and c.key == key
+        and c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
+    ]
+    return {"baseline_flags": moved, "baseline_name": found.baseline.name}
 
 
 def _minutes(seconds: float | None) -> float | None:
@@ -45,11 +69,14 @@ class AnalyticsPages(PageHandlers):
     def page(self, request: Request, session: WebSession, query: uc.Query) -> Response:
         store, clock = self._store, self.deps.clock
         try:
-            by_team = uc.incidents(store=store, clock=clock, query=_with(query, by="team"))
+            by_team, by_service, weekly = uc.incident_reports(
+                store=store,
+                clock=clock,
+                query=query,
+                bys=(GroupBy.TEAM, GroupBy.SERVICE, GroupBy.WEEK),
+            )
         except uc.InvalidAnalyticsRequest as exc:
             return self._error(request, session, 400, "Cannot show these figures", str(exc))
-        by_service = uc.incidents(store=store, clock=clock, query=_with(query, by="service"))
-        weekly = uc.incidents(store=store, clock=clock, query=_with(query, by="week"))
         weeks = [g.key or "" for g in weekly.groups]
         mtta = [_minutes(g.figures.tta.mean) for g in weekly.groups]
         mttr = [_minutes(g.figures.ttr.mean) for g in weekly.groups]
@@ -115,10 +142,6 @@ class AnalyticsPages(PageHandlers):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="ownit-{report}.csv"'},
         )
-
-
-def _with(query: uc.Query, *, by: str) -> uc.Query:
-    return uc.Query(query.since, query.until, query.service, query.team, None, None, by)
 
 
 def _query(since: str, until: str, team: str, service: str, by: str = "") -> uc.Query:

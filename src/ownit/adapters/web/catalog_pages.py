@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from ownit.adapters.web.analytics_pages import baseline_flags
 from ownit.adapters.web.dependency_picture import layout
 from ownit.adapters.web.deps import WebDeps, signed_in
 from ownit.adapters.web.page_handlers import PageHandlers, is_htmx
@@ -110,6 +111,7 @@ class CatalogPages(PageHandlers):
         return self.pages.render(
             "service.html",
             self._common(request, session)
+            | baseline_flags(deps, "service", name)
             | {
                 "s": found,
                 "obj": obj,
@@ -144,7 +146,9 @@ class CatalogPages(PageHandlers):
             return self._not_found(request, session, "team", name)
         return self.pages.render(
             "team.html",
-            self._common(request, session) | {"team": found, "on_call": self._on_call_names()},
+            self._common(request, session)
+            | baseline_flags(self.deps, "team", name)
+            | {"team": found, "on_call": self._on_call_names()},
         )
 
     # --- escalation policies ---------------------------------------------------------------

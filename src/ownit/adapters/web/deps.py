@@ -20,6 +20,7 @@ from ownit.app.accounts import (
 )
 from ownit.app.analytics import AnalyticsStore
 from ownit.app.audit import AuditLog
+from ownit.app.baselines import BaselineStore
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog_view import CatalogView
 from ownit.app.clock import Clock
@@ -79,6 +80,7 @@ class WebDeps:
     audit: AuditLog | None = None
     # The analytics page (analytics_pages.py).
     analytics: AnalyticsStore | None = None
+    baselines: BaselineStore | None = None  # flags on service and team pages
 
     @property
     def session_cookie(self) -> str:

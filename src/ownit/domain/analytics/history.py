@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 EXPLICIT = frozenset({"web", "api", "cli", "link", "slack", "person"})
 """How a person acknowledges explicitly (``person``: a person did, before ownit recorded
@@ -54,6 +55,19 @@ class Page:
     user: str
     at: datetime
     level: int = 1
+
+
+_NOISE_SECONDS = NOISE_WINDOW.total_seconds()
+
+
+class Facts(NamedTuple):
+    """One incident's figures: TTA and TTR in seconds (``None``: none), and the flags."""
+
+    tta: float | None
+    ttr: float | None
+    escalated: bool
+    auto_resolved: bool
+    noise: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +127,32 @@ class IncidentHistory:
             ttr is not None
             and ttr <= NOISE_WINDOW.total_seconds()
             and self.first_acknowledgement is None
+        )
+
+    def facts(self) -> Facts:
+        """Every per-incident figure at once (what :func:`figures` adds up)."""
+        first: datetime | None = None
+        for a in self.acknowledgements:
+            if a.via in EXPLICIT and (first is None or a.at < first):
+                first = a.at
+        created = self.created_at
+        tta = None if first is None else max(0.0, (first - created).total_seconds())
+        ttr = (
+            None
+            if self.resolved_at is None
+            else max(0.0, (self.resolved_at - created).total_seconds())
+        )
+        escalated = False
+        for p in self.pages:
+            if p.level >= 2:
+                escalated = True
+                break
+        return Facts(
+            tta,
+            ttr,
+            escalated,
+            first is None and self.resolved_by in AUTOMATIC,
+            first is None and ttr is not None and ttr <= _NOISE_SECONDS,
         )
 
     def first_paged(self, user: str) -> datetime | None:

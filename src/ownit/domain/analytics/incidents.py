@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from ownit.domain.analytics.history import Drills, IncidentHistory, counted
+from ownit.domain.analytics.history import Drills, Facts, IncidentHistory, counted
 from ownit.domain.analytics.period import Period
 from ownit.domain.analytics.stats import Summary, summarize
 
@@ -49,26 +49,28 @@ class IncidentFigures:
 
 def figures(histories: Iterable[IncidentHistory]) -> IncidentFigures:
     """The figures of these incidents (already filtered to the counted ones)."""
-    count = acknowledged = resolved = escalated = auto = noise = 0
+    return add_up([h.facts() for h in histories])
+
+
+def add_up(facts: Iterable[Facts]) -> IncidentFigures:
+    """The figures of incidents whose :class:`Facts` these are."""
+    count = escalated = auto = noise = 0
     ttas: list[float] = []
     ttrs: list[float] = []
-    for h in histories:
+    for f in facts:
         count += 1
-        tta, ttr = h.tta, h.ttr
-        if tta is not None:
-            acknowledged += 1
-            ttas.append(tta)
-        if ttr is not None:
-            resolved += 1
-            ttrs.append(ttr)
-        escalated += h.escalated
-        auto += h.auto_resolved
-        noise += h.noise
+        if f.tta is not None:
+            ttas.append(f.tta)
+        if f.ttr is not None:
+            ttrs.append(f.ttr)
+        escalated += f.escalated
+        auto += f.auto_resolved
+        noise += f.noise
     return IncidentFigures(
         count=count,
-        acknowledged=acknowledged,
-        unacknowledged=count - acknowledged,
-        resolved=resolved,
+        acknowledged=len(ttas),
+        unacknowledged=count - len(ttas),
+        resolved=len(ttrs),
         escalated=escalated,
         auto_resolved=auto,
         noise=noise,
@@ -116,14 +118,15 @@ def incident_report(
     """The counted incidents' figures in ``period``, and per group when ``by`` is given
     (groups in key order; a missing team or component is the ``None`` group, last)."""
     chosen = [h for h in histories if counted(h, period.since, period.until, drills)]
+    facts = [h.facts() for h in chosen]
     if by is None:
-        return IncidentReport(period, figures(chosen))
-    buckets: dict[str | None, list[IncidentHistory]] = {}
+        return IncidentReport(period, add_up(facts))
+    buckets: dict[str | None, list[Facts]] = {}
     key_of = KEYS[by]
-    for h in chosen:
-        buckets.setdefault(key_of(h), []).append(h)
+    for h, f in zip(chosen, facts, strict=True):
+        buckets.setdefault(key_of(h), []).append(f)
     groups = tuple(
-        Group(key, figures(buckets[key]))
+        Group(key, add_up(buckets[key]))
         for key in sorted(buckets, key=lambda k: (k is None, k or ""))
     )
-    return IncidentReport(period, figures(chosen), by, groups)
+    return IncidentReport(period, add_up(facts), by, groups)

@@ -66,9 +66,13 @@ def upgrade() -> None:
             "baseline_id", "kind", "key", name=op.f("pk_analytics_baseline_groups")
         ),
     )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_sent_at", ["sent_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_sent_at")
     op.drop_table("analytics_baseline_groups")
     op.drop_table("analytics_baselines")
     op.drop_table("incident_responses")
