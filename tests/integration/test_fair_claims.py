@@ -8,10 +8,12 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, update
 
 from ownit.adapters.catalog.yaml_source import load_files
 from ownit.adapters.db import tables as t
+from ownit.adapters.db import work_store
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.wakeup import WorkBell, listener_for
@@ -69,9 +71,13 @@ def _trigger(key: str, dedup: str) -> list[Event]:
     return [Event("events-v2", key, Action.TRIGGER, dedup, dedup, "s", Severity.CRITICAL)]
 
 
+@pytest.mark.parametrize("candidates", [256, 5], ids=["all seen", "backlog past the window"])
 def test_a_storm_cannot_keep_another_services_first_page_out(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, candidates: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The claim reads the oldest and newest few due rows: with a window of 5 and a backlog
+    # of 40, the calm service's new incident is still seen (among the newest) and chosen.
+    monkeypatch.setattr(work_store, "CANDIDATES", candidates)
     clock = FakeClock()
     _apply_catalog(engine, tmp_path, clock)
     ingest = SqlIngestStore(engine)

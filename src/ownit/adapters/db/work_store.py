@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, case, func, select, update
+from sqlalchemy import Connection, Engine, Select, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
@@ -188,46 +188,32 @@ _UNIT_ROWS = (
 )
 
 
-def _candidates(now: datetime, per_group: int) -> Select[Any]:
-    """The due escalations the claim chooses from: each service's ``per_group`` oldest first
-    pages and ``per_group`` oldest others (a window per service and kind)."""
-    first = case((_e.c.state.is_(None), 1), else_=0)
-    rank = func.row_number().over(
-        partition_by=(_i.c.service_id, first), order_by=(_e.c.due_at, _e.c.incident_id)
-    )
-    due = (
-        select(
-            _e.c.incident_id,
-            _i.c.service_id,
-            _e.c.due_at,
-            first.label("first"),
-            rank.label("rank"),
-        )
-        .join(_i, _i.c.id == _e.c.incident_id)
-        .where(_e.c.due_at <= now)
-        .subquery()
-    )
-    return select(due.c.incident_id, due.c.service_id, due.c.due_at, due.c.first).where(
-        due.c.rank <= per_group
-    )
+CANDIDATES = 256
+"""How many of the oldest and of the newest due rows a claim chooses from (so the claim
+costs the same whatever the backlog: two index range scans)."""
 
 
-def _pending_candidates(now: datetime, per_group: int) -> Select[Any]:
-    """Pending notifications due now: each contact's ``per_group`` oldest of each kind
-    (first pages, everything else)."""
-    n = t.notifications
-    first = case((n.c.event_type == "incident.triggered", 1), else_=0)
-    rank = func.row_number().over(
-        partition_by=(n.c.user_name, n.c.contact, first), order_by=(n.c.due_at, n.c.id)
-    )
-    due = (
-        select(n.c.id, n.c.user_name, n.c.contact, n.c.due_at, n.c.event_type, rank.label("rank"))
-        .where(n.c.status == "pending", n.c.due_at <= now)
-        .subquery()
-    )
-    return select(due.c.id, due.c.user_name, due.c.contact, due.c.due_at, due.c.event_type).where(
-        due.c.rank <= per_group
-    )
+def _both_ends(conn: Connection, query: Select[Any], due_at: Any, key: Any) -> list[Any]:
+    """The ``CANDIDATES`` oldest and ``CANDIDATES`` newest rows of ``query``, once each: the
+    oldest so nothing waits forever, the newest so a new incident's first page is seen
+    even behind a backlog of thousands (the claim order then puts it first)."""
+    oldest = list(conn.execute(query.order_by(due_at, key).limit(CANDIDATES)))
+    newest = list(conn.execute(query.order_by(due_at.desc(), key.desc()).limit(CANDIDATES)))
+    seen = {row[0] for row in oldest}
+    return oldest + [row for row in newest if row[0] not in seen]
+
+
+_DUE_ESCALATIONS = select(
+    _e.c.incident_id,
+    _i.c.service_id,
+    _e.c.due_at,
+    case((_e.c.state.is_(None), 1), else_=0).label("first"),
+).join(_i, _i.c.id == _e.c.incident_id)
+
+_n = t.notifications
+_PENDING = select(_n.c.id, _n.c.user_name, _n.c.contact, _n.c.due_at, _n.c.event_type).where(
+    _n.c.status == "pending"
+)
 
 
 class SqlWorkStore:
@@ -251,7 +237,8 @@ class SqlWorkStore:
         transaction (on SQLite it holds the one write lock: it stays short) and locked
         again inside it, where anything another worker took meanwhile is skipped."""
         with self._reader.connect() as conn:
-            rows = conn.execute(_candidates(now, limit)).all()
+            query = _DUE_ESCALATIONS.where(_e.c.due_at <= now)
+            rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id)
         picked = claim_order(
             [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows],
             limit,
@@ -322,7 +309,8 @@ class SqlWorkStore:
             ids = list(conn.execute(stale).scalars())
             room = limit - len(ids)
             if room > 0:
-                rows = conn.execute(_pending_candidates(now, room)).all()
+                query = _PENDING.where(n.c.due_at <= now)
+                pending = _both_ends(conn, query, n.c.due_at, n.c.id)
                 picked = claim_order(
                     [
                         Candidate(
@@ -331,7 +319,7 @@ class SqlWorkStore:
                             r.due_at,
                             r.event_type == "incident.triggered",
                         )
-                        for r in rows
+                        for r in pending
                     ],
                     room,
                 )
