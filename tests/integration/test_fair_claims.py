@@ -24,6 +24,7 @@ from tests.builders import FakeClock
 
 STORM_KEY = "storm000000000000000000000000001"
 CALM_KEY = "calm0000000000000000000000000002"
+QUIET_KEY = "quiet000000000000000000000000003"
 
 CATALOG = """
 apiVersion: ownit/v1
@@ -55,7 +56,7 @@ spec:
   escalationPolicy: ops
   integrations: [{{name: events, type: events-v2, key: {key}}}]
 """
-    for name, key in (("storm", STORM_KEY), ("calm", CALM_KEY))
+    for name, key in (("storm", STORM_KEY), ("calm", CALM_KEY), ("quiet", QUIET_KEY))
 )
 
 
@@ -92,6 +93,34 @@ def test_a_storm_cannot_keep_another_services_first_page_out(
     # (in the second place: the storm's turn came first, its oldest being older).
     assert numbers[1] == 41, numbers
     assert all(n <= 40 for n in numbers[:1] + numbers[2:]), numbers
+
+
+def test_a_first_page_pushed_out_by_a_storm_is_remembered(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(work_store, "CANDIDATES", 5)
+    clock = FakeClock()
+    _apply_catalog(engine, tmp_path, clock)
+    ingest = SqlIngestStore(engine)
+    store = SqlWorkStore(engine)
+    ingest.apply_batch([_trigger(STORM_KEY, f"s{i}") for i in range(20)], clock.now())
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(CALM_KEY, "calm")], clock.now())
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(QUIET_KEY, "quiet")], clock.now())
+
+    def claim() -> list[int]:
+        with store.due_batch(clock.now(), 2) as units:
+            for unit in units:  # advanced: no longer due
+                unit.save({"level": 0}, None)
+            return [u.facts.number for u in units]
+
+    first = claim()
+    assert first[1] == 21, first  # the storm's oldest, then calm; quiet had to wait
+    clock.advance(seconds=1)  # the storm goes on: quiet is no longer among the newest 5
+    ingest.apply_batch([_trigger(STORM_KEY, f"t{i}") for i in range(10)], clock.now())
+    second = claim()
+    assert 22 in second, second
 
 
 def test_first_pages_go_before_older_repeats(engine: Engine, tmp_path: Path) -> None:

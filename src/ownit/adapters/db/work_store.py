@@ -222,6 +222,9 @@ class SqlWorkStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._reader = read_only(engine)
+        # Per service, the oldest first page seen by a claim and not yet taken (a hint:
+        # read again, and locked, only while still due).
+        self._waiting: dict[Any, str] = {}
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -239,10 +242,14 @@ class SqlWorkStore:
         with self._reader.connect() as conn:
             query = _DUE_ESCALATIONS.where(_e.c.due_at <= now)
             rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id)
-        picked = claim_order(
-            [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows],
-            limit,
-        )
+            # Remembered first pages that a storm has since pushed out of the newest rows.
+            listed = {row.incident_id for row in rows}
+            again = sorted(set(self._waiting.values()) - listed)
+            if again:
+                rows += list(conn.execute(query.where(_e.c.incident_id.in_(again))))
+        candidates = [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows]
+        picked = claim_order(candidates, limit)
+        self._remember_waiting(candidates, set(picked))
         if not picked:
             yield []
             return
@@ -261,6 +268,19 @@ class SqlWorkStore:
                 for row in conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
             }
             yield [_Unit(conn, found[i], now) for i in picked if i in found]
+
+    def _remember_waiting(self, candidates: Sequence[Candidate], picked: set[str]) -> None:
+        """Keep, per service, the oldest first page seen but not yet claimed: the next claims
+        read it again by its key, so a service's new incident that a storm pushed out of the
+        newest rows is not left to wait behind the whole backlog."""
+        waiting: dict[Any, Candidate] = {}
+        for cand in candidates:
+            if not cand.first or cand.key in picked:
+                continue
+            held = waiting.get(cand.group)
+            if held is None or (cand.due_at, cand.key) < (held.due_at, held.key):
+                waiting[cand.group] = cand
+        self._waiting = {group: cand.key for group, cand in waiting.items()}
 
     @contextmanager
     def isolated(self, unit: _Unit) -> Iterator[None]:
