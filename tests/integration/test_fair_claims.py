@@ -123,6 +123,23 @@ def test_a_first_page_pushed_out_by_a_storm_is_remembered(
     assert 22 in second, second
 
 
+def test_a_first_page_never_seen_in_a_large_backlog_is_found_by_the_sweep(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(work_store, "CANDIDATES", 3)
+    clock = FakeClock()
+    _apply_catalog(engine, tmp_path, clock)
+    ingest = SqlIngestStore(engine)
+    ingest.apply_batch([_trigger(STORM_KEY, f"s{i}") for i in range(10)], clock.now())
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(CALM_KEY, "calm")], clock.now())  # number 11
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(STORM_KEY, f"t{i}") for i in range(10)], clock.now())
+    with SqlWorkStore(engine).due_batch(clock.now(), 2) as units:
+        numbers = [u.facts.number for u in units]
+    assert 11 in numbers, numbers
+
+
 def test_first_pages_go_before_older_repeats(engine: Engine, tmp_path: Path) -> None:
     clock = FakeClock()
     _apply_catalog(engine, tmp_path, clock)

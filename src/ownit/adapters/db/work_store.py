@@ -7,12 +7,13 @@ without doubling it; SQLite (one engine per database) serialises with ``BEGIN IM
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, case, select, update
+from sqlalchemy import Connection, Engine, Select, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
@@ -210,6 +211,26 @@ _DUE_ESCALATIONS = select(
     case((_e.c.state.is_(None), 1), else_=0).label("first"),
 ).join(_i, _i.c.id == _e.c.incident_id)
 
+SWEEP_EVERY_S = 0.25
+"""With a backlog beyond both ends, how often a claim also reads every service's oldest due
+first page (a scan of the backlog: ~15 ms at 3,000 rows on the busy machine)."""
+
+
+def _oldest_first_pages(now: datetime) -> Select[Any]:
+    """Each service's oldest due first page (a window over the due escalations)."""
+    rank = func.row_number().over(
+        partition_by=_i.c.service_id, order_by=(_e.c.due_at, _e.c.incident_id)
+    )
+    due = (
+        _DUE_ESCALATIONS.add_columns(rank.label("rank"))
+        .where(_e.c.due_at <= now, _e.c.state.is_(None))
+        .subquery()
+    )
+    return select(due.c.incident_id, due.c.service_id, due.c.due_at, due.c.first).where(
+        due.c.rank == 1
+    )
+
+
 _n = t.notifications
 _PENDING = select(_n.c.id, _n.c.user_name, _n.c.contact, _n.c.due_at, _n.c.event_type).where(
     _n.c.status == "pending"
@@ -225,6 +246,7 @@ class SqlWorkStore:
         # Per service, the oldest first page seen by a claim and not yet taken (a hint:
         # read again, and locked, only while still due).
         self._waiting: dict[Any, str] = {}
+        self._sweep_at = 0.0  # monotonic time of the next sweep over a large backlog
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -247,6 +269,11 @@ class SqlWorkStore:
             again = sorted(set(self._waiting.values()) - listed)
             if again:
                 rows += list(conn.execute(query.where(_e.c.incident_id.in_(again))))
+            if len(rows) >= 2 * CANDIDATES and time.monotonic() >= self._sweep_at:
+                # A backlog beyond both ends: now and then, each service's oldest first page.
+                self._sweep_at = time.monotonic() + SWEEP_EVERY_S
+                listed = {row.incident_id for row in rows}
+                rows += [r for r in conn.execute(_oldest_first_pages(now)) if r[0] not in listed]
         candidates = [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows]
         picked = claim_order(candidates, limit)
         self._remember_waiting(candidates, set(picked))
