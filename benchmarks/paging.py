@@ -139,6 +139,7 @@ class Phase:
     name: str
     sent: dict[str, float] = field(default_factory=dict)  # probe dedup key -> send epoch
     refused: int = 0  # probes not answered 202
+    ack_ms: list[float] = field(default_factory=list)  # the probes' POST -> 202
     latencies_ms: list[float] = field(default_factory=list)
     lost: int = 0
     duplicated: int = 0
@@ -226,6 +227,7 @@ def send_probes(port: int, key: str, tag: str, seconds: float, phase: Phase) -> 
             answer.read()
             if answer.status == 202:
                 phase.sent[dedup] = sent
+                phase.ack_ms.append(1000 * (time.time() - sent))
             else:
                 phase.refused += 1
             next_at = start + i * PROBE_EVERY_S
@@ -359,7 +361,7 @@ def report(phases: Sequence[Phase], args: argparse.Namespace) -> None:
     )
     header = (
         f"{'run':<20}{'probes':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'lost':>6}{'dup':>5}"
-        f"{'refused':>8}{'flood ev/s':>11}{'flood p99':>10}"
+        f"{'refused':>8}{'202 p50':>8}{'flood ev/s':>11}{'flood p99':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -367,9 +369,11 @@ def report(phases: Sequence[Phase], args: argparse.Namespace) -> None:
         flood_rate = "" if ph.flood is None else f"{ph.flood.rate:.0f}"
         flood_p99 = "" if ph.flood is None else f"{ph.flood.p99_ms:.0f}"
         top = max(ph.latencies_ms) if ph.latencies_ms else float("nan")
+        ack = statistics.median(ph.ack_ms) if ph.ack_ms else float("nan")
         print(
             f"{ph.backend + '-' + ph.name:<20}{len(ph.sent):>8}{ph.pct(50):>9.1f}{ph.pct(99):>9.1f}"
-            f"{top:>9.1f}{ph.lost:>6}{ph.duplicated:>5}{ph.refused:>8}{flood_rate:>11}{flood_p99:>10}"
+            f"{top:>9.1f}{ph.lost:>6}{ph.duplicated:>5}{ph.refused:>8}{ack:>8.1f}"
+            f"{flood_rate:>11}{flood_p99:>10}"
         )
     print(
         f"\ntargets (not asserted): p99 < {TARGET_IDLE_P99_MS:.0f} ms idle, "
@@ -383,6 +387,7 @@ def report(phases: Sequence[Phase], args: argparse.Namespace) -> None:
             f"RESULT name=paging-{ph.backend}-{ph.name} probes={len(ph.sent)} "
             f"p50_ms={ph.pct(50):.1f} p99_ms={ph.pct(99):.1f} mean_ms={mean:.1f} "
             f"lost={ph.lost} dup={ph.duplicated} "
+            f"ack_p50_ms={statistics.median(ph.ack_ms) if ph.ack_ms else float('nan'):.1f} "
             f"flood_rate={0.0 if ph.flood is None else ph.flood.rate:.1f} "
             f"target={'met' if ok else 'missed'}"
         )

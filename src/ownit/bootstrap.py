@@ -380,7 +380,10 @@ def web_notifiers(
     return get
 
 
-ENGINE_SQLITE_ADVANCE_BATCH = 4  # escalations per engine transaction on SQLite
+# Escalations advanced per engine transaction, between two delivery rounds: small, so a new
+# incident's first page (claimed first) is committed and delivered within one short cycle.
+ENGINE_ADVANCE_BATCH = 8
+ENGINE_SQLITE_ADVANCE_BATCH = 4  # on SQLite the transaction also holds the one write lock
 
 
 def build_worker(
@@ -409,7 +412,9 @@ def build_worker(
         on_call=on_call or on_call_lookup(engine),
         interval=settings.engine_interval,
         # SQLite: a short write transaction, so ingest's writer waits for at most a few.
-        advance_batch=ENGINE_SQLITE_ADVANCE_BATCH if engine.dialect.name == "sqlite" else None,
+        advance_batch=ENGINE_SQLITE_ADVANCE_BATCH
+        if engine.dialect.name == "sqlite"
+        else ENGINE_ADVANCE_BATCH,
         lease=settings.delivery_lease,
         limiter=ContactLimiter(settings.contact_rate_limit)
         if settings.contact_rate_limit > 0

@@ -8,10 +8,12 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, update
 
 from ownit.adapters.catalog.yaml_source import load_files
 from ownit.adapters.db import tables as t
+from ownit.adapters.db import work_store
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.wakeup import WorkBell, listener_for
@@ -22,6 +24,7 @@ from tests.builders import FakeClock
 
 STORM_KEY = "storm000000000000000000000000001"
 CALM_KEY = "calm0000000000000000000000000002"
+QUIET_KEY = "quiet000000000000000000000000003"
 
 CATALOG = """
 apiVersion: ownit/v1
@@ -53,7 +56,7 @@ spec:
   escalationPolicy: ops
   integrations: [{{name: events, type: events-v2, key: {key}}}]
 """
-    for name, key in (("storm", STORM_KEY), ("calm", CALM_KEY))
+    for name, key in (("storm", STORM_KEY), ("calm", CALM_KEY), ("quiet", QUIET_KEY))
 )
 
 
@@ -69,9 +72,13 @@ def _trigger(key: str, dedup: str) -> list[Event]:
     return [Event("events-v2", key, Action.TRIGGER, dedup, dedup, "s", Severity.CRITICAL)]
 
 
+@pytest.mark.parametrize("candidates", [256, 5], ids=["all seen", "backlog past the window"])
 def test_a_storm_cannot_keep_another_services_first_page_out(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, candidates: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The claim reads the oldest and newest few due rows: with a window of 5 and a backlog
+    # of 40, the calm service's new incident is still seen (among the newest) and chosen.
+    monkeypatch.setattr(work_store, "CANDIDATES", candidates)
     clock = FakeClock()
     _apply_catalog(engine, tmp_path, clock)
     ingest = SqlIngestStore(engine)
@@ -86,6 +93,51 @@ def test_a_storm_cannot_keep_another_services_first_page_out(
     # (in the second place: the storm's turn came first, its oldest being older).
     assert numbers[1] == 41, numbers
     assert all(n <= 40 for n in numbers[:1] + numbers[2:]), numbers
+
+
+def test_a_first_page_pushed_out_by_a_storm_is_remembered(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(work_store, "CANDIDATES", 5)
+    clock = FakeClock()
+    _apply_catalog(engine, tmp_path, clock)
+    ingest = SqlIngestStore(engine)
+    store = SqlWorkStore(engine)
+    ingest.apply_batch([_trigger(STORM_KEY, f"s{i}") for i in range(20)], clock.now())
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(CALM_KEY, "calm")], clock.now())
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(QUIET_KEY, "quiet")], clock.now())
+
+    def claim() -> list[int]:
+        with store.due_batch(clock.now(), 2) as units:
+            for unit in units:  # advanced: no longer due
+                unit.save({"level": 0}, None)
+            return [u.facts.number for u in units]
+
+    first = claim()
+    assert first[1] == 21, first  # the storm's oldest, then calm; quiet had to wait
+    clock.advance(seconds=1)  # the storm goes on: quiet is no longer among the newest 5
+    ingest.apply_batch([_trigger(STORM_KEY, f"t{i}") for i in range(10)], clock.now())
+    second = claim()
+    assert 22 in second, second
+
+
+def test_a_first_page_never_seen_in_a_large_backlog_is_found_by_the_sweep(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(work_store, "CANDIDATES", 3)
+    clock = FakeClock()
+    _apply_catalog(engine, tmp_path, clock)
+    ingest = SqlIngestStore(engine)
+    ingest.apply_batch([_trigger(STORM_KEY, f"s{i}") for i in range(10)], clock.now())
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(CALM_KEY, "calm")], clock.now())  # number 11
+    clock.advance(seconds=1)
+    ingest.apply_batch([_trigger(STORM_KEY, f"t{i}") for i in range(10)], clock.now())
+    with SqlWorkStore(engine).due_batch(clock.now(), 2) as units:
+        numbers = [u.facts.number for u in units]
+    assert 11 in numbers, numbers
 
 
 def test_first_pages_go_before_older_repeats(engine: Engine, tmp_path: Path) -> None:

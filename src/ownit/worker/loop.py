@@ -27,7 +27,7 @@ from ownit.app.work import Wakeup, WorkStore
 
 log = logging.getLogger("ownit.worker")
 
-DELIVERY_ROUNDS = 8  # delivery rounds (of up to a batch each) between two advances
+DELIVERY_ROUNDS = 2  # delivery rounds (of up to a batch each) between two advances
 
 
 class Worker:
@@ -83,7 +83,9 @@ class Worker:
             # Pages already decided go out before more escalations are decided, a few
             # rounds at a time: a storm's backlog of pages must not keep another service's
             # new incident from being advanced (its first page is claimed first, fairly).
-            step = self.advance_due(limit=self._batch) + self.deliver_due(rounds=DELIVERY_ROUNDS)
+            step = self.advance_due(limit=self._advance_batch) + self.deliver_due(
+                rounds=DELIVERY_ROUNDS
+            )
             if step == 0:
                 break
             done += step

@@ -7,6 +7,7 @@ without doubling it; SQLite (one engine per database) serialises with ``BEGIN IM
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -313,46 +314,52 @@ _UNIT_ROWS = (
 )
 
 
-def _candidates(now: datetime, per_group: int) -> Select[Any]:
-    """The due escalations the claim chooses from: each service's ``per_group`` oldest first
-    pages and ``per_group`` oldest others (a window per service and kind)."""
-    first = case((_e.c.state.is_(None), 1), else_=0)
+CANDIDATES = 256
+"""How many of the oldest and of the newest due rows a claim chooses from (so the claim
+costs the same whatever the backlog: two index range scans)."""
+
+
+def _both_ends(conn: Connection, query: Select[Any], due_at: Any, key: Any) -> list[Any]:
+    """The ``CANDIDATES`` oldest and ``CANDIDATES`` newest rows of ``query``, once each: the
+    oldest so nothing waits forever, the newest so a new incident's first page is seen
+    even behind a backlog of thousands (the claim order then puts it first)."""
+    oldest = list(conn.execute(query.order_by(due_at, key).limit(CANDIDATES)))
+    newest = list(conn.execute(query.order_by(due_at.desc(), key.desc()).limit(CANDIDATES)))
+    seen = {row[0] for row in oldest}
+    return oldest + [row for row in newest if row[0] not in seen]
+
+
+_DUE_ESCALATIONS = select(
+    _e.c.incident_id,
+    _i.c.service_id,
+    _e.c.due_at,
+    case((_e.c.state.is_(None), 1), else_=0).label("first"),
+).join(_i, _i.c.id == _e.c.incident_id)
+
+SWEEP_EVERY_S = 0.25
+"""With a backlog beyond both ends, how often a claim also reads every service's oldest due
+first page (a scan of the backlog: ~15 ms at 3,000 rows on the busy machine)."""
+
+
+def _oldest_first_pages(now: datetime) -> Select[Any]:
+    """Each service's oldest due first page (a window over the due escalations)."""
     rank = func.row_number().over(
-        partition_by=(_i.c.service_id, first), order_by=(_e.c.due_at, _e.c.incident_id)
+        partition_by=_i.c.service_id, order_by=(_e.c.due_at, _e.c.incident_id)
     )
     due = (
-        select(
-            _e.c.incident_id,
-            _i.c.service_id,
-            _e.c.due_at,
-            first.label("first"),
-            rank.label("rank"),
-        )
-        .join(_i, _i.c.id == _e.c.incident_id)
-        .where(_e.c.due_at <= now)
+        _DUE_ESCALATIONS.add_columns(rank.label("rank"))
+        .where(_e.c.due_at <= now, _e.c.state.is_(None))
         .subquery()
     )
     return select(due.c.incident_id, due.c.service_id, due.c.due_at, due.c.first).where(
-        due.c.rank <= per_group
+        due.c.rank == 1
     )
 
 
-def _pending_candidates(now: datetime, per_group: int) -> Select[Any]:
-    """Pending notifications due now: each contact's ``per_group`` oldest of each kind
-    (first pages, everything else)."""
-    n = t.notifications
-    first = case((n.c.event_type == "incident.triggered", 1), else_=0)
-    rank = func.row_number().over(
-        partition_by=(n.c.user_name, n.c.contact, first), order_by=(n.c.due_at, n.c.id)
-    )
-    due = (
-        select(n.c.id, n.c.user_name, n.c.contact, n.c.due_at, n.c.event_type, rank.label("rank"))
-        .where(n.c.status == "pending", n.c.due_at <= now)
-        .subquery()
-    )
-    return select(due.c.id, due.c.user_name, due.c.contact, due.c.due_at, due.c.event_type).where(
-        due.c.rank <= per_group
-    )
+_n = t.notifications
+_PENDING = select(_n.c.id, _n.c.user_name, _n.c.contact, _n.c.due_at, _n.c.event_type).where(
+    _n.c.status == "pending"
+)
 
 
 class SqlWorkStore:
@@ -362,6 +369,10 @@ class SqlWorkStore:
         self._engine = engine
         self._reader = read_only(engine)
         self._box = box  # opens webhook secrets sealed at rest (decision 0031)
+        # Per service, the oldest first page seen by a claim and not yet taken (a hint:
+        # read again, and locked, only while still due).
+        self._waiting: dict[Any, str] = {}
+        self._sweep_at = 0.0  # monotonic time of the next sweep over a large backlog
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -377,11 +388,21 @@ class SqlWorkStore:
         transaction (on SQLite it holds the one write lock: it stays short) and locked
         again inside it, where anything another worker took meanwhile is skipped."""
         with self._reader.connect() as conn:
-            rows = conn.execute(_candidates(now, limit)).all()
-        picked = claim_order(
-            [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows],
-            limit,
-        )
+            query = _DUE_ESCALATIONS.where(_e.c.due_at <= now)
+            rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id)
+            # Remembered first pages that a storm has since pushed out of the newest rows.
+            listed = {row.incident_id for row in rows}
+            again = sorted(set(self._waiting.values()) - listed)
+            if again:
+                rows += list(conn.execute(query.where(_e.c.incident_id.in_(again))))
+            if len(rows) >= 2 * CANDIDATES and time.monotonic() >= self._sweep_at:
+                # A backlog beyond both ends: now and then, each service's oldest first page.
+                self._sweep_at = time.monotonic() + SWEEP_EVERY_S
+                listed = {row.incident_id for row in rows}
+                rows += [r for r in conn.execute(_oldest_first_pages(now)) if r[0] not in listed]
+        candidates = [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows]
+        picked = claim_order(candidates, limit)
+        self._remember_waiting(candidates, set(picked))
         if not picked:
             yield []
             return
@@ -401,6 +422,19 @@ class SqlWorkStore:
             }
             people: dict[tuple[str, int], list[tuple[str, Reach]]] = {}
             yield [_Unit(conn, found[i], now, people) for i in picked if i in found]
+
+    def _remember_waiting(self, candidates: Sequence[Candidate], picked: set[str]) -> None:
+        """Keep, per service, the oldest first page seen but not yet claimed: the next claims
+        read it again by its key, so a service's new incident that a storm pushed out of the
+        newest rows is not left to wait behind the whole backlog."""
+        waiting: dict[Any, Candidate] = {}
+        for cand in candidates:
+            if not cand.first or cand.key in picked:
+                continue
+            held = waiting.get(cand.group)
+            if held is None or (cand.due_at, cand.key) < (held.due_at, held.key):
+                waiting[cand.group] = cand
+        self._waiting = {group: cand.key for group, cand in waiting.items()}
 
     @contextmanager
     def isolated(self, unit: _Unit) -> Iterator[None]:
@@ -449,7 +483,8 @@ class SqlWorkStore:
             ids = list(conn.execute(stale).scalars())
             room = limit - len(ids)
             if room > 0:
-                rows = conn.execute(_pending_candidates(now, room)).all()
+                query = _PENDING.where(n.c.due_at <= now)
+                pending = _both_ends(conn, query, n.c.due_at, n.c.id)
                 picked = claim_order(
                     [
                         Candidate(
@@ -458,7 +493,7 @@ class SqlWorkStore:
                             r.due_at,
                             r.event_type == "incident.triggered",
                         )
-                        for r in rows
+                        for r in pending
                     ],
                     room,
                 )
