@@ -20,6 +20,7 @@ from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app import catalog
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app, build_worker
+from ownit.domain.outbound import AllowList
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import FakeClock
@@ -91,6 +92,7 @@ def paging_world(engine: Engine, tmp_path: Path, text: str, key: str) -> Iterato
             smtp_host="127.0.0.1",
             smtp_port=smtp_port,
             smtp_security="none",
+            outbound_allow=AllowList.parse("127.0.0.0/8"),  # the receivers are on loopback
         )
         work = build_worker(settings, engine, clock=clock)
         token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="responder")

@@ -19,6 +19,7 @@ from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app import catalog
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app, build_worker
+from ownit.domain.outbound import AllowList
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import T0, FakeClock
@@ -130,7 +131,11 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
         catalog.apply(
             store=SqlCatalogStore(engine), documents=load_files([str(path)]).documents, clock=clock
         )
-        settings = Settings(database_url=str(engine.url), events_rate_limit=0)
+        settings = Settings(
+            database_url=str(engine.url),
+            events_rate_limit=0,
+            outbound_allow=AllowList.parse("127.0.0.0/8"),  # the receiver is on loopback
+        )
         work = build_worker(settings, engine, clock=clock)
         tokens = SqlTokenStore(engine)
         with engine.begin() as conn:

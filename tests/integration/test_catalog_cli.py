@@ -185,7 +185,8 @@ spec:
   email: alice@example.com
   contacts:
     - {name: mail, type: email, address: alice@example.com}
-    - {name: hook, type: webhook, url: "http://169.254.169.254/latest/"}
+    - {name: hook, type: webhook, url: "http://169.254.169.254/latest/",
+       secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
     - {name: chat, type: slack, webhookUrl: "https://93.184.215.14/services/x"}
 """
 

@@ -32,7 +32,9 @@ kind: User
 metadata: {name: alice}
 spec:
   email: alice@example.com
-  contacts: [{name: hook, type: webhook, url: "http://127.0.0.1:9/alice"}]
+  contacts:
+    - {name: hook, type: webhook, url: "http://127.0.0.1:9/alice",
+       secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
 ---
 apiVersion: ownit/v1
 kind: Team
