@@ -427,10 +427,13 @@ def test_secrets_never_reach_the_log(engine: Engine) -> None:
     hooked = oncall_catalog.ORG.replace(
         "spec: {displayName: Alice Liddell, email: alice@example.com}",
         "spec: {displayName: Alice Liddell, email: alice@example.com, contacts: "
-        "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_first}]}",
+        "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5}]}",
     )
     oncall_catalog.apply(engine, hooked)
-    oncall_catalog.apply(engine, hooked.replace("whsec_first", "whsec_second"))
+    oncall_catalog.apply(
+        engine,
+        hooked.replace("whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5", "whsec_c2Vjb25kLXNlY3JldC1vZi0xNi1i"),
+    )
     text = str(_entries(engine))
     assert "whsec_" not in text
     changed = next(e for e in _entries(engine) if e["action"] == "updated")
@@ -468,7 +471,9 @@ def test_a_persons_own_settings_leave_one_entry(engine: Engine) -> None:
     store = SqlPersonalStore(engine)
     found = store.user_settings("alice")
     assert found is not None
-    hook = Contact("hook", "webhook", url="https://h.example.com", secret="whsec_mine")
+    hook = Contact(
+        "hook", "webhook", url="https://h.example.com", secret="whsec_bWluZS1zZWNyZXQtb2YtMTYtYnl0"
+    )
     count = _count(engine)
     with audit.begin(actor="alice", address="192.0.2.7"):
         assert store.save_personal(dataclasses.replace(found.user, contacts=(hook,)), at=T0)

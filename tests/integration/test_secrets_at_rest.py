@@ -28,7 +28,7 @@ BOX = SecretBox(bytes(range(32)))
 HOOKED = oncall_catalog.ORG.replace(
     "spec: {displayName: Alice Liddell, email: alice@example.com}",
     "spec: {displayName: Alice Liddell, email: alice@example.com, contacts: "
-    "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_first}]}",
+    "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5}]}",
 )
 
 
@@ -49,16 +49,19 @@ def _stored_spec(engine: Engine) -> dict[str, object]:
 def test_catalog_secrets_are_sealed_and_read_back_plain(engine: Engine) -> None:
     _apply(engine, HOOKED)
     stored = _stored_spec(engine)
-    assert "whsec_first" not in str(stored)
+    assert "whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5" not in str(stored)
     assert stored["contacts"][0]["secret"].startswith(PREFIX)  # type: ignore[index]
     alice = SqlCatalogStore(engine, box=BOX).snapshot().users["alice"]
-    assert alice.contacts[0].secret == "whsec_first"
+    assert alice.contacts[0].secret == "whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5"
     again = _apply(engine, HOOKED)
     assert again.diff.is_empty  # the same file changes nothing
-    changed = _apply(engine, HOOKED.replace("whsec_first", "whsec_second"))
+    changed = _apply(
+        engine,
+        HOOKED.replace("whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5", "whsec_c2Vjb25kLXNlY3JldC1vZi0xNi1i"),
+    )
     assert [c.name for c in changed.diff.of("update")] == ["alice"]
     assert SqlCatalogStore(engine, box=BOX).snapshot().users["alice"].contacts[0].secret == (
-        "whsec_second"
+        "whsec_c2Vjb25kLXNlY3JldC1vZi0xNi1i"
     )
 
 
@@ -86,7 +89,7 @@ def test_the_notifier_gets_the_plain_secret(engine: Engine) -> None:
     [context] = SqlWorkStore(engine, box=BOX).contexts([claimed])
     assert context is not None
     assert context.contact is not None
-    assert context.contact["secret"] == "whsec_first"
+    assert context.contact["secret"] == "whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5"
 
 
 def test_personal_contacts_are_sealed_too(engine: Engine) -> None:
@@ -94,14 +97,16 @@ def test_personal_contacts_are_sealed_too(engine: Engine) -> None:
     store = SqlPersonalStore(engine, box=BOX)
     found = store.user_settings("alice")
     assert found is not None
-    hook = Contact("hook", "webhook", url="https://h.example.com", secret="whsec_mine")
+    hook = Contact(
+        "hook", "webhook", url="https://h.example.com", secret="whsec_bWluZS1zZWNyZXQtb2YtMTYtYnl0"
+    )
     assert store.save_personal(
         dataclasses.replace(found.user, contacts=(hook,)), at=FakeClock().now()
     )
-    assert "whsec_mine" not in str(_stored_spec(engine))
+    assert "whsec_bWluZS1zZWNyZXQtb2YtMTYtYnl0" not in str(_stored_spec(engine))
     again = store.user_settings("alice")
     assert again is not None
-    assert again.user.contacts[0].secret == "whsec_mine"
+    assert again.user.contacts[0].secret == "whsec_bWluZS1zZWNyZXQtb2YtMTYtYnl0"
 
 
 @pytest.mark.parametrize(
@@ -130,16 +135,16 @@ def test_the_cli_seals_secrets_stored_before_the_key(
     assert "set OWNIT_SECRET_KEY first" in capsys.readouterr().err
     with database(Settings.from_env()) as db:
         oncall_catalog.apply(db.engine, HOOKED)  # plain: no key when it was stored
-        assert "whsec_first" in str(_stored_spec(db.engine))
+        assert "whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5" in str(_stored_spec(db.engine))
     monkeypatch.setenv("OWNIT_SECRET_KEY", base64.b64encode(bytes(range(32))).decode())
     assert main(["db", "seal-secrets"]) == 0
     assert capsys.readouterr().out == "webhook secrets sealed for 1 user(s)\n"
     assert main(["db", "seal-secrets"]) == 0
     assert capsys.readouterr().out == "webhook secrets sealed for 0 user(s)\n"
     with database(Settings.from_env()) as db:
-        assert "whsec_first" not in str(_stored_spec(db.engine))
+        assert "whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5" not in str(_stored_spec(db.engine))
         alice = SqlCatalogStore(db.engine, box=BOX).snapshot().users["alice"]
-        assert alice.contacts[0].secret == "whsec_first"
+        assert alice.contacts[0].secret == "whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5"
 
 
 def test_ownit_refuses_to_start_with_sealed_secrets_it_cannot_open(

@@ -3,8 +3,8 @@
 Event summaries, titles, notes and labels come from whoever can send an event. Printed as
 they came, an escape sequence in one could rewrite the screen, the window title or the
 clipboard of the person reading it. Every line the CLI writes goes through
-:func:`printable`, which drops C0 and C1 control characters (tab and newline stay) and
-DEL; JSON output is unaffected (its encoder already escapes them).
+:func:`printable`, which drops C0 and C1 control characters (tab, newline and the CR of
+a CR LF stay) and DEL; JSON output is unaffected (its encoder already escapes them).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO, cast
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A carriage return stays only as part of CR LF: CSV output ends its records with it.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 
 
 def printable(text: str) -> str:
-    """``text`` without control characters other than tab and newline."""
+    """``text`` without control characters other than tab, newline and CR LF."""
     return _CONTROL.sub("", text)
 
 

@@ -112,7 +112,7 @@ class SqlPagingStore:
     # --- ownit doctor ------------------------------------------------------------------------
 
     def contacts(self) -> dict[str, tuple[Contact, ...]]:
-        from ownit.adapters.db.work_store import contacts_of  # the engine's own reading
+        from ownit.adapters.db.escalation_unit import contacts_of  # the engine's own reading
 
         with self._engine.connect() as conn:
             rows = conn.execute(select(t.users.c.name, t.users.c.spec)).all()
