@@ -427,7 +427,8 @@ def test_secrets_never_reach_the_log(engine: Engine) -> None:
     hooked = oncall_catalog.ORG.replace(
         "spec: {displayName: Alice Liddell, email: alice@example.com}",
         "spec: {displayName: Alice Liddell, email: alice@example.com, contacts: "
-        "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5}]}",
+        "[{name: hook, type: webhook, url: 'https://h.example.com', "
+        "secret: whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5}]}",
     )
     oncall_catalog.apply(engine, hooked)
     oncall_catalog.apply(

@@ -28,7 +28,8 @@ BOX = SecretBox(bytes(range(32)))
 HOOKED = oncall_catalog.ORG.replace(
     "spec: {displayName: Alice Liddell, email: alice@example.com}",
     "spec: {displayName: Alice Liddell, email: alice@example.com, contacts: "
-    "[{name: hook, type: webhook, url: 'https://h.example.com', secret: whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5}]}",
+    "[{name: hook, type: webhook, url: 'https://h.example.com', "
+    "secret: whsec_Zmlyc3Qtc2VjcmV0LW9mLTE2LWJ5}]}",
 )
 
 
