@@ -25,6 +25,7 @@ from ownit.app import catalog
 from ownit.app.accounts import OrgRole, create_login
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app, build_worker
+from ownit.domain.outbound import AllowList
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import FakeClock
@@ -199,7 +200,11 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
             user_id=root, password_hash="!", org_role="admin", at=clock.now()
         )
         # No SMTP settings: e-mail has no notifier.
-        settings = Settings(database_url=str(engine.url), events_rate_limit=0)
+        settings = Settings(
+            database_url=str(engine.url),
+            events_rate_limit=0,
+            outbound_allow=AllowList.parse("127.0.0.0/8"),  # the receivers are on loopback
+        )
         work = build_worker(settings, engine, clock=clock)
         token = create_token(store=SqlTokenStore(engine), clock=clock, name="ops", role="admin")
         with TestClient(build_app(settings, engine, clock=clock)) as client:
