@@ -169,11 +169,15 @@ def test_people_acknowledge_resolve_and_annotate(ctx: Ctx) -> None:
     assert [i["number"] for i in listing(ctx, "?status=triggered").json()["incidents"]] == [2]
 
 
-def test_unknown_incident_is_404_problem(ctx: Ctx) -> None:
-    response = ctx.client.get("/api/v1/incidents/999", headers=ctx.viewer)
-    assert response.status_code == 404
-    assert response.json()["title"] == "Not found"
-    assert "999" in response.json()["detail"]
+@pytest.mark.parametrize(
+    "ref",
+    ["999", "2147483647", "2147483648", "99999999999999999999"],  # past 32 bits too
+)
+def test_unknown_incident_is_404_problem(ctx: Ctx, ref: str) -> None:
+    for path in (f"/api/v1/incidents/{ref}", f"/api/v1/incidents/{ref}/timeline"):
+        response = ctx.client.get(path, headers=ctx.viewer)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["title"] == "Not found"
 
 
 def test_integration_keys_rotate_and_old_key_stops(ctx: Ctx) -> None:

@@ -19,6 +19,7 @@ from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
 
 _i = t.incidents
+_MAX_NUMBER = 2**31 - 1  # incidents.number is a 32-bit integer on PostgreSQL
 _COLUMNS = (
     _i.c.id,
     _i.c.number,
@@ -93,6 +94,8 @@ class SqlIncidentStore:
         if len(ref) > 40 or "\x00" in ref:  # no id or number is that long (or holds a NUL)
             return None
         if ref.isascii() and ref.isdigit():
+            if int(ref) > _MAX_NUMBER:  # past the column's range: no such incident
+                return None
             cond = and_(_i.c.org_id == self._org_id, _i.c.number == int(ref))
         else:
             cond = and_(_i.c.org_id == self._org_id, _i.c.id == ref)
