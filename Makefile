@@ -40,8 +40,10 @@ imports: install
 deadcode: install
 	$(BIN)/vulture src vulture_allow.py
 
+# Three processes on two cores: many tests wait on real servers; each process has its own
+# databases (tests/conftest.py), so they never share state.
 pytest: install
-	$(BIN)/pytest -W error
+	$(BIN)/pytest -W error -n 3
 
 test: lint typecheck imports deadcode pytest
 

@@ -166,6 +166,7 @@ def test_two_apis_two_engines_duplicate_storm_and_kill_9(
                 "OWNIT_EVENTS_RATE_LIMIT": "0",
                 "OWNIT_DELIVERY_LEASE": f"{LEASE_S}s",
                 "OWNIT_CONTACT_RATE_LIMIT": "0",
+                "OWNIT_OUTBOUND_ALLOW": "127.0.0.0/8",  # the receiver is on loopback
             }
             ports = [free_port(), free_port()]
             # The first API is itself two processes on one port (`--workers 2`).

@@ -103,7 +103,12 @@ def test_memory_and_latency_stay_flat(tmp_path: Path) -> None:
         engine.dispose()
         port = free_port()
         env = dict(os.environ)
-        env |= {"OWNIT_DATABASE_URL": url, "OWNIT_EVENTS_RATE_LIMIT": "0", "OWNIT_PORT": str(port)}
+        env |= {
+            "OWNIT_DATABASE_URL": url,
+            "OWNIT_EVENTS_RATE_LIMIT": "0",
+            "OWNIT_PORT": str(port),
+            "OWNIT_OUTBOUND_ALLOW": "127.0.0.0/8",  # the receiver is on loopback
+        }
         with log.open("wb") as out:
             server = subprocess.Popen(  # fixed argv: this interpreter running ownit
                 [sys.executable, "-m", "ownit", "serve"], env=env, stdout=out, stderr=out
