@@ -1,0 +1,214 @@
+"""The web application: every handler's dependencies, wired to the SQL stores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, text
+
+from ownit.adapters.db.account_store import SqlAccountStore
+from ownit.adapters.db.action_link_store import SqlActionLinks
+from ownit.adapters.db.analytics_store import SqlAnalyticsStore
+from ownit.adapters.db.audit_log import SqlAuditLog
+from ownit.adapters.db.baseline_store import SqlBaselineStore
+from ownit.adapters.db.catalog_view import SqlCatalogView
+from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.engine import read_only
+from ownit.adapters.db.escalation_view import SqlEscalationView
+from ownit.adapters.db.event_log import SqlEventLog
+from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
+from ownit.adapters.db.history_store import SqlHistory
+from ownit.adapters.db.incident_store import SqlIncidentStore
+from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
+from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
+from ownit.adapters.db.migrate import is_current
+from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.paging_store import SqlPagingStore
+from ownit.adapters.db.people_store import SqlPeopleStore
+from ownit.adapters.db.personal_store import SqlPersonalStore
+from ownit.adapters.db.router_store import SqlRouterStore
+from ownit.adapters.db.secrets import shared_secret
+from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.db.wakeup import WorkBell
+from ownit.adapters.db.work_store import SqlWorkStore
+from ownit.adapters.http.actions import ActionDeps
+from ownit.adapters.http.api_analytics import AnalyticsDeps
+from ownit.adapters.http.api_audit import AuditDeps
+from ownit.adapters.http.api_health import HealthDeps
+from ownit.adapters.http.api_maintenance import MaintenanceDeps
+from ownit.adapters.http.api_oncall import OnCallDeps
+from ownit.adapters.http.api_services import ServicesDeps
+from ownit.adapters.http.api_v1 import ApiDeps
+from ownit.adapters.http.app import AppParts, Background, create_app
+from ownit.adapters.http.client_address import parse_networks
+from ownit.adapters.http.metrics import Metrics
+from ownit.adapters.web.deps import WebDeps
+from ownit.app.accounts import SessionPolicy
+from ownit.app.clock import Clock, SystemClock
+from ownit.app.escalations import OnCallLookup
+from ownit.app.ingest import GroupCommitter
+from ownit.app.routing import RouterBook
+from ownit.bootstrap.database import (
+    ACTION_SECRET,
+    on_call_lookup,
+    open_database,
+    password_hasher,
+    secret_box,
+)
+from ownit.bootstrap.worker import outbound_warning, paging_report, web_notifiers
+from ownit.settings import Settings
+
+
+def build_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock | None = None,
+    work: Background | None = None,
+    on_call: OnCallLookup | None = None,
+) -> FastAPI:
+    """The web application on ``engine`` (already migrated); runs ``work`` while it serves
+    (an engine in this process, or the supervisor of the engine's child process)."""
+    clock = clock or SystemClock()
+    incidents = SqlIncidentStore(engine)
+    event_log = SqlEventLog(engine)
+    metrics = Metrics(
+        open_counts=incidents.open_counts,
+        paging_failures=SqlPagingStore(engine).failure_counts,
+    )
+    committer = GroupCommitter(
+        store=SqlIngestStore(
+            engine,
+            # Routers are read through the read-only engine: the writer holds the lock.
+            routers=RouterBook(store=SqlRouterStore(read_only(engine)), clock=clock),
+            bell=WorkBell(engine),
+        ),
+        clock=clock,
+        batch_max=settings.batch_max,
+        # PostgreSQL takes concurrent writers; SQLite has one writer at a time anyway.
+        writers=1 if engine.dialect.name == "sqlite" else 2,
+        on_batch=metrics.observe_batch,
+    )
+
+    def database_ok() -> bool:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    def prune() -> int:
+        now: datetime = clock.now()
+        return event_log.prune(
+            older_than=now - settings.event_retention, keep_at_most=settings.event_retention_max
+        )
+
+    tokens = SqlTokenStore(engine)
+    schedules = SqlScheduleStore(engine)
+    directory = SqlDirectory(engine)
+    report = paging_report(settings, engine, clock)
+    parts = AppParts(
+        api=ApiDeps(
+            incidents=incidents,
+            directory=directory,
+            events=event_log,
+            tokens=tokens,
+            clock=clock,
+            escalations=SqlWorkStore(engine),
+            on_call=on_call or on_call_lookup(engine),
+        ),
+        committer=committer,
+        metrics=metrics,
+        clock=clock,
+        events_rate_limit=settings.events_rate_limit,
+        max_body=settings.max_body,
+        unknown_key_rate_limit=settings.unknown_key_rate_limit,
+        metrics_token=settings.metrics_token,
+        database_ok=database_ok,
+        migrations_current=lambda: is_current(engine),
+        prune_events=prune,
+        actions=ActionDeps(
+            incidents=incidents,
+            clock=clock,
+            secret=lambda: shared_secret(engine, ACTION_SECRET, clock.now()),
+            slack_signing_secret=settings.slack_signing_secret,
+            used=SqlActionLinks(engine),
+            rights=SqlActionLinks(engine),
+        ),
+        background=work,
+        audit=AuditDeps(log=SqlAuditLog(engine), tokens=tokens, clock=clock),
+        trusted_proxies=parse_networks(",".join(settings.trusted_proxies)),
+        oncall=OnCallDeps(
+            schedules=schedules,
+            calendars=schedules,
+            tokens=tokens,
+            clock=clock,
+            base_url=settings.base_url,
+        ),
+        services=ServicesDeps(
+            directory=directory,
+            incidents=incidents,
+            tokens=tokens,
+            history=SqlHistory(engine),
+            clock=clock,
+            schedules=schedules,
+        ),
+        maintenance=MaintenanceDeps(
+            store=SqlMaintenanceStore(engine),
+            tokens=tokens,
+            clock=clock,
+            heartbeats=SqlHeartbeatStore(engine),
+            committer=committer,
+        ),
+        analytics=AnalyticsDeps(
+            store=SqlAnalyticsStore(engine),
+            schedules=schedules,
+            tokens=tokens,
+            clock=clock,
+            baselines=SqlBaselineStore(engine),
+        ),
+        web=WebDeps(
+            accounts=SqlAccountStore(engine),
+            hasher=password_hasher(),
+            incidents=incidents,
+            directory=directory,
+            schedules=schedules,
+            clock=clock,
+            throttle=SqlLoginThrottle(engine),
+            secure_cookies=settings.base_url.startswith("https://"),
+            policy=SessionPolicy(idle=settings.session_idle, absolute=settings.session_max),
+            escalations=SqlWorkStore(engine),
+            escalation_view=SqlEscalationView(engine),
+            on_call=on_call or on_call_lookup(engine),
+            personal=SqlPersonalStore(engine, box=secret_box(settings)),
+            notifiers=web_notifiers(settings, engine, clock),
+            base_url=settings.base_url,
+            catalog=SqlCatalogView(engine),
+            history=SqlHistory(engine),
+            tokens=tokens,
+            people=SqlPeopleStore(engine),
+            events=event_log,
+            paging_report=report,
+            outbound_warning=outbound_warning(settings),
+            audit=SqlAuditLog(engine),
+            analytics=SqlAnalyticsStore(engine),
+            baselines=SqlBaselineStore(engine),
+        ),
+        health=HealthDeps(report=report, tokens=tokens),
+    )
+    return create_app(parts)
+
+
+def app_from_env() -> FastAPI:
+    """For ``ownit serve --workers N``: each API process builds its app from ``OWNIT_*``
+    (the parent has migrated the database; the engine runs in its own process)."""
+    import gc
+
+    settings = Settings.from_env()
+    app = build_app(settings, open_database(settings, migrate=False))
+    gc.collect()
+    gc.freeze()
+    return app
