@@ -2,62 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
-    DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; times are aware UTC")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-TS = UTCDateTime()
-# BigInteger autoincrement is not an alias of ROWID on SQLite; use Integer there.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from ownit.adapters.db.table_types import TS as TS
+from ownit.adapters.db.table_types import BigId as BigId
+from ownit.adapters.db.table_types import UTCDateTime as UTCDateTime
+from ownit.adapters.db.table_types import metadata as metadata
 
 organisations = Table(
     "organisations",
@@ -476,99 +437,13 @@ heartbeats = Table(
     Index("ix_heartbeats_due_at", "due_at"),
 )
 
-# --- Audit log (migration 0010) --------------------------------------------------------------
-
-# Append-only: no code path updates or deletes a row, and a trigger refuses both (0010).
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("at", TS, nullable=False),
-    Column("actor", String(200), nullable=False),  # a user, token/NAME, cli/OSUSER, system
-    Column("address", String(64), nullable=True),  # the client's IP, when over HTTP
-    Column("kind", String(40), nullable=False),  # what changed: token, incident, catalog…
-    Column("name", String(200), nullable=False),  # which one
-    Column("action", String(40), nullable=False),  # created, revoked, acknowledged…
-    Column("before", JSON, nullable=True),
-    Column("after", JSON, nullable=True),
-    Index("ix_audit_log_at", "at"),
-    Index("ix_audit_log_actor_id", "actor", "id"),
-    Index("ix_audit_log_kind_id", "kind", "id"),
-)
-
-# Login attempts per email (hashed) and per client address, shared by every process (0010).
-login_attempts = Table(
-    "login_attempts",
-    metadata,
-    Column("key", String(120), primary_key=True),  # email:SHA256… | client:ADDRESS
-    Column("attempts", Integer, nullable=False),
-    Column("last_at", TS, nullable=True),
-    Column("blocked_until", TS, nullable=True),
-    Index("ix_login_attempts_last_at", "last_at"),
-)
-
-# One-click action links already used: each works once (0010). Pruned after they expire.
-used_action_links = Table(
-    "used_action_links",
-    metadata,
-    Column("digest", String(64), primary_key=True),  # SHA-256 of the token
-    Column("used_at", TS, nullable=False),
-    Index("ix_used_action_links_used_at", "used_at"),
-)
-
-# --- Analytics records (migration 0011) --------------------------------------------------
-
-# One row per incident and person: when they were first paged for it (and the highest
-# escalation level that paged them), and their first acknowledgement and how they gave it
-# (web, api, cli, link, slack). Written from migration 0011 on; analytics reads it.
-incident_responses = Table(
-    "incident_responses",
-    metadata,
-    Column(
-        "incident_id",
-        String(40),
-        ForeignKey("incidents.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("user_name", String(200), primary_key=True),
-    Column("first_paged_at", TS, nullable=True),
-    Column("highest_level", Integer, nullable=True),
-    Column("acknowledged_at", TS, nullable=True),
-    Column("acknowledged_via", String(20), nullable=True),
-)
-
-# A baseline: one window's figures per service and per team, kept to compare later weeks
-# with. The newest is current unless one was chosen (the latest ``chosen_at``).
-analytics_baselines = Table(
-    "analytics_baselines",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(100), nullable=False, unique=True),
-    Column("since", TS, nullable=False),
-    Column("until", TS, nullable=False),
-    Column("created_by", String(200), nullable=False, server_default=""),
-    Column("created_at", TS, nullable=False),
-    Column("chosen_at", TS, nullable=True),
-)
-
-analytics_baseline_groups = Table(
-    "analytics_baseline_groups",
-    metadata,
-    Column(
-        "baseline_id",
-        Integer,
-        ForeignKey("analytics_baselines.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("kind", String(10), primary_key=True),  # service | team
-    Column("key", String(200), primary_key=True),
-    Column("count", Integer, nullable=False),
-    Column("tta_p50", Float, nullable=True),
-    Column("tta_p90", Float, nullable=True),
-    Column("ttr_p50", Float, nullable=True),
-    Column("ttr_p90", Float, nullable=True),
-    Column("noise_ratio", Float, nullable=False),
-)
-
 # Analytics reads delivered notifications by when they were sent (interruptions).
 Index("ix_notifications_sent_at", notifications.c.sent_at)
+
+# The records tables live in their own module; offered here with the others.
+from ownit.adapters.db.record_tables import analytics_baseline_groups as analytics_baseline_groups  # noqa: E402
+from ownit.adapters.db.record_tables import analytics_baselines as analytics_baselines  # noqa: E402
+from ownit.adapters.db.record_tables import audit_log as audit_log  # noqa: E402
+from ownit.adapters.db.record_tables import incident_responses as incident_responses  # noqa: E402
+from ownit.adapters.db.record_tables import login_attempts as login_attempts  # noqa: E402
+from ownit.adapters.db.record_tables import used_action_links as used_action_links  # noqa: E402
