@@ -113,7 +113,7 @@ def test_a_window_ending_before_it_starts_names_end() -> None:
             start=NOW + timedelta(hours=2),
             end=NOW + timedelta(hours=1),
         )
-    assert (caught.value.field, caught.value.message) == (
+    assert (caught.value.field, caught.value.detail) == (
         "end",
         "the window must end after it starts",
     )

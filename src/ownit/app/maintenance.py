@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ownit.domain.errors import DomainError, Forbidden, NotFound
+from ownit.domain.errors import FieldError, Forbidden, NotFound
 from ownit.domain.permissions import Action, Actor
 
 MAX_NAME = 100
@@ -21,13 +21,8 @@ MAX_DESCRIPTION = 2000
 MAX_SERVICES = 1000
 
 
-class InvalidWindow(DomainError):
+class InvalidWindow(FieldError):
     """A window request that cannot be kept; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import Protocol
 from ownit.app.clock import Clock
 from ownit.domain.catalog import EscalationPolicy, PolicyLevel, Schedule
 from ownit.domain.catalog.schedules import calculator
-from ownit.domain.errors import DomainError, NotFound
+from ownit.domain.errors import FieldError, NotFound
 from ownit.domain.oncall import schedules as calc
 
 __all__ = [
@@ -134,13 +134,8 @@ class ScheduleStore(Protocol):
 # --- refusals and answers ---------------------------------------------------------------------
 
 
-class InvalidOnCallRequest(DomainError):
+class InvalidOnCallRequest(FieldError):
     """A request the rules refuse; ``field`` names the input at fault."""
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(f"{field}: {detail}")
-        self.field = field
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)

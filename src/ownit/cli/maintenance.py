@@ -126,7 +126,7 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
             )
         except uc.InvalidWindow as exc:
             option = {"end": "--for/--until", "duration": "--for", "services": "--service"}
-            raise CliError(f"{option.get(exc.field, '--' + exc.field)}: {exc.message}") from None
+            raise CliError(f"{option.get(exc.field, '--' + exc.field)}: {exc.detail}") from None
     print(
         f"maintenance window {window.id} ({window.name}) {window.state(now)}: "
         f"{', '.join(window.services)} from {when(window.start_at)} "

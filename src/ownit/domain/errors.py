@@ -7,6 +7,16 @@ class DomainError(Exception):
     """Base of the rule violations the domain reports."""
 
 
+class FieldError(DomainError):
+    """A request the rules refuse because of one input: ``field`` names it, ``detail`` says
+    what is wrong with it (an API answers with a problem document naming the field)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = detail
+
+
 class InvalidTransition(DomainError):
     """An incident or alert cannot move from its status to the one asked for."""
 

@@ -111,7 +111,7 @@ class MaintenanceApi:
                 description=_text(body, "description") or "",
             )
         except uc.InvalidWindow as exc:
-            raise field_error(exc.field, exc.message) from None
+            raise field_error(exc.field, exc.detail) from None
         return ok({"maintenance_window": window_json(window, now)}, status=201)
 
     def cancel(self, who: Principal, window_id: int) -> Response:

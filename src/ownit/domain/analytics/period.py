@@ -6,19 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ownit.domain.durations import parse_duration
-from ownit.domain.errors import DomainError
+from ownit.domain.errors import FieldError
 
 DEFAULT_SPAN = timedelta(days=30)
 MAX_SPAN = timedelta(days=3660)
 
 
-class InvalidPeriod(DomainError):
+class InvalidPeriod(FieldError):
     """``since`` or ``until`` cannot be read, or they do not make a window."""
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(f"{field}: {detail}")
-        self.field = field
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
