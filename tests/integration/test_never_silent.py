@@ -40,6 +40,7 @@ KEYS = {
     "no-contact": "nocontact00000000000000000000001",
     "broken": "broken0000000000000000000000001a",
     "mail-only": "mailonly000000000000000000000001",
+    "refused": "refused0000000000000000000000001",
     "ok": "okokok00000000000000000000000001",
     "solo": "solo0000000000000000000000000001",
 }
@@ -89,6 +90,8 @@ def catalog_text(hook: str, bad: str) -> str:
             _user("ghost"),  # no contact at all
             _user("broken", webhook(f"{bad}/broken")),  # the receiver answers 400
             _user("mailer", "  contacts: [{name: mail, type: email, address: m@example.com}]\n"),
+            # A private address, not covered by OWNIT_OUTBOUND_ALLOW (loopback only here).
+            _user("walled", webhook("http://10.255.255.1/walled")),
             """
 apiVersion: ownit/v1
 kind: Team
@@ -119,6 +122,7 @@ spec:
             _policy("to-ghost", "{user: ghost}"),
             _policy("to-broken", "{user: broken}"),
             _policy("to-mailer", "{user: mailer}"),
+            _policy("to-walled", "{user: walled}"),
             _policy("soon-invalid", "{user: alice}"),
             _service("no-policy", None),
             _service("invalid", "soon-invalid"),
@@ -126,6 +130,7 @@ spec:
             _service("no-contact", "to-ghost"),
             _service("broken", "to-broken"),
             _service("mail-only", "to-mailer"),
+            _service("refused", "to-walled"),
             _service("ok", "to-alice"),
             _service("solo", None, owner="solo"),
         ]
@@ -220,6 +225,7 @@ CAUSES = [
     ("no-contact", "nobody", "no-contact", "not paged: the people paged have no contact methods"),
     ("broken", "failed", "all-contacts-failed", "not paged: every contact of the people paged"),
     ("mail-only", "failed", "no-notifier", "not paged: the contacts' channels have no notifier"),
+    ("refused", "failed", "refused-address", "not paged: the address of every contact was refused"),
 ]
 
 
