@@ -131,10 +131,6 @@ class SqlIngestStore:
 
 
 def _leaves_work(plan: BatchPlan) -> bool:
-    """A new incident with a policy (a first page due now), or an escalation woken by an
-    acknowledgement or a resolution."""
-    return (
-        any(inc.policy is not None for inc in plan.new_incidents.values())
-        or bool(plan.incident_acks)
-        or bool(plan.incident_resolves)
-    )
+    """A new incident (a first page due now, or, without a policy, the fallback page: never
+    silent), or an escalation woken by an acknowledgement or a resolution."""
+    return bool(plan.new_incidents) or bool(plan.incident_acks) or bool(plan.incident_resolves)
