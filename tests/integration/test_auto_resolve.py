@@ -89,6 +89,12 @@ def test_an_idle_incident_auto_resolves_and_its_pending_pages_are_cancelled(worl
     world.cycle(minutes=10)  # the reminder's time and level 1's timeout pass: nothing more
     assert world.pages() == ["/alice"]
     assert len(world.resolutions()) == 1
+    figures = world.client.get(
+        "/api/v1/analytics/incidents",
+        params={"since": "2026-11-26T11:00:00+00:00", "until": "2026-11-26T13:00:00+00:00"},
+        headers={"Authorization": f"Bearer {world.token}"},
+    ).json()
+    assert (figures["count"], figures["auto_resolved"]) == (1, 1)  # analytics counts it
 
 
 def test_new_events_rearm_the_timer(world: World) -> None:

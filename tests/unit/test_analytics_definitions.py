@@ -89,6 +89,24 @@ def test_one_incident(
     )
 
 
+@pytest.mark.parametrize(
+    ("resolved_by", "minutes", "auto_resolved", "noise"),
+    [
+        (Resolution.TIMER, 30, True, False),  # the service's autoResolve: no human resolved it
+        (Resolution.TIMER, 4, True, True),
+        (Resolution.PERSON, 30, False, False),
+        (Resolution.MERGE, 30, False, False),
+    ],
+)
+def test_what_resolved_it(
+    resolved_by: Resolution, minutes: float, auto_resolved: bool, noise: bool
+) -> None:
+    history = inc("x", resolved_at=at(minutes), resolved_by=resolved_by)
+    assert (history.auto_resolved, history.noise) == (auto_resolved, noise)
+    acked = inc("y", resolved_at=at(minutes), resolved_by=resolved_by, acknowledgements=(ack(1),))
+    assert acked.auto_resolved is False  # acknowledged by a person: not automatic
+
+
 def test_figures_of_the_hand_made_set() -> None:
     assert incident_report(HAND_MADE, PERIOD).total.as_dict() == HAND_MADE_TOTAL
 

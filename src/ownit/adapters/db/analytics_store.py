@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Select, select
 from ownit.adapters.db import tables as t
 from ownit.domain.analytics.history import Acknowledgement, IncidentHistory, Page, Resolution
 from ownit.domain.analytics.responders import Message
+from ownit.domain.auto_resolve import ACTOR as AUTO_RESOLVE_ACTOR
 
 _i, _s, _tm, _r = t.incidents, t.services, t.teams, t.incident_responses
 _CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
@@ -24,6 +25,8 @@ def _resolution(row: Any) -> Resolution | None:
     if row.alert_count == 0:
         return Resolution.MERGE  # a merge leaves the source without alerts (a split never)
     by = row.resolved_by or ""
+    if by == AUTO_RESOLVE_ACTOR:
+        return Resolution.TIMER
     if by.startswith("integration/"):
         heartbeat = row.dedup_key.startswith("heartbeat/")
         return Resolution.HEARTBEAT if heartbeat else Resolution.EVENT

@@ -29,10 +29,11 @@ class Resolution(StrEnum):
     PERSON = "person"
     EVENT = "event"
     HEARTBEAT = "heartbeat"
+    TIMER = "timer"  # the service's autoResolve: no new event for that long (decision 0020)
     MERGE = "merge"
 
 
-AUTOMATIC = frozenset({Resolution.EVENT, Resolution.HEARTBEAT})
+AUTOMATIC = frozenset({Resolution.EVENT, Resolution.HEARTBEAT, Resolution.TIMER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,8 @@ class IncidentHistory:
 
     @property
     def auto_resolved(self) -> bool:
-        """Resolved by an event or a heartbeat, never acknowledged explicitly."""
+        """Resolved by an event, a heartbeat or the service's ``autoResolve`` timer, never
+        acknowledged explicitly."""
         return self.resolved_by in AUTOMATIC and self.first_acknowledgement is None
 
     @property
