@@ -14,6 +14,7 @@ from ownit.domain.analytics.history import (
     IncidentHistory,
     Page,
     Resolution,
+    resolution_of,
 )
 from ownit.domain.analytics.incidents import GroupBy, incident_report, week_of
 from ownit.domain.analytics.noise import noise_report
@@ -105,6 +106,24 @@ def test_what_resolved_it(
     assert (history.auto_resolved, history.noise) == (auto_resolved, noise)
     acked = inc("y", resolved_at=at(minutes), resolved_by=resolved_by, acknowledgements=(ack(1),))
     assert acked.auto_resolved is False  # acknowledged by a person: not automatic
+
+
+@pytest.mark.parametrize(
+    ("resolved_by", "alert_count", "dedup_key", "resolution"),
+    [
+        ("auto-resolve", 1, "disk", Resolution.TIMER),
+        ("integration/events", 2, "disk", Resolution.EVENT),
+        ("integration/heartbeat", 1, "heartbeat/backup", Resolution.HEARTBEAT),
+        ("user/alice", 1, "disk", Resolution.PERSON),
+        ("user/alice", 0, "disk", Resolution.MERGE),
+        (None, 1, "disk", Resolution.PERSON),
+    ],
+)
+def test_what_resolved_it_is_read_from_the_row(
+    resolved_by: str | None, alert_count: int, dedup_key: str, resolution: Resolution
+) -> None:
+    found = resolution_of(resolved_by, alert_count=alert_count, dedup_key=dedup_key)
+    assert found is resolution
 
 
 def test_figures_of_the_hand_made_set() -> None:

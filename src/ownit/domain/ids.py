@@ -19,3 +19,7 @@ def make_id(prefix: str, at: datetime, entropy: bytes) -> str:
     """``prefix`` + 10 chars of milliseconds + 16 chars of entropy (10 bytes): sortable by time."""
     millis = int(at.timestamp() * 1000)
     return f"{prefix}_{_base32(millis, 10)}{_base32(int.from_bytes(entropy[:10], 'big'), 16)}"
+
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest id or incident number the database holds (32-bit integers on PostgreSQL)."""

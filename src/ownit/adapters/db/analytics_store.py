@@ -11,9 +11,14 @@ from typing import Any
 from sqlalchemy import Engine, Select, select
 
 from ownit.adapters.db import tables as t
-from ownit.domain.analytics.history import Acknowledgement, IncidentHistory, Page, Resolution
+from ownit.domain.analytics.history import (
+    Acknowledgement,
+    IncidentHistory,
+    Page,
+    Resolution,
+    resolution_of,
+)
 from ownit.domain.analytics.responders import Message
-from ownit.domain.auto_resolve import ACTOR as AUTO_RESOLVE_ACTOR
 
 _i, _s, _tm, _r = t.incidents, t.services, t.teams, t.incident_responses
 _CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
@@ -22,15 +27,7 @@ _CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
 def _resolution(row: Any) -> Resolution | None:
     if row.resolved_at is None:
         return None
-    if row.alert_count == 0:
-        return Resolution.MERGE  # a merge leaves the source without alerts (a split never)
-    by = row.resolved_by or ""
-    if by == AUTO_RESOLVE_ACTOR:
-        return Resolution.TIMER
-    if by.startswith("integration/"):
-        heartbeat = row.dedup_key.startswith("heartbeat/")
-        return Resolution.HEARTBEAT if heartbeat else Resolution.EVENT
-    return Resolution.PERSON
+    return resolution_of(row.resolved_by, alert_count=row.alert_count, dedup_key=row.dedup_key)
 
 
 def _is_person(actor: str | None) -> bool:

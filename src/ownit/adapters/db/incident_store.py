@@ -15,10 +15,10 @@ from ownit.adapters.db.incident_regroup import merge_into, split_off
 from ownit.adapters.db.retry import retried
 from ownit.adapters.db.rows import row_dict
 from ownit.app.incidents import IncidentFilter
+from ownit.domain.ids import MAX_ROW_ID
 from ownit.domain.incidents import Status
 
 _i = t.incidents
-_MAX_NUMBER = 2**31 - 1  # incidents.number is a 32-bit integer on PostgreSQL
 _COLUMNS = (
     _i.c.id,
     _i.c.number,
@@ -93,7 +93,7 @@ class SqlIncidentStore:
         if len(ref) > 40 or "\x00" in ref:  # no id or number is that long (or holds a NUL)
             return None
         if ref.isascii() and ref.isdigit():
-            if int(ref) > _MAX_NUMBER:  # past the column's range: no such incident
+            if int(ref) > MAX_ROW_ID:  # past the column's range: no such incident
                 return None
             cond = and_(_i.c.org_id == self._org_id, _i.c.number == int(ref))
         else:

@@ -125,12 +125,6 @@ class SqlIngestStore:
         """Write the plan (everything the batch read is read by now); ``auto_resolve`` is
         each service's ``autoResolve`` by service id (new incidents start their timer)."""
         write_plan(conn, plan, self._org_id, auto_resolve)
-        if self._bell is not None and _leaves_work(plan):
+        if self._bell is not None and plan.leaves_work():
             self._bell.within(conn)
             self._woke = True
-
-
-def _leaves_work(plan: BatchPlan) -> bool:
-    """A new incident (a first page due now, or, without a policy, the fallback page: never
-    silent), or an escalation woken by an acknowledgement or a resolution."""
-    return bool(plan.new_incidents) or bool(plan.incident_acks) or bool(plan.incident_resolves)

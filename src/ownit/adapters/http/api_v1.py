@@ -16,9 +16,9 @@ from ownit.app.directory import Directory
 from ownit.app.escalations import ManualEscalations, OnCallLookup
 from ownit.app.event_log import EventLog
 from ownit.app.tokens import TokenStore
+from ownit.domain.ids import MAX_ROW_ID
 
 MAX_LIMIT = 1000
-MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a numeric id")]
 """A numeric id in a path: bounded, so that no number reaches the database as an overflow."""
 

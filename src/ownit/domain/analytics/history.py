@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from ownit.domain.auto_resolve import ACTOR as AUTO_RESOLVE_ACTOR
+
 EXPLICIT = frozenset({"web", "api", "cli", "link", "slack", "person"})
 """How a person acknowledges explicitly (``person``: a person did, before ownit recorded
 how). Anything else (``event``, ``reassign``, ``auto``…) is not an acknowledgement for the
@@ -34,6 +36,20 @@ class Resolution(StrEnum):
 
 
 AUTOMATIC = frozenset({Resolution.EVENT, Resolution.HEARTBEAT, Resolution.TIMER})
+
+
+def resolution_of(resolved_by: str | None, *, alert_count: int, dedup_key: str) -> Resolution:
+    """What resolved an incident, read from its row: a merge leaves the source without
+    alerts (a split never), the timer writes ``auto-resolve``, integrations
+    ``integration/…`` (a heartbeat's incident has a ``heartbeat/`` key), people the rest."""
+    if alert_count == 0:
+        return Resolution.MERGE
+    by = resolved_by or ""
+    if by == AUTO_RESOLVE_ACTOR:  # the service's autoResolve timer (decision 0020)
+        return Resolution.TIMER
+    if by.startswith("integration/"):
+        return Resolution.HEARTBEAT if dedup_key.startswith("heartbeat/") else Resolution.EVENT
+    return Resolution.PERSON
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,6 +166,12 @@ class BatchPlan:
     incident_acks: dict[str, tuple[datetime, str]] = field(default_factory=dict)
     incident_resolves: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
+    def leaves_work(self) -> bool:
+        """Whether the engine has work once this batch commits: a new incident (a first
+        page due now, or, without a policy, the fallback page: never silent), or an
+        escalation woken by an acknowledgement or a resolution."""
+        return bool(self.new_incidents or self.incident_acks or self.incident_resolves)
+
     def reject(self, event: Event) -> None:
         """An event nobody owns (unknown key): no row, no raw body — anyone can send one, so
         keeping them would let strangers fill the raw-event store; the sender is told."""
