@@ -99,3 +99,39 @@ def paging_world(engine: Engine, tmp_path: Path, text: str, key: str) -> Iterato
         with TestClient(build_app(settings, engine, clock=clock)) as client:
             yield World(client, clock, work, hook, engine, settings, token, key, mail)
         work.stop()
+
+
+def payments_on_call(
+    *, after: str = "10m", team: str = "", service: str = "", integrations: str = ""
+) -> str:
+    """The rest of a one-service catalog for :func:`paging_world`, after its users: team
+    ``payments`` with alice as manager, policy ``payments`` paging alice (its next level
+    ``after`` later), service ``checkout-api`` with an events-v2 integration on ``{key}``.
+    ``team`` and ``service`` are extra lines of their specs, ``integrations`` extra items
+    (two-space YAML indent; braces doubled, the text is filled in by ``str.format``)."""
+    return f"""
+apiVersion: ownit/v1
+kind: Team
+metadata: {{{{name: payments}}}}
+spec:
+  members: [{{{{user: alice, role: manager}}}}]
+{team}---
+apiVersion: ownit/v1
+kind: EscalationPolicy
+metadata: {{{{name: payments}}}}
+spec:
+  team: payments
+  levels:
+    - after: {after}
+      targets: [{{{{user: alice}}}}]
+---
+apiVersion: ownit/v1
+kind: Service
+metadata: {{{{name: checkout-api}}}}
+spec:
+  owner: payments
+  escalationPolicy: payments
+  urgency: high
+{service}  integrations:
+    - {{{{name: events, type: events-v2, key: {{key}}}}}}
+{integrations}"""

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.bootstrap import build_worker
-from tests.integration.paging_world import World, paging_world
+from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "autores000000000000000000000000a"
 
@@ -31,32 +31,7 @@ spec:
     - {{contact: hook, after: 0m}}
     - {{contact: again, after: 5m}}
 ---
-apiVersion: ownit/v1
-kind: Team
-metadata: {{name: payments}}
-spec:
-  members: [{{user: alice, role: manager}}]
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {{name: payments}}
-spec:
-  team: payments
-  levels:
-    - after: 10m
-      targets: [{{user: alice}}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {{name: checkout-api}}
-spec:
-  owner: payments
-  escalationPolicy: payments
-  urgency: high
-  autoResolve: 2m
-  integrations:
-    - {{name: events, type: events-v2, key: {key}}}
-"""
+""" + payments_on_call(service="  autoResolve: 2m\n")
 
 
 @pytest.fixture

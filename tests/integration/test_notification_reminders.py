@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.integration.paging_world import World, paging_world
+from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "remind0000000000000000000000000r"
 
@@ -27,31 +27,7 @@ spec:
     - {{contact: hook, after: 0m}}
     - {{contact: hook, after: 20s}}
 ---
-apiVersion: ownit/v1
-kind: Team
-metadata: {{name: payments}}
-spec:
-  members: [{{user: alice, role: manager}}]
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {{name: payments}}
-spec:
-  team: payments
-  levels:
-    - after: 10m
-      targets: [{{user: alice}}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {{name: checkout-api}}
-spec:
-  owner: payments
-  escalationPolicy: payments
-  urgency: high
-  integrations:
-    - {{name: events, type: events-v2, key: {key}}}
-"""
+""" + payments_on_call()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine
 
-from tests.integration.paging_world import World, paging_world
+from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "details000000000000000000000000d"
 AM_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # the samples' key
@@ -27,32 +27,9 @@ spec:
     - {{name: hook, type: webhook, url: "{hook}/alice", secret: "{secret}"}}
     - {{name: mail, type: email, address: alice@example.com}}
 ---
-apiVersion: ownit/v1
-kind: Team
-metadata: {{name: payments}}
-spec:
-  members: [{{user: alice, role: manager}}]
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {{name: payments}}
-spec:
-  team: payments
-  levels:
-    - after: 10m
-      targets: [{{user: alice}}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {{name: checkout-api}}
-spec:
-  owner: payments
-  escalationPolicy: payments
-  urgency: high
-  integrations:
-    - {{name: events, type: events-v2, key: {key}}}
-    - {{name: prom, type: alertmanager, key: 0f1e2d3c4b5a69788796a5b4c3d2e1f0}}
-"""
+""" + payments_on_call(
+    integrations="    - {{name: prom, type: alertmanager, key: 0f1e2d3c4b5a69788796a5b4c3d2e1f0}}\n"
+)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ownit.adapters.catalog.yaml_source import load_text
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.app import catalog, personal
-from tests.integration.paging_world import SECRET, World, paging_world
+from tests.integration.paging_world import SECRET, World, paging_world, payments_on_call
 
 KEY = "midpage0000000000000000000000000"
 
@@ -25,31 +25,7 @@ metadata: {{name: alice}}
 spec:
   email: alice@example.com
 ---
-apiVersion: ownit/v1
-kind: Team
-metadata: {{name: payments}}
-spec:
-  members: [{{user: alice, role: manager}}]
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {{name: payments}}
-spec:
-  team: payments
-  levels:
-    - after: 30m
-      targets: [{{user: alice}}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {{name: checkout-api}}
-spec:
-  owner: payments
-  escalationPolicy: payments
-  urgency: high
-  integrations:
-    - {{name: events, type: events-v2, key: {key}}}
-"""
+""" + payments_on_call(after="30m")
 
 
 @pytest.fixture

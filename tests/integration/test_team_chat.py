@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
-from tests.integration.paging_world import World, paging_world
+from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "teamchat00000000000000000000000c"
 
@@ -27,33 +27,9 @@ spec:
   contacts:
     - {{name: hook, type: webhook, url: "{hook}/alice", secret: "{secret}"}}
 ---
-apiVersion: ownit/v1
-kind: Team
-metadata: {{name: payments}}
-spec:
-  members: [{{user: alice, role: manager}}]
-  chat: {{slackWebhookUrl: "{hook}/team-channel"}}
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {{name: payments}}
-spec:
-  team: payments
-  levels:
-    - after: 10m
-      targets: [{{user: alice}}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {{name: checkout-api}}
-spec:
-  owner: payments
-  escalationPolicy: payments
-  urgency: high
-  ackTimeout: 5m
-  integrations:
-    - {{name: events, type: events-v2, key: {key}}}
-"""
+""" + payments_on_call(
+    team='  chat: {{slackWebhookUrl: "{hook}/team-channel"}}\n', service="  ackTimeout: 5m\n"
+)
 
 
 @pytest.fixture
