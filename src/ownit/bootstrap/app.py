@@ -57,6 +57,7 @@ from ownit.bootstrap.database import (
     password_hasher,
     secret_box,
 )
+from ownit.bootstrap.logs import configure_logging
 from ownit.bootstrap.worker import outbound_warning, paging_report, web_notifiers
 from ownit.settings import Settings
 
@@ -208,6 +209,8 @@ def app_from_env() -> FastAPI:
     import gc
 
     settings = Settings.from_env()
+    # A spawned process: its logs need the same format as the parent's (text or JSON).
+    configure_logging(settings)
     app = build_app(settings, open_database(settings, migrate=False))
     gc.collect()
     gc.freeze()

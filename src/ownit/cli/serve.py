@@ -14,8 +14,8 @@ import ipaddress
 import logging
 from typing import Any
 
+from ownit.bootstrap.logs import configure_logging
 from ownit.cli.engine_process import EngineProcess
-from ownit.cli.logs import configure_logging
 from ownit.settings import Settings
 
 _UVICORN: dict[str, Any] = {

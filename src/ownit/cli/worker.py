@@ -13,8 +13,8 @@ from types import FrameType
 from typing import Any
 
 from ownit.bootstrap import build_worker, database
+from ownit.bootstrap.logs import configure_logging
 from ownit.cli.engine_process import watch_parent
-from ownit.cli.logs import configure_logging
 from ownit.settings import Settings
 
 

@@ -14,6 +14,7 @@ from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.incident_regroup import merge_into, split_off
 from ownit.adapters.db.retry import retried
 from ownit.adapters.db.rows import row_dict
+from ownit.adapters.db.wakeup import WorkBell
 from ownit.app.incidents import IncidentFilter
 from ownit.domain.ids import MAX_ROW_ID
 from ownit.domain.incidents import Status
@@ -64,6 +65,9 @@ class SqlIncidentStore:
     def __init__(self, engine: Engine, *, org_id: int = 1) -> None:
         self._engine = engine
         self._org_id = org_id
+        # Acknowledging, resolving, merging and splitting leave the engine work now (stop
+        # escalating, cancel or send pages): ring it instead of waiting for its next poll.
+        self._bell = WorkBell(engine)
 
     def search(self, flt: IncidentFilter) -> list[dict[str, Any]]:
         org: ColumnElement[Any] = _i.c.org_id
@@ -167,7 +171,7 @@ class SqlIncidentStore:
             incident_values = {"resolved_at": at, "resolved_by": by}
             alert_values = {"resolved_at": at}
 
-        def attempt() -> None:
+        def attempt() -> bool:
             with self._engine.begin() as conn:
                 old = conn.execute(
                     select(_i.c.number, _i.c.status).where(_i.c.id == incident_id)
@@ -210,10 +214,13 @@ class SqlIncidentStore:
                         .where(t.escalations.c.incident_id == incident_id)
                         .values(due_at=at, updated_at=at)
                     )
+                    self._bell.within(conn)
+                return bool(changed and old is not None)
 
         # A deadlock with an ingest batch (it holds an alert, wants the incident) is
         # undone by PostgreSQL; the whole transaction runs again.
-        retried(attempt)
+        if retried(attempt):
+            self._bell.rung()
         found = self.get(incident_id)
         assert found is not None
         return found
@@ -228,10 +235,12 @@ class SqlIncidentStore:
         def attempt() -> None:
             with self._engine.begin() as conn:
                 merge_into(conn, target_id, source_ids, by=by, at=at)
+                self._bell.within(conn)
 
         # A deadlock with an ingest batch (it holds an alert, wants the incident) is
         # undone by PostgreSQL; the whole transaction runs again.
         retried(attempt)
+        self._bell.rung()
         found = self.get(target_id)
         assert found is not None
         return found
@@ -245,11 +254,14 @@ class SqlIncidentStore:
 
         def attempt() -> str:
             with self._engine.begin() as conn:
-                return split_off(conn, incident_id, alert_ids, by=by, at=at)
+                new_id = split_off(conn, incident_id, alert_ids, by=by, at=at)
+                self._bell.within(conn)
+                return new_id
 
         # A deadlock with an ingest batch (it holds an alert, wants the incident) is
         # undone by PostgreSQL; the whole transaction runs again.
         new_id = retried(attempt)
+        self._bell.rung()
         found = self.get(new_id)
         assert found is not None
         return found
