@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ownit.domain.catalog.model import API_VERSION, JsonObject, JsonValue
+from ownit.domain.catalog.model import API_VERSION, JsonObject
 from ownit.domain.durations import format_duration
 from ownit.domain.importers.names import Names
 from ownit.domain.importers.report import Report
