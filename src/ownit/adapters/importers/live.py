@@ -82,7 +82,7 @@ def _pd_pages(f: Fetcher, path: str, params: dict[str, Any] | None = None) -> li
         pages.append(page)
         if not isinstance(page, dict) or not page.get("more"):
             return pages
-        offset += PAGE
+        offset += int(page.get("limit") or PAGE)  # the server may cap the page size
 
 
 def _ids(pages: list[object], key: str) -> list[dict[str, Any]]:
