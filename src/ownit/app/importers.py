@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ownit.domain import catalog as c
-from ownit.domain.importers import Answers, Import, pagerduty
+from ownit.domain.importers import Answers, Import, opsgenie, pagerduty
 
 SOURCES: dict[str, Callable[[Answers, datetime, Mapping[str, str]], Import]] = {
     "pagerduty": pagerduty.convert,
+    "opsgenie": opsgenie.convert,
 }
 
 
