@@ -11,11 +11,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ownit.domain import catalog as c
-from ownit.domain.importers import Answers, Import, opsgenie, pagerduty
+from ownit.domain.importers import Answers, Import, grafana_oncall, opsgenie, pagerduty
 
 SOURCES: dict[str, Callable[[Answers, datetime, Mapping[str, str]], Import]] = {
     "pagerduty": pagerduty.convert,
     "opsgenie": opsgenie.convert,
+    "grafana-oncall": grafana_oncall.convert,
 }
 
 

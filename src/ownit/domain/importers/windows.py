@@ -37,3 +37,11 @@ def daily(start: time, seconds: int) -> list[Restriction]:
     if seconds >= DAY:
         return [Restriction(ALL_DAYS, start, start)]
     return [Restriction(ALL_DAYS, start, _plus(start, seconds))]
+
+
+def merged(windows: list[Restriction]) -> tuple[Restriction, ...]:
+    """Windows with the same ``from`` and ``to`` as one restriction over all their days."""
+    days: dict[tuple[time, time], set[int]] = {}
+    for w in windows:
+        days.setdefault((w.start, w.end), set()).update(w.days)
+    return tuple(Restriction(frozenset(d), s, e) for (s, e), d in days.items())
