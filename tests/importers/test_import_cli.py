@@ -122,3 +122,36 @@ def test_live_mode_reports_a_refused_key(
         code = _import(tmp_path / "out", "--api-key", "wrong", "--base-url", api.url)
     assert code == 2
     assert "HTTP 401" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("source", "fixture", "fake"),
+    [
+        ("opsgenie", "og_fixture", "fake_opsgenie"),
+        ("grafana-oncall", "gr_fixture", "fake_grafana"),
+    ],
+)
+def test_live_mode_follows_next_links_and_waits_out_a_429(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, fixture: str, fake: str
+) -> None:
+    import importlib
+
+    from tests.importers import fake_linked_api
+
+    root = importlib.import_module(f"tests.importers.{fixture}").ROOT
+    args = ["import", source, "--now", NOW, "-o"]
+    assert main([*args, str(tmp_path / "saved"), "--from", str(root)]) == 0
+    with getattr(fake_linked_api, fake)(root, "s3cret") as api:
+        code = main([*args, str(tmp_path / "live"), "--api-key", "s3cret", "--base-url", api.url])
+    assert code == 0, capsys.readouterr().err
+    assert api.throttled == 1
+    assert any("page=1" in r for r in api.requests)  # the users' second page, by its link
+    assert _contents(tmp_path / "live") == _contents(tmp_path / "saved")
+
+
+def test_grafana_oncall_live_needs_its_base_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["import", "grafana-oncall", "--api-key", "k", "-o", str(tmp_path / "o")])
+    assert code == 2
+    assert "--base-url is required" in capsys.readouterr().err

@@ -74,10 +74,11 @@ def _instant(text: str) -> datetime:
 def _fetcher(source: str, args: argparse.Namespace) -> Callable[[datetime], Answers]:
     if args.from_dir:
         return lambda _now: read_answers(args.from_dir)
-    if source == "pagerduty":
-        fetcher = live.pagerduty_fetcher(args.api_key, args.base_url)
-        return partial(live.pagerduty, fetcher)
-    raise CliError(f"--api-key is not supported for {source} yet; use --from")
+    try:
+        fetcher = live.fetcher(source, args.api_key, args.base_url)
+    except AnswerError as exc:
+        raise CliError(str(exc)) from None
+    return partial(live.READERS[source], fetcher)
 
 
 def _import(source: str, args: argparse.Namespace, settings: Settings) -> int:

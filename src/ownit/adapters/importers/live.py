@@ -134,3 +134,78 @@ def pagerduty_fetcher(api_key: str, base_url: str | None) -> Fetcher:
             "Accept": "application/vnd.pagerduty+json;version=2",
         },
     )
+
+
+# --- Opsgenie and Grafana OnCall: follow the answer's link to the next page ------------------
+
+
+def _linked_pages(f: Fetcher, path: str, params: dict[str, Any] | None = None) -> list[object]:
+    pages: list[object] = []
+    url: str | None = path
+    while url:
+        page = f.get(url, params if url == path else None)
+        pages.append(page)
+        if not isinstance(page, dict):
+            break
+        paging = page.get("paging")
+        link = paging.get("next") if isinstance(paging, dict) else page.get("next")
+        url = link if isinstance(link, str) and link else None
+    return pages
+
+
+def _data(pages: list[object]) -> list[dict[str, Any]]:
+    return _ids(pages, "data")
+
+
+def opsgenie(f: Fetcher, now: datetime) -> Answers:
+    del now  # Opsgenie's lists need no time range
+    answers: dict[str, list[object]] = {}
+    answers["users"] = _linked_pages(f, "/v2/users", {"limit": PAGE})
+    for user in _data(answers["users"]):
+        uid = quote(str(user["id"]))
+        rules = _data(_linked_pages(f, f"/v2/users/{uid}/notification-rules"))
+        full = [f.get(f"/v2/users/{uid}/notification-rules/{quote(str(r['id']))}") for r in rules]
+        answers[f"notification_rules/{user['id']}"] = [
+            {"data": [a["data"] for a in full if isinstance(a, dict)]}
+        ]
+    teams = [
+        f.get(f"/v2/teams/{quote(str(t['id']))}") for t in _data(_linked_pages(f, "/v2/teams"))
+    ]
+    answers["teams"] = [{"data": [t["data"] for t in teams if isinstance(t, dict)]}]
+    answers["schedules"] = _linked_pages(f, "/v2/schedules", {"expand": "rotation"})
+    for schedule in _data(answers["schedules"]):
+        sid = quote(str(schedule["id"]))
+        answers[f"overrides/{schedule['id']}"] = _linked_pages(f, f"/v2/schedules/{sid}/overrides")
+    answers["escalations"] = _linked_pages(f, "/v2/escalations")
+    answers["integrations"] = _linked_pages(f, "/v2/integrations")
+    answers["heartbeats"] = _linked_pages(f, "/v2/heartbeats")
+    return answers
+
+
+def grafana_oncall(f: Fetcher, now: datetime) -> Answers:
+    del now  # Grafana OnCall's lists need no time range
+    return {
+        name: _linked_pages(f, f"/api/v1/{name}/")
+        for name in (
+            "users",
+            "schedules",
+            "on_call_shifts",
+            "escalation_chains",
+            "escalation_policies",
+            "integrations",
+            "routes",
+        )
+    }
+
+
+def fetcher(source: str, api_key: str, base_url: str | None) -> Fetcher:
+    """The fetcher of ``source`` with its own way of sending the key."""
+    if source == "pagerduty":
+        return pagerduty_fetcher(api_key, base_url)
+    if base_url is None and source not in BASE_URLS:
+        raise AnswerError(f"{source}: --base-url is required (the address of your instance)")
+    auth = f"GenieKey {api_key}" if source == "opsgenie" else api_key
+    return Fetcher(base_url or BASE_URLS[source], {"Authorization": auth})
+
+
+READERS = {"pagerduty": pagerduty, "opsgenie": opsgenie, "grafana-oncall": grafana_oncall}
