@@ -25,6 +25,7 @@ def _modules() -> list[ModuleType]:
         doctor,
         events,
         heartbeats,
+        importers,
         incidents,
         integrations,
         maintenance,
@@ -56,6 +57,7 @@ def _modules() -> list[ModuleType]:
         analytics,
         baseline,
         org,
+        importers,
     ]
 
 

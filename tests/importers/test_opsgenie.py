@@ -1,0 +1,206 @@
+"""Opsgenie: each semantic rule of the importer, and the round trip to who is on call."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from ownit.adapters.catalog.yaml_source import load_files
+from ownit.adapters.db.catalog_store import SqlCatalogStore
+from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.app import catalog, oncall
+from ownit.cli.main import main
+from ownit.domain.importers import Import, opsgenie
+from tests.builders import FakeClock
+from tests.importers.og_fixture import ROOT, files
+
+NOW = datetime(2026, 10, 20, tzinfo=UTC)
+
+
+def _convert(**changes: Any) -> Import:
+    data = files()
+    data.update(changes)
+    answers = {k: v if isinstance(v, list) else [v] for k, v in data.items()}
+    return opsgenie.convert(answers, NOW, {})
+
+
+def _spec(state: Import, kind: str, name: str) -> Any:
+    return state.documents[kind][name]["spec"]
+
+
+def _texts(state: Import, section: str) -> list[str]:
+    return [f"{e.kind} {e.name}: {e.text}" for e in state.report.of(section)]
+
+
+def _escalation(*rules: tuple[int, str, str], wait: int = 0) -> dict[str, Any]:
+    return {
+        "data": [
+            {
+                "id": "e1",
+                "name": "Esc",
+                "ownerTeam": {"id": "t-pay"},
+                "rules": [
+                    {
+                        "condition": "if-not-acked",
+                        "notifyType": "default",
+                        "delay": {"timeAmount": d, "timeUnit": "minutes"},
+                        "recipient": {"type": kind, "id": rid},
+                    }
+                    for d, kind, rid in rules
+                ],
+                "repeat": {"waitInterval": wait, "count": 1},
+            }
+        ]
+    }
+
+
+def test_stacked_rotations_become_schedules_paged_together() -> None:
+    state = _convert()
+    assert {"payments-weekly", "payments-evenings"} <= set(state.documents["Schedule"])
+    level = _spec(state, "EscalationPolicy", "payments")["levels"][0]
+    assert level["targets"] == [{"schedule": "payments-evenings"}, {"schedule": "payments-weekly"}]
+    assert any("rotations stack" in t for t in _texts(state, "changed"))
+
+
+@pytest.mark.parametrize(
+    ("rules", "wait", "afters", "reported"),
+    [
+        (
+            [(0, "user", "u-ann"), (5, "user", "u-bob"), (15, "user", "u-cat")],
+            10,
+            ["5m", "10m", "10m"],
+            None,
+        ),
+        # two rules at the same delay are one level
+        (
+            [(0, "user", "u-ann"), (10, "user", "u-bob"), (10, "user", "u-cat")],
+            0,
+            ["10m", "5m"],
+            None,
+        ),
+        (
+            [(30, "user", "u-ann"), (2, "user", "u-bob"), (45, "user", "u-cat")],
+            0,
+            ["28m", "15m", "5m"],
+            "not in order",
+        ),
+        ([(10, "user", "u-ann"), (20, "user", "u-bob")], 3, ["10m", "3m"], "waits 10 min"),
+    ],
+)
+def test_delays_from_creation_become_per_level_waits(
+    rules: list[tuple[int, str, str]], wait: int, afters: list[str], reported: str | None
+) -> None:
+    state = _convert(escalations=_escalation(*rules, wait=wait))
+    levels = _spec(state, "EscalationPolicy", "esc")["levels"]
+    assert [lvl["after"] for lvl in levels] == afters
+    if reported:
+        assert any(reported in t for t in _texts(state, "changed"))
+
+
+def test_conditions_and_notify_types_ownit_lacks_are_reported() -> None:
+    state = _convert()
+    assert any("if-not-closed" in t for t in _texts(state, "changed"))
+    assert any("notifyType 'next'" in t for t in _texts(state, "skipped"))
+
+
+def test_an_empty_slot_is_reported_and_left_out() -> None:
+    state = _convert()
+    assert _spec(state, "Schedule", "payments-weekly")["layers"][0]["users"] == ["ann", "bob"]
+    assert any("participant 3 is an empty turn" in t for t in _texts(state, "changed"))
+
+
+def test_both_kinds_of_time_restriction() -> None:
+    state = _convert()
+    evenings = _spec(state, "Schedule", "payments-evenings")["layers"][0]["restrictions"]
+    assert evenings == [
+        {"days": ["mon"], "from": "18:00", "to": "08:00"},
+        {"days": ["fri", "sat"], "from": "18:00", "to": "18:00"},
+        {"days": ["sun"], "from": "18:00", "to": "08:00"},
+    ]
+    daytime = _spec(state, "Schedule", "apac-daytime")["layers"][0]
+    assert daytime["rotation"] == "12h"
+    assert daytime["restrictions"] == [
+        {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "from": "09:00", "to": "17:30"}
+    ]
+
+
+def test_overrides_go_to_the_rotations_they_name() -> None:
+    state = _convert()
+    assert [o["user"] for o in _spec(state, "Schedule", "payments-weekly")["overrides"]] == ["ann"]
+    assert "overrides" not in _spec(state, "Schedule", "payments-evenings")
+
+
+def test_ended_rotations_are_left_out() -> None:
+    state = _convert()
+    assert "apac-old" not in state.documents["Schedule"]
+    assert any("rotation ended" in t for t in _texts(state, "skipped"))
+
+
+def test_heartbeats_keep_their_interval() -> None:
+    state = _convert()
+    assert _spec(state, "Heartbeat", "nightly-backup") == {"service": "payments", "interval": "1d"}
+    assert _spec(state, "Heartbeat", "apac-cron") == {"service": "apac-ops", "interval": "15m"}
+
+
+def test_contacts_ownit_cannot_send_to_are_reported() -> None:
+    state = _convert()
+    ann = _spec(state, "User", "ann")
+    assert ann["contacts"] == [{"name": "email", "type": "email", "address": "ann@example.org"}]
+    assert ann["notificationRules"] == [{"contact": "email", "after": "0s"}]
+    skipped = _texts(state, "skipped")
+    for method in ("sms", "voice", "mobile"):
+        assert any(f"{method} after" in t for t in skipped)
+    bob = _spec(state, "User", "bob")
+    assert [r["after"] for r in bob["notificationRules"]] == ["0s", "3m"]
+
+
+def test_a_user_in_two_teams() -> None:
+    state = _convert()
+    assert {"user": "bob"} in _spec(state, "Team", "payments")["members"]
+    assert {"user": "bob"} in _spec(state, "Team", "apac-ops")["members"]
+    assert {"user": "cat", "role": "manager"} in _spec(state, "Team", "apac-ops")["members"]
+
+
+def test_integrations_become_the_teams_service() -> None:
+    state = _convert()
+    assert _spec(state, "Service", "payments")["integrations"] == [
+        {"name": "checkout-api", "type": "events-v2"},
+        {"name": "prometheus", "type": "alertmanager"},
+    ]
+    assert any("Alert API" in t for t in _texts(state, "check"))
+
+
+# Europe/London leaves summer time on 25 Oct 2026: the weekly handoff stays at 09:00 local.
+INSTANTS = [
+    ("payments-weekly", "2026-10-19T07:59:00Z", "ann"),
+    ("payments-weekly", "2026-10-19T08:00:00Z", "bob"),  # 09:00 BST
+    ("payments-weekly", "2026-11-02T08:59:00Z", "ann"),
+    ("payments-weekly", "2026-11-02T09:00:00Z", "bob"),  # 09:00 GMT
+    ("payments-weekly", "2026-10-25T12:00:00Z", "ann"),  # override
+    ("payments-evenings", "2026-10-20T12:00:00Z", None),  # Tuesday noon: outside windows
+    ("apac-daytime", "2026-10-20T22:30:00Z", "cat"),  # Wed 09:30 AEDT, turn 578
+    ("apac-daytime", "2026-10-21T06:29:00Z", "cat"),  # 17:29 AEDT, window ends 17:30
+    ("apac-daytime", "2026-10-21T06:30:00Z", None),
+]
+
+
+def test_round_trip_to_who_is_on_call(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OWNIT_DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+    out = tmp_path / "out"
+    args = ["import", "opsgenie", "--from", str(ROOT), "-o", str(out)]
+    assert main([*args, "--now", "2026-10-20T00:00:00Z"]) == 0
+    paths = sorted(str(p) for p in out.glob("*.yaml"))
+    assert main(["catalog", "lint", *paths]) == 0
+    catalog.apply(
+        store=SqlCatalogStore(engine), documents=load_files(paths).documents, clock=FakeClock()
+    )
+    store = SqlScheduleStore(engine)
+    for schedule, text, expected in INSTANTS:
+        found = oncall.on_call(store=store, name=schedule, at=datetime.fromisoformat(text))
+        assert [p.name for p in found.people] == ([expected] if expected else []), text

@@ -1,0 +1,354 @@
+"""Each PagerDuty semantic rule of the importer, as a table of cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ownit.domain.catalog.model import Schedule
+from ownit.domain.catalog.schedules import calculator
+from ownit.domain.oncall import schedules as calc
+from ownit.domain.oncall.rotations import Layer, Restriction, Rotation, Unit
+from tests.importers.pd_answers import answers, convert, layer, schedule, spec, texts
+from tests.importers.pd_reference import final_entries
+
+_UNITS: dict[str, Unit] = {"h": "hour", "d": "day", "w": "week"}
+
+
+def _calc(state: Any) -> calc.Schedule:
+    s = spec(state, "Schedule", "main")
+    layers = tuple(
+        Layer(
+            x["name"],
+            datetime.fromisoformat(x["start"]),
+            Rotation(int(x["rotation"][:-1]), _UNITS[x["rotation"][-1]]),
+            tuple(x["users"]),
+            tuple(
+                Restriction(
+                    frozenset(
+                        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].index(d)
+                        for d in r["days"]
+                    ),
+                    datetime.strptime(r["from"], "%H:%M").time(),
+                    datetime.strptime(r["to"], "%H:%M").time(),
+                )
+                for r in x.get("restrictions", [])
+            ),
+        )
+        for x in s["layers"]
+    )
+    overrides = tuple(
+        calc.Override(
+            o["user"], datetime.fromisoformat(o["start"]), datetime.fromisoformat(o["end"])
+        )
+        for o in s.get("overrides", [])
+    )
+    return calculator(Schedule("main", timezone=s["timezone"], layers=layers, overrides=overrides))
+
+
+def _who(entries: list[dict[str, Any]], at: datetime) -> str | None:
+    for e in entries:
+        if datetime.fromisoformat(e["start"]) <= at < datetime.fromisoformat(e["end"]):
+            return str(e["user"]["id"]).lower()
+    return None
+
+
+def _names(state: Any) -> dict[str, str]:
+    return {"pa": "pa", "pb": "pb", "pc": "pc"}
+
+
+def _same_as_pagerduty(src: dict[str, Any], since: datetime, days: int = 14) -> None:
+    """ownit's final schedule equals PagerDuty's (reference) at every quarter hour."""
+    state = convert(answers(schedules={"schedules": [src]}))
+    ours = _calc(state)
+    theirs = final_entries(src, [], since, since + timedelta(days=days))
+    zone = ZoneInfo(src["time_zone"])
+    at = since
+    while at < since + timedelta(days=days):
+        if not _repeated(at, zone):
+            assert calc.on_call(ours, at) == _who(theirs, at), at
+        at += timedelta(minutes=15)
+
+
+def _repeated(at: datetime, zone: ZoneInfo) -> bool:
+    """The hour a fall-back day repeats: its wall-clock times name two instants, and
+    PagerDuty does not document which one a window edge means (ownit: the first)."""
+    local = at.astimezone(zone).replace(tzinfo=None)
+    return (
+        local.replace(tzinfo=zone, fold=0).utcoffset()
+        != local.replace(tzinfo=zone, fold=1).utcoffset()
+    )
+
+
+@pytest.mark.parametrize(
+    ("turn", "rotation"),
+    [
+        (3600, "1h"),
+        (43200, "12h"),
+        (86400, "1d"),
+        (172800, "2d"),
+        (604800, "1w"),
+        (1209600, "2w"),
+        (31536000, "365d"),
+    ],
+)
+def test_turn_lengths_become_rotations(turn: int, rotation: str) -> None:
+    src = schedule([layer(["PA", "PB"], turn, "2026-01-05T09:00:00-05:00")])
+    state = convert(answers(schedules={"schedules": [src]}))
+    assert spec(state, "Schedule", "main")["layers"][0]["rotation"] == rotation
+
+
+def test_a_turn_of_not_whole_hours_is_rounded_and_reported() -> None:
+    src = schedule([layer(["PA", "PB"], 5400, "2026-01-05T09:00:00-05:00")])
+    state = convert(answers(schedules={"schedules": [src]}))
+    assert spec(state, "Schedule", "main")["layers"][0]["rotation"] == "2h"
+    assert any("5400 s is not whole hours" in t for t in texts(state, "changed"))
+
+
+def test_layers_are_reversed_so_the_higher_layer_still_wins() -> None:
+    low = layer(["PA"], 86400, "2026-01-05T00:00:00-05:00", name="Bottom")
+    high = layer(
+        ["PB"],
+        86400,
+        "2026-01-05T00:00:00-05:00",
+        name="Top",
+        restrictions=[
+            {"type": "daily_restriction", "start_time_of_day": "09:00:00", "duration_seconds": 3600}
+        ],
+    )
+    src = schedule([high, low])  # PagerDuty answers the highest layer first
+    state = convert(answers(schedules={"schedules": [src]}))
+    assert [x["name"] for x in spec(state, "Schedule", "main")["layers"]] == ["Bottom", "Top"]
+    ours = _calc(state)
+    assert calc.on_call(ours, datetime(2026, 10, 21, 13, 30, tzinfo=UTC)) == "pb"  # 09:30 EDT
+    assert calc.on_call(ours, datetime(2026, 10, 21, 14, 30, tzinfo=UTC)) == "pa"  # 10:30 EDT
+
+
+@pytest.mark.parametrize(
+    ("start", "phase", "first", "anchor"),
+    [
+        # phase two weeks before start, start mid-turn: anchor at the turn boundary before
+        ("2026-01-01T00:00:00-05:00", "2025-12-15T09:00:00-05:00", "pc", "2025-12-29T09:00:00"),
+        # phase after start (PagerDuty counts turns backwards from it)
+        ("2026-01-01T00:00:00-05:00", "2026-01-12T09:00:00-05:00", "pb", "2025-12-29T09:00:00"),
+        ("2026-01-05T09:00:00-05:00", "2026-01-05T09:00:00-05:00", "pa", "2026-01-05T09:00:00"),
+    ],
+)
+def test_the_rotation_phase_is_kept(start: str, phase: str, first: str, anchor: str) -> None:
+    src = schedule([layer(["PA", "PB", "PC"], 604800, start, phase)])
+    state = convert(answers(schedules={"schedules": [src]}))
+    out = spec(state, "Schedule", "main")["layers"][0]
+    assert (out["users"][0], out["start"]) == (first, anchor)
+    _same_as_pagerduty(src, datetime(2026, 10, 19, tzinfo=UTC), days=21)
+
+
+def test_a_future_layer_start_within_a_turn_is_reported() -> None:
+    src = schedule(
+        [layer(["PA", "PB"], 604800, "2026-10-28T00:00:00-04:00", "2026-10-26T09:00:00-04:00")]
+    )
+    state = convert(answers(schedules={"schedules": [src]}))
+    assert any("within a turn" in t for t in texts(state, "changed"))
+
+
+@pytest.mark.parametrize(
+    ("restriction", "expected"),
+    [
+        (
+            {
+                "type": "daily_restriction",
+                "start_time_of_day": "09:00:00",
+                "duration_seconds": 28800,
+            },
+            [
+                {
+                    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                    "from": "09:00",
+                    "to": "17:00",
+                }
+            ],
+        ),
+        (  # overnight
+            {
+                "type": "daily_restriction",
+                "start_time_of_day": "22:00:00",
+                "duration_seconds": 36000,
+            },
+            [
+                {
+                    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                    "from": "22:00",
+                    "to": "08:00",
+                }
+            ],
+        ),
+        (  # Monday 08:00 for 4.5 days: four whole days and Friday 08:00-20:00
+            {
+                "type": "weekly_restriction",
+                "start_day_of_week": 1,
+                "start_time_of_day": "08:00:00",
+                "duration_seconds": 388800,
+            },
+            [
+                {"days": ["mon", "tue", "wed", "thu"], "from": "08:00", "to": "08:00"},
+                {"days": ["fri"], "from": "08:00", "to": "20:00"},
+            ],
+        ),
+        (  # Sunday (7) 20:00 for 10 hours, into Monday
+            {
+                "type": "weekly_restriction",
+                "start_day_of_week": 7,
+                "start_time_of_day": "20:00:00",
+                "duration_seconds": 36000,
+            },
+            [{"days": ["sun"], "from": "20:00", "to": "06:00"}],
+        ),
+    ],
+)
+def test_restrictions_become_windows(restriction: dict[str, Any], expected: list[Any]) -> None:
+    src = schedule(
+        [layer(["PA", "PB"], 86400, "2026-01-05T00:00:00-05:00", restrictions=[restriction])]
+    )
+    state = convert(answers(schedules={"schedules": [src]}))
+    assert spec(state, "Schedule", "main")["layers"][0]["restrictions"] == expected
+    _same_as_pagerduty(src, datetime(2026, 10, 26, tzinfo=UTC))  # across the 1 Nov DST change
+
+
+_DAYS = st.sampled_from([86400, 172800, 604800])
+_RESTRICTION = st.one_of(
+    st.builds(
+        lambda h, m, d: {
+            "type": "daily_restriction",
+            "start_time_of_day": f"{h:02}:{m:02}:00",
+            "duration_seconds": d,
+        },
+        st.integers(0, 23),
+        st.sampled_from([0, 30]),
+        st.integers(1, 95).map(lambda q: q * 900),
+    ),
+    st.builds(
+        lambda day, h, d: {
+            "type": "weekly_restriction",
+            "start_day_of_week": day,
+            "start_time_of_day": f"{h:02}:00:00",
+            "duration_seconds": d,
+        },
+        st.integers(1, 7),
+        st.integers(0, 23),
+        st.integers(1, 671).map(lambda q: q * 900),
+    ),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    layers=st.lists(
+        st.tuples(
+            _DAYS,
+            st.integers(0, 13),
+            st.lists(_RESTRICTION, max_size=2),
+            st.permutations(["PA", "PB", "PC"]),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    zone=st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Sydney"]),
+)
+def test_whole_day_turns_match_pagerduty_across_dst(layers: list[Any], zone: str) -> None:
+    """Property: any stack of whole-day layers with any restrictions is on call exactly as
+    PagerDuty's documented rules say, at every quarter hour of two weeks with a DST change."""
+    src = schedule(
+        [
+            layer(
+                list(users),
+                turn,
+                f"2026-10-{1 + offset:02}T07:00:00+00:00",
+                restrictions=r,
+                name=f"n{i}",
+            )
+            for i, (turn, offset, r, users) in enumerate(layers)
+        ],
+        zone=zone,
+    )
+    since = (
+        datetime(2026, 10, 24, tzinfo=UTC)
+        if zone != "Australia/Sydney"
+        else datetime(2026, 9, 30, tzinfo=UTC)
+    )
+    _same_as_pagerduty(src, since, days=10)
+
+
+def test_overrides_win_and_ended_ones_are_left_out() -> None:
+    src = schedule([layer(["PA"], 86400, "2026-01-05T00:00:00-05:00")])
+    overrides = {
+        "overrides": [
+            {
+                "start": "2026-10-22T10:00:00-04:00",
+                "end": "2026-10-22T12:00:00-04:00",
+                "user": {"id": "PB"},
+            },
+            {
+                "start": "2026-10-01T10:00:00-04:00",
+                "end": "2026-10-01T12:00:00-04:00",
+                "user": {"id": "PC"},
+            },
+        ]
+    }
+    state = convert(answers(schedules={"schedules": [src]}, **{"overrides/PS": overrides}))
+    ours = _calc(state)
+    assert calc.on_call(ours, datetime(2026, 10, 22, 15, tzinfo=UTC)) == "pb"
+    assert len(spec(state, "Schedule", "main")["overrides"]) == 1
+    assert "Schedule main: 1 override(s) that had already ended" in texts(state, "skipped")
+
+
+@pytest.mark.parametrize(
+    ("end", "section", "layers"),
+    [
+        ("2026-10-01T00:00:00-04:00", "skipped", 0),
+        ("2026-12-01T00:00:00-05:00", "check", 1),
+    ],
+)
+def test_a_layer_that_ends(end: str, section: str, layers: int) -> None:
+    keep = layer(["PB"], 86400, "2026-01-05T00:00:00-05:00", name="Kept")
+    ending = layer(["PA"], 86400, "2026-01-05T00:00:00-05:00", name="Ends", end=end)
+    state = convert(answers(schedules={"schedules": [schedule([ending, keep])]}))
+    found = spec(state, "Schedule", "main")["layers"]
+    assert len([x for x in found if x["name"] == "Ends"]) == layers
+    assert any("'Ends'" in t for t in texts(state, section))
+
+
+def test_final_schedule_differences_are_reported() -> None:
+    src = schedule([layer(["PA", "PB"], 86400, "2026-01-05T09:00:00-05:00")])
+    since, until = datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 10, 27, tzinfo=UTC)
+    entries = final_entries(src, [], since, until)
+    ours = str(entries[2]["user"]["id"]).lower()
+    entries[2]["user"]["id"] = "PC"  # PagerDuty says someone else for one turn
+    final = {"final_schedule": {"rendered_schedule_entries": entries}}
+    state = convert(answers(schedules={"schedules": [src | final]}))
+    diffs = [t for t in texts(state, "check") if "differs" in t]
+    assert diffs == [
+        f"Schedule main: final schedule differs from {entries[2]['start']} to "
+        f"{entries[2]['end']}: ownit has {ours}, PagerDuty has pc"
+    ]
+
+
+def test_an_equal_final_schedule_is_said_to_be_equal() -> None:
+    src = schedule([layer(["PA", "PB"], 86400, "2026-01-05T09:00:00-05:00")])
+    entries = final_entries(
+        src, [], datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    state = convert(
+        answers(
+            schedules={
+                "schedules": [src | {"final_schedule": {"rendered_schedule_entries": entries}}]
+            }
+        )
+    )
+    assert [t for t in texts(state, "imported") if "equals" in t] == [
+        "Schedule main: final schedule equals PagerDuty's from 2026-10-19T20:00:00-04:00 to "
+        "2026-11-16T19:00:00-05:00"  # 28 days, not the 41 the answer covers
+    ]
