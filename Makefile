@@ -12,7 +12,7 @@ export OWNIT_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c .ci/constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c .ci/constraints.txt -e '.[test,chaos]'
 	touch $@
 
 install: $(VENV)/.installed
