@@ -3,6 +3,8 @@ tolerances (``bool`` or ``int``)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,33 +28,60 @@ def _since(within_seconds: float) -> datetime:
     return datetime.now(UTC) - timedelta(seconds=within_seconds)
 
 
+POLL = 0.5  # seconds between two looks while waiting
+
+
+def _waiting(wait_seconds: float, look: Callable[[], bool]) -> bool:
+    """``look()``, again every :data:`POLL` seconds until it is true or ``wait_seconds`` ran
+    out (``0``: once)."""
+    deadline = time.monotonic() + max(0.0, wait_seconds)
+    while True:
+        if look():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL)
+
+
 def team_paged(
     team: str,
     within_seconds: int = 60,
+    wait_seconds: int = 0,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> bool:
     """True when someone was paged, within the last ``within_seconds``, for an incident on a
-    service (or a monolith's component) that ``team`` owns."""
-    found = call(
-        "GET",
-        "/api/v1/pages",
-        configuration=configuration,
-        secrets=secrets,
-        params={"team": team, "within_seconds": int(within_seconds), "limit": 1},
-    )
-    return bool(found["pages"])
+    service (or a monolith's component) that ``team`` owns. With ``wait_seconds``, looks
+    again until that is true or the wait ran out (the page may still be on its way)."""
+
+    def look() -> bool:
+        found = call(
+            "GET",
+            "/api/v1/pages",
+            configuration=configuration,
+            secrets=secrets,
+            params={"team": team, "within_seconds": int(within_seconds), "limit": 1},
+        )
+        return bool(found["pages"])
+
+    return _waiting(wait_seconds, look)
 
 
 def incident_opened(
     service: str,
     within_seconds: int = 60,
+    wait_seconds: int = 0,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> bool:
-    """True when an incident was opened on ``service`` within the last ``within_seconds``."""
-    since = _since(within_seconds).isoformat()
-    return bool(_incidents(configuration, secrets, service=service, since=since, limit=1))
+    """True when an incident was opened on ``service`` within the last ``within_seconds``
+    (by this machine's clock); ``wait_seconds`` as for :func:`team_paged`."""
+
+    def look() -> bool:
+        since = _since(within_seconds).isoformat()
+        return bool(_incidents(configuration, secrets, service=service, since=since, limit=1))
+
+    return _waiting(wait_seconds, look)
 
 
 def incident_acknowledged(
