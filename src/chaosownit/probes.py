@@ -24,17 +24,17 @@ def _incidents(
     return list(found["incidents"])
 
 
-def _since(within_seconds: float) -> datetime:
-    return datetime.now(UTC) - timedelta(seconds=within_seconds)
+def _since(within_seconds: float | str) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=float(within_seconds))
 
 
 POLL = 0.5  # seconds between two looks while waiting
 
 
-def _waiting(wait_seconds: float, look: Callable[[], bool]) -> bool:
+def _waiting(wait_seconds: float | str, look: Callable[[], bool]) -> bool:
     """``look()``, again every :data:`POLL` seconds until it is true or ``wait_seconds`` ran
     out (``0``: once)."""
-    deadline = time.monotonic() + max(0.0, wait_seconds)
+    deadline = time.monotonic() + max(0.0, float(wait_seconds))
     while True:
         if look():
             return True
@@ -60,7 +60,7 @@ def team_paged(
             "/api/v1/pages",
             configuration=configuration,
             secrets=secrets,
-            params={"team": team, "within_seconds": int(within_seconds), "limit": 1},
+            params={"team": team, "within_seconds": int(float(within_seconds)), "limit": 1},
         )
         return bool(found["pages"])
 
