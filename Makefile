@@ -7,12 +7,12 @@ export OWNIT_PORT ?= $(PORT)
 DEMO_DB ?= var/demo.db
 export OWNIT_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
-.PHONY: install run test lint typecheck imports deadcode pytest bench screenshots clean
+.PHONY: install run test lint typecheck imports deadcode pytest bench screenshots clean demo-monitoring
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c .ci/constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c .ci/constraints.txt -e '.[test,chaos]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -49,6 +49,10 @@ test: lint typecheck imports deadcode pytest
 
 screenshots: install  ## refresh docs/screenshots/ from the browser test
 	OWNIT_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -W error tests/e2e/test_web_browser.py
+
+# Prometheus + Alertmanager + ownit + a Chaos Toolkit experiment, on loopback (docs/practice.md)
+demo-monitoring: install
+	$(PY) examples/monitoring/run.py
 
 bench: install
 	$(PY) benchmarks/ingest.py

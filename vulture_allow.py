@@ -23,6 +23,8 @@ branch_labels  # every migration: Alembic reads it
 downgrade  # every migration: Alembic calls it on `alembic downgrade`
 indentless  # _Dumper.increase_indent (adapters/catalog/yaml_source.py): PyYAML passes it
 _._pool  # notifiers/outbound.GuardedTransport._pool: httpx.HTTPTransport sends through it
+discover  # chaosownit.discover: `chaos discover` calls an extension's discover() by name
+discover_system  # chaosownit.discover(discover_system=...): the argument Chaos Toolkit passes
 
 # --- read by Jinja templates (adapters/web/templates/) ---------------------------------------
 _.cx  # dependency_picture.Box.cx: _dependency_picture.html centres each label on it

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 from sqlalchemy import Engine
 
-from ownit.bootstrap import build_app
+from ownit.bootstrap import build_app, build_worker
 from ownit.settings import Settings
 
 
@@ -23,12 +23,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(engine: Engine, settings: Settings | None = None) -> Iterator[str]:
-    """Serve ownit on ``engine``; yields the base URL; stops the server afterwards."""
+def live_server(
+    engine: Engine, settings: Settings | None = None, *, paging: bool = False
+) -> Iterator[str]:
+    """Serve ownit on ``engine``; yields the base URL; stops the server afterwards. With
+    ``paging`` the engine (escalations, deliveries) runs in the server on the real clock."""
     settings = settings or Settings(database_url=str(engine.url), events_rate_limit=0)
     port = free_port()
+    work = build_worker(settings, engine, wakeup=True) if paging else None
     config = uvicorn.Config(
-        build_app(settings, engine),
+        build_app(settings, engine, work=work),
         host="127.0.0.1",
         port=port,
         log_config=None,

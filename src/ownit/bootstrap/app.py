@@ -25,6 +25,7 @@ from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import is_current
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.page_store import SqlPageStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
@@ -39,6 +40,7 @@ from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
+from ownit.adapters.http.api_pages import PagesDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
@@ -199,6 +201,7 @@ def build_app(
             baselines=SqlBaselineStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
+        pages=PagesDeps(store=SqlPageStore(engine), tokens=tokens, clock=clock),
     )
     return create_app(parts)
 

@@ -26,6 +26,7 @@ from ownit.adapters.http import (
     api_incidents,
     api_maintenance,
     api_oncall,
+    api_pages,
     api_services,
     api_v1,
     events,
@@ -79,6 +80,7 @@ class AppParts:
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
+    pages: api_pages.PagesDeps | None = None  # GET /api/v1/pages (decision 0049)
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -168,6 +170,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_audit.router(parts.audit))
     if parts.analytics is not None:
         app.include_router(api_analytics.router(parts.analytics))
+    if parts.pages is not None:
+        app.include_router(api_pages.router(parts.pages))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

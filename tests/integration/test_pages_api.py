@@ -1,0 +1,100 @@
+"""``GET /api/v1/pages``: who was paged lately for which team's incident (SQLite and
+PostgreSQL, a real webhook receiver, fake clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.integration.paging_world import World, paging_world, payments_on_call
+
+KEY = "pages0000000000000000000000000p1"
+
+CATALOG = """
+apiVersion: ownit/v1
+kind: User
+metadata: {{name: alice}}
+spec:
+  email: alice@example.com
+  contacts:
+    - {{name: hook, type: webhook, url: "{hook}/alice", secret: "{secret}"}}
+---
+apiVersion: ownit/v1
+kind: Team
+metadata: {{name: search}}
+spec:
+  members: [{{user: alice, role: responder}}]
+---
+""" + payments_on_call()
+
+
+@pytest.fixture
+def world(engine: Engine, tmp_path: Path) -> Iterator[World]:
+    with paging_world(engine, tmp_path, CATALOG, KEY) as found:
+        yield found
+
+
+def pages(world: World, **params: Any) -> list[tuple[str, str, int, str]]:
+    r = world.client.get(
+        "/api/v1/pages", params=params, headers={"Authorization": f"Bearer {world.token}"}
+    )
+    assert r.status_code == 200, r.text
+    return [(p["user"], p["team"], p["number"], p["service"]) for p in r.json()["pages"]]
+
+
+ALICE = [("alice", "payments", 1, "checkout-api")]
+
+
+@pytest.mark.parametrize(
+    ("later", "params", "want"),
+    [
+        (0, {"team": "payments", "within_seconds": 60}, ALICE),
+        (0, {"service": "checkout-api"}, ALICE),
+        (0, {"team": "payments", "service": "checkout-api"}, ALICE),
+        (0, {"team": "search", "within_seconds": 60}, []),  # alice is in it; not its service
+        (120, {"team": "payments", "within_seconds": 60}, []),  # paged too long ago
+        (120, {"team": "payments", "within_seconds": 300}, ALICE),
+        (120, {}, ALICE),  # default: the last hour
+        (4000, {}, []),
+    ],
+)
+def test_recent_pages(world: World, later: int, params: dict[str, Any], want: list[Any]) -> None:
+    world.send()
+    world.cycle()
+    assert world.pages() == ["/alice"]  # she was really paged
+    world.clock.advance(seconds=later)
+    assert pages(world, **params) == want
+
+
+def test_no_page_no_row(world: World) -> None:
+    """An incident nobody was paged for yet (the engine has not run) is not a page."""
+    world.send()
+    assert pages(world, team="payments") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "field"),
+    [
+        ({"team": "nobody"}, 400, "team"),
+        ({"service": "nowhere"}, 400, "service"),
+        ({"within_seconds": 0}, 422, "within_seconds"),
+        ({"within_seconds": 32 * 86400}, 422, "within_seconds"),
+        ({"limit": 0}, 422, "limit"),
+    ],
+)
+def test_bad_queries_name_the_field(
+    world: World, params: dict[str, Any], status: int, field: str
+) -> None:
+    r = world.client.get(
+        "/api/v1/pages", params=params, headers={"Authorization": f"Bearer {world.token}"}
+    )
+    assert r.status_code == status, r.text
+    assert field in r.text
+
+
+def test_pages_need_a_token(world: World) -> None:
+    assert world.client.get("/api/v1/pages").status_code == 401
