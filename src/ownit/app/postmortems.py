@@ -135,12 +135,12 @@ def create(
 ) -> tuple[Record, bool]:
     """The incident's postmortem, created if it has none; ``True`` when it was created."""
     facts = _incident(store, ref)
+    if owner is not None:  # checked even when one exists: a bad request is answered as one
+        owner = _owner(store, "owner", owner)
     found = store.find(facts.id)
     if found is not None:
         return found, False
-    if owner is not None:
-        owner = _owner(store, "owner", owner)
-    elif by is not None and store.user_exists(by):
+    if owner is None and by is not None and store.user_exists(by):
         owner = by
     days = policy_for(store, facts.service).days
     pm = m.Postmortem(
@@ -218,7 +218,9 @@ def add_action(
 ) -> m.ActionItem:
     """A due date in the past is allowed: the item is overdue at once."""
     m.check_editable(record.postmortem.status, record.incident.number)
-    item = m.ActionItem(0, m.check_title(title), _owner(store, "owner", owner), due, link=link)
+    item = m.ActionItem(
+        0, m.check_title(title), _owner(store, "owner", owner), due, link=m.check_link(link)
+    )
     return store.add_action(record.id, item, clock.now())
 
 
@@ -246,7 +248,7 @@ def edit_action(
     if due is not None:
         item = replace(item, due=due)
     if link is not None:
-        item = replace(item, link=link or None)
+        item = replace(item, link=m.check_link(link))
     if status is not None:
         try:
             item = replace(item, status=m.ActionStatus(status))

@@ -28,6 +28,7 @@ from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
+from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
@@ -39,6 +40,7 @@ from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
+from ownit.adapters.http.api_postmortems import PostmortemDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
@@ -198,6 +200,7 @@ def build_app(
             baselines=SqlBaselineStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
+        postmortems=PostmortemDeps(store=SqlPostmortemStore(engine), tokens=tokens, clock=clock),
     )
     return create_app(parts)
 

@@ -26,6 +26,7 @@ from ownit.adapters.http import (
     api_incidents,
     api_maintenance,
     api_oncall,
+    api_postmortems,
     api_services,
     api_v1,
     events,
@@ -79,6 +80,7 @@ class AppParts:
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
+    postmortems: api_postmortems.PostmortemDeps | None = None
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -168,6 +170,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_audit.router(parts.audit))
     if parts.analytics is not None:
         app.include_router(api_analytics.router(parts.analytics))
+    if parts.postmortems is not None:
+        app.include_router(api_postmortems.router(parts.postmortems))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

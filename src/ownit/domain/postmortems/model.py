@@ -147,3 +147,12 @@ class Postmortem:
 
     def open_actions(self) -> tuple[ActionItem, ...]:
         return tuple(a for a in self.actions if a.status is ActionStatus.OPEN)
+
+
+def check_link(link: str | None) -> str | None:
+    """An action item's optional link: an ``http(s)`` URL (empty: none)."""
+    if not link:
+        return None
+    if not link.startswith(("https://", "http://")) or len(link) > 2000 or " " in link:
+        raise FieldError("link", f"{link[:80]!r} is not an http(s) URL")
+    return link
