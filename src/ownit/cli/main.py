@@ -30,6 +30,7 @@ def _modules() -> list[ModuleType]:
         maintenance,
         oncall,
         org,
+        postmortems,
         routers,
         serve,
         tokens,
@@ -56,6 +57,7 @@ def _modules() -> list[ModuleType]:
         analytics,
         baseline,
         org,
+        postmortems,
     ]
 
 
