@@ -23,7 +23,9 @@ spec: {{email: alice@example.com}}
 apiVersion: ownit/v1
 kind: User
 metadata: {{name: bob}}
-spec: {{email: bob@example.com}}
+spec:
+  email: bob@example.com
+  contacts: [{{name: mail, type: email, address: bob@example.com}}]
 ---
 apiVersion: ownit/v1
 kind: Team

@@ -156,3 +156,26 @@ def check_link(link: str | None) -> str | None:
     if not link.startswith(("https://", "http://")) or len(link) > 2000 or " " in link:
         raise FieldError("link", f"{link[:80]!r} is not an http(s) URL")
     return link
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """Something to remind its owner of: the postmortem itself (``item`` 0) or an action
+    item (its number), due on ``due`` and not done."""
+
+    item: int
+    owner: str
+    due: date
+    what: str
+
+
+def due_items(pm: Postmortem, today: date) -> list[Due]:
+    """What is due by ``today`` and not done: a postmortem not closed (with an owner), and
+    its open action items."""
+    found = []
+    if pm.status is not Status.CLOSED and pm.owner is not None and pm.due <= today:
+        found.append(Due(0, pm.owner, pm.due, f"the postmortem {pm.title!r}"))
+    for a in pm.actions:
+        if a.status is ActionStatus.OPEN and a.due <= today:
+            found.append(Due(a.number, a.owner, a.due, f"action item {a.number} {a.title!r}"))
+    return found
