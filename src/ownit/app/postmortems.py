@@ -159,6 +159,11 @@ def of_incident(*, store: PostmortemStore, ref: str) -> Record:
     return found
 
 
+def of_incident_facts(*, store: PostmortemStore, ref: str) -> IncidentFacts:
+    """The incident whose postmortem ``ref`` would have (a merged one's target)."""
+    return _incident(store, ref)
+
+
 def get(*, store: PostmortemStore, postmortem_id: int) -> Record:
     found = store.get(postmortem_id)
     if found is None:

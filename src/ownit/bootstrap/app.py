@@ -198,6 +198,7 @@ def build_app(
             audit=SqlAuditLog(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
+            postmortems=SqlPostmortemStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
         postmortems=PostmortemDeps(store=SqlPostmortemStore(engine), tokens=tokens, clock=clock),
