@@ -203,6 +203,8 @@ def _notification(
         details.pop("level")
     if claimed.data.get("by"):
         details["by"] = str(claimed.data["by"])
+    if claimed.data.get("reminder"):
+        details["reminder"] = str(claimed.data["reminder"])
     return Notification(
         idempotency_key=claimed.key,
         event_type=claimed.event_type,

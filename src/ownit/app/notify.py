@@ -85,6 +85,7 @@ class ResponderContext:
     runbook_text: str | None = None  # the catalog's inline Markdown runbook, when no URL
 
 
+POSTMORTEM_REMINDER = "postmortem.reminder"  # a postmortem or action item is due
 CONTEXT_ITEMS = 3
 RUNBOOK_TEXT_LIMIT = 500  # characters of an inline runbook in a message; the rest on the page
 
@@ -278,6 +279,8 @@ def label(notification: Notification) -> str:
         return "RESOLVED"
     if kind == "test":
         return "TEST"
+    if kind == POSTMORTEM_REMINDER:
+        return "POSTMORTEM DUE"
     return one_line(notification.urgency).upper()
 
 
@@ -301,6 +304,8 @@ def headline(notification: Notification, limit: int = 250) -> str:
 def facts(notification: Notification) -> list[tuple[str, str]]:
     """The labelled facts every channel shows, in order, absent ones left out."""
     rows = [("Service", notification.service)]
+    if notification.details.get("reminder"):  # a postmortem reminder says what is due
+        rows.insert(0, ("Due", notification.details["reminder"]))
     if notification.component:
         rows.append(("Component", notification.component))
     rows += [("Urgency", notification.urgency), ("Status", notification.status)]

@@ -29,6 +29,7 @@ from ownit.adapters.db.page_store import SqlPageStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
+from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
@@ -40,7 +41,11 @@ from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
+<<<<<<< HEAD
 from ownit.adapters.http.api_pages import PagesDeps
+=======
+from ownit.adapters.http.api_postmortems import PostmortemDeps
+>>>>>>> postmortems
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
@@ -199,9 +204,14 @@ def build_app(
             audit=SqlAuditLog(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
+            postmortems=SqlPostmortemStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
+<<<<<<< HEAD
         pages=PagesDeps(store=SqlPageStore(engine), tokens=tokens, clock=clock),
+=======
+        postmortems=PostmortemDeps(store=SqlPostmortemStore(engine), tokens=tokens, clock=clock),
+>>>>>>> postmortems
     )
     return create_app(parts)
 

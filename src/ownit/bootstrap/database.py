@@ -29,6 +29,7 @@ from ownit.adapters.db.migrate import current_revision, head_revision, upgrade
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.people_store import SqlPeopleStore
+from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secret_box import SecretBox, parse_key, seal_stored, sealed_problem
 from ownit.adapters.db.token_store import SqlTokenStore
@@ -50,6 +51,7 @@ from ownit.app.incidents import IncidentStore
 from ownit.app.invitations import PeopleStore
 from ownit.app.maintenance import MaintenanceStore
 from ownit.app.org_settings import OrgSettingsStore
+from ownit.app.postmortems import PostmortemStore
 from ownit.app.routing import RouterDirectory
 from ownit.app.tokens import TokenStore
 from ownit.settings import Settings
@@ -230,6 +232,10 @@ class Database:
     @cached_property
     def org_settings(self) -> OrgSettingsStore:
         return SqlOrgSettings(self.engine)
+
+    @cached_property
+    def postmortems(self) -> PostmortemStore:
+        return SqlPostmortemStore(self.engine)
 
     @cached_property
     def people(self) -> PeopleStore:

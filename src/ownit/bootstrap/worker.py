@@ -13,19 +13,21 @@ from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.paging_store import SqlPagingStore
+from ownit.adapters.db.postmortem_reminder_store import SqlReminderStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.wakeup import listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.outbound import url_warning
 from ownit.adapters.notifiers.registry import NotifierRegistry
-from ownit.app import auto_resolve, heartbeats, paging_health
+from ownit.app import auto_resolve, heartbeats, paging_health, postmortem_reminders
 from ownit.app.clock import Clock, SystemClock
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
 from ownit.app.notify import Notifier
 from ownit.app.paging import PagingWatch
 from ownit.app.paging_health import Report
+from ownit.app.postmortem_reminders import every_minute
 from ownit.bootstrap.database import ACTION_SECRET, on_call_lookup, secret_box
 from ownit.settings import Settings
 from ownit.worker.links import SignedLinks
@@ -153,6 +155,7 @@ def build_worker(
         heartbeats=heartbeat_check(engine),
         paging=PagingWatch(SqlPagingStore(engine), work.locked),
         auto_resolve=auto_resolve_pass(engine),
+        postmortem_reminders=postmortem_reminder_pass(engine),
         wakeup=listener_for(engine) if wakeup else None,
     )
 
@@ -176,3 +179,9 @@ def auto_resolve_pass(engine: Engine) -> Callable[[datetime], int]:
         return auto_resolve.resolve_idle(store=store, now=now)
 
     return run
+
+
+def postmortem_reminder_pass(engine: Engine) -> Callable[[datetime], int]:
+    """The engine's pass over due postmortems and action items, once a minute."""
+    store = SqlReminderStore(engine)
+    return every_minute(lambda now: postmortem_reminders.remind_due(store=store, now=now))

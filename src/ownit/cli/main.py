@@ -31,6 +31,7 @@ def _modules() -> list[ModuleType]:
         maintenance,
         oncall,
         org,
+        postmortems,
         routers,
         serve,
         tokens,
@@ -58,6 +59,7 @@ def _modules() -> list[ModuleType]:
         baseline,
         org,
         importers,
+        postmortems,
     ]
 
 

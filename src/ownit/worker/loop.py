@@ -52,7 +52,9 @@ class Worker:
         paging: PagingWatch | None = None,
         auto_resolve: Callable[[datetime], int] | None = None,
         wakeup: Wakeup | None = None,
+        postmortem_reminders: Callable[[datetime], int] | None = None,
     ) -> None:
+        self._postmortem_reminders = postmortem_reminders  # queues reminders of due items
         self._paging = paging  # never silent: state and fallback after deliveries
         self._wakeup = wakeup  # new work committed wakes the loop before the next poll
         self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
@@ -78,7 +80,7 @@ class Worker:
     def run_once(self, limit: int = 2000) -> int:
         """Everything due now: a batch of escalations, then the notifications due (so a
         backlog of new incidents never keeps the pages already decided waiting)."""
-        done = self.check_heartbeats() + self.resolve_idle()
+        done = self.check_heartbeats() + self.resolve_idle() + self.remind_postmortems()
         while done < limit:
             # Pages already decided go out before more escalations are decided, a few
             # rounds at a time: a storm's backlog of pages must not keep another service's
@@ -109,6 +111,16 @@ class Worker:
             return self._auto_resolve(self._clock.now())
         except Exception:
             log.exception("auto-resolve pass failed; the next pass retries")
+            return 0
+
+    def remind_postmortems(self) -> int:
+        """Postmortems and action items due and not done: their owners are reminded."""
+        if self._postmortem_reminders is None:
+            return 0
+        try:
+            return self._postmortem_reminders(self._clock.now())
+        except Exception:
+            log.exception("postmortem reminders failed; the next pass retries")
             return 0
 
     def advance_due(self, limit: int = 1000) -> int:

@@ -53,6 +53,7 @@ _WRITE_SCOPES = {
     "schedules": "schedules",
     "users": "schedules",  # a calendar link
     "maintenance-windows": "maintenance",
+    "postmortems": "incidents",  # action items (an incident's postmortem is under incidents/)
 }
 
 

@@ -18,6 +18,7 @@ from ownit.adapters.web import (
     me_pages,
     oncall_pages,
     people_pages,
+    postmortem_pages,
     schedule_pages,
     token_pages,
 )
@@ -44,6 +45,8 @@ def install(app: FastAPI, deps: WebDeps) -> None:
     app.include_router(audit_pages.router(deps, pages))
     if deps.analytics is not None:
         app.include_router(analytics_pages.router(deps, pages))
+    if deps.postmortems is not None:
+        app.include_router(postmortem_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if deps.page_concurrency > 0:
         app.add_middleware(PageGate, concurrency=deps.page_concurrency)

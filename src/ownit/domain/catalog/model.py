@@ -9,6 +9,7 @@ from typing import ClassVar, TypeAlias
 
 from ownit.domain.oncall.rotations import Layer
 from ownit.domain.oncall.schedules import Override
+from ownit.domain.postmortems.policy import PolicyOverride
 from ownit.domain.routing import Route
 
 API_VERSION = "ownit/v1"
@@ -222,6 +223,7 @@ class Service:
     grouping: Grouping | None = None
     components: tuple[JsonValue, ...] = ()  # {name, owner?, escalationPolicy?, match?} each
     integrations: tuple[Integration, ...] = ()
+    postmortem: PolicyOverride | None = None  # overrides the org's postmortem policy
 
 
 # --- Schedules ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from ownit.domain.catalog.operations import (
     parse_heartbeat,
     parse_window,
 )
+from ownit.domain.catalog.postmortem_field import parse_postmortem
 from ownit.domain.catalog.routers import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog.schedules import parse_schedule
 from ownit.domain.durations import format_duration
@@ -66,6 +67,7 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
         "grouping",
         "components",
         "integrations",
+        "postmortem",
     ),
     "Schedule": ("team", "timezone", "layers", "overrides"),
     "Router": ROUTER_FIELDS,
@@ -347,6 +349,7 @@ def _service(name: str, spec: Fields, description: str) -> Service:
         grouping=grouping,
         components=parse_components(spec),
         integrations=_integrations(spec),
+        postmortem=parse_postmortem(spec),
     )
 
 

@@ -29,6 +29,7 @@ from ownit.domain.catalog.model import (
 )
 from ownit.domain.catalog.operations import heartbeat_spec, window_spec
 from ownit.domain.catalog.parse import SPEC_FIELDS, parse_spec
+from ownit.domain.catalog.postmortem_field import postmortem_spec
 from ownit.domain.catalog.routers import router_spec
 from ownit.domain.catalog.schedules import schedule_spec
 from ownit.domain.durations import format_duration
@@ -128,6 +129,8 @@ def _service(service: Service, *, keys: bool) -> JsonObject:
             _put(item, "key", i.key)
         integrations.append(item)
     _put(out, "integrations", integrations)
+    if service.postmortem is not None:
+        out["postmortem"] = postmortem_spec(service.postmortem)
     return out
 
 

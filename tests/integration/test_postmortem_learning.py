@@ -1,0 +1,42 @@
+"""The query standards read (``app.postmortems.learning_of``): incidents that needed a
+postmortem and the one each has, and open action items, per service; both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ownit.adapters.db.postmortem_store import SqlPostmortemStore
+from ownit.app import postmortems as uc
+from tests.builders import T0
+from tests.integration.conftest import Ctx
+from tests.integration.postmortem_world import (
+    DB_KEY,
+    WEB_KEY,
+    an_incident_with_changes,
+    post,
+    trigger,
+)
+
+
+def test_learning_of_lists_needed_postmortems_and_open_action_items(ctx: Ctx) -> None:
+    an_incident_with_changes(ctx)  # #1 on api, resolved: api needs one for any urgency
+    trigger(ctx, WEB_KEY, "web down")  # #2: web needs none
+    trigger(ctx, DB_KEY, "db slow")  # #3: db (org default: high urgency) but still open
+    post(ctx, "/api/v1/incidents/2/resolve")
+    post(ctx, "/api/v1/incidents/3/resolve")
+    store = SqlPostmortemStore(ctx.engine)
+    since = T0 - timedelta(days=1)
+
+    needed, items = uc.learning_of(store=store, clock=ctx.clock, since=since)
+    assert [(n.incident.number, n.postmortem) for n in needed] == [(1, None), (3, None)]
+    assert items == []
+
+    pm = post(ctx, "/api/v1/incidents/1/postmortem", status=201)
+    item = {"title": "alert on slow migrations", "owner": "bob", "due": "2026-11-01"}
+    post(ctx, f"/api/v1/postmortems/{pm['id']}/actions", item, status=201)
+    needed, items = uc.learning_of(store=store, clock=ctx.clock, since=since, service="api")
+    assert [(n.incident.number, n.postmortem is not None) for n in needed] == [(1, True)]
+    assert [(r.incident.number, a.title, a.overdue(ctx.clock.now().date())) for r, a in items] == [
+        (1, "alert on slow migrations", True)
+    ]
+    assert uc.learning_of(store=store, clock=ctx.clock, since=since, service="db")[1] == []
