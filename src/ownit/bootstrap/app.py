@@ -41,11 +41,8 @@ from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
-<<<<<<< HEAD
 from ownit.adapters.http.api_pages import PagesDeps
-=======
 from ownit.adapters.http.api_postmortems import PostmortemDeps
->>>>>>> postmortems
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
@@ -207,11 +204,8 @@ def build_app(
             postmortems=SqlPostmortemStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
-<<<<<<< HEAD
         pages=PagesDeps(store=SqlPageStore(engine), tokens=tokens, clock=clock),
-=======
         postmortems=PostmortemDeps(store=SqlPostmortemStore(engine), tokens=tokens, clock=clock),
->>>>>>> postmortems
     )
     return create_app(parts)
 

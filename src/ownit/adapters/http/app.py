@@ -26,11 +26,8 @@ from ownit.adapters.http import (
     api_incidents,
     api_maintenance,
     api_oncall,
-<<<<<<< HEAD
     api_pages,
-=======
     api_postmortems,
->>>>>>> postmortems
     api_services,
     api_v1,
     events,
@@ -84,11 +81,8 @@ class AppParts:
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
-<<<<<<< HEAD
     pages: api_pages.PagesDeps | None = None  # GET /api/v1/pages (decision 0049)
-=======
     postmortems: api_postmortems.PostmortemDeps | None = None
->>>>>>> postmortems
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -178,13 +172,10 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_audit.router(parts.audit))
     if parts.analytics is not None:
         app.include_router(api_analytics.router(parts.analytics))
-<<<<<<< HEAD
     if parts.pages is not None:
         app.include_router(api_pages.router(parts.pages))
-=======
     if parts.postmortems is not None:
         app.include_router(api_postmortems.router(parts.postmortems))
->>>>>>> postmortems
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:
