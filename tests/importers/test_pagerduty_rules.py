@@ -370,3 +370,12 @@ def test_hour_turns_across_a_dst_change_are_noted(turn: int, zone: str, noted: b
     final = {"final_schedule": {"rendered_schedule_entries": entries}}
     state = convert(answers(schedules={"schedules": [src | final]}))
     assert any("may sit an hour apart" in t for t in texts(state, "check")) is noted
+
+
+def test_layers_of_the_same_name_get_names_of_their_own() -> None:
+    twins = [
+        layer(["PA"], 86400, "2026-01-05T00:00:00-05:00", name="Same"),
+        layer(["PB"], 86400, "2026-01-05T00:00:00-05:00", name="Same") | {"id": "L2"},
+    ]
+    state = convert(answers(schedules={"schedules": [schedule(twins)]}))
+    assert [x["name"] for x in spec(state, "Schedule", "main")["layers"]] == ["Same", "Same-2"]
