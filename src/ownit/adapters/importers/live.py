@@ -209,3 +209,11 @@ def fetcher(source: str, api_key: str, base_url: str | None) -> Fetcher:
 
 
 READERS = {"pagerduty": pagerduty, "opsgenie": opsgenie, "grafana-oncall": grafana_oncall}
+
+
+def read(source: str, f: Fetcher, now: datetime) -> Answers:
+    """Every list of ``source`` in the saved-answer layout; the connection is closed after."""
+    try:
+        return READERS[source](f, now)
+    finally:
+        f.client.close()
