@@ -162,3 +162,13 @@ def test_shift_frequency_and_interval(
     assert (layers["Weekly"]["rotation"] if "Weekly" in layers else None) == rotation
     if reported:
         assert any(reported in t for t in _texts(state, "skipped"))
+
+
+def test_users_the_catalog_has_are_matched_by_email() -> None:
+    data = {k: [v] if isinstance(v, dict) else v for k, v in files().items()}
+    state = grafana_oncall.convert(data, NOW, {"alex@example.net": "alexandra"})
+    assert "alex" not in state.documents["User"]
+    assert _spec(state, "Schedule", "primary")["layers"][0]["users"][0] == "alexandra"
+    assert {"user": "alexandra", "role": "manager"} in _spec(state, "Team", "grafana-oncall")[
+        "members"
+    ]
