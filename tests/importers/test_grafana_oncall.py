@@ -142,3 +142,33 @@ def test_round_trip_to_who_is_on_call(
     for text, expected in INSTANTS:
         found = oncall.on_call(store=store, name="primary", at=datetime.fromisoformat(text))
         assert [p.name for p in found.people] == [expected], text
+
+
+@pytest.mark.parametrize(
+    ("change", "rotation", "reported"),
+    [
+        ({"frequency": "daily", "interval": 2, "duration": 172800}, "2d", None),
+        ({"frequency": "hourly", "interval": 12, "duration": 43200}, "12h", None),
+        ({"frequency": "monthly"}, None, "frequency 'monthly'"),
+        ({"until": "2026-09-01T00:00:00"}, None, "ended at"),
+    ],
+)
+def test_shift_frequency_and_interval(
+    change: dict[str, Any], rotation: str | None, reported: str | None
+) -> None:
+    shifts = [s | change if s["id"] == "OWEEK" else s for s in files()["on_call_shifts"]["results"]]
+    state = _convert(on_call_shifts={"results": shifts})
+    layers = {lay["name"]: lay for lay in _spec(state, "Schedule", "primary")["layers"]}
+    assert (layers["Weekly"]["rotation"] if "Weekly" in layers else None) == rotation
+    if reported:
+        assert any(reported in t for t in _texts(state, "skipped"))
+
+
+def test_users_the_catalog_has_are_matched_by_email() -> None:
+    data = {k: [v] if isinstance(v, dict) else v for k, v in files().items()}
+    state = grafana_oncall.convert(data, NOW, {"alex@example.net": "alexandra"})
+    assert "alex" not in state.documents["User"]
+    assert _spec(state, "Schedule", "primary")["layers"][0]["users"][0] == "alexandra"
+    assert {"user": "alexandra", "role": "manager"} in _spec(state, "Team", "grafana-oncall")[
+        "members"
+    ]

@@ -204,3 +204,12 @@ def test_round_trip_to_who_is_on_call(
     for schedule, text, expected in INSTANTS:
         found = oncall.on_call(store=store, name=schedule, at=datetime.fromisoformat(text))
         assert [p.name for p in found.people] == ([expected] if expected else []), text
+
+
+def test_users_the_catalog_has_are_matched_by_email() -> None:
+    data = {k: v if isinstance(v, list) else [v] for k, v in files().items()}
+    state = opsgenie.convert(data, NOW, {"bob@example.org": "robert"})
+    assert "bob" not in state.documents["User"]
+    assert {"user": "robert"} in _spec(state, "Team", "payments")["members"]
+    weekly = _spec(state, "Schedule", "payments-weekly")["layers"][0]["users"]
+    assert weekly == ["ann", "robert"]

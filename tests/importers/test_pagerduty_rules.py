@@ -352,3 +352,30 @@ def test_an_equal_final_schedule_is_said_to_be_equal() -> None:
         "Schedule main: final schedule equals PagerDuty's from 2026-10-19T20:00:00-04:00 to "
         "2026-11-16T19:00:00-05:00"  # 28 days, not the 41 the answer covers
     ]
+
+
+@pytest.mark.parametrize(
+    ("turn", "zone", "noted"),
+    [
+        (43200, "Europe/Berlin", True),  # 12h turns, 25 Oct DST change in the compared days
+        (86400, "Europe/Berlin", False),  # whole days keep their wall-clock handoff
+        (43200, "Asia/Tokyo", False),  # no DST
+    ],
+)
+def test_hour_turns_across_a_dst_change_are_noted(turn: int, zone: str, noted: bool) -> None:
+    src = schedule([layer(["PA", "PB"], turn, "2026-01-05T08:00:00+00:00")], zone=zone)
+    entries = final_entries(
+        src, [], datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 17, tzinfo=UTC)
+    )
+    final = {"final_schedule": {"rendered_schedule_entries": entries}}
+    state = convert(answers(schedules={"schedules": [src | final]}))
+    assert any("may sit an hour apart" in t for t in texts(state, "check")) is noted
+
+
+def test_layers_of_the_same_name_get_names_of_their_own() -> None:
+    twins = [
+        layer(["PA"], 86400, "2026-01-05T00:00:00-05:00", name="Same"),
+        layer(["PB"], 86400, "2026-01-05T00:00:00-05:00", name="Same") | {"id": "L2"},
+    ]
+    state = convert(answers(schedules={"schedules": [schedule(twins)]}))
+    assert [x["name"] for x in spec(state, "Schedule", "main")["layers"]] == ["Same", "Same-2"]

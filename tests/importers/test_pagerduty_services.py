@@ -328,3 +328,46 @@ def test_a_user_in_two_teams() -> None:
 def test_bad_answers_name_the_file_and_field(data: dict[str, Any], message: str) -> None:
     with pytest.raises(AnswerError, match=message.replace("[", r"\[").replace("]", r"\]")):
         convert(answers(**data))
+
+
+def test_dependencies_and_maintenance_windows() -> None:
+    services = [
+        {"id": "S1", "name": "Web", "teams": [{"id": "PT"}], "escalation_policy": {"id": "PE"}},
+        {"id": "S2", "name": "DB", "teams": [{"id": "PT"}], "escalation_policy": {"id": "PE"}},
+    ]
+    relationships = [
+        {"supporting_service": {"id": "S2"}, "dependent_service": {"id": "S1"}},
+        {"supporting_service": {"id": "S1"}, "dependent_service": {"id": "BIZ"}},
+    ]
+    windows = [
+        {
+            "id": "W1",
+            "start_time": "2026-11-01T02:00:00Z",
+            "end_time": "2026-11-01T03:00:00Z",
+            "description": "upgrade",
+            "services": [{"id": "S2"}],
+        },
+        {
+            "id": "W2",
+            "start_time": "2026-09-01T02:00:00Z",
+            "end_time": "2026-09-01T03:00:00Z",
+            "services": [{"id": "S1"}],
+        },
+    ]
+    state = convert(
+        answers(
+            services={"services": services},
+            service_dependencies={"relationships": relationships},
+            maintenance_windows={"maintenance_windows": windows},
+        )
+    )
+    assert spec(state, "Service", "web")["dependsOn"] == ["db"]
+    assert "dependsOn" not in spec(state, "Service", "db")
+    assert spec(state, "MaintenanceWindow", "pagerduty-w1") == {
+        "services": ["db"],
+        "start": "2026-11-01T02:00:00+00:00",
+        "end": "2026-11-01T03:00:00+00:00",
+        "description": "upgrade",
+    }
+    assert "pagerduty-w2" not in state.documents["MaintenanceWindow"]
+    assert any("dependency on web" in t for t in texts(state, "skipped"))

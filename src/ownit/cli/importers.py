@@ -78,7 +78,7 @@ def _fetcher(source: str, args: argparse.Namespace) -> Callable[[datetime], Answ
         fetcher = live.fetcher(source, args.api_key, args.base_url)
     except AnswerError as exc:
         raise CliError(str(exc)) from None
-    return partial(live.READERS[source], fetcher)
+    return partial(live.read, source, fetcher)
 
 
 def _import(source: str, args: argparse.Namespace, settings: Settings) -> int:

@@ -93,6 +93,7 @@ def _ids(pages: list[object], key: str) -> list[dict[str, Any]]:
 
 def pagerduty(f: Fetcher, now: datetime) -> Answers:
     since, until = now.isoformat(), (now + timedelta(days=28)).isoformat()
+    year = (now + timedelta(days=365)).isoformat()
     answers: dict[str, list[object]] = {}
     answers["users"] = _pd_pages(
         f, "/users", {"include[]": ["contact_methods", "notification_rules"]}
@@ -107,8 +108,8 @@ def pagerduty(f: Fetcher, now: datetime) -> Answers:
         zone = brief.get("time_zone") or "UTC"  # fetched in its own zone, never UTC
         one = f.get(f"/schedules/{sid}", {"time_zone": zone, "since": since, "until": until})
         schedules.append(one.get("schedule") if isinstance(one, dict) else one)
-        answers[f"overrides/{brief['id']}"] = [
-            f.get(f"/schedules/{sid}/overrides", {"since": since, "until": until})
+        answers[f"overrides/{brief['id']}"] = [  # every override of the coming year
+            f.get(f"/schedules/{sid}/overrides", {"since": since, "until": year})
         ]
     answers["schedules"] = [{"schedules": schedules}]
     answers["escalation_policies"] = _pd_pages(f, "/escalation_policies")
@@ -209,3 +210,11 @@ def fetcher(source: str, api_key: str, base_url: str | None) -> Fetcher:
 
 
 READERS = {"pagerduty": pagerduty, "opsgenie": opsgenie, "grafana-oncall": grafana_oncall}
+
+
+def read(source: str, f: Fetcher, now: datetime) -> Answers:
+    """Every list of ``source`` in the saved-answer layout; the connection is closed after."""
+    try:
+        return READERS[source](f, now)
+    finally:
+        f.client.close()

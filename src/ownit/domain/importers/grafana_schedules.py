@@ -164,7 +164,7 @@ def _shift(
     index = shift.number("start_rotation_from_user_index", 0) % len(users)
     users = users[index:] + users[:index]
     restrictions = _windows(shift, start, length, interval * size, name, state)
-    lname = used.add(label, label[:100])
+    lname = used.add(shift.text("id"), label[:100])
     layer = Layer(lname, start, Rotation(interval, unit), tuple(users), restrictions)
     layers.append((shift.number("level", 0), start, layer))
 

@@ -69,7 +69,7 @@ def _layers(src: Obj, name: str, zone: ZoneInfo, state: Import) -> list[Layer]:
     for raw in reversed(src.objs("schedule_layers")):  # PagerDuty: highest layer first
         layer = _layer(raw, name, zone, state)
         if layer is not None:
-            lname = used.add(layer.name, layer.name)
+            lname = used.add(raw.text("id"), layer.name)
             layers.append(
                 Layer(lname, layer.start, layer.rotation, layer.users, layer.restrictions)
             )
