@@ -98,3 +98,60 @@ def test_bad_queries_name_the_field(
 
 def test_pages_need_a_token(world: World) -> None:
     assert world.client.get("/api/v1/pages").status_code == 401
+
+
+MONOLITH_KEY = "pagesmonolith0000000000000000001"
+
+MONOLITH = """
+apiVersion: ownit/v1
+kind: User
+metadata: {{name: alice}}
+spec:
+  email: alice@example.com
+  contacts:
+    - {{name: hook, type: webhook, url: "{hook}/alice", secret: "{secret}"}}
+---
+apiVersion: ownit/v1
+kind: Team
+metadata: {{name: payments}}
+spec: {{members: [{{user: alice, role: manager}}]}}
+---
+apiVersion: ownit/v1
+kind: Team
+metadata: {{name: refunds}}
+spec: {{members: [{{user: alice, role: manager}}]}}
+---
+apiVersion: ownit/v1
+kind: EscalationPolicy
+metadata: {{name: payments}}
+spec: {{team: payments, levels: [{{after: 10m, targets: [{{user: alice}}]}}]}}
+---
+apiVersion: ownit/v1
+kind: Service
+metadata: {{name: monolith}}
+spec:
+  owner: payments
+  escalationPolicy: payments
+  urgency: high
+  components:
+    - {{name: refunds, owner: refunds, match: ['module="refunds"']}}
+  integrations: [{{name: events, type: events-v2, key: {key}}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("team", "want"),
+    [
+        ("refunds", [("alice", "refunds", 1, "monolith")]),  # the component's owner
+        ("payments", [("alice", "payments", 2, "monolith")]),  # the rest of the service
+    ],
+)
+def test_a_component_page_belongs_to_the_component_owner(
+    engine: Engine, tmp_path: Path, team: str, want: list[Any]
+) -> None:
+    with paging_world(engine, tmp_path, MONOLITH, MONOLITH_KEY) as world:
+        world.send(dedup="refund-fail", module="refunds")
+        world.send(dedup="slow")
+        world.cycle()
+        assert [world.incident(n)["component"] for n in ("1", "2")] == ["refunds", None]
+        assert pages(world, team=team) == want
