@@ -39,6 +39,9 @@ class CreateIn(BaseModel):
     owner: str | None = Field(None, max_length=100, description="a user; default: you")
 
 
+NO_BODY = CreateIn(owner=None)  # a POST without a body: the defaults
+
+
 class MarkIn(BaseModel):
     hidden: bool = Field(False, description="leave the entry out of the timeline")
     note: str | None = Field(None, max_length=2000, description="a note beside the entry")
@@ -174,10 +177,8 @@ def router(deps: PostmortemDeps) -> APIRouter:
         "/incidents/{ref}/postmortem",
         summary="The incident's postmortem, created if it has none (merged incidents share one)",
     )
-    def create(
-        who: responder, ref: Ref, body: Annotated[CreateIn | None, Body()] = None
-    ) -> Response:
-        return handlers.create(who, ref, body or CreateIn(owner=None))
+    def create(who: responder, ref: Ref, body: Annotated[CreateIn, Body()] = NO_BODY) -> Response:
+        return handlers.create(who, ref, body)
 
     @api.get("/incidents/{ref}/postmortem", summary="The incident's postmortem")
     def of_incident(_: viewer, ref: Ref) -> Response:

@@ -20,6 +20,7 @@ from ownit.adapters.web.page_handlers import PageHandlers, PostedForm
 from ownit.adapters.web.templating import Pages
 from ownit.app import postmortems as uc
 from ownit.app.accounts import Action, WebSession, may
+from ownit.app.postmortem_export import markdown
 from ownit.domain.errors import DomainError, FieldError, InvalidTransition, NotFound
 from ownit.domain.postmortems import model as m
 from ownit.domain.postmortems.timeline import Mark
@@ -163,6 +164,14 @@ class PostmortemPages(PageHandlers):
 
         return self._write(request, session, form, ref, run)
 
+    def markdown(self, request: Request, session: WebSession, ref: str) -> Response:
+        try:
+            record = uc.of_incident(store=self._store, ref=ref)
+        except NotFound as exc:
+            return self._error(request, session, 404, "No postmortem", str(exc))
+        text = markdown(self._store, record, self.deps.clock.now())
+        return Response(text, media_type="text/markdown; charset=utf-8")
+
     def list_page(
         self, request: Request, session: WebSession, status: str, overdue: str
     ) -> Response:
@@ -195,6 +204,10 @@ def router(deps: WebDeps, pages: Pages) -> APIRouter:
     @web.get("/incidents/{ref}/postmortem")
     def page(request: Request, session: me, ref: str) -> Response:
         return handlers.page(request, session, ref)
+
+    @web.get("/incidents/{ref}/postmortem.md")
+    def as_markdown(request: Request, session: me, ref: str) -> Response:
+        return handlers.markdown(request, session, ref)
 
     @web.post("/incidents/{ref}/postmortem")
     def create(request: Request, session: me, form: PostedForm, ref: str) -> Response:
