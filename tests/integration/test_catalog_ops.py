@@ -11,13 +11,13 @@ from sqlalchemy import Engine, func, select
 
 from ownit.adapters.catalog.yaml_source import dump_documents, load_text
 from ownit.adapters.db import tables as t
-from ownit.domain.key_digests import key_digest
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app import catalog as use
 from ownit.app.catalog import InvalidCatalog
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app
+from ownit.domain.key_digests import key_digest
 from ownit.settings import Settings
 from tests.builders import T0, FakeClock
 

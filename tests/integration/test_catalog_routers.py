@@ -9,13 +9,13 @@ from sqlalchemy import Engine, select
 
 from ownit.adapters.catalog.yaml_source import dump_documents, load_text
 from ownit.adapters.db import tables as t
-from ownit.domain.key_digests import key_digest
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.app import catalog as use
 from ownit.app.routing import RouterBook
 from ownit.cli.main import main
 from ownit.domain.events import Action, Event, Severity, event_labels
+from ownit.domain.key_digests import key_digest
 from tests.builders import FakeClock
 
 KEY = "fedcba9876543210fedcba9876543210"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
-from ownit.domain.key_digests import key_digest
 from ownit.bootstrap import build_worker
+from ownit.domain.key_digests import key_digest
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import T0
