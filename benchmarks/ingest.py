@@ -203,6 +203,7 @@ def prepare_database(url: str, routing_key: str, hook_url: str | None, workdir: 
     from ownit.adapters.db.migrate import upgrade
     from ownit.app import catalog
     from ownit.app.clock import SystemClock
+    from ownit.domain.key_digests import key_digest
 
     now = datetime.now(UTC)
     engine = make_engine(url)
@@ -240,7 +241,7 @@ def prepare_database(url: str, routing_key: str, hook_url: str | None, workdir: 
                     service_id=service_id,
                     name="events",
                     type="events-v2",
-                    key=routing_key,
+                    key=key_digest(routing_key),  # kept hashed (decision 0035)
                     created_at=now,
                 )
             )

@@ -238,7 +238,6 @@ def prepare_http(
     from ownit.adapters.db.catalog_store import SqlCatalogStore
     from ownit.adapters.db.engine import make_engine
     from ownit.adapters.db.migrate import upgrade
-    from ownit.adapters.db.router_store import SqlRouterStore
     from ownit.app import catalog
     from ownit.app.clock import SystemClock
 
@@ -255,15 +254,16 @@ def prepare_http(
     try:
         upgrade(engine)
         try:
-            catalog.apply(
+            applied = catalog.apply(
                 store=SqlCatalogStore(engine), documents=loaded.documents, clock=SystemClock()
             )
         except catalog.InvalidCatalog as exc:
             raise BenchError(f"the benchmark catalog has problems: {exc.problems[:5]}") from None
-        router = SqlRouterStore(engine).router_by_name("bench")
     finally:
         engine.dispose()
-    if router is None or router.key is None:
+    # The database keeps only the key's digest: the apply's answer is where the key is.
+    router = next((r for r in applied.new_routers if r.name == "bench"), None)
+    if router is None:
         raise BenchError("the router was not stored")
     return router.key, plain_key
 

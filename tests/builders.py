@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ownit.adapters.db import tables as t
+from ownit.domain.key_digests import key_digest
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -54,7 +55,8 @@ def add_service(
                     service_id=sid,
                     name=integration,
                     type="alertmanager" if "am" in integration else "events-v2",
-                    key=key,
+                    key=key_digest(key),  # kept hashed (decision 0035)
+                    key_hint=key[:4],
                     created_at=T0,
                 )
             )

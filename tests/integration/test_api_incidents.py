@@ -181,14 +181,18 @@ def test_unknown_incident_is_404_problem(ctx: Ctx, ref: str) -> None:
 
 
 def test_integration_keys_rotate_and_old_key_stops(ctx: Ctx) -> None:
+    # Only a digest is kept (decision 0035): admins and viewers alike see a hint.
     listed = ctx.client.get("/api/v1/integrations", headers=ctx.admin).json()["integrations"]
-    pay = next(i for i in listed if i["key"] == PAY_KEY)
+    pay = next(i for i in listed if i["service"] == "checkout-api" and i["name"] == "events")
+    assert pay["key"] == PAY_KEY[:4] + "…"
     masked = ctx.client.get("/api/v1/integrations", headers=ctx.viewer).json()["integrations"]
     assert all(i["key"].endswith("…") for i in masked)
     rotated = ctx.client.post(f"/api/v1/integrations/{pay['id']}/rotate", headers=ctx.admin)
     new_key = rotated.json()["integration"]["key"]
     assert len(new_key) == 32
     assert new_key != PAY_KEY
+    again = ctx.client.get("/api/v1/integrations", headers=ctx.admin).json()["integrations"]
+    assert [i["key"] for i in again if i["id"] == pay["id"]] == [new_key[:4] + "…"]
     old = {
         "routing_key": PAY_KEY,
         "event_action": "trigger",

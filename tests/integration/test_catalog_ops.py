@@ -17,6 +17,7 @@ from ownit.app import catalog as use
 from ownit.app.catalog import InvalidCatalog
 from ownit.app.tokens import create_token
 from ownit.bootstrap import build_app
+from ownit.domain.key_digests import key_digest
 from ownit.settings import Settings
 from tests.builders import T0, FakeClock
 
@@ -99,20 +100,27 @@ def test_apply_stores_windows_and_heartbeats_and_export_round_trips(engine: Engi
             == 2
         )
         beats = {r.name: r for r in conn.execute(select(t.heartbeats))}
-    assert beats["nightly-backup"].key == "generated0000000000000000000000a"
+    # Kept as SHA-256 with a hint (decision 0035); the apply's answer shows the keys once.
+    assert beats["nightly-backup"].key == key_digest("generated0000000000000000000000a")
+    assert beats["nightly-backup"].key_hint == "gene"
+    assert [(b.name, b.key, b.generated) for b in result.new_heartbeats] == [
+        ("given-key", BEAT_KEY, False),
+        ("nightly-backup", "generated0000000000000000000000a", True),
+    ]
     assert (beats["nightly-backup"].interval_seconds, beats["nightly-backup"].grace_seconds) == (
         86400,
         1800,
     )
     assert beats["nightly-backup"].state == "waiting"
     assert beats["nightly-backup"].due_at == T0 + timedelta(days=1, minutes=30)
-    assert beats["given-key"].key == BEAT_KEY
+    assert beats["given-key"].key == key_digest(BEAT_KEY)
     assert beats["given-key"].grace_seconds == 300  # the default
 
     again = apply(engine, CATALOG, OPS)  # no key in the file: the stored one stays
     assert again.diff.is_empty
+    assert again.new_heartbeats == ()
     exported = dump_documents(use.export(store=SqlCatalogStore(engine)))
-    assert "key: generated0000000000000000000000a" in exported
+    assert "key:" not in exported
     assert "start: '2026-11-26T12:00:00Z'" in exported or "start: 2026-11-26T12:00:00Z" in exported
     assert apply(engine, exported).diff.is_empty
     assert dump_documents(use.export(store=SqlCatalogStore(engine))) == exported

@@ -15,6 +15,7 @@ from ownit.app import catalog as use
 from ownit.app.routing import RouterBook
 from ownit.cli.main import main
 from ownit.domain.events import Action, Event, Severity, event_labels
+from ownit.domain.key_digests import key_digest
 from tests.builders import FakeClock
 
 KEY = "fedcba9876543210fedcba9876543210"
@@ -90,15 +91,15 @@ def test_apply_generates_a_key_once_and_export_round_trips(engine: Engine) -> No
         rows = conn.execute(
             select(t.routers.c.name, t.routers.c.key).order_by(t.routers.c.name)
         ).all()
-    assert [tuple(r) for r in rows] == [
-        ("given-key", KEY),
-        ("prod-cluster", "generated0000000000000000000000a"),
+    assert [tuple(r) for r in rows] == [  # the keys' SHA-256 only (decision 0035)
+        ("given-key", key_digest(KEY)),
+        ("prod-cluster", key_digest("generated0000000000000000000000a")),
     ]
     again = apply(engine, CATALOG, ROUTERS)  # no key in the file: the stored one stays
     assert again.diff.is_empty
     assert again.new_routers == ()
     exported = dump_documents(use.export(store=SqlCatalogStore(engine)))
-    assert "key: generated0000000000000000000000a" in exported
+    assert "key:" not in exported  # the database has no key to write
     assert '- team="payments"' in exported
     # Applying the export changes nothing and exports the same bytes.
     assert apply(engine, exported).diff.is_empty
@@ -215,8 +216,9 @@ def test_cli_router_list(cli_db: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["router", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["NAME", "KEY", "ROUTES", "EVENTS", "V2", "ALERTMANAGER"]
-    assert lines[2].split()[:3] == ["given-key", KEY, "1"]
-    assert lines[2].endswith(f"/integrations/alertmanager/{KEY}")
+    assert lines[2].split()[:3] == ["given-key", KEY[:4] + "…", "1"]  # a hint, not the key
+    assert KEY not in "\n".join(lines)
+    assert lines[2].endswith("/integrations/alertmanager/KEY")
     assert lines[3].split()[0] == "prod-cluster"
     assert lines[3].split()[2] == "5"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -141,9 +142,11 @@ def test_apply_creates_rows_with_core_columns_and_spec(engine: Engine) -> None:
     assert checkout["spec"]["runbookText"] == "# Checkout\nRestart it.\n"
     assert "key" not in str(checkout["spec"])  # keys live in the integrations table only
     assert (db["urgency"], db["escalation_policy_id"]) == ("high", None)
-    generated = keys(engine)["checkout-api/events"]
+    # The database keeps each key's SHA-256 only; the apply's answer shows the keys once.
+    generated = result.new_integrations[0].key
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
-    assert keys(engine)["checkout-api/prom"] == KEY
+    assert keys(engine)["checkout-api/events"] == hashlib.sha256(generated.encode()).hexdigest()
+    assert keys(engine)["checkout-api/prom"] == hashlib.sha256(KEY.encode()).hexdigest()
     assert [(i.service, i.name, i.key, i.generated) for i in result.new_integrations] == [
         ("checkout-api", "events", generated, True),
         ("checkout-api", "prom", KEY, False),
@@ -246,9 +249,9 @@ def test_export_round_trips_byte_for_byte(engine: Engine) -> None:
     result = run(engine, first)
     assert result.diff.is_empty
     assert dump_documents(use.export(store=store)) == first
-    # A fresh database fed the export holds the same catalog, keys included.
-    assert "key: given000000000000000000000000001" in first
-    assert f"key: {keys(engine)['checkout-api/events']}" in first
+    # No key is exported (the database has only digests), and applying the export kept them.
+    assert "key:" not in first
+    assert keys(engine)["checkout-api/prom"] == hashlib.sha256(KEY.encode()).hexdigest()
 
 
 def test_prune_deletes_what_the_source_no_longer_names(engine: Engine) -> None:

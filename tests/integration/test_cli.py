@@ -143,8 +143,16 @@ def test_resolving_twice_is_an_error(cli_env: Engine, capsys: pytest.CaptureFixt
 def test_integration_list(cli_env: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "integration", "list")
     assert code == 0
-    assert KEY in out
+    assert KEY not in out  # only the key's digest is kept (decision 0035): a hint is shown
+    assert KEY[:4] + "…" in out
     assert "/v2/enqueue" in out
+    code, out, _ = run(capsys, "integration", "rotate", "1")
+    assert code == 0
+    [new_key] = [line for line in out.splitlines() if len(line) == 32]
+    assert "shown this once" in out
+    code, out, _ = run(capsys, "integration", "list")
+    assert new_key[:4] + "…" in out
+    assert new_key not in out
 
 
 def test_unreachable_database_is_a_plain_error(

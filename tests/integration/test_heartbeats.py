@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
 from ownit.bootstrap import build_worker
+from ownit.domain.key_digests import key_digest
 from ownit.settings import Settings
 from ownit.worker.loop import Worker
 from tests.builders import T0
@@ -31,7 +32,8 @@ def add_heartbeat(engine: Engine, service: str = "checkout-api") -> None:
                 service_id=service_id,
                 interval_seconds=3600,
                 grace_seconds=600,
-                key=HB_KEY,
+                key=key_digest(HB_KEY),  # kept hashed (decision 0035)
+                key_hint=HB_KEY[:4],
                 spec={"service": service, "interval": "1h", "grace": "10m"},
                 state="waiting",
                 due_at=T0.replace(hour=13, minute=10),
@@ -70,7 +72,7 @@ def test_ping_sets_up_and_moves_due(ctx: Ctx, work: Worker) -> None:
     assert beat["state"] == "up"
     assert beat["last_ping_at"] == "2026-11-26T12:05:00+00:00"
     assert beat["due_at"] == "2026-11-26T13:15:00+00:00"  # interval + grace
-    assert beat["key"] == HB_KEY  # admins see keys
+    assert beat["key"] == HB_KEY[:4] + "…"  # admins see the hint: only a digest is kept
     [seen] = ctx.client.get("/api/v1/heartbeats", headers=ctx.viewer).json()["heartbeats"]
     assert "key" not in seen
     # cron's curl: GET with the key in the query

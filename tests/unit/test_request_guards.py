@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
+from ownit.adapters.http.problems import Problem
 from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 
 Message = dict[str, Any]
@@ -78,11 +79,21 @@ def test_body_limit_reads_no_further_than_the_limit(
         assert body["title"] == "Payload too large"
 
 
+def _check(token: str, method: str, path: str) -> Problem | None:
+    """A stand-in for ``auth.write_gate``: "good" may write, "viewer" is known but may not."""
+    if token == "good":
+        return None
+    if token == "viewer":
+        return Problem(403, "Forbidden", f"a viewer cannot {method} {path}", slug="forbidden")
+    return Problem(401, "Unauthorized", "unknown", slug="unauthorized")
+
+
 @pytest.mark.parametrize(
     ("path", "method", "authorization", "status", "taken"),
     [
         ("/api/v1/incidents/1/notes", "POST", None, 401, 0),
         ("/api/v1/incidents/1/notes", "POST", "Bearer bad", 401, 0),
+        ("/api/v1/incidents/1/notes", "POST", "Bearer viewer", 403, 0),  # role before body
         ("/api/v1/incidents/1/notes", "POST", "Bearer good", 200, 3000),
         ("/api/v1/maintenance-windows/1", "DELETE", None, 401, 0),
         ("/api/v1/incidents", "GET", None, 200, 3000),  # no body to protect: the route checks
@@ -95,7 +106,7 @@ def test_auth_gate_answers_before_reading(
 ) -> None:
     upload = Upload(3, 1000)
     headers = {"authorization": authorization} if authorization else {}
-    gate = ApiAuthGate(reads_everything, valid=lambda token: token == "good")
+    gate = ApiAuthGate(reads_everything, check=_check)
     sent = run(gate, http(path, method, **headers), upload)
     assert sent[0]["status"] == status
     assert upload.taken == taken

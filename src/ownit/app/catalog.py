@@ -21,6 +21,7 @@ __all__ = [
     "CatalogStore",
     "ChangeSet",
     "InvalidCatalog",
+    "NewHeartbeat",
     "NewIntegration",
     "NewRouter",
     "apply",
@@ -89,10 +90,23 @@ class NewRouter:
 
 
 @dataclass(frozen=True, slots=True)
+class NewHeartbeat:
+    """A heartbeat the apply created, with its key (given in the file or generated)."""
+
+    name: str
+    key: str
+    generated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ApplyResult:
+    """What an apply changed, and the keys of what it created: the only time they can be
+    shown, since the database keeps only their digests (decision 0035)."""
+
     diff: c.Diff
     new_integrations: tuple[NewIntegration, ...] = ()
     new_routers: tuple[NewRouter, ...] = ()
+    new_heartbeats: tuple[NewHeartbeat, ...] = ()
 
 
 def new_integration_key() -> str:
@@ -160,6 +174,7 @@ def apply(
     changes: list[c.Change] = []
     created: list[NewIntegration] = []
     routers: list[NewRouter] = []
+    beats: list[NewHeartbeat] = []
     for change in diff.changes:
         obj = change.obj
         if isinstance(obj, c.Service) and change.action in ("create", "update"):
@@ -173,9 +188,13 @@ def apply(
                 change = dataclasses.replace(change, obj=obj)
             if change.action == "create" and obj.key is not None:
                 routers.append(NewRouter(obj.name, obj.key, generated))
-        elif isinstance(obj, c.Heartbeat) and obj.key is None:
-            # A new heartbeat without a key in the file gets one (`ownit heartbeat list`).
-            change = dataclasses.replace(change, obj=dataclasses.replace(obj, key=new_key()))
+        elif isinstance(obj, c.Heartbeat) and change.action in ("create", "update"):
+            generated = obj.key is None
+            if generated:  # a new heartbeat without a key in the file gets one
+                obj = dataclasses.replace(obj, key=new_key())
+                change = dataclasses.replace(change, obj=obj)
+            if change.action == "create" and obj.key is not None:
+                beats.append(NewHeartbeat(obj.name, obj.key, generated))
         changes.append(change)
     result = c.Diff(tuple(changes))
     upserts = tuple(
@@ -187,7 +206,7 @@ def apply(
     )
     if not change_set.is_empty:
         store.write(change_set, source=source, now=clock.now())
-    return ApplyResult(result, tuple(created), tuple(routers))
+    return ApplyResult(result, tuple(created), tuple(routers), tuple(beats))
 
 
 def _with_keys(
@@ -207,6 +226,7 @@ def _with_keys(
 
 
 def export(*, store: CatalogStore) -> list[c.JsonObject]:
-    """Every stored object as an ``ownit/v1`` document (integration and router keys included),
-    in order: users, teams, schedules, escalation policies, services, routers, each by name."""
+    """Every stored object as an ``ownit/v1`` document, in order: users, teams, schedules,
+    escalation policies, services, routers, each by name. No keys: the database keeps only
+    their digests; a file without a key keeps the stored one (decision 0035)."""
     return [c.to_document(obj) for obj in store.snapshot().objects()]

@@ -22,6 +22,9 @@ RETRY = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
+    """A heartbeat as stored: ``key`` is the SHA-256 digest of its key (decision 0035), what
+    its own events carry; ``key_hint`` the key's first characters."""
+
     name: str
     service: str
     key: str
@@ -30,6 +33,7 @@ class Heartbeat:
     state: str  # waiting | up | down
     last_ping_at: datetime | None
     due_at: datetime
+    key_hint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,10 @@ class RouterDirectory(Protocol):
         """Every router, by name."""
         ...
 
+    def key_hints(self) -> dict[str, str | None]:
+        """Each router's key hint (its first characters) by name: keys are not kept."""
+        ...
+
     def components(self, services: set[str]) -> dict[str, tuple[Component, ...]]:
         """The components of each named service (services without any are left out)."""
         ...

@@ -77,6 +77,7 @@ def build_app(
     """The web application on ``engine`` (already migrated); runs ``work`` while it serves
     (an engine in this process, or the supervisor of the engine's child process)."""
     clock = clock or SystemClock()
+    box = secret_box(settings)  # seals the action-link key (0037) and webhook secrets
     incidents = SqlIncidentStore(engine)
     event_log = SqlEventLog(engine)
     metrics = Metrics(
@@ -138,7 +139,7 @@ def build_app(
         actions=ActionDeps(
             incidents=incidents,
             clock=clock,
-            secret=lambda: shared_secret(engine, ACTION_SECRET, clock.now()),
+            secret=lambda: shared_secret(engine, ACTION_SECRET, clock.now(), box),
             slack_signing_secret=settings.slack_signing_secret,
             used=SqlActionLinks(engine),
             rights=SqlActionLinks(engine),
@@ -188,7 +189,7 @@ def build_app(
             escalations=SqlWorkStore(engine),
             escalation_view=SqlEscalationView(engine),
             on_call=on_call or on_call_lookup(engine),
-            personal=SqlPersonalStore(engine, box=secret_box(settings)),
+            personal=SqlPersonalStore(engine, box=box),
             notifiers=web_notifiers(settings, engine, clock),
             base_url=settings.base_url,
             catalog=SqlCatalogView(engine),

@@ -58,7 +58,7 @@ def outbound_warning(settings: Settings) -> Callable[[str], str | None]:
 def notifier_context(settings: Settings, engine: Engine, clock: Clock) -> NotifierContext:
     """What every notifier is built with: an HTTP client, the clock, the signing secret of
     one-click action links, and the SMTP settings (``None`` when e-mail is not set up)."""
-    secret = shared_secret(engine, ACTION_SECRET, clock.now())
+    secret = shared_secret(engine, ACTION_SECRET, clock.now(), secret_box(settings))
     return NotifierContext(
         http=make_http_client(settings.outbound_allow),
         now=clock.now,
@@ -131,7 +131,8 @@ def build_worker(
     also listens for new work (``ownit worker``: one listener per engine process)."""
     clock = clock or SystemClock()
     context = notifier_context(settings, engine, clock)
-    secret = shared_secret(engine, ACTION_SECRET, clock.now())  # the same, for signed links
+    # the same, for signed links
+    secret = shared_secret(engine, ACTION_SECRET, clock.now(), secret_box(settings))
     registry = NotifierRegistry.load()
     notifiers = registry.create_all(context)
     for channel, why in notifiers.unavailable.items():

@@ -42,6 +42,10 @@ KIND_WORDS = {
 BACKSTAGE_SOURCE = "backstage"
 IMPORTED = "<backstage import>"  # names the converted documents in problems without -o
 _SECRET_FIELDS = ("key", "secret")
+_NO_KEYS = (
+    "note: integration, router and heartbeat keys are not exported (ownit keeps only their "
+    "digests); applied again, the file keeps the keys the database has"
+)
 _WIDTH = 70
 
 
@@ -185,6 +189,12 @@ def _print_applied(result: use.ApplyResult, source: str) -> None:
         print("new routers and their keys:")
         for r in result.new_routers:
             print(f"  {r.name}: {r.key}")
+    if result.new_heartbeats:
+        print("new heartbeats and their keys:")
+        for b in result.new_heartbeats:
+            print(f"  {b.name}: {b.key}")
+    if result.new_integrations or result.new_routers or result.new_heartbeats:
+        print("(keys are shown this once: ownit keeps only their digests)")
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
@@ -195,6 +205,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             )
         documents = use.export(store=db.catalog)
     text = dump_documents(documents)
+    print(_NO_KEYS, file=sys.stderr)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")

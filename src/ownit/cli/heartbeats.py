@@ -10,6 +10,7 @@ from ownit.bootstrap import database
 from ownit.cli.tables import render
 from ownit.cli.times import when
 from ownit.domain.durations import format_duration
+from ownit.domain.key_digests import masked
 from ownit.settings import Settings
 
 
@@ -19,7 +20,11 @@ def register(sub: Any) -> None:
     )
     hsub = parser.add_subparsers(dest="heartbeat_command", metavar="ACTION", required=True)
     ls = hsub.add_parser("list", help="every heartbeat with its state and last ping")
-    ls.add_argument("--show-keys", action="store_true", help="show each heartbeat's ping key")
+    ls.add_argument(
+        "--show-keys",
+        action="store_true",
+        help="show each heartbeat's key hint (keys are shown once, by catalog apply)",
+    )
     ls.set_defaults(func=_list)
 
 
@@ -44,7 +49,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
             ping,
         ]
         if args.show_keys:
-            row.append(b.key)
+            row.append(masked(b.key_hint))  # keys are kept hashed (0035)
         rows.append(row)
     print(render(headers + (["KEY"] if args.show_keys else []), rows))
     return 0

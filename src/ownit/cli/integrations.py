@@ -73,4 +73,5 @@ def _rotate(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"integration {args.id} does not exist (see `ownit integration list`)")
     print(f"integration {found['id']} ({found['service']}/{found['name']}) has a new key:")
     print(found["key"])
+    print("(shown this once: ownit keeps only its digest; `ownit integration list` shows its hint)")
     return 0

@@ -11,6 +11,7 @@ from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.tables import render
 from ownit.domain.catalog.routers import Component, component_for
+from ownit.domain.key_digests import masked
 from ownit.domain.matchers import quote_value
 from ownit.domain.routing import Decision, Route, route
 from ownit.settings import Settings
@@ -119,6 +120,7 @@ def _count(tree: Route) -> int:
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     with database(settings) as db:
         routers = db.routers.routers()
+        hints = db.routers.key_hints()
     if not routers:
         print("no routers (add a Router to the catalog and `ownit catalog apply`)")
         return 0
@@ -129,10 +131,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
             [
                 [
                     r.name,
-                    r.key,
+                    masked(hints.get(r.name)),
                     _count(r.route),
                     f"{base}/v2/enqueue",
-                    f"{base}/integrations/alertmanager/{r.key}",
+                    f"{base}/integrations/alertmanager/KEY",
                 ]
                 for r in routers
             ],

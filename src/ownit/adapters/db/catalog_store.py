@@ -4,7 +4,8 @@ Each catalog object keeps its normalised spec as JSON plus the core columns othe
 query (names, owner team, escalation policy, tier, urgency, a schedule's team and zone…).
 A schedule's overrides made through the API (``schedule_overrides``) are not the catalog's:
 apply never touches them (deleting a schedule deletes them with it). Integration keys live only in
-the ``integrations`` table and router keys in ``routers.key``, never in a spec.
+the ``integrations`` table and router keys in ``routers.key``, never in a spec, and only as
+SHA-256 digests beside a short hint (decision 0035): the snapshot's keys are digests.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ownit.domain.catalog import (
     from_spec,
     to_spec,
 )
+from ownit.domain.key_digests import key_hint, stored_key
 
 _TABLES: dict[str, Table] = {
     "User": t.users,
@@ -216,6 +218,13 @@ def _in_spec_order(service: Service, stored: list[Integration]) -> tuple[Integra
     return tuple(sorted(stored, key=lambda i: order.get(i.name, len(order))))
 
 
+def _key_columns(key: str) -> dict[str, Any]:
+    """A key as it is kept: its digest, and its hint when the key itself is at hand (a key
+    kept from the database is a digest already, its hint stays) — decision 0035."""
+    hint = key_hint(key)
+    return {"key": stored_key(key)} | ({"key_hint": hint} if hint is not None else {})
+
+
 class _Writer:
     def __init__(
         self, conn: Connection, source: str, now: datetime, box: SecretBox | None = None
@@ -282,8 +291,8 @@ class _Writer:
                 service_id=self._ref("Service", obj.service),
                 interval_seconds=int(obj.interval.total_seconds()),
                 grace_seconds=int(obj.grace.total_seconds()),
-                key=obj.key,
                 due_at=self._heartbeat_due(obj),
+                **_key_columns(obj.key),
             )
             return values
         if isinstance(obj, User):
@@ -302,7 +311,7 @@ class _Writer:
         elif isinstance(obj, Router):
             if obj.key is None:
                 raise ValueError(f"router {obj.name!r} has no key")
-            values.update(key=obj.key)
+            values.update(_key_columns(obj.key))
         else:
             values.update(
                 description=obj.description,
@@ -389,15 +398,16 @@ class _Writer:
                         "service_id": service_id,
                         "name": i.name,
                         "type": i.type,
-                        "key": i.key,
+                        "key": stored_key(i.key),
+                        "key_hint": key_hint(i.key),
                         "created_at": self.now,
                     }
                 )
-            elif (row[1], row[2]) != (i.type, i.key):
+            elif (row[1], row[2]) != (i.type, stored_key(i.key)):
                 self.conn.execute(
                     update(t.integrations)
                     .where(t.integrations.c.id == row[0])
-                    .values(type=i.type, key=i.key)
+                    .values(type=i.type, **_key_columns(i.key))
                 )
         if new:
             self.conn.execute(insert(t.integrations), new)

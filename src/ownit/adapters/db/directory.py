@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select, update
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.rows import row_dict
+from ownit.domain.key_digests import key_digest, key_hint, masked
 
 
 class SqlDirectory:
@@ -117,7 +118,7 @@ class SqlDirectory:
                 i.c.id,
                 i.c.name,
                 i.c.type,
-                i.c.key,
+                i.c.key_hint,
                 s.c.name.label("service"),
                 i.c.created_at,
             )
@@ -125,14 +126,20 @@ class SqlDirectory:
             .order_by(s.c.name, i.c.name)
         )
         with self._engine.connect() as conn:
-            return [row_dict(r) for r in conn.execute(query)]
+            rows = [row_dict(r) for r in conn.execute(query)]
+        # Only the key's digest is kept (decision 0035): its hint is all that can be shown.
+        return [{"key": masked(r.pop("key_hint"))} | r for r in rows]
 
     def rotate_key(self, integration_id: int, at: datetime) -> dict[str, Any] | None:
-        """Give the integration a new key; the old one stops working at once."""
+        """Give the integration a new key; the old one stops working at once. The answer
+        holds the new key: the only time it is shown (only its digest is kept)."""
         i, s = t.integrations, t.services
+        new_key = secrets.token_hex(16)
         with self._engine.begin() as conn:
             result = conn.execute(
-                update(i).where(i.c.id == integration_id).values(key=secrets.token_hex(16))
+                update(i)
+                .where(i.c.id == integration_id)
+                .values(key=key_digest(new_key), key_hint=key_hint(new_key))
             )
             if result.rowcount != 1:
                 return None
@@ -151,4 +158,5 @@ class SqlDirectory:
                 before={"key": key},
                 after={"key": key},
             )
-        return next((i for i in self.integrations() if i["id"] == integration_id), None)
+        found = next((i for i in self.integrations() if i["id"] == integration_id), None)
+        return None if found is None else found | {"key": new_key}

@@ -1,4 +1,5 @@
-"""Heartbeats in ``heartbeats``: pings, and the engine's claim of missed ones."""
+"""Heartbeats in ``heartbeats``: pings (the key found by its SHA-256), and the engine's claim
+of missed ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.app.heartbeats import Heartbeat, Ping
+from ownit.domain.key_digests import key_digest
 
 
 def _beat(row: Any) -> Heartbeat:
@@ -21,6 +23,7 @@ def _beat(row: Any) -> Heartbeat:
         state=row.state,
         last_ping_at=row.last_ping_at,
         due_at=row.due_at,
+        key_hint=row.key_hint,
     )
 
 
@@ -31,6 +34,7 @@ def _select() -> Any:
         h.c.name,
         s.c.name.label("service"),
         h.c.key,
+        h.c.key_hint,
         h.c.interval_seconds,
         h.c.grace_seconds,
         h.c.state,
@@ -50,7 +54,7 @@ class SqlHeartbeatStore:
     def ping(self, name: str, key: str, now: datetime) -> Ping | None:
         h = t.heartbeats
         with self._engine.begin() as conn:
-            query = _select().where(h.c.name == name, h.c.key == key)
+            query = _select().where(h.c.name == name, h.c.key == key_digest(key))
             if conn.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE (make_engine)
                 query = query.with_for_update(of=h)
             row = conn.execute(query).first()
@@ -72,6 +76,7 @@ class SqlHeartbeatStore:
             "up",
             now,
             due,
+            before.key_hint,
         )
         return Ping(after, was_down=before.state == "down")
 

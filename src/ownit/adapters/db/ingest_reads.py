@@ -24,6 +24,7 @@ from ownit.domain.ingest.dedup import GroupHead, GroupSlot, OpenAlert
 from ownit.domain.ingest.maintenance import ServiceWindow
 from ownit.domain.ingest.resolution import Source
 from ownit.domain.ingest.services import IngestService, parse_service, policy_snapshot
+from ownit.domain.key_digests import key_digest
 
 
 class ParsedServices:
@@ -71,19 +72,25 @@ class BatchReader:
     def sources(self, keys: Iterable[str], heartbeat_keys: Iterable[str] = ()) -> dict[str, Source]:
         """The integration keys among ``keys``, and the heartbeat keys among
         ``heartbeat_keys`` (the keys of heartbeat events: a heartbeat's key is good for its
-        own pings and missed-heartbeat triggers only), each with its service."""
-        keys = set(keys)
-        if not keys:
+        own pings and missed-heartbeat triggers only), each with its service.
+
+        Integrations are found by the SHA-256 of each key (the database keeps no keys,
+        decision 0035): one indexed lookup. Heartbeat events carry their heartbeat's
+        stored digest already (ownit makes them from the row); they are looked up as
+        they are."""
+        by_digest = {key_digest(k): k for k in set(keys)}
+        if not by_digest:
             return {}
         i, s = t.integrations, t.services
         rows = self._conn.execute(
             select(i.c.key, i.c.id, i.c.name, s.c.name.label("service"))
             .join(s, s.c.id == i.c.service_id)
-            .where(i.c.key.in_(keys))
+            .where(i.c.key.in_(by_digest))
         ).all()
         # A heartbeat's own key (the engine's missed-heartbeat triggers, a ping's resolve)
         # reaches its service too: one more query, only for keys no integration has.
-        missing = (keys & set(heartbeat_keys)) - {r.key for r in rows}
+        found_keys = {by_digest[r.key] for r in rows}
+        missing = (set(by_digest.values()) & set(heartbeat_keys)) - found_keys
         beats: Sequence[Any] = ()
         if missing:
             h = t.heartbeats
@@ -94,8 +101,8 @@ class BatchReader:
             ).all()
         self.read_services({r.service for r in rows} | {b.service for b in beats})
         found: dict[str, Source] = {}
-        for key, integration_id, name, service in rows:
-            found[key] = Source(integration_id, name, self.services[service])
+        for digest, integration_id, name, service in rows:
+            found[by_digest[digest]] = Source(integration_id, name, self.services[service])
         for key, name, service in beats:
             found[key] = Source(0, f"heartbeat/{name}", self.services[service])
         return found

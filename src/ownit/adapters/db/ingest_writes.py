@@ -17,6 +17,7 @@ from ownit.domain.auto_resolve import first_due
 from ownit.domain.ids import make_id
 from ownit.domain.incidents import Status
 from ownit.domain.ingest.dedup import BatchPlan
+from ownit.domain.key_digests import stored_key
 
 
 def new_id(prefix: str, now: datetime) -> str:
@@ -210,7 +211,7 @@ def _write(
                 new_id("evt", plan.now),
                 now,
                 r.event.format,
-                r.event.routing_key,
+                stored_key(r.event.routing_key),  # the key's digest (decision 0035)
                 r.target.integration_id if r.target else None,
                 r.target.service_id if r.target else None,
                 r.event.action.value,

@@ -1,4 +1,5 @@
-"""Routers in the database: one by key (ingest), all of them (``ownit router list``)."""
+"""Routers in the database: one by key (ingest; looked up by its SHA-256), all of them
+(``ownit router list``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, Text, cast, select
 from ownit.adapters.db import tables as t
 from ownit.domain.catalog import Router, from_spec
 from ownit.domain.catalog.routers import Component, components_from
+from ownit.domain.key_digests import key_digest
 
 
 class SqlRouterStore:
@@ -20,7 +22,7 @@ class SqlRouterStore:
 
     def router_by_key(self, key: str) -> Router | None:
         query = select(t.routers.c.name, t.routers.c.key, t.routers.c.spec).where(
-            t.routers.c.key == key
+            t.routers.c.key == key_digest(key)
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
@@ -29,7 +31,9 @@ class SqlRouterStore:
     def router_version(self, key: str) -> str | None:
         """The router's name and stored tree as text: equal texts, equal routers (the text
         is compared, never parsed)."""
-        query = select(t.routers.c.name, cast(t.routers.c.spec, Text)).where(t.routers.c.key == key)
+        query = select(t.routers.c.name, cast(t.routers.c.spec, Text)).where(
+            t.routers.c.key == key_digest(key)
+        )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else f"{row[0]}\n{row[1]}"
@@ -49,6 +53,12 @@ class SqlRouterStore:
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [_router(row) for row in rows]
+
+    def key_hints(self) -> dict[str, str | None]:
+        """Each router's key hint by name (the keys themselves are not kept, decision 0035)."""
+        query = select(t.routers.c.name, t.routers.c.key_hint)
+        with self._engine.connect() as conn:
+            return {row.name: row.key_hint for row in conn.execute(query)}
 
     def components(self, services: set[str]) -> dict[str, tuple[Component, ...]]:
         """The components of each named service (services without any are left out)."""

@@ -104,7 +104,8 @@ integrations = Table(
     Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), nullable=True),
     Column("name", String(100), nullable=False),
     Column("type", String(40), nullable=False),  # events-v2 | alertmanager
-    Column("key", String(64), nullable=False, unique=True),
+    Column("key", String(64), nullable=False, unique=True),  # SHA-256 of the key (0012)
+    Column("key_hint", String(8), nullable=True),  # its first characters, to tell keys apart
     Column("created_at", TS, nullable=False),
     UniqueConstraint("service_id", "name"),
 )
@@ -355,7 +356,8 @@ routers = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
-    Column("key", String(64), nullable=False, unique=True),
+    Column("key", String(64), nullable=False, unique=True),  # SHA-256 of the key (0012)
+    Column("key_hint", String(8), nullable=True),  # its first characters, to tell keys apart
     Column("spec", JSON, nullable=False),  # the route tree, normalised
     Column("source", String(200), nullable=True),
     Column("created_at", TS, nullable=False),
@@ -426,7 +428,8 @@ heartbeats = Table(
     Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), nullable=False),
     Column("interval_seconds", Integer, nullable=False),
     Column("grace_seconds", Integer, nullable=False),
-    Column("key", String(64), nullable=False, unique=True),
+    Column("key", String(64), nullable=False, unique=True),  # SHA-256 of the key (0012)
+    Column("key_hint", String(8), nullable=True),  # its first characters, to tell keys apart
     Column("spec", JSON, nullable=False),
     Column("state", String(10), nullable=False, server_default="waiting"),  # waiting|up|down
     Column("last_ping_at", TS, nullable=True),

@@ -23,6 +23,7 @@ from ownit.app.ingest import GroupCommitter
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.durations import parse_duration
 from ownit.domain.instants import parse_instant
+from ownit.domain.key_digests import masked
 
 
 @dataclass
@@ -136,7 +137,7 @@ def heartbeat_json(beat: hb.Heartbeat, *, key: bool) -> dict[str, Any]:
         "last_ping_at": _iso(beat.last_ping_at) if beat.last_ping_at else None,
         "due_at": _iso(beat.due_at),
         "ping_url": f"/api/v1/heartbeats/{beat.name}/ping",
-        **({"key": beat.key} if key else {}),
+        **({"key": masked(beat.key_hint)} if key else {}),  # kept hashed: 0035
     }
 
 

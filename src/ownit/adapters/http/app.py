@@ -34,6 +34,7 @@ from ownit.adapters.http import (
     openapi_problems,
     problems,
 )
+from ownit.adapters.http.auth import write_gate
 from ownit.adapters.http.client_address import AuditScopeMiddleware, Network
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
@@ -42,7 +43,6 @@ from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
-from ownit.app.tokens import authenticate
 from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit
 
 log = logging.getLogger("ownit.http")
@@ -102,13 +102,6 @@ def _bearer_is(request: Request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())
 
 
-def _token_check(api: api_v1.ApiDeps) -> Callable[[str], bool]:
-    def valid(token: str) -> bool:
-        return authenticate(store=api.tokens, token=token, clock=api.clock) is not None
-
-    return valid
-
-
 def create_app(parts: AppParts) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -155,7 +148,7 @@ def create_app(parts: AppParts) -> FastAPI:
     app.add_middleware(FastIngest, endpoints=endpoints)
     # In front of everything (the last added runs first): the size limit, then the API token
     # before an /api/v1 body is read.
-    app.add_middleware(ApiAuthGate, valid=_token_check(parts.api))
+    app.add_middleware(ApiAuthGate, check=write_gate(parts.api.tokens, parts.api.clock))
     app.add_middleware(BodyLimit, limit=parts.max_body, own_limit=events.OWN_BODY_LIMIT)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))

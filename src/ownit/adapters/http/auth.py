@@ -65,6 +65,34 @@ def scope_of(method: str, path: str) -> str:
     return _WRITE_SCOPES.get(segments[0], "admin")
 
 
+def write_gate(store: TokenStore, clock: Clock) -> Callable[[str, str, str], Problem | None]:
+    """What :class:`~ownit.adapters.http.request_guards.ApiAuthGate` asks before the body of
+    an ``/api/v1`` write is read: ``check(token, method, path)`` is ``None`` (go on) or the
+    problem to answer. Every write endpoint needs at least the respond permission, and the
+    scope its path needs (:func:`scope_of`), so a token without them gets its 401 or 403
+    before a byte of the body is parsed; the endpoint's own gate then checks the rest (an
+    admin-only write still answers a responder 403, after the body)."""
+
+    def check(token: str, method: str, path: str) -> Problem | None:
+        principal = authenticate(store=store, token=token, clock=clock)
+        if principal is None:
+            return Problem(
+                401,
+                "Unauthorized",
+                "the API token is unknown or revoked",
+                slug="unauthorized",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not principal.permissions.may(Action.RESPOND):
+            return forbidden(principal, _NEEDS[Action.RESPOND])
+        scope = scope_of(method, path)
+        if not principal.has_scope(scope):
+            return forbidden(principal, f"the {scope!r} scope (it has: {_scopes(principal)})")
+        return None
+
+    return check
+
+
 def _scopes(principal: Principal) -> str:
     return ", ".join(sorted(principal.scopes)) if principal.scopes is not None else "all"
 

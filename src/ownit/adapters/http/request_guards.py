@@ -117,11 +117,12 @@ class BodyLimit:
 
 
 class ApiAuthGate:
-    """No ``/api/v1`` body is read before its API token is known to be valid."""
+    """No ``/api/v1`` body is read before its API token is known to be valid and allowed to
+    write there (``check(token, method, path)``: ``None`` or the problem to answer)."""
 
-    def __init__(self, app: ASGIApp, valid: Callable[[str], bool]) -> None:
+    def __init__(self, app: ASGIApp, check: Callable[[str, str, str], Problem | None]) -> None:
         self.app = app
-        self.valid = valid
+        self.check = check
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -138,6 +139,7 @@ class ApiAuthGate:
                 scheme, _, rest = value.decode("latin-1").partition(" ")
                 token = rest.strip() if scheme.lower() == "bearer" else ""
                 break
+        problem: Problem | None
         if not token:
             problem = Problem(
                 401,
@@ -147,15 +149,9 @@ class ApiAuthGate:
                 slug="unauthorized",
                 headers=_UNAUTHORIZED,
             )
-        elif not await asyncio.to_thread(self.valid, token):
-            problem = Problem(
-                401,
-                "Unauthorized",
-                "the API token is unknown or revoked",
-                slug="unauthorized",
-                headers=_UNAUTHORIZED,
-            )
         else:
+            problem = await asyncio.to_thread(self.check, token, scope["method"], path)
+        if problem is None:
             await self.app(scope, receive, send)
             return
         await problem_response(problem, path)(scope, receive, send)

@@ -21,6 +21,7 @@ from ownit.domain.catalog.model import (
 )
 from ownit.domain.catalog.refs import Key, stored_key
 from ownit.domain.catalog.spec import to_spec
+from ownit.domain.key_digests import same_key
 
 _Action = Literal["create", "update", "delete", "unchanged"]
 
@@ -175,14 +176,14 @@ def _field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:
         isinstance(old, Router)
         and isinstance(new, Router)
         and new.key is not None
-        and old.key != new.key
+        and not same_key(old.key, new.key)
     ):
         out.append(FieldChange("key", old.key, new.key, secret=True))
     if (
         isinstance(old, Heartbeat)
         and isinstance(new, Heartbeat)
         and new.key is not None
-        and old.key != new.key
+        and not same_key(old.key, new.key)
     ):
         out.append(FieldChange("key", old.key, new.key, secret=True))
     return out
@@ -208,7 +209,7 @@ def _integration_changes(old: Service, new: Service) -> list[FieldChange]:
         elif a is not None and b is not None:
             if a.type != b.type:
                 out.append(FieldChange(f"{path}.type", a.type, b.type))
-            if b.key is not None and a.key != b.key:
+            if b.key is not None and not same_key(a.key, b.key):
                 out.append(FieldChange(f"{path}.key", a.key, b.key, secret=True))
     if not out and [i.name for i in old.integrations] != [i.name for i in new.integrations]:
         out.append(

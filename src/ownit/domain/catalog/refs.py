@@ -20,6 +20,7 @@ from ownit.domain.catalog.model import (
     Team,
 )
 from ownit.domain.catalog.routers import check_components, service_refs
+from ownit.domain.key_digests import stored_key as digest_of
 
 KIND_WORDS = {
     "User": "user",
@@ -150,15 +151,17 @@ def _keys(
             continue
         for i in service.integrations:
             if i.key is not None:
-                owners[i.key] = f"integration {quote(i.name)} of service {quote(service.name)}"
+                owners[digest_of(i.key)] = (
+                    f"integration {quote(i.name)} of service {quote(service.name)}"
+                )
     for router in existing.routers.values():
         ident = ("Router", router.name)
         if ident not in named and ident not in removed and router.key is not None:
-            owners[router.key] = f"router {quote(router.name)}"
+            owners[digest_of(router.key)] = f"router {quote(router.name)}"
     for beat in existing.heartbeats.values():
         ident = ("Heartbeat", beat.name)
         if ident not in named and ident not in removed and beat.key is not None:
-            owners[beat.key] = f"heartbeat {quote(beat.name)}"
+            owners[digest_of(beat.key)] = f"heartbeat {quote(beat.name)}"
     problems: list[Problem] = []
     kept: list[tuple[str, str]] = []  # keys kept from the database for objects in the files
     given: list[tuple[Document, str, str, str]] = []  # doc, path, key, owner
@@ -192,9 +195,12 @@ def _keys(
             key = stored_key(obj, i.name, existing)
             if key is not None:
                 kept.append((key, me))
+    # Keys are compared as the database keeps them (digests, decision 0035): a key in a
+    # file is the same key as the digest it hashes to.
     for key, owner in kept:
-        owners.setdefault(key, owner)
-    for doc, path, key, me in given:
+        owners.setdefault(digest_of(key), owner)
+    for doc, path, plain, me in given:
+        key = digest_of(plain)
         if key in owners and owners[key] != me:
             problems.append(
                 doc.problem(path, f"{doc.where(path)} is already used by {owners[key]}")

@@ -154,11 +154,13 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
 
 
 def to_document(obj: StoredObject) -> JsonObject:
-    """The whole ``ownit/v1`` document, integration and router keys included (export)."""
+    """The whole ``ownit/v1`` document (export), without integration, router and heartbeat
+    keys: the database keeps only their digests (decision 0035). Applied again, a document
+    without a key keeps the key the database has."""
     metadata: JsonObject = {"name": obj.name}
     if isinstance(obj, Service) and obj.description:
         metadata["description"] = obj.description
-    spec = to_spec(obj, keys=True)
+    spec = to_spec(obj)
     if isinstance(obj, User):  # the person's own settings are not the catalog's (0014)
         spec = {k: v for k, v in spec.items() if k not in obj.personal}
     return {"apiVersion": API_VERSION, "kind": obj.kind, "metadata": metadata, "spec": spec}
