@@ -7,15 +7,15 @@ known (computed by :meth:`IncidentHistory.facts`, the one definition) and reads 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ownit.domain.analytics.history import Facts, IncidentHistory
 
 
-@dataclass(frozen=True, slots=True)
-class IncidentRecord:
-    """One incident's grouping keys and stored figures."""
+class IncidentRecord(NamedTuple):
+    """One incident's grouping keys and stored figures (a tuple: thousands are built per
+    report)."""
 
     id: str
     service: str
