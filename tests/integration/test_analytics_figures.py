@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, select, update
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import backfill, refresh
 from ownit.adapters.db.analytics_store import SqlAnalyticsStore
+from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.domain.analytics.history import (
     Acknowledgement,
     Drills,
@@ -25,6 +26,7 @@ from ownit.domain.analytics.incidents import GroupBy, incident_report
 from ownit.domain.analytics.noise import noise_report
 from ownit.domain.analytics.records import record_of
 from ownit.domain.analytics.responders import report_of_responses, responder_report
+from ownit.domain.incidents import Status
 from tests.analytics_cases import HAND_MADE, MERGE_SOURCE, MERGE_TARGET, PERIOD, T0, at, seed
 
 TEAMS = {"api": "payments", "web": "frontend", "db": None}
@@ -205,3 +207,29 @@ def test_refresh_writes_the_figures_in_the_callers_transaction(engine: Engine) -
         refresh(conn, ["inc_x"])
         ttr = conn.execute(select(t.incident_figures.c.ttr)).scalar()
     assert ttr == 600.0
+
+
+# What a person does through the incident store writes the figures in its own transaction
+# (no report has read the incident yet): (status, via, at minute) → stored TTA and TTR.
+PERSON_CASES = [
+    ([("acknowledged", "web", 4)], (240.0, None)),
+    ([("acknowledged", "slack", 2), ("resolved", None, 30)], (120.0, 1800.0)),
+    ([("resolved", None, 10)], (None, 600.0)),
+]
+
+
+@pytest.mark.parametrize(("steps", "expected"), PERSON_CASES)
+def test_the_incident_store_writes_the_figures_with_the_acknowledgement_and_resolution(
+    engine: Engine, steps: list[tuple[str, str | None, int]], expected: tuple[object, ...]
+) -> None:
+    seed(engine, [IncidentHistory("inc_p", "api", at(0), alert_key="disk")])
+    store = SqlIncidentStore(engine)
+    for status, via, minute in steps:
+        store.set_status("inc_p", Status(status), by="bob", at=at(minute), message="", via=via)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.incident_figures.c.tta, t.incident_figures.c.ttr).where(
+                t.incident_figures.c.incident_id == "inc_p"
+            )
+        ).one()
+    assert tuple(row) == expected
