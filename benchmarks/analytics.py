@@ -189,6 +189,14 @@ def seed(engine: Any, *, incidents: int, services: int, users: int, now: datetim
             flush()
     flush()
     log(f"seeded {incidents} incidents in {time.perf_counter() - started:.1f} s")
+    # The per-incident figures, as migration 0013 computes them for an existing history
+    # (from then on they are written as incidents are acknowledged and resolved).
+    from ownit.adapters.db.analytics_figures import backfill
+
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        backfill(conn)
+    log(f"stored figures of {incidents} incidents in {time.perf_counter() - started:.1f} s")
 
 
 def timed(repeat: int, run: Callable[[], object]) -> list[float]:

@@ -22,11 +22,13 @@ from ownit.domain.analytics.incidents import (
 )
 from ownit.domain.analytics.noise import NoiseReport, noise_report
 from ownit.domain.analytics.period import InvalidPeriod, Period, parse_period
+from ownit.domain.analytics.records import IncidentRecord
 from ownit.domain.analytics.responders import (
     Message,
     OnCallShift,
     ResponderFigures,
-    responder_report,
+    Response,
+    report_of_responses,
 )
 from ownit.domain.errors import DomainError
 from ownit.domain.incidents import Urgency
@@ -47,6 +49,25 @@ class AnalyticsStore(Protocol):
         """Incidents created in ``[since, until)`` (of the service, the team's services, the
         urgency), each with its pages and acknowledgements; ``alert_keys``: with the
         Alertmanager ``alertname`` as the alert key where there is one."""
+        ...
+
+    def records(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        service: str | None = None,
+        team: str | None = None,
+        urgency: str | None = None,
+    ) -> list[IncidentRecord]:
+        """The stored figures of the incidents created in ``[since, until)`` (of the service,
+        the team's services, the urgency), alert keys included: what the incident, noise and
+        baseline reports add up (the same numbers as their histories give)."""
+        ...
+
+    def responses(self, since: datetime, until: datetime, *, drills: Drills) -> list[Response]:
+        """Each person's first page and first explicit acknowledgement of each incident
+        counted in ``[since, until)`` (``drills`` as asked)."""
         ...
 
     def messages(self, since: datetime, until: datetime) -> list[Message]:
@@ -130,7 +151,7 @@ def incident_reports(
     drills = _choice(Drills, "drills", query.drills) or Drills.EXCLUDE
     urgency = _choice(Urgency, "urgency", query.urgency)
     _check_names(store, query)
-    histories = store.histories(
+    histories = store.records(
         period.since,
         period.until,
         service=query.service or None,
@@ -167,14 +188,13 @@ def responders(
     period = period_of(query, clock.now())
     drills = _choice(Drills, "drills", query.drills) or Drills.EXCLUDE
     people: Collection[str] | None = _check_names(store, Query(team=query.team))
-    return period, responder_report(
-        store.histories(period.since, period.until),
+    return period, report_of_responses(
+        store.responses(period.since, period.until, drills=drills),
         store.messages(period.since, period.until),
         on_call_shifts(schedules, period),
         store.zones(),
         period,
         people=people,
-        drills=drills,
     )
 
 
@@ -182,12 +202,11 @@ def noise(*, store: AnalyticsStore, clock: Clock, query: Query) -> NoiseReport:
     period = period_of(query, clock.now())
     drills = _choice(Drills, "drills", query.drills) or Drills.EXCLUDE
     _check_names(store, query)
-    histories = store.histories(
+    histories = store.records(
         period.since,
         period.until,
         service=query.service or None,
         team=query.team or None,
-        alert_keys=True,
     )
     return noise_report(histories, period, drills=drills)
 

@@ -95,7 +95,7 @@ def capture_baseline(
         )
     now = clock.now()
     period = period_of(Query(since=since, until=until), now)
-    groups = capture(analytics.histories(period.since, period.until), period)
+    groups = capture(analytics.records(period.since, period.until), period)
     baseline = Baseline(name, period.since, period.until, by, now)
     if not baselines.add(baseline, groups):
         raise InvalidAnalyticsRequest("name", f"there is already a baseline named {name!r}")
@@ -135,7 +135,7 @@ def compare(
     groups = baselines.groups(chosen.name) or []
     now = clock.now()
     recent = Period(now - RECENT, now)
-    histories = analytics.histories(recent.since, recent.until)
+    histories = analytics.records(recent.since, recent.until)
     return BaselineComparison(chosen, recent, compare_groups(groups, histories, recent))
 
 
@@ -148,7 +148,7 @@ def weekly_report(*, analytics: AnalyticsStore, baselines: BaselineStore, clock:
     current baseline, and the noisiest alert keys."""
     now = clock.now()
     recent = Period(now - RECENT, now)
-    histories = analytics.histories(recent.since, recent.until, alert_keys=True)
+    histories = analytics.records(recent.since, recent.until)
     report = incident_report(histories, recent, by=GroupBy.TEAM)
     lines = [
         f"ownit weekly digest: {recent.since:%Y-%m-%d %H:%M} to {recent.until:%Y-%m-%d %H:%M} UTC",

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, case, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.analytics_figures import refresh
 
 _r = t.incident_responses
 
@@ -68,6 +69,10 @@ def record_pages(conn: Connection, pages: Iterable[tuple[str, str, Any]], at: da
             for (i, u), (when, level) in first.items()
         ],
     )
+    # A page at level 2 or beyond makes the incident escalated: its stored figures change.
+    escalated = {i for (i, _), (_, level) in first.items() if level >= 2}
+    if escalated:
+        refresh(conn, escalated)
 
 
 def record_acknowledgement(

@@ -4,79 +4,54 @@ notifications, time zones and team members."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import ColumnElement, Engine, Select, String, false, select, type_coerce
 
 from ownit.adapters.db import tables as t
-from ownit.domain.analytics.history import (
-    Acknowledgement,
-    IncidentHistory,
-    Page,
-    Resolution,
-    resolution_of,
-)
-from ownit.domain.analytics.responders import Message
+from ownit.adapters.db.analytics_figures import is_stale, read_fresh
+from ownit.adapters.db.analytics_histories import histories_of, incident_rows
+from ownit.domain.analytics.history import EXPLICIT, Drills, Facts, IncidentHistory
+from ownit.domain.analytics.records import IncidentRecord
+from ownit.domain.analytics.responders import Message, Response
 
-_i, _s, _tm, _r = t.incidents, t.services, t.teams, t.incident_responses
-_CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
+_i, _s, _tm, _f, _r = t.incidents, t.services, t.teams, t.incident_figures, t.incident_responses
+# Whether an incident is a drill: incidents have no drill flag yet (decision 0032.8); when
+# ``incidents.drill`` lands, this becomes that column and every report follows.
+_DRILL: ColumnElement[bool] = false()
 
 
-def _resolution(row: Any) -> Resolution | None:
-    if row.resolved_at is None:
+def _raw(column: Any) -> Any:
+    """The column as the driver gives it (SQLite: the stored text), parsed by
+    :func:`_instant`: thousands of times faster together than the general conversion."""
+    return type_coerce(column, String)
+
+
+def _instant(value: Any) -> Any:
+    """An aware UTC datetime from what :func:`_raw` read (``None`` stays ``None``)."""
+    if value is None:
         return None
-    return resolution_of(row.resolved_by, alert_count=row.alert_count, dedup_key=row.dedup_key)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _is_person(actor: str | None) -> bool:
-    return bool(actor) and not (actor or "").startswith(("integration/", "heartbeat/"))
-
-
-def _chunks(ids: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
+def _filtered(
+    query: Select[Any], service: str | None, team: str | None, urgency: str | None
+) -> Select[Any]:
+    if service is not None:
+        query = query.where(_s.c.name == service)
+    if team is not None:
+        query = query.where(_tm.c.name == team)
+    if urgency is not None:
+        query = query.where(_i.c.urgency == urgency)
+    return query
 
 
 class SqlAnalyticsStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    def _incidents(
-        self,
-        since: datetime,
-        until: datetime,
-        service: str | None,
-        team: str | None,
-        urgency: str | None,
-    ) -> Select[Any]:
-        query = (
-            select(
-                _i.c.id,
-                _i.c.created_at,
-                _i.c.urgency,
-                _i.c.component,
-                _i.c.dedup_key,
-                _i.c.alert_count,
-                _i.c.acknowledged_at,
-                _i.c.acknowledged_by,
-                _i.c.resolved_at,
-                _i.c.resolved_by,
-                _s.c.name.label("service"),
-                _tm.c.name.label("team"),
-            )
-            .join(_s, _s.c.id == _i.c.service_id)
-            .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
-            .where(_i.c.created_at >= since, _i.c.created_at < until)
-        )
-        if service is not None:
-            query = query.where(_s.c.name == service)
-        if team is not None:
-            query = query.where(_tm.c.name == team)
-        if urgency is not None:
-            query = query.where(_i.c.urgency == urgency)
-        return query
 
     def histories(
         self,
@@ -88,95 +63,129 @@ class SqlAnalyticsStore:
         urgency: str | None = None,
         alert_keys: bool = False,
     ) -> list[IncidentHistory]:
-        chosen = self._incidents(since, until, service, team, urgency)
-        # The responses of the same incidents, in one statement (joined on the same filter).
-        responses = chosen.with_only_columns(
-            _r.c.incident_id,
-            _r.c.user_name,
-            _r.c.first_paged_at,
-            _r.c.highest_level,
-            _r.c.acknowledged_at,
-            _r.c.acknowledged_via,
-        ).join(_r, _r.c.incident_id == _i.c.id)
+        chosen = _filtered(
+            incident_rows().where(_i.c.created_at >= since, _i.c.created_at < until),
+            service,
+            team,
+            urgency,
+        )
         with self._engine.connect() as conn:
-            rows = conn.execute(chosen).all()
-            ids = [r.id for r in rows]
-            pages: dict[str, list[Page]] = {}
-            acks: dict[str, list[Acknowledgement]] = {}
-            for incident_id, user, paged_at, level, acked_at, via in conn.execute(responses):
-                if paged_at is not None:
-                    pages.setdefault(incident_id, []).append(Page(user, paged_at, level or 1))
-                if acked_at is not None:
-                    acks.setdefault(incident_id, []).append(
-                        Acknowledgement(user, acked_at, via or "person")
-                    )
-            merged = self._merged_into(conn, [r.id for r in rows if r.alert_count == 0])
-            names = self._alert_names(conn, ids) if alert_keys else {}
-        found = []
-        for r in rows:
-            acknowledged = acks.get(r.id, [])
-            if not acknowledged and r.acknowledged_at is not None and _is_person(r.acknowledged_by):
-                # Acknowledged before migration 0011 recorded how: a person did it.
-                acknowledged = [
-                    Acknowledgement(
-                        r.acknowledged_by.removeprefix("user/"), r.acknowledged_at, "person"
-                    )
-                ]
-            found.append(
-                IncidentHistory(
-                    id=r.id,
-                    service=r.service,
-                    created_at=r.created_at,
-                    urgency=r.urgency,
-                    team=r.team,
-                    component=r.component,
-                    alert_key=names.get(r.id) or r.dedup_key,
-                    acknowledgements=tuple(acknowledged),
-                    pages=tuple(pages.get(r.id, ())),
-                    resolved_at=r.resolved_at,
-                    resolved_by=_resolution(r),
-                    merged_into=merged.get(r.id),
+            return [h for _, h in histories_of(conn, chosen, alert_keys=alert_keys)]
+
+    def records(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        service: str | None = None,
+        team: str | None = None,
+        urgency: str | None = None,
+    ) -> list[IncidentRecord]:
+        """The stored figures of the incidents created in ``[since, until)``, the window's
+        stale ones computed again first (decision 0038)."""
+        query = _filtered(
+            select(
+                is_stale(),
+                _i.c.id,
+                _raw(_i.c.created_at),
+                _i.c.urgency,
+                _i.c.component,
+                _s.c.name,
+                _tm.c.name,
+                _f.c.alert_key,
+                _f.c.merged_into,
+                _f.c.tta,
+                _f.c.ttr,
+                _f.c.escalated,
+                _f.c.auto_resolved,
+                _f.c.noise,
+                _DRILL,
+            )
+            .select_from(
+                _i.join(_s, _s.c.id == _i.c.service_id)
+                .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
+                .outerjoin(_f, _f.c.incident_id == _i.c.id)
+            )
+            .where(_i.c.created_at >= since, _i.c.created_at < until),
+            service,
+            team,
+            urgency,
+        )
+        with self._engine.begin() as conn:
+            rows = read_fresh(conn, query)
+        return [
+            IncidentRecord(
+                id=r[1],
+                created_at=_instant(r[2]),
+                urgency=r[3],
+                component=r[4],
+                service=r[5],
+                team=r[6],
+                alert_key=r[7],
+                merged_into=r[8],
+                stored=Facts(r[9], r[10], bool(r[11]), bool(r[12]), bool(r[13])),
+                drill=bool(r[14]),
+            )
+            for r in rows
+        ]
+
+    def responses(self, since: datetime, until: datetime, *, drills: Drills) -> list[Response]:
+        """Each person's response to each counted incident created in ``[since, until)``:
+        their first page and first explicit acknowledgement, the incident row's
+        acknowledgement standing in where none was recorded with how (before migration
+        0011: decision 0032.9; the stored TTA says it counted)."""
+        # Filtered on the stored figures once they are fresh (merged, drill): in Python.
+        query = (
+            select(
+                is_stale(),
+                _i.c.id,
+                _f.c.merged_into,
+                _DRILL,
+                _f.c.tta,
+                _i.c.acknowledged_by,
+                _raw(_i.c.acknowledged_at),
+                _r.c.user_name,
+                _raw(_r.c.first_paged_at),
+                _raw(_r.c.acknowledged_at),
+                _r.c.acknowledged_via,
+            )
+            .select_from(
+                _i.outerjoin(_f, _f.c.incident_id == _i.c.id).outerjoin(
+                    _r, _r.c.incident_id == _i.c.id
                 )
             )
-        return found
-
-    @staticmethod
-    def _merged_into(conn: Any, ids: list[str]) -> dict[str, str]:
-        le = t.log_entries
-        into: dict[str, str] = {}
-        for chunk in _chunks(ids):
-            query = select(le.c.incident_id, le.c.data).where(
-                le.c.incident_id.in_(chunk), le.c.kind == "merged"
-            )
-            for incident_id, data in conn.execute(query):
-                if isinstance(data, dict) and isinstance(data.get("into"), str):
-                    into[incident_id] = data["into"]
-        return into
-
-    @staticmethod
-    def _alert_names(conn: Any, ids: list[str]) -> dict[str, str]:
-        """The Alertmanager ``alertname`` of each incident's first alert, where it has one."""
-        a = t.alerts
-        names: dict[str, str] = {}
-        for chunk in _chunks(ids):
-            query = (
-                select(a.c.incident_id, a.c.labels)
-                .where(a.c.incident_id.in_(chunk), a.c.labels.is_not(None))
-                .order_by(a.c.created_at.desc())
-            )
-            for incident_id, labels in conn.execute(query):
-                name = labels.get("alertname") if isinstance(labels, dict) else None
-                if isinstance(name, str) and name:
-                    names[incident_id] = name  # the oldest alert's wins (ordered newest first)
-        return names
+            .where(_i.c.created_at >= since, _i.c.created_at < until)
+        )
+        with self._engine.begin() as conn:
+            rows = read_fresh(conn, query)
+        found: dict[tuple[str, str], list[Any]] = {}
+        recorded_acks: set[str] = set()
+        by_row: dict[str, tuple[str, Any]] = {}
+        for _, incident, merged, drill, tta, by, row_acked, user, paged, acked, via in rows:
+            if merged is not None or not drills.admits(bool(drill)):
+                continue
+            if acked is not None:
+                recorded_acks.add(incident)
+            if tta is not None and by:
+                by_row[incident] = (by, row_acked)
+            if user is None:
+                continue
+            explicit = acked is not None and (via is None or via in EXPLICIT)
+            found[(incident, user)] = [_instant(paged), _instant(acked) if explicit else None]
+        for incident, (by, row_acked) in by_row.items():
+            if incident not in recorded_acks:
+                # Acknowledged before migration 0011 recorded how (decision 0032.9).
+                mine = found.setdefault((incident, by.removeprefix("user/")), [None, None])
+                mine[1] = _instant(row_acked)
+        return [Response(i, u, paged, acked) for (i, u), (paged, acked) in found.items()]
 
     def messages(self, since: datetime, until: datetime) -> list[Message]:
         n = t.notifications
-        query = select(n.c.user_name, n.c.contact, n.c.sent_at).where(
+        query = select(n.c.user_name, n.c.contact, _raw(n.c.sent_at)).where(
             n.c.status == "sent", n.c.sent_at >= since, n.c.sent_at < until
         )
         with self._engine.connect() as conn:
-            return [Message(u, c, at) for u, c, at in conn.execute(query)]
+            return [Message(u, c, _instant(at)) for u, c, at in conn.execute(query)]
 
     def zones(self) -> dict[str, str]:
         with self._engine.connect() as conn:

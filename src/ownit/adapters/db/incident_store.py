@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Row, and_, func, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.analytics_figures import refresh as refresh_figures
 from ownit.adapters.db.analytics_records import record_acknowledgement
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.incident_regroup import merge_into, split_off
@@ -208,6 +209,7 @@ class SqlIncidentStore:
                     )
                     if status is Status.ACKNOWLEDGED and via is not None:
                         record_acknowledgement(conn, incident_id, by, at, via)
+                    refresh_figures(conn, [incident_id])  # its TTA or TTR is known now
                     # Wake the engine: it stops escalation and cancels pending notifications.
                     conn.execute(
                         update(t.escalations)

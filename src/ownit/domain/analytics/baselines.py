@@ -14,7 +14,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from ownit.domain.analytics.history import Drills, IncidentHistory
+from ownit.domain.analytics.history import Drills, Incident
 from ownit.domain.analytics.incidents import GroupBy, IncidentFigures, incident_report
 from ownit.domain.analytics.period import Period
 
@@ -59,7 +59,7 @@ class BaselineGroup:
 
 
 def capture(
-    histories: Iterable[IncidentHistory], period: Period, *, drills: Drills = Drills.EXCLUDE
+    histories: Iterable[Incident], period: Period, *, drills: Drills = Drills.EXCLUDE
 ) -> list[BaselineGroup]:
     """Per service and per team (incidents without a team are left out of the teams)."""
     chosen = list(histories)
@@ -112,7 +112,7 @@ def judge(baseline: float | None, recent: float | None, count: int) -> tuple[flo
 
 def compare(
     baseline: Sequence[BaselineGroup],
-    recent: Iterable[IncidentHistory],
+    recent: Iterable[Incident],
     period: Period,
     *,
     drills: Drills = Drills.EXCLUDE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from ownit.domain.auto_resolve import ACTOR as AUTO_RESOLVE_ACTOR
 
@@ -23,6 +23,12 @@ class Drills(StrEnum):
     EXCLUDE = "exclude"
     INCLUDE = "include"
     ONLY = "only"
+
+    def admits(self, drill: bool) -> bool:
+        """Whether an incident that is (or is not) a drill counts."""
+        if self is Drills.EXCLUDE:
+            return not drill
+        return drill if self is Drills.ONLY else True
 
 
 class Resolution(StrEnum):
@@ -183,13 +189,34 @@ class IncidentHistory:
         return min(times) if times else None
 
 
-def counted(history: IncidentHistory, since: datetime, until: datetime, drills: Drills) -> bool:
+class Incident(Protocol):
+    """What the reports read of an incident: a full :class:`IncidentHistory` or its stored
+    figures (:class:`ownit.domain.analytics.records.IncidentRecord`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def component(self) -> str | None: ...
+    @property
+    def alert_key(self) -> str: ...
+    @property
+    def merged_into(self) -> str | None: ...
+    @property
+    def drill(self) -> bool: ...
+    def facts(self) -> Facts: ...
+
+
+def counted(history: Incident, since: datetime, until: datetime, drills: Drills) -> bool:
     """Whether the incident counts in ``[since, until)``: created there, not merged into
     another (its alerts count with that one), and a drill only when drills are asked for."""
     if not since <= history.created_at < until or history.merged_into is not None:
         return False
-    if drills is Drills.EXCLUDE:
-        return not history.drill
-    if drills is Drills.ONLY:
-        return history.drill
-    return True
+    return drills.admits(history.drill)

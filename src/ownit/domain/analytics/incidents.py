@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from ownit.domain.analytics.history import Drills, Facts, IncidentHistory, counted
+from ownit.domain.analytics.history import Drills, Facts, Incident, counted
 from ownit.domain.analytics.period import Period
 from ownit.domain.analytics.stats import Summary, summarize
 
@@ -47,7 +47,7 @@ class IncidentFigures:
         }
 
 
-def figures(histories: Iterable[IncidentHistory]) -> IncidentFigures:
+def figures(histories: Iterable[Incident]) -> IncidentFigures:
     """The figures of these incidents (already filtered to the counted ones)."""
     return add_up([h.facts() for h in histories])
 
@@ -85,7 +85,7 @@ def week_of(at: datetime) -> str:
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-KEYS: dict[GroupBy, Callable[[IncidentHistory], str | None]] = {
+KEYS: dict[GroupBy, Callable[[Incident], str | None]] = {
     GroupBy.SERVICE: lambda h: h.service,
     GroupBy.TEAM: lambda h: h.team,
     GroupBy.COMPONENT: lambda h: h.component,
@@ -109,14 +109,15 @@ class IncidentReport:
 
 
 def incident_report(
-    histories: Iterable[IncidentHistory],
+    histories: Iterable[Incident],
     period: Period,
     *,
     drills: Drills = Drills.EXCLUDE,
     by: GroupBy | None = None,
 ) -> IncidentReport:
-    """The counted incidents' figures in ``period``, and per group when ``by`` is given
-    (groups in key order; a missing team or component is the ``None`` group, last)."""
+    """The counted incidents' figures in ``period`` (histories or stored records), and per
+    group when ``by`` is given (groups in key order; a missing team or component is the
+    ``None`` group, last)."""
     chosen = [h for h in histories if counted(h, period.since, period.until, drills)]
     facts = [h.facts() for h in chosen]
     if by is None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ownit.domain.analytics.history import Drills, IncidentHistory, counted
+from ownit.domain.analytics.history import Drills, Incident, counted
 from ownit.domain.analytics.period import Period
 
 
@@ -37,22 +37,22 @@ class NoiseReport:
 
 
 def _rank(
-    histories: list[IncidentHistory],
-    key_of: Callable[[IncidentHistory], tuple[str, str | None]],
+    histories: list[Incident],
+    key_of: Callable[[Incident], tuple[str, str | None]],
     limit: int,
 ) -> tuple[NoiseRow, ...]:
     counts: dict[tuple[str, str | None], list[int]] = {}
     for h in histories:
         c = counts.setdefault(key_of(h), [0, 0])
         c[0] += 1
-        c[1] += h.noise
+        c[1] += h.facts().noise
     rows = [NoiseRow(k, s, c, n) for (k, s), (c, n) in counts.items() if n]
     rows.sort(key=lambda r: (-r.noise, -r.ratio, r.key, r.service or ""))
     return tuple(rows[:limit])
 
 
 def noise_report(
-    histories: Iterable[IncidentHistory],
+    histories: Iterable[Incident],
     period: Period,
     *,
     drills: Drills = Drills.EXCLUDE,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ownit.domain.analytics.history import Drills, IncidentHistory, counted
@@ -107,6 +107,32 @@ def covered_seconds(spans: Iterable[tuple[datetime, datetime]], period: Period) 
     return total
 
 
+class Response(NamedTuple):
+    """One person's part in one counted incident: when they were first paged for it and
+    when they first acknowledged it explicitly (``None``: never)."""
+
+    incident: str
+    user: str
+    paged_at: datetime | None
+    acknowledged_at: datetime | None
+
+
+def responses_of(
+    histories: Iterable[IncidentHistory], period: Period, drills: Drills = Drills.EXCLUDE
+) -> list[Response]:
+    """Each person's response to each incident counted in ``period``."""
+    found = []
+    for h in histories:
+        if not counted(h, period.since, period.until, drills):
+            continue
+        users = {p.user for p in h.pages} | {a.by for a in h.acknowledgements if a.explicit}
+        found += [
+            Response(h.id, user, h.first_paged(user), h.acknowledged_by(user))
+            for user in sorted(users)
+        ]
+    return found
+
+
 def responder_report(
     histories: Iterable[IncidentHistory],
     messages: Iterable[Message],
@@ -117,10 +143,26 @@ def responder_report(
     people: Collection[str] | None = None,
     drills: Drills = Drills.EXCLUDE,
 ) -> list[ResponderFigures]:
+    """:func:`report_of_responses` on the responses of these histories."""
+    return report_of_responses(
+        responses_of(histories, period, drills), messages, shifts, zones, period, people=people
+    )
+
+
+def report_of_responses(
+    responses: Iterable[Response],
+    messages: Iterable[Message],
+    shifts: Iterable[OnCallShift],
+    zones: Mapping[str, str],
+    period: Period,
+    *,
+    people: Collection[str] | None = None,
+) -> list[ResponderFigures]:
     """Everyone with a page, an interruption, an acknowledgement or time on call in
     ``period`` (only ``people`` when given), by name.
 
-    - pages: counted incidents the person was paged for;
+    - pages: counted incidents the person was paged for (``responses``: of counted
+      incidents only, one per incident and person);
     - interruptions: messages delivered in the period, bucketed in the person's zone
       (``zones``; UTC when missing);
     - time on call: the union of their shifts, and of their level-1 shifts, inside the period;
@@ -130,16 +172,12 @@ def responder_report(
     pages: dict[str, int] = {}
     acks: dict[str, int] = {}
     ttas: dict[str, list[float]] = {}
-    for h in histories:
-        if not counted(h, period.since, period.until, drills):
-            continue
-        for user in {p.user for p in h.pages}:
+    for r in responses:
+        user, paged, acked = r.user, r.paged_at, r.acknowledged_at
+        if paged is not None:
             pages[user] = pages.get(user, 0) + 1
-        for user in {a.by for a in h.acknowledgements if a.explicit}:
-            acked = h.acknowledged_by(user)
-            assert acked is not None
+        if acked is not None:
             acks[user] = acks.get(user, 0) + 1
-            paged = h.first_paged(user)
             if paged is not None and paged <= acked:
                 ttas.setdefault(user, []).append((acked - paged).total_seconds())
     interruptions: dict[str, dict[Bucket, int]] = {}
