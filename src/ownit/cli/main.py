@@ -32,6 +32,7 @@ def _modules() -> list[ModuleType]:
         org,
         routers,
         serve,
+        standards,
         tokens,
         users,
         worker,
@@ -56,6 +57,7 @@ def _modules() -> list[ModuleType]:
         analytics,
         baseline,
         org,
+        standards,
     ]
 
 
