@@ -111,6 +111,9 @@ def build_app(
 
     tokens = SqlTokenStore(engine)
     schedules = SqlScheduleStore(engine)
+    standards = StandardsSources(
+        SqlCatalogStore(engine, box=secret_box(settings)), schedules, SqlAnalyticsStore(engine)
+    )
     directory = SqlDirectory(engine)
     report = paging_report(settings, engine, clock)
     parts = AppParts(
@@ -173,15 +176,7 @@ def build_app(
             clock=clock,
             baselines=SqlBaselineStore(engine),
         ),
-        standards=StandardsDeps(
-            sources=StandardsSources(
-                SqlCatalogStore(engine, box=secret_box(settings)),
-                schedules,
-                SqlAnalyticsStore(engine),
-            ),
-            tokens=tokens,
-            clock=clock,
-        ),
+        standards=StandardsDeps(sources=standards, tokens=tokens, clock=clock),
         web=WebDeps(
             accounts=SqlAccountStore(engine),
             hasher=password_hasher(),
@@ -208,6 +203,7 @@ def build_app(
             audit=SqlAuditLog(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
+            standards=standards,
         ),
         health=HealthDeps(report=report, tokens=tokens),
     )

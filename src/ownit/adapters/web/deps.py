@@ -33,6 +33,7 @@ from ownit.app.invitations import PeopleStore
 from ownit.app.notify import Notifier
 from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
+from ownit.app.standards import Sources as StandardsSources
 from ownit.app.tokens import TokenStore
 from ownit.domain.ratelimit import RateLimiter
 
@@ -81,6 +82,8 @@ class WebDeps:
     # The analytics page (analytics_pages.py).
     analytics: AnalyticsStore | None = None
     baselines: BaselineStore | None = None  # flags on service and team pages
+    # Ownership standards: the /standards page and the badge on service pages.
+    standards: StandardsSources | None = None
 
     @property
     def session_cookie(self) -> str:
