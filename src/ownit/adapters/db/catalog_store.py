@@ -108,8 +108,9 @@ class SqlCatalogStore:
                 for row in conn.execute(select(*columns).order_by(table.c.name)):
                     description = row.description if kind in ("Service", "Team") else ""
                     spec = row.spec or {}
-                    if kind == "User":
+                    if kind == "User":  # the marker is ours, not a field: no did-you-mean search
                         spec = open_spec(spec, self._box)
+                        spec = {k: v for k, v in spec.items() if k != PERSONAL_KEY}
                     obj = from_spec(kind, row.name, spec, description)
                     if isinstance(obj, Router | Heartbeat):
                         obj = dataclasses.replace(obj, key=row.key)
