@@ -91,3 +91,10 @@ def test_analytics_on_both_databases() -> None:
                 out,
                 re.MULTILINE,
             ), out
+
+
+def test_standards_report() -> None:
+    out = bench("standards.py", "--services", "20", "--repeat", "1")
+    found = re.search(r"^RESULT name=standards-report services=20 seconds=([\d.]+)", out, re.M)
+    assert found, out
+    assert float(found[1]) > 0

@@ -77,7 +77,7 @@ def test_import_to_a_file_then_lint_and_apply(
     out = tmp_path / "ownit.yaml"
     assert main(["catalog", "import-backstage", ORG, CHECKOUT, "-o", str(out)]) == 0
     stdout, stderr = capsys.readouterr()
-    assert f"converted 2 files into 9 documents to {out}, 19 notes\n" == stdout
+    assert f"converted 2 files into 9 documents to {out}, 17 notes\n" == stdout
     assert f'note: {ORG}:48: User "carol.smith" is named "carol-smith" in ownit\n' in stderr
     assert "add match (label matchers)" in stderr
     assert main(["catalog", "lint", "--format", "github", str(out)]) == 0
@@ -94,7 +94,7 @@ def test_import_to_stdout_and_apply(db: Path, capsys: pytest.CaptureFixture[str]
     assert main(["catalog", "import-backstage", ORG, CHECKOUT]) == 0
     stdout, stderr = capsys.readouterr()
     assert stdout.startswith("---\napiVersion: ownit/v1\nkind: User\n")
-    assert "converted 2 files into 9 documents, 19 notes\n" in stderr
+    assert "converted 2 files into 9 documents, 17 notes\n" in stderr
     assert main(["catalog", "import-backstage", ORG, CHECKOUT, "--apply", "--source", "bs"]) == 0
     stdout, _ = capsys.readouterr()
     assert "+ service checkout-api\n" in stdout

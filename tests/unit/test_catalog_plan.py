@@ -52,6 +52,7 @@ def test_the_normal_form_writes_defaults_and_shortest_durations() -> None:
         "owner": "payments",
         "tier": 1,
         "urgency": "severity",
+        "dependsOn": [],  # stated empty on purpose: the dependencies-declared standard
         "ackTimeout": "1h",
         "integrations": [
             {"name": "events", "type": "events-v2"},

@@ -26,6 +26,7 @@ class IncidentFilter:
     until: datetime | None = None
     limit: int = 100
     brief: bool = False  # only number, title, status and service: for long lists of others
+    team: str | None = None  # the team's: its services' incidents and its components'
 
 
 class IncidentStore(Protocol):
@@ -72,6 +73,8 @@ class IncidentStore(Protocol):
 
     def service_exists(self, name: str) -> bool: ...
 
+    def team_exists(self, name: str) -> bool: ...
+
     def responding(self, incident_id: str) -> tuple[bool, str | None]:
         """Whether the organisation responds by team, and the team owning the incident's
         service (``None``: no owner)."""
@@ -101,6 +104,8 @@ def _require(store: IncidentStore, ref: str) -> dict[str, Any]:
 def list_incidents(*, store: IncidentStore, flt: IncidentFilter) -> list[dict[str, Any]]:
     if flt.service is not None and not store.service_exists(flt.service):
         raise NotFound("service", flt.service)
+    if flt.team is not None and not store.team_exists(flt.team):
+        raise NotFound("team", flt.team)
     return store.search(flt)
 
 

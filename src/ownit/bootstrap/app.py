@@ -12,6 +12,7 @@ from ownit.adapters.db.action_link_store import SqlActionLinks
 from ownit.adapters.db.analytics_store import SqlAnalyticsStore
 from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.baseline_store import SqlBaselineStore
+from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.engine import read_only
@@ -44,6 +45,7 @@ from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_pages import PagesDeps
 from ownit.adapters.http.api_postmortems import PostmortemDeps
 from ownit.adapters.http.api_services import ServicesDeps
+from ownit.adapters.http.api_standards import StandardsDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
 from ownit.adapters.http.client_address import parse_networks
@@ -54,6 +56,7 @@ from ownit.app.clock import Clock, SystemClock
 from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
 from ownit.app.routing import RouterBook
+from ownit.app.standards import Sources as StandardsSources
 from ownit.bootstrap.database import (
     ACTION_SECRET,
     on_call_lookup,
@@ -114,6 +117,9 @@ def build_app(
 
     tokens = SqlTokenStore(engine)
     schedules = SqlScheduleStore(engine)
+    standards = StandardsSources(
+        SqlCatalogStore(engine, box=secret_box(settings)), schedules, SqlAnalyticsStore(engine)
+    )
     directory = SqlDirectory(engine)
     report = paging_report(settings, engine, clock)
     parts = AppParts(
@@ -176,6 +182,7 @@ def build_app(
             clock=clock,
             baselines=SqlBaselineStore(engine),
         ),
+        standards=StandardsDeps(sources=standards, tokens=tokens, clock=clock),
         web=WebDeps(
             accounts=SqlAccountStore(engine),
             hasher=password_hasher(),
@@ -203,6 +210,7 @@ def build_app(
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
             postmortems=SqlPostmortemStore(engine),
+            standards=standards,
         ),
         health=HealthDeps(report=report, tokens=tokens),
         pages=PagesDeps(store=SqlPageStore(engine), tokens=tokens, clock=clock),

@@ -53,6 +53,7 @@ from ownit.app.maintenance import MaintenanceStore
 from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.postmortems import PostmortemStore
 from ownit.app.routing import RouterDirectory
+from ownit.app.standards import Sources as StandardsSources
 from ownit.app.tokens import TokenStore
 from ownit.settings import Settings
 
@@ -196,6 +197,11 @@ class Database:
     @cached_property
     def baselines(self) -> BaselineStore:
         return SqlBaselineStore(self.engine)
+
+    @cached_property
+    def standards(self) -> StandardsSources:
+        """What the standards report reads (postmortems and drills: not recorded yet)."""
+        return StandardsSources(self.catalog, self.schedules, self.analytics)
 
     @cached_property
     def catalog(self) -> CatalogStore:

@@ -34,6 +34,7 @@ def _modules() -> list[ModuleType]:
         postmortems,
         routers,
         serve,
+        standards,
         tokens,
         users,
         worker,
@@ -60,6 +61,7 @@ def _modules() -> list[ModuleType]:
         org,
         importers,
         postmortems,
+        standards,
     ]
 
 

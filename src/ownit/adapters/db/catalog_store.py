@@ -102,16 +102,17 @@ class SqlCatalogStore:
                     found[kind] = _windows(conn, sources)
                     continue
                 columns = [table.c.name, table.c.spec, table.c.source]
-                if kind == "Service":
+                if kind in ("Service", "Team"):
                     columns.append(table.c.description)
                 if kind in ("Router", "Heartbeat"):
                     columns.append(table.c.key)
                 objects: dict[str, Any] = {}
                 for row in conn.execute(select(*columns).order_by(table.c.name)):
-                    description = row.description if kind == "Service" else ""
+                    description = row.description if kind in ("Service", "Team") else ""
                     spec = row.spec or {}
-                    if kind == "User":
+                    if kind == "User":  # the marker is ours, not a field: no did-you-mean search
                         spec = open_spec(spec, self._box)
+                        spec = {k: v for k, v in spec.items() if k != PERSONAL_KEY}
                     obj = from_spec(kind, row.name, spec, description)
                     if isinstance(obj, Router | Heartbeat):
                         obj = dataclasses.replace(obj, key=row.key)
@@ -303,7 +304,7 @@ class _Writer:
                 spec=seal_spec(to_spec(obj), self.box) | {PERSONAL_KEY: sorted(obj.personal)},
             )
         elif isinstance(obj, Team):
-            values.update(display_name=obj.display_name or obj.name)
+            values.update(display_name=obj.display_name or obj.name, description=obj.description)
         elif isinstance(obj, EscalationPolicy):
             values.update(team_id=self._ref("Team", obj.team))
         elif isinstance(obj, Schedule):

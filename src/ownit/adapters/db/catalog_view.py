@@ -155,10 +155,17 @@ class SqlCatalogView:
         tm, m, u = t.teams, t.team_members, t.users
         with self._engine.connect() as conn:
             row = conn.execute(
-                select(tm.c.id, tm.c.name, tm.c.display_name, tm.c.source).where(tm.c.name == name)
+                select(
+                    tm.c.id, tm.c.name, tm.c.display_name, tm.c.source, tm.c.description, tm.c.spec
+                ).where(tm.c.name == name)
             ).first()
             if row is None:
                 return None
+            children = [
+                r.name
+                for r in conn.execute(select(tm.c.name, tm.c.spec).order_by(tm.c.name))
+                if isinstance(r.spec, dict) and r.spec.get("parent") == name
+            ]
             members = [
                 dict(r._mapping)
                 for r in conn.execute(
@@ -194,6 +201,9 @@ class SqlCatalogView:
         return {
             "name": row.name,
             "display_name": row.display_name or row.name,
+            "description": row.description,
+            "parent": (row.spec or {}).get("parent") if isinstance(row.spec, dict) else None,
+            "children": children,
             "components": components,
             "source": row.source,
             "members": members,

@@ -12,6 +12,7 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import refresh as refresh_figures
 from ownit.adapters.db.analytics_records import record_acknowledgement
 from ownit.adapters.db.audit_log import record
+from ownit.adapters.db.incident_owners import annotate, team_condition
 from ownit.adapters.db.incident_regroup import merge_into, split_off
 from ownit.adapters.db.retry import retried
 from ownit.adapters.db.rows import row_dict
@@ -77,6 +78,9 @@ class SqlIncidentStore:
             # incident; "org_id + 0" leaves it the index on (service_id, created_at)
             org = org + 0
         query = (_BRIEF if flt.brief else _BASE).where(org == self._org_id)
+        if flt.team is not None:  # the team's services and components, from the catalog
+            with self._engine.connect() as conn:
+                query = query.where(team_condition(conn, flt.team))
         if flt.statuses:
             query = query.where(_i.c.status.in_([s.value for s in flt.statuses]))
         if flt.service is not None:
@@ -91,7 +95,10 @@ class SqlIncidentStore:
             query = query.where(_i.c.created_at < flt.until)
         query = query.order_by(_i.c.created_at.desc(), _i.c.number.desc()).limit(flt.limit)
         with self._engine.connect() as conn:
-            return [_as_dict(r) for r in conn.execute(query)]
+            found = [_as_dict(r) for r in conn.execute(query)]
+            if not flt.brief:
+                annotate(conn, found)
+            return found
 
     def get(self, ref: str) -> dict[str, Any] | None:
         ref = ref.strip().lstrip("#")
@@ -105,7 +112,11 @@ class SqlIncidentStore:
             cond = and_(_i.c.org_id == self._org_id, _i.c.id == ref)
         with self._engine.connect() as conn:
             row = conn.execute(_BASE.where(cond)).first()
-        return None if row is None else _as_dict(row)
+            if row is None:
+                return None
+            found = _as_dict(row)
+            annotate(conn, [found])
+        return found
 
     def timeline(self, incident_id: str) -> list[dict[str, Any]]:
         le = t.log_entries
@@ -302,6 +313,12 @@ class SqlIncidentStore:
         if row is None:
             return False, None
         return row.responding == "team", row.name
+
+    def team_exists(self, name: str) -> bool:
+        with self._engine.connect() as conn:
+            return (
+                conn.execute(select(t.teams.c.id).where(t.teams.c.name == name)).first() is not None
+            )
 
     def service_exists(self, name: str) -> bool:
         with self._engine.connect() as conn:

@@ -54,6 +54,7 @@ teams = Table(
     Column("source", String(200), nullable=True),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),  # metadata.description
 )
 
 team_members = Table(

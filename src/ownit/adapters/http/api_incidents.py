@@ -94,6 +94,7 @@ class IncidentApi:
         since: str | None = None,
         until: str | None = None,
         limit: int = 100,
+        team: str | None = None,
     ) -> Response:
         parsed_urgency: Urgency | None = None
         if urgency:
@@ -108,10 +109,13 @@ class IncidentApi:
             since=parse_time("since", since),
             until=parse_time("until", until),
             limit=limit,
+            team=team or None,
         )
         try:
             found = uc.list_incidents(store=self.deps.incidents, flt=flt)
         except NotFound as exc:
+            if exc.kind == "team":
+                raise field_error("team", f"no team is named {team!r}") from exc
             raise field_error("service", f"no service is named {service!r}") from exc
         return ok({"incidents": found})
 
@@ -239,8 +243,11 @@ def router(deps: ApiDeps) -> APIRouter:
         since: Annotated[str | None, Query(description="created at or after (ISO 8601)")] = None,
         until: Annotated[str | None, Query(description="created before (ISO 8601)")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+        team: Annotated[
+            str | None, Query(description="the team's incidents: its services' and components'")
+        ] = None,
     ) -> Response:
-        return handlers.list_incidents(status, service, urgency, since, until, limit)
+        return handlers.list_incidents(status, service, urgency, since, until, limit, team)
 
     @api.get("/incidents/{ref}", tags=["incidents"], summary="One incident, by id or number")
     def get_incident(_: viewer, ref: str) -> Response:

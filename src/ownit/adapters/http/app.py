@@ -29,6 +29,7 @@ from ownit.adapters.http import (
     api_pages,
     api_postmortems,
     api_services,
+    api_standards,
     api_v1,
     events,
     openapi_problems,
@@ -80,6 +81,7 @@ class AppParts:
     audit: api_audit.AuditDeps | None = None
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
+    standards: api_standards.StandardsDeps | None = None
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
     pages: api_pages.PagesDeps | None = None  # GET /api/v1/pages (decision 0049)
     postmortems: api_postmortems.PostmortemDeps | None = None
@@ -169,6 +171,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_pages.router(parts.pages))
     if parts.postmortems is not None:
         app.include_router(api_postmortems.router(parts.postmortems))
+    if parts.standards is not None:
+        app.include_router(api_standards.router(parts.standards))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

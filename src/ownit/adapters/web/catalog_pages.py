@@ -20,6 +20,7 @@ from ownit.adapters.web.analytics_pages import baseline_flags
 from ownit.adapters.web.dependency_picture import layout
 from ownit.adapters.web.deps import WebDeps, signed_in
 from ownit.adapters.web.page_handlers import PageHandlers, is_htmx
+from ownit.adapters.web.standards_pages import standards_badge
 from ownit.adapters.web.templating import Pages
 from ownit.app import oncall
 from ownit.app.accounts import WebSession
@@ -112,6 +113,7 @@ class CatalogPages(PageHandlers):
             "service.html",
             self._common(request, session)
             | baseline_flags(deps, "service", name)
+            | standards_badge(deps, name)
             | {
                 "s": found,
                 "obj": obj,

@@ -34,6 +34,7 @@ from ownit.app.notify import Notifier
 from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
 from ownit.app.postmortems import PostmortemStore
+from ownit.app.standards import Sources as StandardsSources
 from ownit.app.tokens import TokenStore
 from ownit.domain.ratelimit import RateLimiter
 
@@ -84,6 +85,8 @@ class WebDeps:
     baselines: BaselineStore | None = None  # flags on service and team pages
     # Postmortems (postmortem_pages.py).
     postmortems: PostmortemStore | None = None
+    # Ownership standards: the /standards page and the badge on service pages.
+    standards: StandardsSources | None = None
 
     @property
     def session_cookie(self) -> str:

@@ -26,6 +26,7 @@ def context(deps: WebDeps, request: Request, session: WebSession | None) -> dict
         "csrf": session.csrf_token if session else "",
         "path": request.url.path,
         "now": deps.clock.now(),
+        "standards_page": deps.standards is not None,
     }
 
 

@@ -20,6 +20,7 @@ from ownit.adapters.web import (
     people_pages,
     postmortem_pages,
     schedule_pages,
+    standards_pages,
     token_pages,
 )
 from ownit.adapters.web.deps import CsrfRefused, FormTooLarge, LoginRequired, WebDeps, session_of
@@ -47,6 +48,8 @@ def install(app: FastAPI, deps: WebDeps) -> None:
         app.include_router(analytics_pages.router(deps, pages))
     if deps.postmortems is not None:
         app.include_router(postmortem_pages.router(deps, pages))
+    if deps.standards is not None:
+        app.include_router(standards_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if deps.page_concurrency > 0:
         app.add_middleware(PageGate, concurrency=deps.page_concurrency)

@@ -23,19 +23,19 @@ _METADATA_IGNORED = ("name", "namespace", "uid", "etag", "generation")
 # Fields Backstage defines that have no ownit equivalent, by kind (reported, not imported).
 _UNMAPPED_SPEC = {
     "Component": ("type", "system", "consumesApis", "dependencyOf"),
-    "Group": ("type", "parent", "children"),
+    "Group": ("type", "children"),
     "User": (),
     "API": ("lifecycle", "owner", "system"),
 }
 _MAPPED_SPEC = {
     "Component": ("owner", "lifecycle", "dependsOn", "providesApis", "subcomponentOf"),
-    "Group": ("profile", "members"),
+    "Group": ("profile", "members", "parent"),
     "User": ("profile", "memberOf"),
     "API": ("type", "definition"),
 }
 _MAPPED_METADATA = {
-    "Component": ("description", "links", "annotations"),
-    "Group": ("title",),
+    "Component": ("description", "links", "annotations", "tags", "labels"),
+    "Group": ("title", "description"),
     "User": ("title",),
     "API": ("links",),
 }

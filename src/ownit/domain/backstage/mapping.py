@@ -5,11 +5,13 @@ notes go out. Every thing that has no ownit equivalent is a note with its file a
 never dropped silently:
 
 - ``Group`` → ``Team`` (``spec.members`` and the users' ``spec.memberOf``; display name
-  from ``spec.profile.displayName``, else ``metadata.title``);
+  from ``spec.profile.displayName``, else ``metadata.title``; ``metadata.description``;
+  ``spec.parent`` when it is a Group of the files);
 - ``User`` → ``User`` (``spec.profile.email``, which ownit needs, and the display name);
 - ``Component`` → ``Service`` (owner, lifecycle, description, links as docs, ``dependsOn``
   on components of the files, the first provided API with a URL as the contract, the
-  PagerDuty integration key as an ``events-v2`` integration); a component with
+  PagerDuty integration key as an ``events-v2`` integration, ``metadata.tags`` and
+  ``metadata.labels``); a component with
   ``spec.subcomponentOf`` becomes a ``components`` entry of its parent's service;
 - ``API`` documents only lend their definition URL (or first link) to a contract;
 - ``System`` and every other kind have no equivalent.
@@ -38,6 +40,7 @@ from ownit.domain.backstage.entities import (
     slugify,
     string,
 )
+from ownit.domain.backstage.tags import service_tags, team_parent
 from ownit.domain.catalog import sort_problems
 from ownit.domain.catalog.fields import URL, quote
 from ownit.domain.catalog.model import (
@@ -150,7 +153,11 @@ def _team(e: Entity, m: _Mapper) -> None:
     display = display_name(e)
     if display:
         spec["displayName"] = display
-    m.teams[e.name] = _document("Team", e.name, spec)
+    parent = team_parent(e, {g.name for g in m.of_kind("Group")}, m.notes)
+    if parent is not None:
+        spec["parent"] = parent
+    description = string(child(e.metadata, "description"))
+    m.teams[e.name] = _document("Team", e.name, spec, description)
     members = m.members.setdefault(e.name, [])
     for node, text in refs(e, "members"):
         ref = parse_ref(text, "user")
@@ -313,6 +320,11 @@ def _service(e: Entity, m: _Mapper, roots: dict[str, str]) -> None:
     integration = _integration(e, m)
     if integration is not None:
         spec["integrations"] = [integration]
+    tags, labels = service_tags(e, m.notes)
+    if tags:
+        spec["tags"] = tags
+    if labels:
+        spec["labels"] = labels
     description = string(child(e.metadata, "description"))
     m.services[e.name] = _document("Service", e.name, spec, description)
 
@@ -445,7 +457,7 @@ def _subcomponent(e: Entity, root: str, m: _Mapper) -> None:
                 f"{e.label()}: spec.{key} of a component is not imported "
                 "(a component has a name, an owner and matchers)",
             )
-    for key in ("description", "links", "annotations"):
+    for key in ("description", "links", "annotations", "tags", "labels"):
         if child(e.metadata, key) is not None:
             m.note(
                 e.file,

@@ -17,6 +17,7 @@ from ownit.domain.catalog.model import (
     Service,
     Snapshot,
     StoredObject,
+    Team,
     User,
 )
 from ownit.domain.catalog.refs import Key, stored_key
@@ -161,7 +162,11 @@ def plan(
 def _field_changes(old: StoredObject, new: StoredObject) -> list[FieldChange]:
     """Top-level spec fields that differ, integrations one by one, keys as secrets."""
     out: list[FieldChange] = []
-    if isinstance(old, Service) and isinstance(new, Service) and old.description != new.description:
+    if (
+        isinstance(old, Service | Team)
+        and isinstance(new, Service | Team)
+        and old.description != new.description
+    ):
         out.append(FieldChange("description", old.description or None, new.description or None))
     before, after = to_spec(old), to_spec(new)
     for key in _union(before, after):

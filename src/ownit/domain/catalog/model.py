@@ -149,6 +149,8 @@ class Team:
     display_name: str | None = None
     members: tuple[Member, ...] = ()
     slack_webhook_url: str | None = None  # spec.chat.slackWebhookUrl
+    description: str = ""  # metadata.description
+    parent: str | None = None  # spec.parent: the team this one rolls up into (no cycles)
 
 
 # --- Escalation policies -----------------------------------------------------------------
@@ -224,6 +226,13 @@ class Service:
     components: tuple[JsonValue, ...] = ()  # {name, owner?, escalationPolicy?, match?} each
     integrations: tuple[Integration, ...] = ()
     postmortem: PolicyOverride | None = None  # overrides the org's postmortem policy
+    dependencies_stated: bool = False  # dependsOn is written, if only as []
+    tags: tuple[str, ...] = ()  # spec.tags, in the file's order, each once
+    labels: tuple[tuple[str, str], ...] = ()  # spec.labels, sorted by key
+
+    def label(self, key: str) -> str | None:
+        """The value of label ``key``, or ``None`` when the service does not set it."""
+        return next((v for k, v in self.labels if k == key), None)
 
 
 # --- Schedules ---------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from ownit.domain.catalog.operations import (
 from ownit.domain.catalog.postmortem_field import parse_postmortem
 from ownit.domain.catalog.routers import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog.schedules import parse_schedule
+from ownit.domain.catalog.tags import parse_labels, parse_tags
 from ownit.domain.durations import format_duration
 from ownit.domain.webhook_secrets import secret_problem
 
@@ -49,7 +50,7 @@ _KEY = re.compile(r"^[0-9a-zA-Z]{32}$")
 
 SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     "User": ("displayName", "email", "timezone", "contacts", "notificationRules", "statusUpdates"),
-    "Team": ("displayName", "members", "chat"),
+    "Team": ("displayName", "members", "chat", "parent"),
     "EscalationPolicy": ("team", "repeat", "levels"),
     "Service": (
         "owner",
@@ -68,6 +69,8 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
         "components",
         "integrations",
         "postmortem",
+        "tags",
+        "labels",
     ),
     "Schedule": ("team", "timezone", "layers", "overrides"),
     "Router": ROUTER_FIELDS,
@@ -104,7 +107,7 @@ def parse_document(raw: RawDocument, problems: list[Problem]) -> Document | None
     if kind is not None and kind not in KINDS:
         r.problem(root.line_of("kind"), f"unknown kind {quote(kind)}{suggest(kind, KINDS)}")
         return None
-    known_meta = ("name", "description") if kind == "Service" else ("name",)
+    known_meta = ("name", "description") if kind in ("Service", "Team") else ("name",)
     meta = Fields(
         r,
         root.node("metadata", required=True),
@@ -130,7 +133,7 @@ def parse_spec(kind: str, name: str, spec: Fields, description: str = "") -> Cat
     if kind == "User":
         return _user(name, spec)
     if kind == "Team":
-        return _team(name, spec)
+        return _team(name, spec, description)
     if kind == "EscalationPolicy":
         return _policy(name, spec)
     if kind == "Service":
@@ -251,7 +254,7 @@ def _article(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
-def _team(name: str, spec: Fields) -> Team:
+def _team(name: str, spec: Fields, description: str = "") -> Team:
     members: list[Member] = []
     seen: set[str] = set()
     for path, node in spec.seq("members"):
@@ -270,6 +273,8 @@ def _team(name: str, spec: Fields) -> Team:
         display_name=spec.text("displayName", max_len=200),
         members=tuple(members),
         slack_webhook_url=chat.url("slackWebhookUrl") if chat is not None else None,
+        description=description,
+        parent=spec.slug("parent"),
     )
 
 
@@ -350,6 +355,9 @@ def _service(name: str, spec: Fields, description: str) -> Service:
         components=parse_components(spec),
         integrations=_integrations(spec),
         postmortem=parse_postmortem(spec),
+        dependencies_stated=spec.has("dependsOn"),
+        tags=parse_tags(spec),
+        labels=parse_labels(spec),
     )
 
 

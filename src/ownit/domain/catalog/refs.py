@@ -47,6 +47,8 @@ def references(obj: CatalogObject) -> list[_Ref]:
     refs: list[_Ref] = []
     if isinstance(obj, Team):
         refs += [_Ref(f"members[{i}].user", "User", m.user) for i, m in enumerate(obj.members)]
+        if obj.parent is not None:
+            refs.append(_Ref("parent", "Team", obj.parent))
     elif isinstance(obj, EscalationPolicy | Schedule) and obj.team is not None:
         refs.append(_Ref("team", "Team", obj.team))
     if isinstance(obj, Schedule):
@@ -128,6 +130,7 @@ def check_references(
     problems += _keys(documents, existing, removed)
     problems += check_components(documents, existing, removed)
     problems += _cycles(documents, existing, removed)
+    problems += _team_cycles(documents, existing, removed)
     problems += _dangling(documents, existing, removed)
     return problems
 
@@ -246,6 +249,31 @@ def _cycles(
                 "dependsOn forms a cycle: " + " → ".join(cycle[at:] + cycle[1 : at + 1]),
             )
         )
+    return problems
+
+
+def _team_cycles(
+    documents: Sequence[Document], existing: Snapshot, removed: Collection[Key]
+) -> list[Problem]:
+    """A team's ``parent`` chain never comes back to it; reported at each team in a cycle
+    that the files define, on its ``parent`` line."""
+    graph: dict[str, tuple[str, ...]] = {
+        name: (team.parent,) if team.parent else ()
+        for name, team in existing.teams.items()
+        if ("Team", name) not in removed
+    }
+    docs: dict[str, Document] = {}
+    for doc in documents:
+        if isinstance(doc.obj, Team) and doc.name not in docs:
+            docs[doc.name] = doc
+            graph[doc.name] = (doc.obj.parent,) if doc.obj.parent else ()
+    problems: list[Problem] = []
+    for cycle in _find_cycles(graph, sorted(docs)):
+        at = next((i for i, name in enumerate(cycle[:-1]) if name in docs), None)
+        if at is None:
+            continue
+        ring = " → ".join(cycle[at:] + cycle[1 : at + 1])
+        problems.append(docs[cycle[at]].problem("parent", f"parent forms a cycle: {ring}"))
     return problems
 
 

@@ -72,6 +72,7 @@ def _team(team: Team) -> JsonObject:
     _put(out, "members", members)
     if team.slack_webhook_url is not None:
         out["chat"] = {"slackWebhookUrl": team.slack_webhook_url}
+    _put(out, "parent", team.parent)
     return out
 
 
@@ -111,7 +112,8 @@ def _service(service: Service, *, keys: bool) -> JsonObject:
         contract["url"] = service.contract.url
         out["contract"] = contract
     depends_on: list[JsonValue] = list(service.depends_on)
-    _put(out, "dependsOn", depends_on)
+    if depends_on or service.dependencies_stated:  # `dependsOn: []` says "none", on purpose
+        out["dependsOn"] = depends_on
     out["urgency"] = service.urgency
     _put(out, "ackTimeout", service.ack_timeout)
     _put(out, "autoResolve", service.auto_resolve)
@@ -131,6 +133,9 @@ def _service(service: Service, *, keys: bool) -> JsonObject:
     _put(out, "integrations", integrations)
     if service.postmortem is not None:
         out["postmortem"] = postmortem_spec(service.postmortem)
+    _put(out, "tags", list(service.tags))
+    if service.labels:
+        out["labels"] = dict(service.labels)
     return out
 
 
@@ -158,7 +163,7 @@ def to_document(obj: StoredObject) -> JsonObject:
     keys: the database keeps only their digests (decision 0035). Applied again, a document
     without a key keeps the key the database has."""
     metadata: JsonObject = {"name": obj.name}
-    if isinstance(obj, Service) and obj.description:
+    if isinstance(obj, Service | Team) and obj.description:
         metadata["description"] = obj.description
     spec = to_spec(obj)
     if isinstance(obj, User):  # the person's own settings are not the catalog's (0014)

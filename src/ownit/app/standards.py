@@ -1,0 +1,163 @@
+"""Use case: the ownership standards report over what the database holds now.
+
+Ports: the catalog (:class:`CatalogStore`), the schedules with their API overrides
+(:class:`~ownit.app.oncall.ScheduleStore`), the analytics (p50 TTA per service over the
+last 30 days) and :class:`Records` for what other features record (postmortems, action
+items, drills). Until those features are wired, :data:`NO_RECORDS` answers "not recorded"
+and the standards that need them say so in their reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from ownit.app.analytics import AnalyticsStore
+from ownit.app.catalog import CatalogStore
+from ownit.app.clock import Clock
+from ownit.app.oncall import ScheduleStore, final_schedule
+from ownit.domain.analytics.incidents import GroupBy, incident_report
+from ownit.domain.analytics.period import Period
+from ownit.domain.errors import DomainError
+from ownit.domain.oncall import schedules as calc
+from ownit.domain.standards import (
+    LEVEL_NAMES,
+    ActionItem,
+    History,
+    Report,
+    ResolvedIncident,
+    Rules,
+    World,
+    build_report,
+    rank,
+)
+
+MTTA_WINDOW = timedelta(days=30)
+
+
+class Records(Protocol):
+    """What other features record; ``None`` from a method: not recorded here."""
+
+    def postmortems(self) -> Mapping[str, tuple[ResolvedIncident, ...]] | None: ...
+
+    def actions(self) -> Mapping[str, tuple[ActionItem, ...]] | None: ...
+
+    def drills(self) -> Mapping[str, datetime] | None: ...
+
+
+class _NoRecords:
+    def postmortems(self) -> None:
+        return None
+
+    def actions(self) -> None:
+        return None
+
+    def drills(self) -> None:
+        return None
+
+
+NO_RECORDS: Records = _NoRecords()
+
+
+class InvalidStandardsRequest(DomainError):
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    catalog: CatalogStore
+    schedules: ScheduleStore
+    analytics: AnalyticsStore
+    records: Records = NO_RECORDS
+
+
+def mtta_p50(analytics: AnalyticsStore, now: datetime) -> dict[str, float | None]:
+    """Each service's p50 time to acknowledge over the last 30 days (drills left out)."""
+    period = Period(now - MTTA_WINDOW, now)
+    report = incident_report(
+        analytics.histories(period.since, period.until), period, by=GroupBy.SERVICE
+    )
+    return {g.key: g.figures.tta.p50 for g in report.groups if g.key is not None}
+
+
+def world_now(sources: Sources, now: datetime) -> World:
+    snapshot = sources.catalog.snapshot()
+    overrides = sources.schedules.overrides(since=now)
+    finals: dict[str, calc.Schedule] = {
+        name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
+    }
+    history = History(
+        mtta_p50=mtta_p50(sources.analytics, now),
+        postmortems=sources.records.postmortems(),
+        actions=sources.records.actions(),
+        drills=sources.records.drills(),
+    )
+    return World(
+        now=now,
+        services=snapshot.services,
+        teams=snapshot.teams,
+        users=snapshot.users,
+        policies=snapshot.policies,
+        schedules=finals,
+        history=history,
+    )
+
+
+def report(
+    *,
+    sources: Sources,
+    clock: Clock,
+    service: str | None = None,
+    team: str | None = None,
+    rules: Rules | None = None,
+) -> Report:
+    """The report for every service, one ``service``, or the services of ``team`` (and the
+    teams under it); unknown names are :class:`InvalidStandardsRequest`."""
+    world = world_now(sources, clock.now())
+    if service and service not in world.services:
+        raise InvalidStandardsRequest("service", f"no service is named {service!r}")
+    if team and team not in world.teams:
+        raise InvalidStandardsRequest("team", f"no team is named {team!r}")
+    rules = rules or Rules()
+    return build_report(
+        world, levels=rules.levels, custom=rules.custom, service=service or None, team=team or None
+    )
+
+
+def answer(found: Report) -> dict[str, Any]:
+    """The API's shape: ``{"services": [{service, team, level, standards: [{id, ok, why}]}],
+    "teams": [{team, services, by_level}]}`` (plus ``missing`` per service)."""
+    return {
+        "services": [
+            {
+                "service": s.service,
+                "team": s.team,
+                "level": s.level,
+                "missing": list(s.missing),
+                "standards": [{"id": c.id, "ok": c.ok, "why": c.why} for c in s.checks],
+            }
+            for s in found.services
+        ],
+        "teams": [
+            {"team": t.team, "services": t.services, "by_level": dict(t.by_level)}
+            for t in found.teams
+        ],
+    }
+
+
+def below(found: Report, bar: str) -> list[str]:
+    """The services whose level is below ``bar`` (one of the report's level names)."""
+    need = rank(found.levels, bar)
+    return [s.service for s in found.services if rank(found.levels, s.level) < need]
+
+
+def check_bar(found: Report, bar: str) -> None:
+    names = [lv.name for lv in found.levels]
+    if bar not in names:
+        shown = ", ".join(names or LEVEL_NAMES)
+        raise InvalidStandardsRequest("fail-under", f"{bar!r} is not one of {shown}")
