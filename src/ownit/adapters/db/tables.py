@@ -445,10 +445,10 @@ heartbeats = Table(
 Index("ix_notifications_sent_at", notifications.c.sent_at)
 
 # The records tables live in their own module; offered here with the others.
+from ownit.adapters.db.figure_tables import incident_figures as incident_figures  # noqa: E402
 from ownit.adapters.db.postmortem_tables import postmortem_actions as postmortem_actions  # noqa: E402
 from ownit.adapters.db.postmortem_tables import postmortem_reminders as postmortem_reminders  # noqa: E402
 from ownit.adapters.db.postmortem_tables import postmortems as postmortems  # noqa: E402
-from ownit.adapters.db.figure_tables import incident_figures as incident_figures  # noqa: E402
 from ownit.adapters.db.record_tables import analytics_baseline_groups as analytics_baseline_groups  # noqa: E402
 from ownit.adapters.db.record_tables import analytics_baselines as analytics_baselines  # noqa: E402
 from ownit.adapters.db.record_tables import audit_log as audit_log  # noqa: E402
