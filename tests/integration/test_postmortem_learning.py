@@ -40,3 +40,36 @@ def test_learning_of_lists_needed_postmortems_and_open_action_items(ctx: Ctx) ->
         (1, "alert on slow migrations", True)
     ]
     assert uc.learning_of(store=store, clock=ctx.clock, since=since, service="db")[1] == []
+
+
+def _standard(ctx: Ctx, service: str, standard: str) -> tuple[bool, str]:
+    response = ctx.client.get(f"/api/v1/standards?service={service}", headers=ctx.viewer)
+    assert response.status_code == 200, response.text
+    (found,) = response.json()["services"]
+    (check,) = [c for c in found["standards"] if c["id"] == standard]
+    return check["ok"], check["why"]
+
+
+def test_the_standards_read_postmortems_and_overdue_action_items(ctx: Ctx) -> None:
+    an_incident_with_changes(ctx)  # #1 on api (high urgency), resolved
+    ok, why = _standard(ctx, "api", "postmortems-done")
+    assert ok, why  # resolved today: not yet due
+    ctx.clock.advance(days=10)  # past 5 business days
+    ok, why = _standard(ctx, "api", "postmortems-done")
+    assert not ok, why
+    assert "#1" in why
+
+    pm = post(ctx, "/api/v1/incidents/1/postmortem", status=201)
+    moved = ctx.client.patch(
+        "/api/v1/incidents/1/postmortem", json={"status": "in_review"}, headers=ctx.responder
+    )
+    assert moved.status_code == 200, moved.text
+    ok, why = _standard(ctx, "api", "postmortems-done")
+    assert ok, why
+
+    assert _standard(ctx, "api", "no-overdue-actions")[0]
+    item = {"title": "alert on slow migrations", "owner": "bob", "due": "2026-11-01"}
+    post(ctx, f"/api/v1/postmortems/{pm['id']}/actions", item, status=201)
+    ok, why = _standard(ctx, "api", "no-overdue-actions")
+    assert not ok, why
+    assert "'alert on slow migrations' due 2026-11-01" in why, why

@@ -57,6 +57,7 @@ from ownit.app.escalations import OnCallLookup
 from ownit.app.ingest import GroupCommitter
 from ownit.app.routing import RouterBook
 from ownit.app.standards import Sources as StandardsSources
+from ownit.app.standards_records import LearningRecords
 from ownit.bootstrap.database import (
     ACTION_SECRET,
     on_call_lookup,
@@ -118,7 +119,10 @@ def build_app(
     tokens = SqlTokenStore(engine)
     schedules = SqlScheduleStore(engine)
     standards = StandardsSources(
-        SqlCatalogStore(engine, box=secret_box(settings)), schedules, SqlAnalyticsStore(engine)
+        SqlCatalogStore(engine, box=secret_box(settings)),
+        schedules,
+        SqlAnalyticsStore(engine),
+        LearningRecords(SqlPostmortemStore(engine), clock),
     )
     directory = SqlDirectory(engine)
     report = paging_report(settings, engine, clock)

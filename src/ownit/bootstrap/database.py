@@ -42,6 +42,7 @@ from ownit.app.audit import AuditLog
 from ownit.app.baselines import BaselineStore
 from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
+from ownit.app.clock import SystemClock
 from ownit.app.dependencies import History
 from ownit.app.directory import Directory
 from ownit.app.escalations import ManualEscalations, OnCallLookup
@@ -54,6 +55,7 @@ from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.postmortems import PostmortemStore
 from ownit.app.routing import RouterDirectory
 from ownit.app.standards import Sources as StandardsSources
+from ownit.app.standards_records import LearningRecords
 from ownit.app.tokens import TokenStore
 from ownit.settings import Settings
 
@@ -200,8 +202,13 @@ class Database:
 
     @cached_property
     def standards(self) -> StandardsSources:
-        """What the standards report reads (postmortems and drills: not recorded yet)."""
-        return StandardsSources(self.catalog, self.schedules, self.analytics)
+        """What the standards report reads: catalog, schedules, analytics, postmortems."""
+        return StandardsSources(
+            self.catalog,
+            self.schedules,
+            self.analytics,
+            LearningRecords(self.postmortems, SystemClock()),
+        )
 
     @cached_property
     def catalog(self) -> CatalogStore:

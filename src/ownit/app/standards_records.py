@@ -1,0 +1,50 @@
+"""What the standards read from the features that record learning: the postmortems of
+high-urgency incidents, their open action items (and, once wired, acknowledged drills).
+
+``postmortems-done`` looks back :data:`LOOK_BACK` (incidents resolved earlier are not
+judged any more); ``no-overdue-actions`` sees every open action item of a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from ownit.app.clock import Clock
+from ownit.app.postmortems import PostmortemStore, learning_of
+from ownit.domain.standards import ActionItem, ResolvedIncident
+
+LOOK_BACK = timedelta(days=90)
+
+
+class LearningRecords:
+    """:class:`~ownit.app.standards.Records` over the postmortem store."""
+
+    def __init__(self, store: PostmortemStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def postmortems(self) -> Mapping[str, tuple[ResolvedIncident, ...]]:
+        needed, _ = learning_of(
+            store=self._store, clock=self._clock, since=self._clock.now() - LOOK_BACK
+        )
+        found: dict[str, list[ResolvedIncident]] = {}
+        for item in needed:
+            incident = item.incident
+            if incident.urgency != "high" or incident.resolved_at is None:
+                continue
+            status = None if item.postmortem is None else item.postmortem.postmortem.status.value
+            found.setdefault(incident.service, []).append(
+                ResolvedIncident(f"#{incident.number}", incident.resolved_at, status)
+            )
+        return {service: tuple(items) for service, items in found.items()}
+
+    def actions(self) -> Mapping[str, tuple[ActionItem, ...]]:
+        _, open_items = learning_of(store=self._store, clock=self._clock, since=self._clock.now())
+        found: dict[str, list[ActionItem]] = {}
+        for record, item in open_items:
+            found.setdefault(record.incident.service, []).append(ActionItem(item.title, item.due))
+        return {service: tuple(items) for service, items in found.items()}
+
+    def drills(self) -> Mapping[str, datetime] | None:
+        return None
