@@ -14,6 +14,7 @@ from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
@@ -36,6 +37,7 @@ from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_analytics import AnalyticsDeps
 from ownit.adapters.http.api_audit import AuditDeps
+from ownit.adapters.http.api_drills import DrillsDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
@@ -198,6 +200,12 @@ def build_app(
             baselines=SqlBaselineStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
+        drills=DrillsDeps(
+            store=SqlDrillStore(engine, bell=WorkBell(engine)),
+            incidents=incidents,
+            tokens=tokens,
+            clock=clock,
+        ),
     )
     return create_app(parts)
 

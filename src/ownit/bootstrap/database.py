@@ -19,6 +19,7 @@ from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.engine import is_sqlite, make_engine, read_only
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
@@ -32,6 +33,7 @@ from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secret_box import SecretBox, parse_key, seal_stored, sealed_problem
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.db.wakeup import WorkBell
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app import oncall
@@ -43,6 +45,7 @@ from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.dependencies import History
 from ownit.app.directory import Directory
+from ownit.app.drills import DrillStore
 from ownit.app.escalations import ManualEscalations, OnCallLookup
 from ownit.app.event_log import EventLog
 from ownit.app.heartbeats import HeartbeatStore
@@ -210,6 +213,10 @@ class Database:
     @cached_property
     def events(self) -> EventLog:
         return SqlEventLog(self.engine)
+
+    @cached_property
+    def drills(self) -> DrillStore:
+        return SqlDrillStore(self.engine, bell=WorkBell(self.engine))
 
     @cached_property
     def heartbeats(self) -> HeartbeatStore:

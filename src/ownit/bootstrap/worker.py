@@ -9,17 +9,19 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
+from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
+from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.secrets import shared_secret
-from ownit.adapters.db.wakeup import listener_for
+from ownit.adapters.db.wakeup import WorkBell, listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.outbound import url_warning
 from ownit.adapters.notifiers.registry import NotifierRegistry
-from ownit.app import auto_resolve, heartbeats, paging_health
+from ownit.app import auto_resolve, drills, heartbeats, paging_health
 from ownit.app.clock import Clock, SystemClock
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
@@ -154,7 +156,19 @@ def build_worker(
         paging=PagingWatch(SqlPagingStore(engine), work.locked),
         auto_resolve=auto_resolve_pass(engine),
         wakeup=listener_for(engine) if wakeup else None,
+        drills=drill_pass(engine),
     )
+
+
+def drill_pass(engine: Engine) -> Callable[[datetime], int]:
+    """The engine's pass over drills: scheduled runs, completion, auto-resolve."""
+    store = SqlDrillStore(engine, bell=WorkBell(engine))
+    incidents = SqlIncidentStore(engine)
+
+    def run(now: datetime) -> int:
+        return drills.engine_pass(store=store, incidents=incidents, now=now)
+
+    return run
 
 
 def heartbeat_check(engine: Engine) -> Callable[[datetime], int]:

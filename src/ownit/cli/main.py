@@ -23,6 +23,7 @@ def _modules() -> list[ModuleType]:
         catalog,
         db,
         doctor,
+        drills,
         events,
         heartbeats,
         incidents,
@@ -56,6 +57,7 @@ def _modules() -> list[ModuleType]:
         analytics,
         baseline,
         org,
+        drills,
     ]
 
 

@@ -63,6 +63,7 @@ class SqlAnalyticsStore:
                 _i.c.acknowledged_by,
                 _i.c.resolved_at,
                 _i.c.resolved_by,
+                _i.c.drill,
                 _s.c.name.label("service"),
                 _tm.c.name.label("team"),
             )
@@ -136,6 +137,7 @@ class SqlAnalyticsStore:
                     resolved_at=r.resolved_at,
                     resolved_by=_resolution(r),
                     merged_into=merged.get(r.id),
+                    drill=bool(r.drill),
                 )
             )
         return found

@@ -21,9 +21,11 @@ from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.secret_box import SecretBox, open_spec, seal_spec
 from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.catalog import CatalogConflict, ChangeSet
+from ownit.app.drills import first_run
 from ownit.domain.catalog import (
     PERSONAL_FIELDS,
     Change,
+    Drill,
     EscalationPolicy,
     Heartbeat,
     Integration,
@@ -49,6 +51,7 @@ _TABLES: dict[str, Table] = {
     "Router": t.routers,
     "MaintenanceWindow": t.maintenance_windows,
     "Heartbeat": t.heartbeats,
+    "Drill": t.drills,
 }
 PERSONAL_KEY = "x-personal"
 """In ``users.spec``: which of the user's fields are the person's own, not the catalog's
@@ -71,6 +74,7 @@ def personal_of(spec: Any) -> frozenset[str]:
 
 
 _DELETE_ORDER = (
+    "Drill",
     "Heartbeat",
     "MaintenanceWindow",
     "Router",
@@ -145,6 +149,7 @@ class SqlCatalogStore:
             routers=found["Router"],
             windows=found["MaintenanceWindow"],
             heartbeats=found["Heartbeat"],
+            drills=found["Drill"],
             sources=sources,
         )
 
@@ -275,6 +280,12 @@ class _Writer:
                 "end_at": obj.end,
                 "created_by": f"catalog/{self.source}",
             }
+        if isinstance(obj, Drill):
+            values.update(
+                service_id=self._ref("Service", obj.service),
+                next_run_at=first_run(obj, self.now),
+            )
+            return values
         if isinstance(obj, Heartbeat):
             if obj.key is None:
                 raise ValueError(f"heartbeat {obj.name!r} has no key")

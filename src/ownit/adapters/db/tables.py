@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -137,6 +139,9 @@ incidents = Table(
     # The service's ``autoResolve`` timer (migration 0007): when the worker next looks at
     # this incident for having had no new event that long (null: no timer).
     Column("auto_resolve_at", TS, nullable=True),
+    # A practice incident (a drill or a game day's step, migration 0016): analytics leaves
+    # it out unless asked.
+    Column("drill", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("org_id", "number"),
     Index("ix_incidents_status_created_at", "status", "created_at"),
     Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
@@ -441,6 +446,10 @@ heartbeats = Table(
 Index("ix_notifications_sent_at", notifications.c.sent_at)
 
 # The records tables live in their own module; offered here with the others.
+from ownit.adapters.db.drill_tables import drill_runs as drill_runs  # noqa: E402
+from ownit.adapters.db.drill_tables import drills as drills  # noqa: E402
+from ownit.adapters.db.drill_tables import gameday_runs as gameday_runs  # noqa: E402
+from ownit.adapters.db.drill_tables import gamedays as gamedays  # noqa: E402
 from ownit.adapters.db.record_tables import analytics_baseline_groups as analytics_baseline_groups  # noqa: E402
 from ownit.adapters.db.record_tables import analytics_baselines as analytics_baselines  # noqa: E402
 from ownit.adapters.db.record_tables import audit_log as audit_log  # noqa: E402

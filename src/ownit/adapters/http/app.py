@@ -21,6 +21,7 @@ from ownit.adapters.http import (
     api_audit,
     api_catalog,
     api_docs,
+    api_drills,
     api_event_log,
     api_health,
     api_incidents,
@@ -78,6 +79,7 @@ class AppParts:
     audit: api_audit.AuditDeps | None = None
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
+    drills: api_drills.DrillsDeps | None = None
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
 
 
@@ -168,6 +170,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_audit.router(parts.audit))
     if parts.analytics is not None:
         app.include_router(api_analytics.router(parts.analytics))
+    if parts.drills is not None:
+        app.include_router(api_drills.router(parts.drills))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

@@ -21,6 +21,7 @@ KINDS = (
     "Router",
     "MaintenanceWindow",
     "Heartbeat",
+    "Drill",
 )
 STORED_KINDS = (  # dependency order
     "User",
@@ -31,6 +32,7 @@ STORED_KINDS = (  # dependency order
     "Router",
     "MaintenanceWindow",
     "Heartbeat",
+    "Drill",
 )
 ROLES = ("manager", "responder", "observer")
 URGENCIES = ("high", "low", "severity")
@@ -290,8 +292,31 @@ class Heartbeat:
     key: str | None = None  # None: generate one on first apply, keep it afterwards
 
 
+# --- Drills (decision 0046) --------------------------------------------------------------
+
+DRILL_ACK_TARGET = timedelta(minutes=5)
+DRILL_AUTO_RESOLVE = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Drill:
+    """A practice page through ``service``'s (or its ``component``'s) policy, run on demand
+    or on ``schedule`` (weekdays and local time in ``timezone``); scored against
+    ``ack_target``, resolved after ``auto_resolve`` if nobody does."""
+
+    kind: ClassVar[str] = "Drill"
+    name: str
+    service: str = ""
+    component: str | None = None  # a component of ``service``: its own policy pages
+    schedule: str | None = None  # normal form "Tue 10:00" (ownit.domain.drills); None: manual
+    timezone: str = "UTC"
+    ack_target: timedelta = DRILL_ACK_TARGET
+    auto_resolve: timedelta = DRILL_AUTO_RESOLVE
+
+
 StoredObject: TypeAlias = (
     "User | Team | Schedule | EscalationPolicy | Service | Router | MaintenanceWindow | Heartbeat"
+    " | Drill"
 )
 CatalogObject: TypeAlias = "StoredObject"  # every kind is stored now
 
@@ -347,6 +372,7 @@ class Snapshot:
     routers: Mapping[str, Router] = field(default_factory=dict)  # with their keys
     windows: Mapping[str, MaintenanceWindow] = field(default_factory=dict)  # catalog-made
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)  # with their keys
+    drills: Mapping[str, Drill] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
@@ -359,6 +385,7 @@ class Snapshot:
             "Router": self.routers,
             "MaintenanceWindow": self.windows,
             "Heartbeat": self.heartbeats,
+            "Drill": self.drills,
         }
         return table.get(kind, {})
 

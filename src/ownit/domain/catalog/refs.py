@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from ownit.domain.catalog.drill_kind import check_drills
 from ownit.domain.catalog.fields import quote, suggest
 from ownit.domain.catalog.model import (
     CatalogObject,
     Document,
+    Drill,
     EscalationPolicy,
     Heartbeat,
     MaintenanceWindow,
@@ -30,6 +32,7 @@ KIND_WORDS = {
     "Router": "router",
     "MaintenanceWindow": "maintenance window",
     "Heartbeat": "heartbeat",
+    "Drill": "drill",
 }
 
 
@@ -77,6 +80,8 @@ def references(obj: CatalogObject) -> list[_Ref]:
         refs += [_Ref(f"services[{i}]", "Service", name) for i, name in enumerate(obj.services)]
     elif isinstance(obj, Heartbeat) and obj.service:
         refs.append(_Ref("service", "Service", obj.service))
+    elif isinstance(obj, Drill) and obj.service:
+        refs.append(_Ref("component" if obj.component else "service", "Service", obj.service))
     return refs
 
 
@@ -126,6 +131,7 @@ def check_references(
                 )
     problems += _keys(documents, existing, removed)
     problems += check_components(documents, existing, removed)
+    problems += check_drills(documents, existing, removed)
     problems += _cycles(documents, existing, removed)
     problems += _dangling(documents, existing, removed)
     return problems

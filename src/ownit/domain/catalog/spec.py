@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ownit.domain.catalog.drill_kind import drill_spec
 from ownit.domain.catalog.fields import Fields, Reader, json_to_node
 from ownit.domain.catalog.model import (
     API_VERSION,
+    Drill,
     EscalationPolicy,
     Heartbeat,
     JsonObject,
@@ -147,6 +149,8 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
         return window_spec(obj)
     if isinstance(obj, Heartbeat):
         return heartbeat_spec(obj, keys=keys)
+    if isinstance(obj, Drill):
+        return drill_spec(obj)
     return _service(obj, keys=keys)
 
 
