@@ -18,6 +18,7 @@ from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
+from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
@@ -38,6 +39,7 @@ from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_analytics import AnalyticsDeps
 from ownit.adapters.http.api_audit import AuditDeps
 from ownit.adapters.http.api_drills import DrillsDeps
+from ownit.adapters.http.api_gamedays import GameDaysDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
@@ -200,6 +202,12 @@ def build_app(
             baselines=SqlBaselineStore(engine),
         ),
         health=HealthDeps(report=report, tokens=tokens),
+        gamedays=GameDaysDeps(
+            store=SqlGameDayStore(engine),
+            drills=SqlDrillStore(engine, bell=WorkBell(engine)),
+            tokens=tokens,
+            clock=clock,
+        ),
         drills=DrillsDeps(
             store=SqlDrillStore(engine, bell=WorkBell(engine)),
             incidents=incidents,

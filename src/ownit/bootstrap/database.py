@@ -22,6 +22,7 @@ from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.engine import is_sqlite, make_engine, read_only
 from ownit.adapters.db.event_log import SqlEventLog
+from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
@@ -48,6 +49,7 @@ from ownit.app.directory import Directory
 from ownit.app.drills import DrillStore
 from ownit.app.escalations import ManualEscalations, OnCallLookup
 from ownit.app.event_log import EventLog
+from ownit.app.gamedays import GameDayStore
 from ownit.app.heartbeats import HeartbeatStore
 from ownit.app.incidents import IncidentStore
 from ownit.app.invitations import PeopleStore
@@ -217,6 +219,10 @@ class Database:
     @cached_property
     def drills(self) -> DrillStore:
         return SqlDrillStore(self.engine, bell=WorkBell(self.engine))
+
+    @cached_property
+    def gamedays(self) -> GameDayStore:
+        return SqlGameDayStore(self.engine)
 
     @cached_property
     def heartbeats(self) -> HeartbeatStore:

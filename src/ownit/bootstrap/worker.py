@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
 from ownit.adapters.db.drill_store import SqlDrillStore
+from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
@@ -21,7 +22,7 @@ from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.outbound import url_warning
 from ownit.adapters.notifiers.registry import NotifierRegistry
-from ownit.app import auto_resolve, drills, heartbeats, paging_health
+from ownit.app import auto_resolve, drills, gamedays, heartbeats, paging_health
 from ownit.app.clock import Clock, SystemClock
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
@@ -161,12 +162,16 @@ def build_worker(
 
 
 def drill_pass(engine: Engine) -> Callable[[datetime], int]:
-    """The engine's pass over drills: scheduled runs, completion, auto-resolve."""
+    """The engine's pass over drills and game days: game-day steps due, scheduled runs,
+    completion, auto-resolve."""
     store = SqlDrillStore(engine, bell=WorkBell(engine))
     incidents = SqlIncidentStore(engine)
 
+    days = SqlGameDayStore(engine)
+
     def run(now: datetime) -> int:
-        return drills.engine_pass(store=store, incidents=incidents, now=now)
+        steps = gamedays.engine_pass(store=days, drills=store, now=now)
+        return steps + drills.engine_pass(store=store, incidents=incidents, now=now)
 
     return run
 

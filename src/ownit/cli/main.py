@@ -25,6 +25,7 @@ def _modules() -> list[ModuleType]:
         doctor,
         drills,
         events,
+        gamedays,
         heartbeats,
         incidents,
         integrations,
@@ -58,6 +59,7 @@ def _modules() -> list[ModuleType]:
         baseline,
         org,
         drills,
+        gamedays,
     ]
 
 

@@ -27,6 +27,7 @@ from ownit.domain.catalog import (
     Change,
     Drill,
     EscalationPolicy,
+    GameDay,
     Heartbeat,
     Integration,
     Key,
@@ -52,6 +53,7 @@ _TABLES: dict[str, Table] = {
     "MaintenanceWindow": t.maintenance_windows,
     "Heartbeat": t.heartbeats,
     "Drill": t.drills,
+    "GameDay": t.gamedays,
 }
 PERSONAL_KEY = "x-personal"
 """In ``users.spec``: which of the user's fields are the person's own, not the catalog's
@@ -74,6 +76,7 @@ def personal_of(spec: Any) -> frozenset[str]:
 
 
 _DELETE_ORDER = (
+    "GameDay",
     "Drill",
     "Heartbeat",
     "MaintenanceWindow",
@@ -150,6 +153,7 @@ class SqlCatalogStore:
             windows=found["MaintenanceWindow"],
             heartbeats=found["Heartbeat"],
             drills=found["Drill"],
+            gamedays=found["GameDay"],
             sources=sources,
         )
 
@@ -280,6 +284,8 @@ class _Writer:
                 "end_at": obj.end,
                 "created_by": f"catalog/{self.source}",
             }
+        if isinstance(obj, GameDay):
+            return values
         if isinstance(obj, Drill):
             values.update(
                 service_id=self._ref("Service", obj.service),

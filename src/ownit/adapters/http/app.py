@@ -23,6 +23,7 @@ from ownit.adapters.http import (
     api_docs,
     api_drills,
     api_event_log,
+    api_gamedays,
     api_health,
     api_incidents,
     api_maintenance,
@@ -80,6 +81,7 @@ class AppParts:
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
     drills: api_drills.DrillsDeps | None = None
+    gamedays: api_gamedays.GameDaysDeps | None = None
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
 
 
@@ -172,6 +174,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_analytics.router(parts.analytics))
     if parts.drills is not None:
         app.include_router(api_drills.router(parts.drills))
+    if parts.gamedays is not None:
+        app.include_router(api_gamedays.router(parts.gamedays))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

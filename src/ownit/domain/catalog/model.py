@@ -22,6 +22,7 @@ KINDS = (
     "MaintenanceWindow",
     "Heartbeat",
     "Drill",
+    "GameDay",
 )
 STORED_KINDS = (  # dependency order
     "User",
@@ -33,6 +34,7 @@ STORED_KINDS = (  # dependency order
     "MaintenanceWindow",
     "Heartbeat",
     "Drill",
+    "GameDay",
 )
 ROLES = ("manager", "responder", "observer")
 URGENCIES = ("high", "low", "severity")
@@ -314,9 +316,41 @@ class Drill:
     auto_resolve: timedelta = DRILL_AUTO_RESOLVE
 
 
+@dataclass(frozen=True, slots=True)
+class GameDayStep:
+    """``after`` the run starts, a drill event on ``service``."""
+
+    after: timedelta
+    service: str
+    summary: str
+    severity: str = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """``team`` paged within ``within`` (``pagedWithin``), or ``service`` acknowledged
+    within it (``acknowledgedWithin``)."""
+
+    kind: str  # pagedWithin | acknowledgedWithin
+    subject: str  # the team's or the service's name
+    within: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class GameDay:
+    """A scripted scenario (decision 0047): timed drill events into real services and what
+    is expected of the responders."""
+
+    kind: ClassVar[str] = "GameDay"
+    name: str
+    description: str = ""
+    steps: tuple[GameDayStep, ...] = ()
+    expect: tuple[Expectation, ...] = ()
+
+
 StoredObject: TypeAlias = (
     "User | Team | Schedule | EscalationPolicy | Service | Router | MaintenanceWindow | Heartbeat"
-    " | Drill"
+    " | Drill | GameDay"
 )
 CatalogObject: TypeAlias = "StoredObject"  # every kind is stored now
 
@@ -373,6 +407,7 @@ class Snapshot:
     windows: Mapping[str, MaintenanceWindow] = field(default_factory=dict)  # catalog-made
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)  # with their keys
     drills: Mapping[str, Drill] = field(default_factory=dict)
+    gamedays: Mapping[str, GameDay] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
@@ -386,6 +421,7 @@ class Snapshot:
             "MaintenanceWindow": self.windows,
             "Heartbeat": self.heartbeats,
             "Drill": self.drills,
+            "GameDay": self.gamedays,
         }
         return table.get(kind, {})
 

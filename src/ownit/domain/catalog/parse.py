@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from ownit.domain.catalog.drill_kind import DRILL_FIELDS, parse_drill
 from ownit.domain.catalog.fields import Fields, Reader, quote, suggest
+from ownit.domain.catalog.gameday_kind import GAMEDAY_FIELDS, parse_gameday
 from ownit.domain.catalog.model import (
     API_VERSION,
     CONTACT_TYPES,
@@ -73,6 +74,7 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     "MaintenanceWindow": MAINTENANCE_FIELDS,
     "Heartbeat": HEARTBEAT_FIELDS,
     "Drill": DRILL_FIELDS,
+    "GameDay": GAMEDAY_FIELDS,
 }
 # Each contact type's own field (required), besides name and type; webhook may add a secret.
 _CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
@@ -143,6 +145,8 @@ def parse_spec(kind: str, name: str, spec: Fields, description: str = "") -> Cat
         return parse_heartbeat(name, spec)
     if kind == "Drill":
         return parse_drill(name, spec)
+    if kind == "GameDay":
+        return parse_gameday(name, spec)
     return parse_schedule(name, spec)
 
 

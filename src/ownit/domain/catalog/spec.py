@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from ownit.domain.catalog.drill_kind import drill_spec
 from ownit.domain.catalog.fields import Fields, Reader, json_to_node
+from ownit.domain.catalog.gameday_kind import gameday_spec
 from ownit.domain.catalog.model import (
     API_VERSION,
     Drill,
     EscalationPolicy,
+    GameDay,
     Heartbeat,
     JsonObject,
     JsonValue,
@@ -151,6 +153,8 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
         return heartbeat_spec(obj, keys=keys)
     if isinstance(obj, Drill):
         return drill_spec(obj)
+    if isinstance(obj, GameDay):
+        return gameday_spec(obj)
     return _service(obj, keys=keys)
 
 
