@@ -200,6 +200,7 @@ def build_app(
             audit=SqlAuditLog(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
+            drills=SqlDrillStore(engine, bell=WorkBell(engine)),
         ),
         health=HealthDeps(report=report, tokens=tokens),
         gamedays=GameDaysDeps(

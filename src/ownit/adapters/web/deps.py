@@ -26,6 +26,7 @@ from ownit.app.catalog_view import CatalogView
 from ownit.app.clock import Clock
 from ownit.app.dependencies import History
 from ownit.app.directory import Directory
+from ownit.app.drills import DrillStore
 from ownit.app.escalations import EscalationView, ManualEscalations, OnCallLookup
 from ownit.app.event_log import EventLog
 from ownit.app.incidents import IncidentStore
@@ -81,6 +82,8 @@ class WebDeps:
     # The analytics page (analytics_pages.py).
     analytics: AnalyticsStore | None = None
     baselines: BaselineStore | None = None  # flags on service and team pages
+    # The drills pages (drill_pages.py).
+    drills: DrillStore | None = None
 
     @property
     def session_cookie(self) -> str:
