@@ -228,3 +228,61 @@ def test_analytics_leaves_drills_out_unless_asked(
             "/api/v1/analytics/incidents", params=params, headers=_auth(world)
         ).json()
         assert again["acknowledged"] == 1
+
+
+COMPONENT_CATALOG = """
+apiVersion: ownit/v1
+kind: User
+metadata: {{name: alice}}
+spec:
+  email: alice@example.com
+  contacts: [{{name: hook, type: webhook, url: "{hook}/alice", secret: "{secret}"}}]
+  notificationRules: [{{contact: hook, after: 0m}}]
+---
+apiVersion: ownit/v1
+kind: User
+metadata: {{name: bob}}
+spec:
+  email: bob@example.com
+  contacts: [{{name: hook, type: webhook, url: "{hook}/bob", secret: "{secret}"}}]
+  notificationRules: [{{contact: hook, after: 0m}}]
+---
+apiVersion: ownit/v1
+kind: Team
+metadata: {{name: shop}}
+spec: {{members: [{{user: alice, role: manager}}, {{user: bob}}]}}
+---
+apiVersion: ownit/v1
+kind: EscalationPolicy
+metadata: {{name: shop}}
+spec: {{team: shop, levels: [{{after: 10m, targets: [{{user: alice}}]}}]}}
+---
+apiVersion: ownit/v1
+kind: EscalationPolicy
+metadata: {{name: checkout}}
+spec: {{team: shop, levels: [{{after: 10m, targets: [{{user: bob}}]}}]}}
+---
+apiVersion: ownit/v1
+kind: Service
+metadata: {{name: shop}}
+spec:
+  owner: shop
+  escalationPolicy: shop
+  components: [{{name: checkout, escalationPolicy: checkout, match: ['module="checkout"']}}]
+  integrations: [{{name: events, type: events-v2, key: {key}}}]
+---
+apiVersion: ownit/v1
+kind: Drill
+metadata: {{name: checkout-drill}}
+spec: {{component: shop/checkout}}
+"""
+
+
+def test_a_component_drill_pages_the_components_own_policy(engine: Engine, tmp_path: Path) -> None:
+    with paging_world(engine, tmp_path, COMPONENT_CATALOG, KEY) as world:
+        r = _run(world, "checkout-drill")
+        assert r.status_code == 201, r.text
+        incident = r.json()["incident"]
+        assert (incident["service"], incident["component"]) == ("shop", "checkout")
+        world.cycle()
+        assert world.pages() == ["/bob"]  # the component's policy, not the service's
