@@ -226,6 +226,7 @@ def _notification(
         actions=person,
         alert=incident.get("alert_details") or AlertDetails(),
         context=context,
+        drill=bool(incident.get("drill")),
     )
 
 

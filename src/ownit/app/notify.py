@@ -118,6 +118,8 @@ class Notification:
     """What the monitoring tool said: the opening alert's details, capped."""
     context: ResponderContext | None = None
     """First-responder context: only on the first page of an incident."""
+    drill: bool = False
+    """A practice incident (a drill or a game day's step): every channel marks it."""
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
@@ -282,6 +284,11 @@ def label(notification: Notification) -> str:
     if kind == POSTMORTEM_REMINDER:
         return "POSTMORTEM DUE"
     return one_line(notification.urgency).upper()
+
+
+def drill_mark(notification: Notification) -> str:
+    """``[DRILL] `` before a practice incident's subject, first line and header; else ``""``."""
+    return "[DRILL] " if notification.drill else ""
 
 
 def where(notification: Notification) -> str:

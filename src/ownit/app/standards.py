@@ -80,7 +80,7 @@ def mtta_p50(analytics: AnalyticsStore, now: datetime) -> dict[str, float | None
     """Each service's p50 time to acknowledge over the last 30 days (drills left out)."""
     period = Period(now - MTTA_WINDOW, now)
     report = incident_report(
-        analytics.histories(period.since, period.until), period, by=GroupBy.SERVICE
+        analytics.records(period.since, period.until), period, by=GroupBy.SERVICE
     )
     return {g.key: g.figures.tta.p50 for g in report.groups if g.key is not None}
 

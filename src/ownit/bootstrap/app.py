@@ -15,9 +15,11 @@ from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
+from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
@@ -39,6 +41,8 @@ from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_analytics import AnalyticsDeps
 from ownit.adapters.http.api_audit import AuditDeps
+from ownit.adapters.http.api_drills import DrillsDeps
+from ownit.adapters.http.api_gamedays import GameDaysDeps
 from ownit.adapters.http.api_health import HealthDeps
 from ownit.adapters.http.api_maintenance import MaintenanceDeps
 from ownit.adapters.http.api_oncall import OnCallDeps
@@ -215,10 +219,23 @@ def build_app(
             baselines=SqlBaselineStore(engine),
             postmortems=SqlPostmortemStore(engine),
             standards=standards,
+            drills=SqlDrillStore(engine, bell=WorkBell(engine)),
         ),
         health=HealthDeps(report=report, tokens=tokens),
         pages=PagesDeps(store=SqlPageStore(engine), tokens=tokens, clock=clock),
         postmortems=PostmortemDeps(store=SqlPostmortemStore(engine), tokens=tokens, clock=clock),
+        gamedays=GameDaysDeps(
+            store=SqlGameDayStore(engine),
+            drills=SqlDrillStore(engine, bell=WorkBell(engine)),
+            tokens=tokens,
+            clock=clock,
+        ),
+        drills=DrillsDeps(
+            store=SqlDrillStore(engine, bell=WorkBell(engine)),
+            incidents=incidents,
+            tokens=tokens,
+            clock=clock,
+        ),
     )
     return create_app(parts)
 

@@ -19,8 +19,10 @@ from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.directory import SqlDirectory
+from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.engine import is_sqlite, make_engine, read_only
 from ownit.adapters.db.event_log import SqlEventLog
+from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.history_store import SqlHistory
 from ownit.adapters.db.incident_store import SqlIncidentStore
@@ -33,6 +35,7 @@ from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secret_box import SecretBox, parse_key, seal_stored, sealed_problem
 from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.adapters.db.wakeup import WorkBell
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app import oncall
@@ -45,8 +48,10 @@ from ownit.app.catalog import CatalogStore
 from ownit.app.clock import SystemClock
 from ownit.app.dependencies import History
 from ownit.app.directory import Directory
+from ownit.app.drills import DrillStore
 from ownit.app.escalations import ManualEscalations, OnCallLookup
 from ownit.app.event_log import EventLog
+from ownit.app.gamedays import GameDayStore
 from ownit.app.heartbeats import HeartbeatStore
 from ownit.app.incidents import IncidentStore
 from ownit.app.invitations import PeopleStore
@@ -225,6 +230,14 @@ class Database:
     @cached_property
     def events(self) -> EventLog:
         return SqlEventLog(self.engine)
+
+    @cached_property
+    def drills(self) -> DrillStore:
+        return SqlDrillStore(self.engine, bell=WorkBell(self.engine))
+
+    @cached_property
+    def gamedays(self) -> GameDayStore:
+        return SqlGameDayStore(self.engine)
 
     @cached_property
     def heartbeats(self) -> HeartbeatStore:

@@ -9,18 +9,28 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
+from ownit.adapters.db.drill_store import SqlDrillStore
+from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
+from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.postmortem_reminder_store import SqlReminderStore
 from ownit.adapters.db.secrets import shared_secret
-from ownit.adapters.db.wakeup import listener_for
+from ownit.adapters.db.wakeup import WorkBell, listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.notifiers import NotifierContext, SmtpConfig, make_http_client
 from ownit.adapters.notifiers.outbound import url_warning
 from ownit.adapters.notifiers.registry import NotifierRegistry
-from ownit.app import auto_resolve, heartbeats, paging_health, postmortem_reminders
+from ownit.app import (
+    auto_resolve,
+    drills,
+    gamedays,
+    heartbeats,
+    paging_health,
+    postmortem_reminders,
+)
 from ownit.app.clock import Clock, SystemClock
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
@@ -158,7 +168,23 @@ def build_worker(
         auto_resolve=auto_resolve_pass(engine),
         postmortem_reminders=postmortem_reminder_pass(engine),
         wakeup=listener_for(engine) if wakeup else None,
+        drills=drill_pass(engine),
     )
+
+
+def drill_pass(engine: Engine) -> Callable[[datetime], int]:
+    """The engine's pass over drills and game days: game-day steps due, scheduled runs,
+    completion, auto-resolve."""
+    store = SqlDrillStore(engine, bell=WorkBell(engine))
+    incidents = SqlIncidentStore(engine)
+
+    days = SqlGameDayStore(engine)
+
+    def run(now: datetime) -> int:
+        steps = gamedays.engine_pass(store=days, drills=store, now=now)
+        return steps + drills.engine_pass(store=store, incidents=incidents, now=now)
+
+    return run
 
 
 def heartbeat_check(engine: Engine) -> Callable[[datetime], int]:

@@ -23,7 +23,9 @@ def _modules() -> list[ModuleType]:
         catalog,
         db,
         doctor,
+        drills,
         events,
+        gamedays,
         heartbeats,
         importers,
         incidents,
@@ -62,6 +64,8 @@ def _modules() -> list[ModuleType]:
         importers,
         postmortems,
         standards,
+        drills,
+        gamedays,
     ]
 
 

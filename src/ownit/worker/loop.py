@@ -53,8 +53,10 @@ class Worker:
         auto_resolve: Callable[[datetime], int] | None = None,
         wakeup: Wakeup | None = None,
         postmortem_reminders: Callable[[datetime], int] | None = None,
+        drills: Callable[[datetime], int] | None = None,
     ) -> None:
         self._postmortem_reminders = postmortem_reminders  # queues reminders of due items
+        self._drills = drills  # scheduled drill runs, drill completion and auto-resolve
         self._paging = paging  # never silent: state and fallback after deliveries
         self._wakeup = wakeup  # new work committed wakes the loop before the next poll
         self._heartbeats = heartbeats  # opens incidents for missed heartbeats, given now
@@ -80,7 +82,12 @@ class Worker:
     def run_once(self, limit: int = 2000) -> int:
         """Everything due now: a batch of escalations, then the notifications due (so a
         backlog of new incidents never keeps the pages already decided waiting)."""
-        done = self.check_heartbeats() + self.resolve_idle() + self.remind_postmortems()
+        done = (
+            self.check_heartbeats()
+            + self.resolve_idle()
+            + self.remind_postmortems()
+            + self.practise()
+        )
         while done < limit:
             # Pages already decided go out before more escalations are decided, a few
             # rounds at a time: a storm's backlog of pages must not keep another service's
@@ -101,6 +108,17 @@ class Worker:
             return self._heartbeats(self._clock.now())
         except Exception:
             log.exception("heartbeat check failed; the next pass retries")
+            return 0
+
+    def practise(self) -> int:
+        """Drills: scheduled runs that are due, acknowledged runs completed, forgotten ones
+        resolved after their ``autoResolve``."""
+        if self._drills is None:
+            return 0
+        try:
+            return self._drills(self._clock.now())
+        except Exception:
+            log.exception("drill pass failed; the next pass retries")
             return 0
 
     def resolve_idle(self) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, String, false, select, type_coerce
+from sqlalchemy import ColumnElement, Engine, Select, String, select, type_coerce
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import is_stale, read_fresh
@@ -17,9 +17,8 @@ from ownit.domain.analytics.records import IncidentRecord
 from ownit.domain.analytics.responders import Message, Response
 
 _i, _s, _tm, _f, _r = t.incidents, t.services, t.teams, t.incident_figures, t.incident_responses
-# Whether an incident is a drill: incidents have no drill flag yet (decision 0032.8); when
-# ``incidents.drill`` lands, this becomes that column and every report follows.
-_DRILL: ColumnElement[bool] = false()
+# Whether an incident is a drill (decision 0032.8): drills are left out unless asked for.
+_DRILL: ColumnElement[bool] = _i.c.drill
 
 
 def _raw(column: Any) -> Any:

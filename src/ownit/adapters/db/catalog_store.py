@@ -22,10 +22,13 @@ from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.secret_box import SecretBox, open_spec, seal_spec
 from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.catalog import CatalogConflict, ChangeSet
+from ownit.app.drills import first_run
 from ownit.domain.catalog import (
     PERSONAL_FIELDS,
     Change,
+    Drill,
     EscalationPolicy,
+    GameDay,
     Heartbeat,
     Integration,
     Key,
@@ -51,6 +54,8 @@ _TABLES: dict[str, Table] = {
     "Router": t.routers,
     "MaintenanceWindow": t.maintenance_windows,
     "Heartbeat": t.heartbeats,
+    "Drill": t.drills,
+    "GameDay": t.gamedays,
 }
 PERSONAL_KEY = "x-personal"
 """In ``users.spec``: which of the user's fields are the person's own, not the catalog's
@@ -73,6 +78,8 @@ def personal_of(spec: Any) -> frozenset[str]:
 
 
 _DELETE_ORDER = (
+    "GameDay",
+    "Drill",
     "Heartbeat",
     "MaintenanceWindow",
     "Router",
@@ -148,6 +155,8 @@ class SqlCatalogStore:
             routers=found["Router"],
             windows=found["MaintenanceWindow"],
             heartbeats=found["Heartbeat"],
+            drills=found["Drill"],
+            gamedays=found["GameDay"],
             sources=sources,
         )
 
@@ -285,6 +294,14 @@ class _Writer:
                 "end_at": obj.end,
                 "created_by": f"catalog/{self.source}",
             }
+        if isinstance(obj, GameDay):
+            return values
+        if isinstance(obj, Drill):
+            values.update(
+                service_id=self._ref("Service", obj.service),
+                next_run_at=first_run(obj, self.now),
+            )
+            return values
         if isinstance(obj, Heartbeat):
             if obj.key is None:
                 raise ValueError(f"heartbeat {obj.name!r} has no key")

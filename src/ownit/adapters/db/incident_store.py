@@ -42,6 +42,7 @@ _COLUMNS = (
     _i.c.group_key,
     _i.c.paging,  # never silent: ok | failed | nobody
     _i.c.paging_reason,
+    _i.c.drill,  # a practice incident (migration 0016)
 )
 _BASE = select(*_COLUMNS).join(t.services, t.services.c.id == _i.c.service_id)
 _BRIEF = select(_i.c.number, _i.c.title, _i.c.status, t.services.c.name.label("service")).join(

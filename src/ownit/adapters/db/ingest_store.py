@@ -21,7 +21,6 @@ from ownit.adapters.db.retry import retried
 from ownit.adapters.db.wakeup import WorkBell
 from ownit.app.heartbeats import FORMAT as BEATS
 from ownit.app.ingest import ItemResult
-from ownit.app.routing import RouterBook
 from ownit.domain.events import Event
 from ownit.domain.ingest.dedup import BatchPlan
 from ownit.domain.ingest.planning import (
@@ -31,7 +30,7 @@ from ownit.domain.ingest.planning import (
     wanted_alerts,
     wanted_groups,
 )
-from ownit.domain.ingest.resolution import resolve_batch, route_events, routed_services
+from ownit.domain.ingest.resolution import Routers, resolve_batch, route_events, routed_services
 
 
 class SqlIngestStore:
@@ -42,7 +41,7 @@ class SqlIngestStore:
         engine: Engine,
         *,
         org_id: int = 1,
-        routers: RouterBook | None = None,
+        routers: Routers | None = None,
         bell: WorkBell | None = None,
     ) -> None:
         self._engine = engine
@@ -66,6 +65,19 @@ class SqlIngestStore:
         if self._woke and self._bell is not None:
             self._bell.rung()
         return results
+
+    def apply_in(
+        self, conn: Connection, items: Sequence[Sequence[Event]], now: datetime
+    ) -> list[ItemResult]:
+        """Apply a batch inside the caller's transaction (a drill marks its incident as
+        practice in the same one); call :meth:`ring` once that has committed."""
+        self._woke = False
+        return self._apply(conn, items, now)
+
+    def ring(self) -> None:
+        """After the caller's commit: wake the engine if the batch left it work."""
+        if self._woke and self._bell is not None:
+            self._bell.rung()
 
     def _apply(
         self, conn: Connection, items: Sequence[Sequence[Event]], now: datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -139,6 +141,9 @@ incidents = Table(
     # The service's ``autoResolve`` timer (migration 0007): when the worker next looks at
     # this incident for having had no new event that long (null: no timer).
     Column("auto_resolve_at", TS, nullable=True),
+    # A practice incident (a drill or a game day's step, migration 0016): analytics leaves
+    # it out unless asked.
+    Column("drill", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("org_id", "number"),
     Index("ix_incidents_status_created_at", "status", "created_at"),
     Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
@@ -445,6 +450,10 @@ heartbeats = Table(
 Index("ix_notifications_sent_at", notifications.c.sent_at)
 
 # The records tables live in their own module; offered here with the others.
+from ownit.adapters.db.drill_tables import drill_runs as drill_runs  # noqa: E402
+from ownit.adapters.db.drill_tables import drills as drills  # noqa: E402
+from ownit.adapters.db.drill_tables import gameday_runs as gameday_runs  # noqa: E402
+from ownit.adapters.db.drill_tables import gamedays as gamedays  # noqa: E402
 from ownit.adapters.db.figure_tables import incident_figures as incident_figures  # noqa: E402
 from ownit.adapters.db.postmortem_tables import postmortem_actions as postmortem_actions  # noqa: E402
 from ownit.adapters.db.postmortem_tables import postmortem_reminders as postmortem_reminders  # noqa: E402

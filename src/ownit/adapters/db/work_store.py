@@ -310,6 +310,7 @@ class SqlWorkStore:
                     _i.c.component,
                     _i.c.dedup_key,
                     _i.c.acknowledged_at,
+                    _i.c.drill,
                     _s.c.name.label("service"),
                     _s.c.spec,
                     _first_alert_details.label("raw"),

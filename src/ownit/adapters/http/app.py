@@ -21,7 +21,9 @@ from ownit.adapters.http import (
     api_audit,
     api_catalog,
     api_docs,
+    api_drills,
     api_event_log,
+    api_gamedays,
     api_health,
     api_incidents,
     api_maintenance,
@@ -82,6 +84,8 @@ class AppParts:
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
     standards: api_standards.StandardsDeps | None = None
+    drills: api_drills.DrillsDeps | None = None
+    gamedays: api_gamedays.GameDaysDeps | None = None
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
     pages: api_pages.PagesDeps | None = None  # GET /api/v1/pages (decision 0049)
     postmortems: api_postmortems.PostmortemDeps | None = None
@@ -173,6 +177,10 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_postmortems.router(parts.postmortems))
     if parts.standards is not None:
         app.include_router(api_standards.router(parts.standards))
+    if parts.drills is not None:
+        app.include_router(api_drills.router(parts.drills))
+    if parts.gamedays is not None:
+        app.include_router(api_gamedays.router(parts.gamedays))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

@@ -25,6 +25,7 @@ from ownit.app.notify import (
     cause_text,
     change_text,
     context_facts,
+    drill_mark,
     facts,
     headline,
     is_web_url,
@@ -56,7 +57,7 @@ def _footer(n: Notification) -> str:
 def text_body(notification: Notification) -> str:
     """The plain-text part: what, where, how bad, what to do, and the links."""
     n = notification
-    lines = [f"{label(n)} · #{n.incident_number} {one_line(n.title)}", ""]
+    lines = [f"{drill_mark(n)}{label(n)} · #{n.incident_number} {one_line(n.title)}", ""]
     lines += [f"{name + ':':<12} {one_line(value)}" for name, value in facts(n)]
     lines.append("")
     lines += [f"{name + ':':<14} {url}" for name, url in _links(n)]
@@ -148,7 +149,7 @@ def html_body(notification: Notification) -> str:
     buttons = " &nbsp; ".join(f"<strong>{_a(url, name)}</strong>" for name, url in _links(n))
     parts = [
         '<!DOCTYPE html><html><body style="font-family:sans-serif">',
-        f"<h2>{esc(label(n))} · #{n.incident_number} {esc(one_line(n.title))}</h2>",
+        f"<h2>{esc(drill_mark(n) + label(n))} · #{n.incident_number} {esc(one_line(n.title))}</h2>",
         f"<table>{''.join(rows)}</table>",
         f"<p>{buttons}</p>",
         *_html_context(n),
@@ -180,7 +181,7 @@ def build_message(
     digest = hashlib.sha256(n.idempotency_key.encode()).hexdigest()[:40]
     incident_ref = hashlib.sha256(n.incident_id.encode()).hexdigest()[:24]
     msg = EmailMessage()
-    msg["Subject"] = "[ownit] " + headline(n)
+    msg["Subject"] = drill_mark(n) + "[ownit] " + headline(n)
     msg["From"] = sender
     msg["To"] = to
     msg["Date"] = format_datetime(now.astimezone(UTC))

@@ -34,6 +34,7 @@ from ownit.app.notify import (
     cause_text,
     change_text,
     context_facts,
+    drill_mark,
     facts,
     headline,
     http_delivery,
@@ -107,7 +108,7 @@ def blocks(
     out: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": _plain(f"{label(n)} · #{n.incident_number} {title}", HEADER_MAX),
+            "text": _plain(f"{drill_mark(n)}{label(n)} · #{n.incident_number} {title}", HEADER_MAX),
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": fit(lines)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": fit([context])}]},

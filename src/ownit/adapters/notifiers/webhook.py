@@ -95,6 +95,7 @@ def incident_data(notification: Notification) -> dict[str, Any]:
         "bundle": [{"number": b.number, "title": b.title, "url": b.url} for b in n.bundle],
         "idempotency_key": n.idempotency_key,
         "context": context_data(n.context),
+        "drill": n.drill,  # a practice incident: do not wake the world
     }
 
 

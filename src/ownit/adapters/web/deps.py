@@ -26,6 +26,7 @@ from ownit.app.catalog_view import CatalogView
 from ownit.app.clock import Clock
 from ownit.app.dependencies import History
 from ownit.app.directory import Directory
+from ownit.app.drills import DrillStore
 from ownit.app.escalations import EscalationView, ManualEscalations, OnCallLookup
 from ownit.app.event_log import EventLog
 from ownit.app.incidents import IncidentStore
@@ -87,6 +88,8 @@ class WebDeps:
     postmortems: PostmortemStore | None = None
     # Ownership standards: the /standards page and the badge on service pages.
     standards: StandardsSources | None = None
+    # The drills pages (drill_pages.py).
+    drills: DrillStore | None = None
 
     @property
     def session_cookie(self) -> str:

@@ -13,6 +13,7 @@ from ownit.adapters.web import (
     analytics_pages,
     audit_pages,
     catalog_pages,
+    drill_pages,
     health_pages,
     incident_pages,
     me_pages,
@@ -50,6 +51,8 @@ def install(app: FastAPI, deps: WebDeps) -> None:
         app.include_router(postmortem_pages.router(deps, pages))
     if deps.standards is not None:
         app.include_router(standards_pages.router(deps, pages))
+    if deps.drills is not None:
+        app.include_router(drill_pages.router(deps, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if deps.page_concurrency > 0:
         app.add_middleware(PageGate, concurrency=deps.page_concurrency)

@@ -22,6 +22,8 @@ KINDS = (
     "Router",
     "MaintenanceWindow",
     "Heartbeat",
+    "Drill",
+    "GameDay",
 )
 STORED_KINDS = (  # dependency order
     "User",
@@ -32,6 +34,8 @@ STORED_KINDS = (  # dependency order
     "Router",
     "MaintenanceWindow",
     "Heartbeat",
+    "Drill",
+    "GameDay",
 )
 ROLES = ("manager", "responder", "observer")
 URGENCIES = ("high", "low", "severity")
@@ -301,8 +305,63 @@ class Heartbeat:
     key: str | None = None  # None: generate one on first apply, keep it afterwards
 
 
+# --- Drills (decision 0046) --------------------------------------------------------------
+
+DRILL_ACK_TARGET = timedelta(minutes=5)
+DRILL_AUTO_RESOLVE = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Drill:
+    """A practice page through ``service``'s (or its ``component``'s) policy, run on demand
+    or on ``schedule`` (weekdays and local time in ``timezone``); scored against
+    ``ack_target``, resolved after ``auto_resolve`` if nobody does."""
+
+    kind: ClassVar[str] = "Drill"
+    name: str
+    service: str = ""
+    component: str | None = None  # a component of ``service``: its own policy pages
+    schedule: str | None = None  # normal form "Tue 10:00" (ownit.domain.drills); None: manual
+    timezone: str = "UTC"
+    ack_target: timedelta = DRILL_ACK_TARGET
+    auto_resolve: timedelta = DRILL_AUTO_RESOLVE
+
+
+@dataclass(frozen=True, slots=True)
+class GameDayStep:
+    """``after`` the run starts, a drill event on ``service``."""
+
+    after: timedelta
+    service: str
+    summary: str
+    severity: str = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """``team`` paged within ``within`` (``pagedWithin``), or ``service`` acknowledged
+    within it (``acknowledgedWithin``)."""
+
+    kind: str  # pagedWithin | acknowledgedWithin
+    subject: str  # the team's or the service's name
+    within: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class GameDay:
+    """A scripted scenario (decision 0047): timed drill events into real services and what
+    is expected of the responders."""
+
+    kind: ClassVar[str] = "GameDay"
+    name: str
+    description: str = ""
+    steps: tuple[GameDayStep, ...] = ()
+    expect: tuple[Expectation, ...] = ()
+
+
 StoredObject: TypeAlias = (
     "User | Team | Schedule | EscalationPolicy | Service | Router | MaintenanceWindow | Heartbeat"
+    " | Drill | GameDay"
 )
 CatalogObject: TypeAlias = "StoredObject"  # every kind is stored now
 
@@ -358,6 +417,8 @@ class Snapshot:
     routers: Mapping[str, Router] = field(default_factory=dict)  # with their keys
     windows: Mapping[str, MaintenanceWindow] = field(default_factory=dict)  # catalog-made
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)  # with their keys
+    drills: Mapping[str, Drill] = field(default_factory=dict)
+    gamedays: Mapping[str, GameDay] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
@@ -370,6 +431,8 @@ class Snapshot:
             "Router": self.routers,
             "MaintenanceWindow": self.windows,
             "Heartbeat": self.heartbeats,
+            "Drill": self.drills,
+            "GameDay": self.gamedays,
         }
         return table.get(kind, {})
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from ownit.domain.catalog.drill_kind import DRILL_FIELDS, parse_drill
 from ownit.domain.catalog.fields import Fields, Reader, quote, suggest
+from ownit.domain.catalog.gameday_kind import GAMEDAY_FIELDS, parse_gameday
 from ownit.domain.catalog.model import (
     API_VERSION,
     CONTACT_TYPES,
@@ -76,6 +78,8 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     "Router": ROUTER_FIELDS,
     "MaintenanceWindow": MAINTENANCE_FIELDS,
     "Heartbeat": HEARTBEAT_FIELDS,
+    "Drill": DRILL_FIELDS,
+    "GameDay": GAMEDAY_FIELDS,
 }
 # Each contact type's own field (required), besides name and type; webhook may add a secret.
 _CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
@@ -144,6 +148,10 @@ def parse_spec(kind: str, name: str, spec: Fields, description: str = "") -> Cat
         return parse_window(name, spec)
     if kind == "Heartbeat":
         return parse_heartbeat(name, spec)
+    if kind == "Drill":
+        return parse_drill(name, spec)
+    if kind == "GameDay":
+        return parse_gameday(name, spec)
     return parse_schedule(name, spec)
 
 

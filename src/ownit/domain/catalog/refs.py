@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from ownit.domain.catalog.drill_kind import check_drills
 from ownit.domain.catalog.fields import quote, suggest
+from ownit.domain.catalog.gameday_kind import check_gamedays, gameday_refs
 from ownit.domain.catalog.model import (
     CatalogObject,
     Document,
+    Drill,
     EscalationPolicy,
+    GameDay,
     Heartbeat,
     MaintenanceWindow,
     Problem,
@@ -31,6 +35,8 @@ KIND_WORDS = {
     "Router": "router",
     "MaintenanceWindow": "maintenance window",
     "Heartbeat": "heartbeat",
+    "Drill": "drill",
+    "GameDay": "game day",
 }
 
 
@@ -80,6 +86,10 @@ def references(obj: CatalogObject) -> list[_Ref]:
         refs += [_Ref(f"services[{i}]", "Service", name) for i, name in enumerate(obj.services)]
     elif isinstance(obj, Heartbeat) and obj.service:
         refs.append(_Ref("service", "Service", obj.service))
+    elif isinstance(obj, GameDay):
+        refs += [_Ref(path, kind, name) for path, kind, name in gameday_refs(obj)]
+    elif isinstance(obj, Drill) and obj.service:
+        refs.append(_Ref("component" if obj.component else "service", "Service", obj.service))
     return refs
 
 
@@ -129,6 +139,8 @@ def check_references(
                 )
     problems += _keys(documents, existing, removed)
     problems += check_components(documents, existing, removed)
+    problems += check_drills(documents, existing, removed)
+    problems += check_gamedays(documents, existing, removed)
     problems += _cycles(documents, existing, removed)
     problems += _team_cycles(documents, existing, removed)
     problems += _dangling(documents, existing, removed)

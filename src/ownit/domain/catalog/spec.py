@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ownit.domain.catalog.drill_kind import drill_spec
 from ownit.domain.catalog.fields import Fields, Reader, json_to_node
+from ownit.domain.catalog.gameday_kind import gameday_spec
 from ownit.domain.catalog.model import (
     API_VERSION,
+    Drill,
     EscalationPolicy,
+    GameDay,
     Heartbeat,
     JsonObject,
     JsonValue,
@@ -155,6 +159,10 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
         return window_spec(obj)
     if isinstance(obj, Heartbeat):
         return heartbeat_spec(obj, keys=keys)
+    if isinstance(obj, Drill):
+        return drill_spec(obj)
+    if isinstance(obj, GameDay):
+        return gameday_spec(obj)
     return _service(obj, keys=keys)
 
 
