@@ -286,3 +286,36 @@ def test_a_component_drill_pages_the_components_own_policy(engine: Engine, tmp_p
         assert (incident["service"], incident["component"]) == ("shop", "checkout")
         world.cycle()
         assert world.pages() == ["/bob"]  # the component's policy, not the service's
+
+
+def _drilled(world: World) -> tuple[bool, str]:
+    r = world.client.get("/api/v1/standards?service=checkout-api", headers=_auth(world))
+    assert r.status_code == 200, r.text
+    (service,) = r.json()["services"]
+    (check,) = [c for c in service["standards"] if c["id"] == "drilled-recently"]
+    return check["ok"], check["why"]
+
+
+def test_the_drilled_recently_standard_reads_acknowledged_runs(
+    engine: Engine, tmp_path: Path
+) -> None:
+    tier_one = CATALOG.replace(
+        "  escalationPolicy: payments", "  tier: 1\n  escalationPolicy: payments"
+    )
+    assert tier_one != CATALOG
+    with paging_world(engine, tmp_path, tier_one, KEY) as world:
+        ok, why = _drilled(world)
+        assert not ok, why
+        assert "no drill on policy payments was ever acknowledged" in why
+        assert _run(world).status_code == 201
+        world.cycle()
+        ack = world.client.post("/api/v1/incidents/1/acknowledge", headers=_auth(world))
+        assert ack.status_code == 200, ack.text
+        world.cycle()
+        ok, why = _drilled(world)
+        assert ok, why
+        assert "policy payments was drilled on 2026-11-26" in why
+        world.clock.advance(days=91)
+        ok, why = _drilled(world)
+        assert not ok, why
+        assert "over 90 days ago" in why

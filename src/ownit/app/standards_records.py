@@ -1,5 +1,6 @@
 """What the standards read from the features that record learning: the postmortems of
-high-urgency incidents, their open action items (and, once wired, acknowledged drills).
+high-urgency incidents, their open action items, and when each policy's drills were last
+acknowledged.
 
 ``postmortems-done`` looks back :data:`LOOK_BACK` (incidents resolved earlier are not
 judged any more); ``no-overdue-actions`` sees every open action item of a service.
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from ownit.app.clock import Clock
+from ownit.app.drills import DrillStore
 from ownit.app.postmortems import PostmortemStore, learning_of
 from ownit.domain.standards import ActionItem, ResolvedIncident
 
@@ -20,8 +22,9 @@ LOOK_BACK = timedelta(days=90)
 class LearningRecords:
     """:class:`~ownit.app.standards.Records` over the postmortem store."""
 
-    def __init__(self, store: PostmortemStore, clock: Clock) -> None:
+    def __init__(self, store: PostmortemStore, drills: DrillStore, clock: Clock) -> None:
         self._store = store
+        self._drills = drills
         self._clock = clock
 
     def postmortems(self) -> Mapping[str, tuple[ResolvedIncident, ...]]:
@@ -46,5 +49,15 @@ class LearningRecords:
             found.setdefault(record.incident.service, []).append(ActionItem(item.title, item.due))
         return {service: tuple(items) for service, items in found.items()}
 
-    def drills(self) -> Mapping[str, datetime] | None:
-        return None
+    def drills(self) -> Mapping[str, datetime]:
+        """Each policy's last acknowledged drill run (a game day's steps are not drills of
+        a policy: they do not count)."""
+        last: dict[str, datetime] = {}
+        for info in self._drills.drills():
+            if info.policy is None:
+                continue
+            for run in self._drills.runs(info.drill.name):
+                at = run.acknowledged_at
+                if at is not None and (info.policy not in last or at > last[info.policy]):
+                    last[info.policy] = at
+        return last

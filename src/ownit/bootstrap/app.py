@@ -126,7 +126,7 @@ def build_app(
         SqlCatalogStore(engine, box=secret_box(settings)),
         schedules,
         SqlAnalyticsStore(engine),
-        LearningRecords(SqlPostmortemStore(engine), clock),
+        LearningRecords(SqlPostmortemStore(engine), SqlDrillStore(engine), clock),
     )
     directory = SqlDirectory(engine)
     report = paging_report(settings, engine, clock)

@@ -212,7 +212,7 @@ class Database:
             self.catalog,
             self.schedules,
             self.analytics,
-            LearningRecords(self.postmortems, SystemClock()),
+            LearningRecords(self.postmortems, self.drills, SystemClock()),
         )
 
     @cached_property
