@@ -17,7 +17,8 @@ SEVERITIES = ("critical", "error", "warning", "info")
 
 
 def _routing_key(service: str, configuration: Configuration | None, secrets: Secrets | None) -> str:
-    """The key of ``service``'s Events v2 integration (ownit shows keys to admins only)."""
+    """The key of ``service``'s Events v2 integration, where ownit can give it back (it
+    keeps keys as digests: it shows only a hint, and then the caller must pass the key)."""
     found = call("GET", "/api/v1/integrations", configuration=configuration, secrets=secrets)
     keys = [
         i["key"]
@@ -28,8 +29,8 @@ def _routing_key(service: str, configuration: Configuration | None, secrets: Sec
         raise ActivityFailed(f"ownit: service {service!r} has no events-v2 integration to send to")
     if keys[0].endswith("…"):
         raise ActivityFailed(
-            "ownit: integration keys are shown to admin tokens only: give send_event a "
-            "'routing_key', or an admin 'ownit_token'"
+            f"ownit keeps integration keys hashed and cannot give back {service!r}'s: "
+            "give send_event its 'routing_key' (the key your monitoring sends with)"
         )
     return str(keys[0])
 
@@ -44,7 +45,7 @@ def send_event(
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
     """Trigger an alert through the Events v2 endpoint, by ``routing_key`` (no API token
-    needed) or by ``service`` (its events-v2 integration's key, read with an admin token)."""
+    needed) or by ``service`` (its events-v2 integration's key, where ownit can give it back)."""
     if (service is None) == (routing_key is None):
         raise ActivityFailed("ownit send_event: give exactly one of 'service' or 'routing_key'")
     if severity not in SEVERITIES:

@@ -38,7 +38,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'ownit.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    apply(engine)  # tests/samples/standards/catalog.yaml: cart gold, db silver, legacy none
+    apply(
+        engine
+    )  # tests/samples/standards/catalog.yaml: cart silver (never drilled), db silver, legacy none
     create_login(
         store=SqlAccountStore(engine),
         hasher=Argon2Hasher(),
@@ -101,7 +103,7 @@ def test_the_standards_page_and_the_service_badge(server: str) -> None:
                 name: page.locator(f'tr[data-service="{name}"] .level').inner_text()
                 for name in ("cart", "db", "legacy")
             }
-            assert levels == {"cart": "gold", "db": "silver", "legacy": "none"}
+            assert levels == {"cart": "silver", "db": "silver", "legacy": "none"}
             assert "has-contract: cart depends on it but it names no contract" in (
                 page.locator('tr[data-service="db"]').inner_text()
             )
@@ -120,7 +122,9 @@ def test_the_standards_page_and_the_service_badge(server: str) -> None:
             assert badge.locator("[data-level]").inner_text() == "silver"
             assert "has-contract" in badge.inner_text()
             page.goto(base + "/services/cart")
-            assert "meets every standard" in page.get_by_label("Ownership standards").inner_text()
+            cart = page.get_by_label("Ownership standards")
+            assert cart.locator("[data-level]").inner_text() == "silver"
+            assert "drilled-recently" in cart.inner_text()
         finally:
             browser.close()
     assert problems == []

@@ -30,15 +30,22 @@ def test_the_api_answers_levels_reasons_and_teams(ctx: Ctx) -> None:
     apply(ctx.engine)
     answer = ctx.client.get("/api/v1/standards", headers=ctx.viewer).json()
     levels = {s["service"]: s["level"] for s in answer["services"]}
-    # cart passes everything (drills and postmortems are not recorded: they pass); cart
-    # depends on db, which names no contract; legacy has no description and no policy.
+    # cart passes everything but drilled-recently (tier 1, never drilled); cart depends on
+    # db, which names no contract; legacy has no description and no policy.
     assert {k: levels[k] for k in ("cart", "db", "legacy")} == {
-        "cart": "gold",
+        "cart": "silver",
         "db": "silver",
         "legacy": "none",
     }
+    cart = next(s for s in answer["services"] if s["service"] == "cart")
+    assert cart["missing"] == ["drilled-recently"]
+    assert {
+        "id": "drilled-recently",
+        "ok": False,
+        "why": "no drill on policy shop was ever acknowledged",
+    } in cart["standards"]
     db = next(s for s in answer["services"] if s["service"] == "db")
-    assert db["missing"] == ["has-contract"]
+    assert db["missing"] == ["has-contract", "drilled-recently"]
     assert {
         "id": "has-contract",
         "ok": False,
@@ -56,10 +63,10 @@ def test_the_api_answers_levels_reasons_and_teams(ctx: Ctx) -> None:
         "escalation-depth",
     ]
     teams = {t["team"]: t for t in answer["teams"]}
-    assert teams["shop"]["by_level"] == {"none": 0, "bronze": 0, "silver": 1, "gold": 1}
+    assert teams["shop"]["by_level"] == {"none": 0, "bronze": 0, "silver": 2, "gold": 0}
     # retail takes in shop, the team under it
     assert teams["retail"]["services"] == 3
-    assert teams["retail"]["by_level"] == {"none": 1, "bronze": 0, "silver": 1, "gold": 1}
+    assert teams["retail"]["by_level"] == {"none": 1, "bronze": 0, "silver": 2, "gold": 0}
 
 
 @pytest.mark.parametrize(
@@ -103,7 +110,7 @@ def test_the_cli_report_and_its_bar(cli_env: Engine, capsys: pytest.CaptureFixtu
     assert code == 0
     rows = {line.split()[0]: line.split()[1:3] for line in out.splitlines()[2:5]}
     assert rows == {
-        "cart": ["shop", "gold"],
+        "cart": ["shop", "silver"],
         "db": ["shop", "silver"],
         "legacy": ["retail", "none"],
     }
@@ -114,7 +121,7 @@ def test_the_cli_report_and_its_bar(cli_env: Engine, capsys: pytest.CaptureFixtu
     assert code == 0
     code, out, _ = run(capsys, "standards", "report", "--team", "shop", "--fail-under", "gold")
     assert code == 1
-    assert "1 service(s) below gold: db" in out
+    assert "2 service(s) below gold: cart, db" in out
     code, out, _ = run(capsys, "standards", "report", "--format", "json", "--service", "db")
     assert [s["level"] for s in json.loads(out)["services"]] == ["silver"]
 
@@ -135,12 +142,16 @@ def test_github_annotations_point_at_the_service_line(
     )
     assert code == 1
     lines = out.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith(  # above the bar, short of the next level: a warning
+    assert len(lines) == 3
+    assert lines[0] == (  # above the bar, short of the next level: a warning
+        f"::warning file={CATALOG},line=49,title=service cart is silver::"
+        "drilled-recently: no drill on policy shop was ever acknowledged"
+    )
+    assert lines[1].startswith(
         f"::warning file={CATALOG},line=60,title=service db is silver::has-contract: cart "
     )
     line = 70  # `metadata: {name: legacy}` in catalog.yaml
-    assert lines[1].startswith(
+    assert lines[2].startswith(
         f"::error file={CATALOG},line={line},title=service legacy is none::"
         "has-description: has no description (metadata.description); escalation-depth:"
     )
