@@ -358,14 +358,24 @@ def learning_of(
     postmortem, each with its postmortem; and the open action items of the postmortems of
     ``service`` (all when ``None``)."""
     now = clock.now()
+    records = store.search(None, None)  # every postmortem, read once
+    by_incident = {r.incident.id: r for r in records}
+    policies: dict[str, PostmortemPolicy] = {}  # one override lookup per service
+
+    def needs_one(facts: IncidentFacts) -> bool:
+        if facts.service not in policies:
+            policies[facts.service] = policy_for(store, facts.service)
+        duration = (facts.resolved_at or now) - facts.created_at
+        return requires_postmortem(policies[facts.service], facts.urgency, duration)
+
     needed = [
-        Learning(f, store.find(f.id))
+        Learning(f, by_incident.get(f.id))
         for f in store.incidents_since(since, service)
-        if required(store, f, now)
+        if needs_one(f)
     ]
     open_items = [
         (r, a)
-        for r in store.search(None, None)
+        for r in records
         if service is None or r.incident.service == service
         for a in r.postmortem.open_actions()
     ]
