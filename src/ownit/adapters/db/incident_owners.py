@@ -17,14 +17,19 @@ from ownit.domain.ownership import ServiceOwners, owners_from_components, team_i
 _i = t.incidents
 
 
-def service_owners(conn: Connection) -> tuple[dict[str, ServiceOwners], dict[str, int]]:
-    """Every service's owners by name, and the services' row ids."""
+def service_owners(
+    conn: Connection, names: set[str] | None = None
+) -> tuple[dict[str, ServiceOwners], dict[str, int]]:
+    """Every service's owners by name (or only those ``names``), and the services' row ids."""
     s, tm, ep = t.services, t.teams, t.escalation_policies
-    rows = conn.execute(
+    query = (
         select(s.c.id, s.c.name, s.c.spec, tm.c.name.label("owner"), ep.c.name.label("policy"))
         .outerjoin(tm, tm.c.id == s.c.owner_team_id)
         .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
-    ).all()
+    )
+    if names is not None:
+        query = query.where(s.c.name.in_(sorted(names)))
+    rows = conn.execute(query).all()
     owners: dict[str, ServiceOwners] = {}
     ids: dict[str, int] = {}
     for r in rows:
@@ -66,7 +71,7 @@ def annotate(conn: Connection, rows: list[dict[str, Any]]) -> None:
     resolved) to each incident row."""
     if not rows:
         return
-    owners, _ = service_owners(conn)
+    owners, _ = service_owners(conn, {r["service"] for r in rows})  # only the rows' services
     ids = [r["id"] for r in rows]
     policies = {
         r.incident_id: r.policy
