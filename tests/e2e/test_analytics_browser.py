@@ -4,15 +4,11 @@ each chart shows the same numbers as the table beside it."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import playwright.sync_api as playwright
 import pytest
 
@@ -24,9 +20,9 @@ from ownit.app.accounts import OrgRole, create_login
 from ownit.domain.analytics.history import IncidentHistory
 from tests.analytics_cases import HAND_MADE, seed
 from tests.builders import FakeClock
-from tests.e2e.test_web_browser import CHROMIUM, PASSWORD, SHOTS
+from tests.e2e.browser_world import CHROMIUM, ownit_serve, sign_in
+from tests.e2e.test_web_browser import PASSWORD, SHOTS
 from tests.integration import oncall_catalog
-from tests.integration.live import free_port
 
 pytestmark = [
     pytest.mark.slow,
@@ -65,32 +61,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         org_role=OrgRole.ADMIN,
     )
     engine.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ) | {"OWNIT_DATABASE_URL": url, "OWNIT_PORT": str(port)}
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ownit", "serve", "--no-engine"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ownit serve did not become ready"
-            time.sleep(0.1)
+    with ownit_serve(url, tmp_path, engine=False) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_each_chart_shows_the_numbers_of_its_table(server: str) -> None:
@@ -104,9 +76,7 @@ def test_each_chart_shows_the_numbers_of_its_table(server: str) -> None:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(base + "/analytics")
-            page.get_by_label("Email").fill("alice@example.com")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, "alice@example.com", PASSWORD)
             page.wait_for_url(base + "/analytics")
             assert page.get_by_role("heading", name="Analytics").is_visible()
             assert page.locator('[data-figure="count"]').inner_text() == "7"

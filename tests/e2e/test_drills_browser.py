@@ -6,13 +6,10 @@ drill complete and scored."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import playwright.sync_api as playwright
 import pytest
 
@@ -22,10 +19,9 @@ from ownit.adapters.db.migrate import upgrade
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app.accounts import OrgRole, create_login
 from tests.builders import FakeClock
+from tests.e2e.browser_world import CHROMIUM, ownit_serve, sign_in
 from tests.integration import oncall_catalog
-from tests.integration.live import free_port
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 DRILL = """
 ---
@@ -59,29 +55,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         org_role=OrgRole.ADMIN,
     )
     engine.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ) | {"OWNIT_DATABASE_URL": url, "OWNIT_PORT": str(port)}
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ownit", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ownit serve did not become ready"
-            time.sleep(0.1)
+    with ownit_serve(url, tmp_path, engine=True) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_a_manager_runs_a_drill_from_the_page_and_sees_it_scored(server: str) -> None:
@@ -97,9 +72,7 @@ def test_a_manager_runs_a_drill_from_the_page_and_sees_it_scored(server: str) ->
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(base + "/drills")
-            page.get_by_label("Email").fill("alice@example.com")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, "alice@example.com", PASSWORD)
             page.wait_for_url(base + "/drills")
             assert page.get_by_role("heading", name="payments-weekly").is_visible()
             assert page.get_by_text("Not run yet.").is_visible()

@@ -11,7 +11,8 @@ from pathlib import Path
 import playwright.sync_api as playwright
 import pytest
 
-from tests.e2e.test_web_browser import CHROMIUM, PASSWORD, SHOTS, send
+from tests.e2e.browser_world import CHROMIUM
+from tests.e2e.test_web_browser import PASSWORD, SHOTS, send
 from tests.e2e.test_web_browser import server as server  # the fixture
 
 pytestmark = [

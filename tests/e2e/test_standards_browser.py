@@ -4,13 +4,9 @@ through Playwright) on ``ownit serve``."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import playwright.sync_api as playwright
 import pytest
 
@@ -20,8 +16,8 @@ from ownit.adapters.db.migrate import upgrade
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app.accounts import OrgRole, create_login
 from tests.builders import FakeClock
-from tests.e2e.test_web_browser import CHROMIUM, PASSWORD, SHOTS
-from tests.integration.live import free_port
+from tests.e2e.browser_world import CHROMIUM, ownit_serve, sign_in
+from tests.e2e.test_web_browser import PASSWORD, SHOTS
 from tests.integration.test_standards_report import apply
 
 pytestmark = [
@@ -50,32 +46,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         org_role=OrgRole.ADMIN,
     )
     engine.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ) | {"OWNIT_DATABASE_URL": url, "OWNIT_PORT": str(port)}
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ownit", "serve", "--no-engine"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ownit serve did not become ready"
-            time.sleep(0.1)
+    with ownit_serve(url, tmp_path, engine=False) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_the_standards_page_and_the_service_badge(server: str) -> None:
@@ -91,9 +63,7 @@ def test_the_standards_page_and_the_service_badge(server: str) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(base + "/standards")
-            page.get_by_label("Email").fill("ann@example.com")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, "ann@example.com", PASSWORD)
             page.wait_for_url(base + "/standards")
             assert page.get_by_role("heading", name="Ownership standards").is_visible()
             assert page.get_by_role("link", name="Standards").get_attribute("aria-current") == (

@@ -10,8 +10,6 @@ temporary folder — or to ``docs/screenshots/`` with ``make screenshots``, whic
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,10 +27,9 @@ from ownit.adapters.db.migrate import upgrade
 from ownit.adapters.passwords import Argon2Hasher
 from ownit.app.accounts import OrgRole, create_login
 from tests.builders import FakeClock, add_service
+from tests.e2e.browser_world import CHROMIUM, ownit_serve, sign_in
 from tests.integration import oncall_catalog
-from tests.integration.live import free_port
 
-CHROMIUM = "/usr/bin/chromium"
 KEY = "e" * 31 + "2"
 PASSWORD = "correct horse battery"
 SHOTS = Path(
@@ -68,33 +65,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         org_role=OrgRole.ADMIN,
     )
     engine.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ) | {
-        "OWNIT_DATABASE_URL": url,
-        "OWNIT_PORT": str(port),
-        "OWNIT_EVENTS_RATE_LIMIT": "0",
-    }
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ownit", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ownit serve did not become ready"
-            time.sleep(0.1)
+    with ownit_serve(url, tmp_path, engine=True, env={"OWNIT_EVENTS_RATE_LIMIT": "0"}) as base:
         yield base, url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def send(base: str, dedup: str, summary: str, severity: str = "critical") -> None:
@@ -139,9 +111,7 @@ def test_sign_in_see_a_new_incident_live_acknowledge_and_annotate(
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(base + "/incidents")
             assert "/login" in page.url
-            page.get_by_label("Email").fill("alice@example.com")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, "alice@example.com", PASSWORD)
             page.wait_for_url(base + "/incidents")
             assert page.get_by_text("CPU above 90%").is_visible()
 
