@@ -122,11 +122,14 @@ def build_app(
 
     tokens = SqlTokenStore(engine)
     schedules = SqlScheduleStore(engine)
+    # One of each store, shared by the API, the web pages and the standards they feed.
+    postmortems = SqlPostmortemStore(engine)
+    drills = SqlDrillStore(engine, bell=WorkBell(engine))
     standards = StandardsSources(
         SqlCatalogStore(engine, box=secret_box(settings)),
         schedules,
         SqlAnalyticsStore(engine),
-        LearningRecords(SqlPostmortemStore(engine), SqlDrillStore(engine), clock),
+        LearningRecords(postmortems, drills, clock),
     )
     directory = SqlDirectory(engine)
     report = paging_report(settings, engine, clock)
@@ -217,21 +220,21 @@ def build_app(
             audit=SqlAuditLog(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
-            postmortems=SqlPostmortemStore(engine),
+            postmortems=postmortems,
             standards=standards,
-            drills=SqlDrillStore(engine, bell=WorkBell(engine)),
+            drills=drills,
         ),
         health=HealthDeps(report=report, tokens=tokens),
         pages=PagesDeps(store=SqlPageStore(engine), tokens=tokens, clock=clock),
-        postmortems=PostmortemDeps(store=SqlPostmortemStore(engine), tokens=tokens, clock=clock),
+        postmortems=PostmortemDeps(store=postmortems, tokens=tokens, clock=clock),
         gamedays=GameDaysDeps(
             store=SqlGameDayStore(engine),
-            drills=SqlDrillStore(engine, bell=WorkBell(engine)),
+            drills=drills,
             tokens=tokens,
             clock=clock,
         ),
         drills=DrillsDeps(
-            store=SqlDrillStore(engine, bell=WorkBell(engine)),
+            store=drills,
             incidents=incidents,
             tokens=tokens,
             clock=clock,
