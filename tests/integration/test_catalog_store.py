@@ -278,3 +278,30 @@ def test_prune_refuses_to_orphan_other_objects(engine: Engine) -> None:
         run(engine, ORG.split("---\n")[0], source="team-a", prune=True)
     assert 'cannot prune team "payments": service "checkout-api"' in str(caught.value.problems)
     assert everything(engine) == before
+
+
+def test_one_store_reads_each_change_though_it_keeps_parsed_rows(engine: Engine) -> None:
+    """The store keeps parsed objects between snapshots (keyed on the stored text): a change
+    made by apply, or straight in the table, is read at once; an unchanged row is the same
+    object, not parsed again."""
+    store = SqlCatalogStore(engine)
+
+    def apply(text: str) -> None:
+        loaded = load_text(text, "catalog.yaml")
+        use.apply(store=store, documents=loaded.documents, clock=FakeClock())
+
+    apply(ORG + "---\n" + SERVICES)
+    first = store.snapshot()
+    assert first.services["checkout-api"].tier == 2
+    again = store.snapshot()
+    assert again.users["alice"] is first.users["alice"]
+    apply(ORG + "---\n" + SERVICES.replace("tier: 2", "tier: 1"))
+    assert store.snapshot().services["checkout-api"].tier == 1
+    with engine.begin() as conn:  # a person's own field, changed outside the catalog
+        spec = conn.execute(select(t.users.c.spec).where(t.users.c.name == "bob")).scalar_one()
+        conn.execute(
+            t.users.update()
+            .where(t.users.c.name == "bob")
+            .values(spec={**spec, "timezone": "Asia/Tokyo"})
+        )
+    assert store.snapshot().users["bob"].timezone == "Asia/Tokyo"

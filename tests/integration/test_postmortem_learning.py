@@ -73,3 +73,25 @@ def test_the_standards_read_postmortems_and_overdue_action_items(ctx: Ctx) -> No
     ok, why = _standard(ctx, "api", "no-overdue-actions")
     assert not ok, why
     assert "'alert on slow migrations' due 2026-11-01" in why, why
+
+
+def test_one_service_report_equals_its_entry_in_the_whole_report(ctx: Ctx) -> None:
+    """``?service=`` (and the service page's badge) reads only that service's history; what
+    it says must be what the whole report says of the service."""
+    an_incident_with_changes(ctx)  # #1 on api, resolved, needs a postmortem
+    trigger(ctx, DB_KEY, "db slow")  # #2 on db, acknowledged then resolved
+    post(ctx, "/api/v1/incidents/2/acknowledge")
+    post(ctx, "/api/v1/incidents/2/resolve")
+    pm = post(ctx, "/api/v1/incidents/1/postmortem", status=201)
+    item = {"title": "alert on slow migrations", "owner": "bob", "due": "2026-11-01"}
+    post(ctx, f"/api/v1/postmortems/{pm['id']}/actions", item, status=201)
+    ctx.clock.advance(days=10)  # db's postmortem overdue, api's action item overdue
+
+    whole = ctx.client.get("/api/v1/standards", headers=ctx.viewer).json()["services"]
+    failing = {s["service"]: {c["id"] for c in s["standards"] if not c["ok"]} for s in whole}
+    assert "no-overdue-actions" in failing["api"], failing
+    assert "postmortems-done" in failing["db"], failing
+    assert "no-overdue-actions" not in failing["db"], failing
+    for entry in whole:
+        one = ctx.client.get(f"/api/v1/standards?service={entry['service']}", headers=ctx.viewer)
+        assert one.json()["services"] == [entry]

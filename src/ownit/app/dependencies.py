@@ -96,11 +96,13 @@ def incident_context(
     history: History | None = None,
     now: datetime | None = None,
     schedules: ScheduleStore | None = None,
+    incident: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Open incidents upstream of the incident's service (a likely cause) and downstream
     (who else is hurt); with ``history``, changes in the last 24 h and similar past incidents;
-    with ``schedules``, who is on call now for the service and what it depends on."""
-    incident = incidents.get(ref)
+    with ``schedules``, who is on call now for the service and what it depends on.
+    ``incident``: the incident ``ref`` names, when the caller has just read it."""
+    incident = incident or incidents.get(ref)
     if incident is None:
         raise NotFound("incident", ref)
     g = graph(directory)

@@ -38,20 +38,25 @@ MTTA_WINDOW = timedelta(days=30)
 
 
 class Records(Protocol):
-    """What other features record; ``None`` from a method: not recorded here."""
+    """What other features record; ``None`` from a method: not recorded here. ``service``
+    narrows the read to one service's records (a service page's badge)."""
 
-    def postmortems(self) -> Mapping[str, tuple[ResolvedIncident, ...]] | None: ...
+    def postmortems(
+        self, service: str | None = None
+    ) -> Mapping[str, tuple[ResolvedIncident, ...]] | None: ...
 
-    def actions(self) -> Mapping[str, tuple[ActionItem, ...]] | None: ...
+    def actions(
+        self, service: str | None = None
+    ) -> Mapping[str, tuple[ActionItem, ...]] | None: ...
 
     def drills(self) -> Mapping[str, datetime] | None: ...
 
 
 class _NoRecords:
-    def postmortems(self) -> None:
+    def postmortems(self, service: str | None = None) -> None:
         return None
 
-    def actions(self) -> None:
+    def actions(self, service: str | None = None) -> None:
         return None
 
     def drills(self) -> None:
@@ -76,25 +81,30 @@ class Sources:
     records: Records = NO_RECORDS
 
 
-def mtta_p50(analytics: AnalyticsStore, now: datetime) -> dict[str, float | None]:
-    """Each service's p50 time to acknowledge over the last 30 days (drills left out)."""
+def mtta_p50(
+    analytics: AnalyticsStore, now: datetime, service: str | None = None
+) -> dict[str, float | None]:
+    """Each service's (or one ``service``'s) p50 time to acknowledge over the last 30 days
+    (drills left out)."""
     period = Period(now - MTTA_WINDOW, now)
     report = incident_report(
-        analytics.records(period.since, period.until), period, by=GroupBy.SERVICE
+        analytics.records(period.since, period.until, service=service), period, by=GroupBy.SERVICE
     )
     return {g.key: g.figures.tta.p50 for g in report.groups if g.key is not None}
 
 
-def world_now(sources: Sources, now: datetime) -> World:
+def world_now(sources: Sources, now: datetime, service: str | None = None) -> World:
+    """What a report is computed against; with ``service``, the history (analytics,
+    postmortems, action items) is read for that service only: enough for its own report."""
     snapshot = sources.catalog.snapshot()
     overrides = sources.schedules.overrides(since=now)
     finals: dict[str, calc.Schedule] = {
         name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
     }
     history = History(
-        mtta_p50=mtta_p50(sources.analytics, now),
-        postmortems=sources.records.postmortems(),
-        actions=sources.records.actions(),
+        mtta_p50=mtta_p50(sources.analytics, now, service),
+        postmortems=sources.records.postmortems(service),
+        actions=sources.records.actions(service),
         drills=sources.records.drills(),
     )
     return World(
@@ -118,7 +128,7 @@ def report(
 ) -> Report:
     """The report for every service, one ``service``, or the services of ``team`` (and the
     teams under it); unknown names are :class:`InvalidStandardsRequest`."""
-    world = world_now(sources, clock.now())
+    world = world_now(sources, clock.now(), service or None)
     if service and service not in world.services:
         raise InvalidStandardsRequest("service", f"no service is named {service!r}")
     if team and team not in world.teams:

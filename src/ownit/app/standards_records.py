@@ -27,9 +27,12 @@ class LearningRecords:
         self._drills = drills
         self._clock = clock
 
-    def postmortems(self) -> Mapping[str, tuple[ResolvedIncident, ...]]:
+    def postmortems(self, service: str | None = None) -> Mapping[str, tuple[ResolvedIncident, ...]]:
         needed, _ = learning_of(
-            store=self._store, clock=self._clock, since=self._clock.now() - LOOK_BACK
+            store=self._store,
+            clock=self._clock,
+            since=self._clock.now() - LOOK_BACK,
+            service=service,
         )
         found: dict[str, list[ResolvedIncident]] = {}
         for item in needed:
@@ -42,8 +45,10 @@ class LearningRecords:
             )
         return {service: tuple(items) for service, items in found.items()}
 
-    def actions(self) -> Mapping[str, tuple[ActionItem, ...]]:
-        _, open_items = learning_of(store=self._store, clock=self._clock, since=self._clock.now())
+    def actions(self, service: str | None = None) -> Mapping[str, tuple[ActionItem, ...]]:
+        _, open_items = learning_of(
+            store=self._store, clock=self._clock, since=self._clock.now(), service=service
+        )
         found: dict[str, list[ActionItem]] = {}
         for record, item in open_items:
             found.setdefault(record.incident.service, []).append(ActionItem(item.title, item.due))

@@ -11,10 +11,11 @@ SHA-256 digests beside a short hint (decision 0035): the snapshot's keys are dig
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, Text, cast, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
@@ -77,6 +78,8 @@ def personal_of(spec: Any) -> frozenset[str]:
     return frozenset(f for f in PERSONAL_FIELDS if f not in spec)
 
 
+_PARSED_MAX = 50_000
+
 _DELETE_ORDER = (
     "GameDay",
     "Drill",
@@ -97,6 +100,10 @@ class SqlCatalogStore:
     def __init__(self, engine: Engine, *, box: SecretBox | None = None) -> None:
         self._engine = engine
         self._box = box  # webhook secrets sealed at rest when set (decision 0031)
+        # Parsed objects by (kind, name, description, stored spec text): parsing is a pure
+        # function of those, so a row read again unchanged is not parsed again (a service
+        # page's standards badge reads the whole catalog; parsing it was most of the page).
+        self._parsed: dict[tuple[str, str, str, str], StoredObject] = {}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -108,7 +115,7 @@ class SqlCatalogStore:
                 if kind == "MaintenanceWindow":  # no spec: its columns are the whole of it
                     found[kind] = _windows(conn, sources)
                     continue
-                columns = [table.c.name, table.c.spec, table.c.source]
+                columns = [table.c.name, cast(table.c.spec, Text).label("spec"), table.c.source]
                 if kind in ("Service", "Team"):
                     columns.append(table.c.description)
                 if kind in ("Router", "Heartbeat"):
@@ -116,15 +123,9 @@ class SqlCatalogStore:
                 objects: dict[str, Any] = {}
                 for row in conn.execute(select(*columns).order_by(table.c.name)):
                     description = row.description if kind in ("Service", "Team") else ""
-                    spec = row.spec or {}
-                    if kind == "User":  # the marker is ours, not a field: no did-you-mean search
-                        spec = open_spec(spec, self._box)
-                        spec = {k: v for k, v in spec.items() if k != PERSONAL_KEY}
-                    obj = from_spec(kind, row.name, spec, description)
+                    obj = self._parse(kind, row.name, description, row.spec)
                     if isinstance(obj, Router | Heartbeat):
                         obj = dataclasses.replace(obj, key=row.key)
-                    elif isinstance(obj, User):
-                        obj = dataclasses.replace(obj, personal=personal_of(row.spec))
                     objects[row.name] = obj
                     sources[(kind, row.name)] = row.source
                 found[kind] = objects
@@ -159,6 +160,25 @@ class SqlCatalogStore:
             gamedays=found["GameDay"],
             sources=sources,
         )
+
+    def _parse(self, kind: str, name: str, description: str, text: str | None) -> StoredObject:
+        """The object of a stored row, parsed once per distinct stored text."""
+        cache_key = (kind, name, description, text or "")
+        found = self._parsed.get(cache_key)
+        if found is not None:
+            return found
+        stored = json.loads(text) if text else {}
+        spec = stored if isinstance(stored, dict) else {}
+        if kind == "User":  # the marker is ours, not a field: no did-you-mean search
+            spec = open_spec(spec, self._box)
+            spec = {k: v for k, v in spec.items() if k != PERSONAL_KEY}
+        obj = from_spec(kind, name, spec, description)
+        if isinstance(obj, User):
+            obj = dataclasses.replace(obj, personal=personal_of(stored))
+        if len(self._parsed) > _PARSED_MAX:  # renamed and edited objects leave old keys behind
+            self._parsed.clear()
+        self._parsed[cache_key] = obj
+        return obj
 
     # --- writing ---------------------------------------------------------------------------
 

@@ -8,22 +8,19 @@ from typing import Any
 
 from ownit.adapters.web.deps import WebDeps
 from ownit.app import dependencies as uc
-from ownit.domain.errors import NotFound
 
 
 def responder_context(deps: WebDeps, incident: dict[str, Any]) -> dict[str, Any]:
     """The first-responder context, as the API's ``/incidents/{ref}/context`` gives it."""
-    try:
-        return uc.incident_context(
-            directory=deps.directory,
-            incidents=deps.incidents,
-            ref=incident["id"],
-            history=deps.history,
-            now=deps.clock.now(),
-            schedules=deps.schedules,
-        )
-    except NotFound:  # deleted between reading the incident and here
-        return {}
+    return uc.incident_context(
+        directory=deps.directory,
+        incidents=deps.incidents,
+        ref=incident["id"],
+        history=deps.history,
+        now=deps.clock.now(),
+        schedules=deps.schedules,
+        incident=incident,  # read once a page
+    )
 
 
 def routed(deps: WebDeps, incident: dict[str, Any]) -> list[dict[str, Any]]:
