@@ -102,16 +102,16 @@ def pagerduty(f: Fetcher, now: datetime) -> Answers:
     for team in _ids(answers["teams"], "teams"):
         tid = str(team["id"])
         answers[f"team_members/{tid}"] = _pd_pages(f, f"/teams/{quote(tid)}/members")
-    schedules: list[object] = []
-    for brief in _ids(_pd_pages(f, "/schedules"), "schedules"):
+    answers["schedules"] = _pd_pages(f, "/schedules", {"include[]": ["schedule_layers"]})
+    for brief in _ids(answers["schedules"], "schedules"):
         sid = quote(str(brief["id"]))
         zone = brief.get("time_zone") or "UTC"  # fetched in its own zone, never UTC
-        one = f.get(f"/schedules/{sid}", {"time_zone": zone, "since": since, "until": until})
-        schedules.append(one.get("schedule") if isinstance(one, dict) else one)
+        answers[f"schedules/{brief['id']}"] = [  # the one answer with final_schedule
+            f.get(f"/schedules/{sid}", {"time_zone": zone, "since": since, "until": until})
+        ]
         answers[f"overrides/{brief['id']}"] = [  # every override of the coming year
             f.get(f"/schedules/{sid}/overrides", {"since": since, "until": year})
         ]
-    answers["schedules"] = [{"schedules": schedules}]
     answers["escalation_policies"] = _pd_pages(f, "/escalation_policies")
     answers["services"] = _pd_pages(f, "/services", {"include[]": ["integrations"]})
     relationships: dict[str, object] = {}

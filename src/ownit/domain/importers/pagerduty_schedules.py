@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from ownit.domain.catalog.model import Schedule
 from ownit.domain.catalog.schedules import calculator, schedule_spec
 from ownit.domain.importers import pagerduty_handoffs as handoffs
-from ownit.domain.importers.answers import Answers, Obj, items
+from ownit.domain.importers.answers import Answers, Obj, as_obj, items
 from ownit.domain.importers.compare import differences
 from ownit.domain.importers.names import Names, slugify
 from ownit.domain.importers.output import Import
@@ -41,8 +41,9 @@ _HOUR, _DAY, _WEEK = 3600, 86_400, 604_800
 
 def import_schedules(answers: Answers, state: Import) -> None:
     names = state.names_of("Schedule")
-    for src in sorted(items(answers, "schedules", "schedules"), key=lambda s: s.text("id")):
-        sid = src.text("id")
+    for listed in sorted(items(answers, "schedules", "schedules"), key=lambda s: s.text("id")):
+        sid = listed.text("id")
+        src = _detail(answers, sid) or listed
         name = names.add(sid, slugify(src.text("name"), "schedule"))
         zone_name = src.text("time_zone")
         if not known_zone(zone_name):
@@ -62,6 +63,16 @@ def import_schedules(answers: Answers, state: Import) -> None:
             f"from PagerDuty schedule {sid}: {len(layers)} layer(s), {len(overrides)} override(s)",
         )
         _compare(src, schedule, zone, state)
+
+
+def _detail(answers: Answers, sid: str) -> Obj | None:
+    """``schedules/<id>.json``: ``GET /schedules/{id}`` answered for the schedule's own
+    ``time_zone`` with ``since``/``until`` (``{"schedule": {…}}``), the only answer that
+    carries ``final_schedule``; it stands in for the list's entry when present."""
+    pages = answers.get(f"schedules/{sid}")
+    if not pages:
+        return None
+    return as_obj(pages[-1], f"schedules/{sid}.json").obj("schedule")
 
 
 def _layers(src: Obj, name: str, zone: ZoneInfo, state: Import) -> list[Layer]:
