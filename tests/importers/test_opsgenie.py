@@ -221,7 +221,46 @@ def test_integrations_become_the_teams_service() -> None:
         {"name": "checkout-api", "type": "events-v2"},
         {"name": "prometheus", "type": "alertmanager"},
     ]
-    assert any("Alert API" in t for t in _texts(state, "check"))
+    keys = [t for t in _texts(state, "check") if "new key" in t]
+    assert keys == [
+        "Service apac-ops: integration `datadog` gets a new key on apply (`ownit integration "
+        "list`): Opsgenie integration 'Datadog' (Datadog) senders switch to Events API v2 to "
+        "`https://<ownit>/v2/enqueue` with `routing_key: <key>`",
+        "Service payments: integration `checkout-api` gets a new key on apply (`ownit "
+        "integration list`): Opsgenie integration 'Checkout API' (API) senders switch to "
+        "Events API v2 to `https://<ownit>/v2/enqueue` with `routing_key: <key>`",
+        "Service payments: integration `prometheus` gets a new key on apply (`ownit "
+        "integration list`): Opsgenie integration 'Prometheus' (Prometheus) senders switch to "
+        "Alertmanager `webhook_configs` to `https://<ownit>/integrations/alertmanager/<key>`",
+    ]
+
+
+def test_maintenance_that_disables_integrations_becomes_a_window() -> None:
+    state = _convert()
+    assert state.documents["MaintenanceWindow"] == {
+        "payments-db-upgrade": {
+            "apiVersion": "ownit/v1",
+            "kind": "MaintenanceWindow",
+            "metadata": {"name": "payments-db-upgrade"},
+            "spec": {
+                "services": ["payments"],
+                "start": "2026-11-03T22:00:00+00:00",
+                "end": "2026-11-04T01:00:00+00:00",
+                "description": "Payments DB upgrade",
+            },
+        }
+    }
+    found = [t for t in _texts(state, "skipped") + _texts(state, "changed") if "Maintenance" in t]
+    assert found == [
+        "MaintenanceWindow old-move: ended at 2026-09-02T01:00:00+00:00",
+        "MaintenanceWindow payments-db-upgrade: rule over policy p-notify (state disabled): "
+        "ownit has no alert or notification policies",
+        "MaintenanceWindow quiet-hour: Opsgenie maintenance m-now runs 'for-1-hour' from when "
+        "it was made, not at set times: not imported (start one with `ownit maintenance` when "
+        "needed)",
+        "MaintenanceWindow payments-db-upgrade: integration i-prom disabled in Opsgenie: the "
+        "window covers all of service payments (ownit's windows are per service)",
+    ]
 
 
 # Europe/London leaves summer time on 25 Oct 2026: the weekly handoff stays at 09:00 local.

@@ -180,6 +180,10 @@ def opsgenie(f: Fetcher, now: datetime) -> Answers:
     answers["escalations"] = _linked_pages(f, "/v2/escalations")
     answers["integrations"] = _linked_pages(f, "/v2/integrations")
     answers["heartbeats"] = _linked_pages(f, "/v2/heartbeats")
+    answers["maintenance"] = [f.get("/v1/maintenance", {"type": "non-expired"})]
+    for window in _data(answers["maintenance"]):  # the list has no rules: one by one
+        mid = str(window["id"])
+        answers[f"maintenance/{mid}"] = [f.get(f"/v1/maintenance/{quote(mid)}")]
     return answers
 
 

@@ -110,7 +110,9 @@ def _targets(
     return []
 
 
-def import_services(answers: Answers, state: Import, policies: dict[str, str]) -> None:
+def import_services(answers: Answers, state: Import, policies: dict[str, str]) -> dict[str, str]:
+    """Write one service per owner team; return Opsgenie integration id → its service."""
+    owners: dict[str, str] = {}
     teams: dict[str, list[Obj]] = {}
     for src in items(answers, "integrations", "data"):
         team = team_named(src.opt_obj("ownerTeam"), state) or (
@@ -122,25 +124,39 @@ def import_services(answers: Answers, state: Import, policies: dict[str, str]) -
             )
             continue
         teams.setdefault(team, []).append(src)
+        owners[src.text("id")] = team
     for team, rows in sorted(teams.items()):
         out: list[JsonValue] = []
         used = Names()
         for src in sorted(rows, key=lambda i: i.text("id")):
             kind = (src.opt_text("type") or "API").lower()
             iname = used.add(src.text("id"), slugify(src.text("name"), "events"))
-            out.append(
-                {"name": iname, "type": "alertmanager" if kind in _ALERTMANAGER else "events-v2"}
-            )
+            itype = "alertmanager" if kind in _ALERTMANAGER else "events-v2"
+            out.append({"name": iname, "type": itype})
             if src.raw("enabled") is False:
                 state.report.check("Service", team, f"integration {iname} is disabled in Opsgenie")
-        state.report.check(
-            "Service",
-            team,
-            "Opsgenie senders use Opsgenie's Alert API and keys: point each at ownit with the "
-            "key `ownit integration list` shows after apply",
-        )
+            state.report.check("Service", team, new_key(iname, itype, src, "Opsgenie"))
         _service(team, state, policies, out)
     _heartbeats(answers, state, policies)
+    return owners
+
+
+SENDS = {
+    "alertmanager": "Alertmanager `webhook_configs` to `https://<ownit>/integrations/alertmanager/"
+    "<key>`",
+    "events-v2": "Events API v2 to `https://<ownit>/v2/enqueue` with `routing_key: <key>`",
+}
+
+
+def new_key(iname: str, itype: str, src: Obj, source: str) -> str:
+    """The report line for an integration whose key ownit makes: what its senders change."""
+    was = f"{source} integration {src.opt_text('name') or src.text('id')!r}"
+    if src.opt_text("type"):
+        was += f" ({src.text('type')})"
+    return (
+        f"integration `{iname}` gets a new key on apply (`ownit integration list`): {was} "
+        f"senders switch to {SENDS[itype]}"
+    )
 
 
 def _service(
