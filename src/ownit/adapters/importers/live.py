@@ -193,6 +193,7 @@ def grafana_oncall(f: Fetcher, now: datetime) -> Answers:
         name: _linked_pages(f, f"/api/v1/{name}/")
         for name in (
             "users",
+            "teams",
             "schedules",
             "on_call_shifts",
             "escalation_chains",

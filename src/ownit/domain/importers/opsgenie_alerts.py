@@ -19,6 +19,7 @@ from __future__ import annotations
 from ownit.domain.catalog.model import JsonObject, JsonValue
 from ownit.domain.importers.answers import Answers, Obj, items
 from ownit.domain.importers.names import Names, slugify
+from ownit.domain.importers.new_keys import new_key
 from ownit.domain.importers.opsgenie_people import delay_minutes, team_named
 from ownit.domain.importers.output import Import, minutes
 
@@ -139,24 +140,6 @@ def import_services(answers: Answers, state: Import, policies: dict[str, str]) -
         _service(team, state, policies, out)
     _heartbeats(answers, state, policies)
     return owners
-
-
-SENDS = {
-    "alertmanager": "Alertmanager `webhook_configs` to `https://<ownit>/integrations/alertmanager/"
-    "<key>`",
-    "events-v2": "Events API v2 to `https://<ownit>/v2/enqueue` with `routing_key: <key>`",
-}
-
-
-def new_key(iname: str, itype: str, src: Obj, source: str) -> str:
-    """The report line for an integration whose key ownit makes: what its senders change."""
-    was = f"{source} integration {src.opt_text('name') or src.text('id')!r}"
-    if src.opt_text("type"):
-        was += f" ({src.text('type')})"
-    return (
-        f"integration `{iname}` gets a new key on apply (`ownit integration list`): {was} "
-        f"senders switch to {SENDS[itype]}"
-    )
 
 
 def _service(
