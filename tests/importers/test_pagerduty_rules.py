@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from ownit.domain.catalog.model import Schedule
 from ownit.domain.catalog.schedules import calculator
+from ownit.domain.importers import AnswerError
 from ownit.domain.oncall import schedules as calc
 from ownit.domain.oncall.rotations import Layer, Restriction, Rotation, Unit
 from tests.importers.pd_answers import answers, convert, layer, schedule, spec, texts
@@ -455,3 +456,22 @@ def test_layers_of_the_same_name_get_names_of_their_own() -> None:
     ]
     state = convert(answers(schedules={"schedules": [schedule(twins)]}))
     assert [x["name"] for x in spec(state, "Schedule", "main")["layers"]] == ["Same", "Same-2"]
+
+
+def test_the_single_schedule_answer_carries_the_final_schedule() -> None:
+    """``schedules/<id>.json`` (``GET /schedules/{id}``) stands in for the list's entry."""
+    src = schedule([layer(["PA", "PB"], 86400, "2026-01-05T09:00:00-05:00")])
+    entries = final_entries(
+        src, [], datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 17, tzinfo=UTC)
+    )
+    detail = {"schedule": src | {"final_schedule": {"rendered_schedule_entries": entries}}}
+    listed = src | {"schedule_layers": []}  # only the single answer is read for layers
+    state = convert(answers(schedules={"schedules": [listed]}, **{"schedules/PS": detail}))
+    assert len(spec(state, "Schedule", "main")["layers"]) == 1
+    assert any("equals PagerDuty's" in t for t in texts(state, "imported"))
+
+
+def test_a_single_schedule_answer_without_its_schedule_names_the_file() -> None:
+    src = schedule([layer(["PA"], 86400, "2026-01-05T09:00:00-05:00")])
+    with pytest.raises(AnswerError, match=r"^schedules/PS\.json: schedule: missing$"):
+        convert(answers(schedules={"schedules": [src]}, **{"schedules/PS": {"id": "PS"}}))

@@ -14,16 +14,13 @@ The list answer has no rules; ``maintenance/<id>.json`` (the single answer) is r
 from __future__ import annotations
 
 from ownit.domain.catalog.model import JsonObject, JsonValue
-from ownit.domain.importers.answers import Answers, Obj, as_obj, items
+from ownit.domain.importers.answers import Answers, Obj, items, single
 from ownit.domain.importers.names import slugify
 from ownit.domain.importers.output import Import
 
 
 def _detail(answers: Answers, src: Obj) -> Obj:
-    pages = answers.get(f"maintenance/{src.text('id')}")
-    if not pages:
-        return src
-    return as_obj(pages[-1], f"maintenance/{src.text('id')}.json").obj("data")
+    return single(answers, f"maintenance/{src.text('id')}", "data") or src
 
 
 def import_maintenance(answers: Answers, state: Import, owners: dict[str, str]) -> None:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from ownit.domain.catalog.model import Schedule
 from ownit.domain.catalog.schedules import calculator, schedule_spec
 from ownit.domain.importers import pagerduty_handoffs as handoffs
-from ownit.domain.importers.answers import Answers, Obj, as_obj, items
+from ownit.domain.importers.answers import Answers, Obj, items, single
 from ownit.domain.importers.compare import differences
 from ownit.domain.importers.names import Names, slugify
 from ownit.domain.importers.output import Import
@@ -69,10 +69,7 @@ def _detail(answers: Answers, sid: str) -> Obj | None:
     """``schedules/<id>.json``: ``GET /schedules/{id}`` answered for the schedule's own
     ``time_zone`` with ``since``/``until`` (``{"schedule": {…}}``), the only answer that
     carries ``final_schedule``; it stands in for the list's entry when present."""
-    pages = answers.get(f"schedules/{sid}")
-    if not pages:
-        return None
-    return as_obj(pages[-1], f"schedules/{sid}.json").obj("schedule")
+    return single(answers, f"schedules/{sid}", "schedule")
 
 
 def _layers(src: Obj, name: str, zone: ZoneInfo, state: Import) -> list[Layer]:
