@@ -116,7 +116,8 @@ def test_an_empty_turn_ownit_cannot_express_is_named_in_the_report() -> None:
     assert _spec(state, "Schedule", "payments-weekly")["layers"][0]["users"] == ["ann", "bob"]
     assert [t for t in _texts(state, "check") if "empty turn" in t] == [
         "Schedule payments-weekly: participant 3 is an empty turn (nobody on call) every 3 "
-        "turns, next from 2026-10-19T09:00:00 to 2026-10-26T09:00:00 (local); ownit has no "
+        "turns, the current or next one from 2026-10-19T09:00:00 to 2026-10-26T09:00:00 (local); "
+        "ownit has no "
         "empty turn and restriction windows repeat weekly, so it is left out and the later "
         "turns come one turn earlier: add an override or split the rotation by hand"
     ]

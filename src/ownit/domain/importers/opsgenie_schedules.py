@@ -187,10 +187,10 @@ def _gaps_reported(
             "Schedule",
             name,
             f"participant {j + 1} is an empty turn (nobody on call) every {len(slots)} turns, "
-            f"next from {opens.isoformat()} to {(opens + turn).isoformat()} (local); ownit "
-            "has no empty turn and restriction windows repeat weekly, so it is left out and "
-            "the later turns come one turn earlier: add an override or split the rotation by "
-            "hand",
+            f"the current or next one from {opens.isoformat()} to {(opens + turn).isoformat()} "
+            "(local); ownit has no empty turn and restriction windows repeat weekly, so it is "
+            "left out and the later turns come one turn earlier: add an override or split the "
+            "rotation by hand",
         )
 
 
