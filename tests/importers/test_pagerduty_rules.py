@@ -395,41 +395,42 @@ def _who_at(shifts: list[Any], at: datetime) -> str | None:
     return shifts[i][2] if i >= 0 and shifts[i][0] <= at < shifts[i][1] else None
 
 
+_HOUR_LAYER = st.tuples(
+    st.sampled_from([1, 2, 3, 5, 8, 12, 30, 36, 100]),  # turn in hours
+    st.integers(-3000, 3000),  # phase, hours from the layer's start
+    st.integers(1, 400),  # start, days before --now
+    st.permutations(["PA", "PB", "PC"]),
+    st.lists(_RESTRICTION, max_size=1),
+)
+
+
 @settings(max_examples=30, deadline=None)
 @given(
-    turn=st.sampled_from([1, 2, 3, 5, 8, 12, 30, 36, 100]),
-    phase=st.integers(-3000, 3000),
-    start=st.integers(1, 400),
+    layers=st.lists(_HOUR_LAYER, min_size=1, max_size=2),
     now=st.integers(0, 365 * 24),
-    users=st.permutations(["PA", "PB", "PC"]),
-    restrictions=st.lists(_RESTRICTION, max_size=1),
     zone=st.sampled_from(
         ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Australia/Lord_Howe"]
     ),
 )
 def test_hour_turns_hand_off_like_pagerduty_for_90_days(
-    turn: int,
-    phase: int,
-    start: int,
-    now: int,
-    users: list[str],
-    restrictions: list[Any],
-    zone: str,
+    layers: list[Any], now: int, zone: str
 ) -> None:
-    """Property: a layer of hour turns (elapsed time in PagerDuty), any phase, zone with DST
-    and restriction: ownit's final schedule over the 90 days after ``--now`` names the same
-    person as PagerDuty's at every quarter hour, except in an hour the clocks repeat."""
+    """Property: layers of hour turns (elapsed time in PagerDuty), any phase, start, zone with
+    DST and restriction, stacked: ownit's final schedule over the 90 days after ``--now``
+    names the same person as PagerDuty's at every quarter hour, except in an hour the clocks
+    repeat."""
     at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=now)
-    began = at - timedelta(days=start)
     src = schedule(
         [
             layer(
                 list(users),
                 turn * 3600,
-                began.isoformat(),
-                (began + timedelta(hours=phase)).isoformat(),
+                (at - timedelta(days=start)).isoformat(),
+                (at - timedelta(days=start) + timedelta(hours=phase)).isoformat(),
                 restrictions,
+                name=f"n{i}",
             )
+            for i, (turn, phase, start, users, restrictions) in enumerate(layers)
         ],
         zone=zone,
     )
