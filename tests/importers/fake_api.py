@@ -90,7 +90,9 @@ def fake_pagerduty(root: Path, api_key: str) -> Iterator[FakeApi]:
                 self._send(200, _load(root, f"team_members/{parts[1]}") | {"more": False})
             elif parts[0] == "schedules" and len(parts) == 2:
                 assert query["time_zone"] == [schedules[parts[1]]["time_zone"]]
-                self._send(200, {"schedule": schedules[parts[1]]})
+                assert query["since"]
+                assert query["until"]
+                self._send(200, _load(root, f"schedules/{parts[1]}"))
             elif parts[0] == "schedules" and len(parts) == 3:
                 self._send(200, _load(root, f"overrides/{parts[1]}"))
             elif parts[:2] == ["service_dependencies", "technical_services"]:

@@ -120,6 +120,11 @@ def fake_opsgenie(root: Path, key: str) -> Iterator[FakeApi]:
             return {"data": one("schedules")}
         if parts[0] == "schedules":
             return {"data": one(f"overrides/{parts[1]}")}
+        if parts == ["maintenance"]:
+            assert query.get("type") == ["non-expired"]
+            return _pages(root, "maintenance")[0]
+        if parts[0] == "maintenance":
+            return _pages(root, f"maintenance/{parts[1]}")[0]
         if parts[0] in ("escalations", "integrations", "heartbeats"):
             return _pages(root, parts[0])[0]
         return None

@@ -1,10 +1,12 @@
 """The Grafana OnCall fixture (tests/samples/importers/grafana-oncall), written from the
 public API v1 shapes: ``python -m tests.importers.gr_fixture`` writes it.
 
-Four users; a Berlin web schedule of a weekly rolling shift (one turn shared by two people),
+Two teams (Payments, Data Platform: bea in both, dev in none); four users; a Berlin web
+schedule of a weekly rolling shift (one turn shared by two people),
 a weekday business-hours shift on a higher level, an override and a single event; an iCal
 schedule; an escalation chain with waits, a schedule step, a person step, a step ownit
-lacks and repeat; an Alertmanager integration with a default and a regex route.
+lacks and repeat, and the data team's chain; an Alertmanager integration with a default and a
+regex route (payments), a Grafana alerting integration (data) and a webhook in no team.
 """
 
 from __future__ import annotations
@@ -27,10 +29,27 @@ USERS = [
         "username": "alex",
         "role": "admin",
         "timezone": "Europe/Berlin",
+        "teams": ["TPAY"],
     },
-    {"id": "UBEA", "email": "bea@example.net", "username": "bea", "role": "editor"},
-    {"id": "UCHO", "email": "cho@example.net", "username": "cho", "role": "editor"},
-    {"id": "UDEV", "email": "dev@example.net", "username": "dev", "role": "viewer"},
+    {
+        "id": "UBEA",
+        "email": "bea@example.net",
+        "username": "bea",
+        "role": "user",
+        "teams": ["TPAY", "TDATA"],
+    },
+    {
+        "id": "UCHO",
+        "email": "cho@example.net",
+        "username": "cho",
+        "role": "user",
+        "teams": ["TDATA"],
+    },
+    {"id": "UDEV", "email": "dev@example.net", "username": "dev", "role": "observer", "teams": []},
+]
+TEAMS = [  # GET /api/v1/teams/
+    {"id": "TPAY", "grafana_id": 11, "name": "Payments", "email": "", "avatar_url": "/a/1"},
+    {"id": "TDATA", "grafana_id": 12, "name": "Data Platform", "email": "", "avatar_url": "/a/2"},
 ]
 SHIFTS = [
     {
@@ -92,7 +111,7 @@ SCHEDULES = [
         "name": "Primary",
         "type": "web",
         "time_zone": "Europe/Berlin",
-        "team_id": None,
+        "team_id": "TPAY",
         "shifts": ["OWEEK", "OBIZ", "OOVR", "OONE"],
     },
     {
@@ -100,11 +119,15 @@ SCHEDULES = [
         "name": "Legacy calendar",
         "type": "ical",
         "time_zone": "UTC",
+        "team_id": "TDATA",
         "ical_url_primary": "https://calendar.example.net/oncall.ics",
         "shifts": [],
     },
 ]
-CHAINS = [{"id": "FPRIM", "name": "Primary", "team_id": None}]
+CHAINS = [
+    {"id": "FPRIM", "name": "Primary", "team_id": "TPAY"},
+    {"id": "FDATA", "name": "Data", "team_id": "TDATA"},
+]
 STEPS = [
     {
         "id": "E1",
@@ -124,15 +147,38 @@ STEPS = [
     {"id": "E4", "escalation_chain_id": "FPRIM", "position": 3, "type": "notify_team_members"},
     {"id": "E5", "escalation_chain_id": "FPRIM", "position": 4, "type": "wait", "duration": 900},
     {"id": "E6", "escalation_chain_id": "FPRIM", "position": 5, "type": "repeat_escalation"},
+    {
+        "id": "E7",
+        "escalation_chain_id": "FDATA",
+        "position": 0,
+        "type": "notify_persons",
+        "persons_to_notify": ["UCHO", "UBEA"],
+    },
 ]
 INTEGRATIONS = [
     {
         "id": "CALRT",
         "name": "Prod Alertmanager",
         "type": "alertmanager",
-        "team_id": None,
+        "team_id": "TPAY",
         "link": "https://oncall.example.net/integrations/v1/alertmanager/abcdEFGH1234/",
         "default_route": {"id": "RDEF", "escalation_chain_id": "FPRIM"},
+    },
+    {
+        "id": "CDATA",
+        "name": "Warehouse alerts",
+        "type": "grafana_alerting",
+        "team_id": "TDATA",
+        "link": "https://oncall.example.net/integrations/v1/grafana_alerting/wxyzWXYZ5678/",
+        "default_route": {"id": "RDATA", "escalation_chain_id": "FDATA"},
+    },
+    {
+        "id": "CWEB",
+        "name": "Legacy webhook",
+        "type": "webhook",
+        "team_id": None,
+        "link": "https://oncall.example.net/integrations/v1/webhook/qrstQRST9012/",
+        "default_route": {"id": "RWEB", "escalation_chain_id": "FPRIM"},
     },
 ]
 ROUTES = [
@@ -161,6 +207,7 @@ def files() -> dict[str, Any]:
             _page(USERS[:2], "https://oncall.example.net/api/v1/users/?page=2"),
             _page(USERS[2:]),
         ],
+        "teams": _page(TEAMS),
         "schedules": _page(SCHEDULES),
         "on_call_shifts": _page(SHIFTS),
         "escalation_chains": _page(CHAINS),

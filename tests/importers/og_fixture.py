@@ -328,6 +328,42 @@ HEARTBEATS = [
     },
 ]
 
+MAINTENANCE = [  # GET /v1/maintenance/{id} answers (the list leaves out the rules)
+    {
+        "id": "m-db",
+        "status": "planned",
+        "description": "Payments DB upgrade",
+        "time": {
+            "type": "schedule",
+            "startDate": "2026-11-03T22:00:00Z",
+            "endDate": "2026-11-04T01:00:00Z",
+        },
+        "rules": [
+            {"state": "disabled", "entity": {"id": "i-prom", "type": "integration"}},
+            {"state": "enabled", "entity": {"id": "i-api", "type": "integration"}},
+            {"state": "disabled", "entity": {"id": "p-notify", "type": "policy"}},
+        ],
+    },
+    {
+        "id": "m-now",
+        "status": "active",
+        "description": "Quiet hour",
+        "time": {"type": "for-1-hour"},
+        "rules": [{"state": "disabled", "entity": {"id": "i-api", "type": "integration"}}],
+    },
+    {
+        "id": "m-old",
+        "status": "past",
+        "description": "Old move",
+        "time": {
+            "type": "schedule",
+            "startDate": "2026-09-01T22:00:00Z",
+            "endDate": "2026-09-02T01:00:00Z",
+        },
+        "rules": [{"state": "disabled", "entity": {"id": "i-api", "type": "integration"}}],
+    },
+]
+
 
 def _answer(data: Any) -> dict[str, Any]:
     return {"data": data, "took": 0.01, "requestId": "00000000-0000-0000-0000-000000000000"}
@@ -344,7 +380,10 @@ def files() -> dict[str, Any]:
         "escalations": _answer(ESCALATIONS),
         "integrations": _answer(INTEGRATIONS),
         "heartbeats": _answer({"heartbeats": HEARTBEATS}),
+        "maintenance": _answer([{k: v for k, v in m.items() if k != "rules"} for m in MAINTENANCE]),
     }
+    for window in MAINTENANCE:
+        out[f"maintenance/{window['id']}"] = _answer(window)
     for uid, rules in RULES.items():
         out[f"notification_rules/{uid}"] = _answer(rules)
     for sid, rows in OVERRIDES.items():

@@ -8,6 +8,11 @@ two-day weekend turns with a weekly restriction), an ended layer and overrides; 
 schedule of 12-hour turns with a 4.5-day weekly restriction (DST change on 2026-10-25);
 three policies (loops, round robin, no team); three services (two Events v2 keys on one,
 support hours, time grouping, an Events v1 key, no team), dependencies and maintenance.
+
+Schedules come twice, as PagerDuty answers them: ``schedules.json`` is the list (no final
+schedule), ``schedules/<id>.json`` the ``GET /schedules/{id}`` answer with ``since``/``until``
+and the schedule's own ``time_zone``, whose ``final_schedule`` is a SubSchedule (``name``,
+``rendered_schedule_entries`` with full user references, ``rendered_coverage_percentage``).
 """
 
 from __future__ import annotations
@@ -253,15 +258,48 @@ OVERRIDES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _schedules() -> list[dict[str, Any]]:
-    out = []
-    for schedule in (NEW_YORK, BERLIN):
-        entries = final_entries(schedule, OVERRIDES[schedule["id"]], NOW, NOW + timedelta(days=28))
-        out.append(
-            schedule
-            | {"final_schedule": {"name": "Final Schedule", "rendered_schedule_entries": entries}}
-        )
-    return out
+def _listed(schedule: dict[str, Any]) -> dict[str, Any]:
+    """A schedule as ``GET /schedules?include[]=schedule_layers`` lists it: no final schedule
+    (``since``/``until`` belong to ``GET /schedules/{id}``)."""
+    sid = schedule["id"]
+    return schedule | {
+        "type": "schedule",
+        "summary": schedule["name"],
+        "self": f"https://api.pagerduty.com/schedules/{sid}",
+        "html_url": f"https://acme.pagerduty.com/schedules/{sid}",
+    }
+
+
+def _user_ref(uid: str) -> dict[str, str]:
+    """A ``user_reference`` as PagerDuty renders it in schedule entries."""
+    name = next(u["name"] for u in USERS if u["id"] == uid)
+    return {
+        "id": uid,
+        "type": "user_reference",
+        "summary": name,
+        "self": f"https://api.pagerduty.com/users/{uid}",
+        "html_url": f"https://acme.pagerduty.com/users/{uid}",
+    }
+
+
+def _detail(schedule: dict[str, Any]) -> dict[str, Any]:
+    """``GET /schedules/{id}?time_zone=<its own>&since=NOW&until=NOW+28d``: the schedule with
+    ``final_schedule`` (a SubSchedule: ``name``, ``rendered_schedule_entries`` of
+    ``{start, end, user}``, ``rendered_coverage_percentage``) in the schedule's zone."""
+    until = NOW + timedelta(days=28)
+    entries = final_entries(schedule, OVERRIDES[schedule["id"]], NOW, until)
+    for entry in entries:
+        entry["user"] = _user_ref(entry["user"]["id"])
+    covered = sum(
+        (datetime.fromisoformat(e["end"]) - datetime.fromisoformat(e["start"])).total_seconds()
+        for e in entries
+    )
+    final = {
+        "name": "Final Schedule",
+        "rendered_schedule_entries": entries,
+        "rendered_coverage_percentage": round(100 * covered / (until - NOW).total_seconds(), 2),
+    }
+    return {"schedule": _listed(schedule) | {"final_schedule": final}}
 
 
 def _policy(pid: str, name: str, teams: list[str], loops: int, rules: list[Any]) -> Any:
@@ -435,7 +473,7 @@ def files() -> dict[str, Any]:
         # two pages, concatenated: a JSON array of answers
         "users": [_page("users", USERS[:3], 0, True), _page("users", USERS[3:], 3)],
         "teams": _page("teams", TEAMS),
-        "schedules": _page("schedules", _schedules()),
+        "schedules": _page("schedules", [_listed(s) for s in (NEW_YORK, BERLIN)]),
         "escalation_policies": _page("escalation_policies", POLICIES),
         "services": _page("services", SERVICES),
         "service_dependencies": {"relationships": DEPENDENCIES},
@@ -445,6 +483,8 @@ def files() -> dict[str, Any]:
         out[f"team_members/{team}"] = _page(
             "members", [{"user": _ref("user", u), "role": r} for u, r in members]
         )
+    for schedule in (NEW_YORK, BERLIN):
+        out[f"schedules/{schedule['id']}"] = _detail(schedule)
     for sid, rows in OVERRIDES.items():
         out[f"overrides/{sid}"] = {"overrides": rows}
     return out

@@ -107,11 +107,85 @@ def test_ical_schedules_are_reported_with_their_url() -> None:
 def test_integrations_keep_their_chain_and_report_other_routes() -> None:
     state = _convert()
     assert _spec(state, "Service", "prod-alertmanager") == {
-        "owner": "grafana-oncall",
+        "owner": "payments",
         "escalationPolicy": "primary",
         "integrations": [{"name": "alertmanager", "type": "alertmanager"}],
     }
     assert any("route 'team=\"db\"'" in t for t in _texts(state, "skipped"))
+    assert [t for t in _texts(state, "check") if "new key" in t] == [
+        "Service legacy-webhook: integration `webhook` gets a new key on apply (`ownit "
+        "integration list`): Grafana OnCall integration 'Legacy webhook' (webhook) senders "
+        "switch to Events API v2 to `https://<ownit>/v2/enqueue` with `routing_key: <key>`",
+        "Service prod-alertmanager: integration `alertmanager` gets a new key on apply (`ownit "
+        "integration list`): Grafana OnCall integration 'Prod Alertmanager' (alertmanager) "
+        "senders switch to Alertmanager `webhook_configs` to "
+        "`https://<ownit>/integrations/alertmanager/<key>`",
+        "Service warehouse-alerts: integration `grafana-alerting` gets a new key on apply "
+        "(`ownit integration list`): Grafana OnCall integration 'Warehouse alerts' "
+        "(grafana_alerting) senders switch to Events API v2 to `https://<ownit>/v2/enqueue` "
+        "with `routing_key: <key>`",
+    ]
+
+
+def _owners(state: Import) -> dict[str, dict[str, Any]]:
+    kinds = {"Schedule": "team", "EscalationPolicy": "team", "Service": "owner"}
+    return {
+        kind: {name: _spec(state, kind, name)[key] for name in state.documents[kind]}
+        for kind, key in kinds.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("with_teams", "teams", "owners"),
+    [
+        (
+            True,
+            {
+                "payments": [{"user": "alex", "role": "manager"}, {"user": "bea"}],
+                "data-platform": [{"user": "bea"}, {"user": "cho"}],
+                "grafana-oncall": [{"user": "dev"}],  # in no team
+            },
+            {
+                "Schedule": {"primary": "payments"},
+                "EscalationPolicy": {"primary": "payments", "data": "data-platform"},
+                "Service": {
+                    "prod-alertmanager": "payments",
+                    "warehouse-alerts": "data-platform",
+                    "legacy-webhook": "grafana-oncall",  # no team_id
+                },
+            },
+        ),
+        (  # without teams.json: one team, as before
+            False,
+            {
+                "grafana-oncall": [
+                    {"user": "alex", "role": "manager"},
+                    {"user": "bea"},
+                    {"user": "cho"},
+                    {"user": "dev"},
+                ]
+            },
+            {
+                "Schedule": {"primary": "grafana-oncall"},
+                "EscalationPolicy": {"primary": "grafana-oncall", "data": "grafana-oncall"},
+                "Service": {
+                    "prod-alertmanager": "grafana-oncall",
+                    "warehouse-alerts": "grafana-oncall",
+                    "legacy-webhook": "grafana-oncall",
+                },
+            },
+        ),
+    ],
+)
+def test_each_grafana_team_becomes_an_ownit_team(
+    with_teams: bool, teams: dict[str, Any], owners: dict[str, Any]
+) -> None:
+    data = {k: [v] if isinstance(v, dict) else v for k, v in files().items()}
+    if not with_teams:
+        del data["teams"]
+    state = grafana_oncall.convert(data, NOW, {})
+    assert {n: _spec(state, "Team", n)["members"] for n in state.documents["Team"]} == teams
+    assert _owners(state) == owners
 
 
 # Europe/Berlin leaves summer time on 25 Oct 2026: handoffs stay at 09:00 local.
@@ -169,6 +243,4 @@ def test_users_the_catalog_has_are_matched_by_email() -> None:
     state = grafana_oncall.convert(data, NOW, {"alex@example.net": "alexandra"})
     assert "alex" not in state.documents["User"]
     assert _spec(state, "Schedule", "primary")["layers"][0]["users"][0] == "alexandra"
-    assert {"user": "alexandra", "role": "manager"} in _spec(state, "Team", "grafana-oncall")[
-        "members"
-    ]
+    assert {"user": "alexandra", "role": "manager"} in _spec(state, "Team", "payments")["members"]

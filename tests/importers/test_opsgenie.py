@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -14,9 +15,12 @@ from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.app import catalog, oncall
 from ownit.cli.main import main
+from ownit.domain.catalog.schedules import calculator
+from ownit.domain.catalog.spec import from_spec
 from ownit.domain.importers import Import, opsgenie
+from ownit.domain.oncall import schedules as calc
 from tests.builders import FakeClock
-from tests.importers.og_fixture import ROOT, files
+from tests.importers.og_fixture import ROOT, _p, files
 
 NOW = datetime(2026, 10, 20, tzinfo=UTC)
 
@@ -107,10 +111,57 @@ def test_conditions_and_notify_types_ownit_lacks_are_reported() -> None:
     assert any("notifyType 'next'" in t for t in _texts(state, "skipped"))
 
 
-def test_an_empty_slot_is_reported_and_left_out() -> None:
-    state = _convert()
+def test_an_empty_turn_ownit_cannot_express_is_named_in_the_report() -> None:
+    state = _convert()  # weekly turns of ann, bob, nobody: a three-week cycle
     assert _spec(state, "Schedule", "payments-weekly")["layers"][0]["users"] == ["ann", "bob"]
-    assert any("participant 3 is an empty turn" in t for t in _texts(state, "changed"))
+    assert [t for t in _texts(state, "check") if "empty turn" in t] == [
+        "Schedule payments-weekly: participant 3 is an empty turn (nobody on call) every 3 "
+        "turns, the current or next one from 2026-10-19T09:00:00 to 2026-10-26T09:00:00 (local); "
+        "ownit has no "
+        "empty turn and restriction windows repeat weekly, so it is left out and the later "
+        "turns come one turn earlier: add an override or split the rotation by hand"
+    ]
+
+
+def _opsgenie_says(rotation: dict[str, Any], zone: str, at: datetime) -> str | None:
+    """Opsgenie's rotation read independently: turn k from startDate on the wall clock."""
+    tz = ZoneInfo(zone)
+    start = datetime.fromisoformat(rotation["startDate"]).astimezone(tz).replace(tzinfo=None)
+    unit = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}[rotation["type"]]
+    k = (at.astimezone(tz).replace(tzinfo=None) - start) // (unit * rotation["length"])
+    slot = rotation["participants"][k % len(rotation["participants"])]
+    return None if slot["type"] == "none" else str(slot["id"]).removeprefix("u-")
+
+
+@pytest.mark.parametrize(
+    ("kind", "length", "people"),
+    [
+        ("hourly", 12, ["u-ann", None]),  # days only: nights are empty
+        ("daily", 1, ["u-ann", "u-bob", None, "u-ann", "u-bob", None, None]),  # weekends empty
+        ("hourly", 8, ["u-bob", None, "u-ann"]),  # a 24-hour cycle with an empty turn
+        ("hourly", 6, ["u-ann", "u-bob", None, "u-bob"]),
+    ],
+)
+def test_empty_turns_that_repeat_weekly_stay_empty(
+    kind: str, length: int, people: list[str | None]
+) -> None:
+    rotation = {
+        "id": "rot-gap",
+        "name": "Gappy",
+        "startDate": "2026-10-05T07:00:00Z",
+        "type": kind,
+        "length": length,
+        "participants": [_p(u) for u in people],
+    }
+    schedule = {"id": "s-gap", "name": "Gap", "timezone": "Europe/London", "rotations": [rotation]}
+    state = _convert(schedules={"data": [schedule]})
+    spec = _spec(state, "Schedule", "gap-gappy")
+    assert any("empty turns" in t for t in _texts(state, "changed"))
+    ours = calculator(from_spec("Schedule", "gap-gappy", spec))  # type: ignore[arg-type]
+    at = datetime(2026, 10, 19, tzinfo=UTC)
+    while at < datetime(2026, 11, 9, tzinfo=UTC):  # across the 25 Oct DST change
+        assert calc.on_call(ours, at) == _opsgenie_says(rotation, "Europe/London", at), at
+        at += timedelta(minutes=30)
 
 
 def test_both_kinds_of_time_restriction() -> None:
@@ -171,7 +222,46 @@ def test_integrations_become_the_teams_service() -> None:
         {"name": "checkout-api", "type": "events-v2"},
         {"name": "prometheus", "type": "alertmanager"},
     ]
-    assert any("Alert API" in t for t in _texts(state, "check"))
+    keys = [t for t in _texts(state, "check") if "new key" in t]
+    assert keys == [
+        "Service apac-ops: integration `datadog` gets a new key on apply (`ownit integration "
+        "list`): Opsgenie integration 'Datadog' (Datadog) senders switch to Events API v2 to "
+        "`https://<ownit>/v2/enqueue` with `routing_key: <key>`",
+        "Service payments: integration `checkout-api` gets a new key on apply (`ownit "
+        "integration list`): Opsgenie integration 'Checkout API' (API) senders switch to "
+        "Events API v2 to `https://<ownit>/v2/enqueue` with `routing_key: <key>`",
+        "Service payments: integration `prometheus` gets a new key on apply (`ownit "
+        "integration list`): Opsgenie integration 'Prometheus' (Prometheus) senders switch to "
+        "Alertmanager `webhook_configs` to `https://<ownit>/integrations/alertmanager/<key>`",
+    ]
+
+
+def test_maintenance_that_disables_integrations_becomes_a_window() -> None:
+    state = _convert()
+    assert state.documents["MaintenanceWindow"] == {
+        "payments-db-upgrade": {
+            "apiVersion": "ownit/v1",
+            "kind": "MaintenanceWindow",
+            "metadata": {"name": "payments-db-upgrade"},
+            "spec": {
+                "services": ["payments"],
+                "start": "2026-11-03T22:00:00+00:00",
+                "end": "2026-11-04T01:00:00+00:00",
+                "description": "Payments DB upgrade",
+            },
+        }
+    }
+    found = [t for t in _texts(state, "skipped") + _texts(state, "changed") if "Maintenance" in t]
+    assert found == [
+        "MaintenanceWindow old-move: ended at 2026-09-02T01:00:00+00:00",
+        "MaintenanceWindow payments-db-upgrade: rule over policy p-notify (state disabled): "
+        "ownit has no alert or notification policies",
+        "MaintenanceWindow quiet-hour: Opsgenie maintenance m-now runs 'for-1-hour' from when "
+        "it was made, not at set times: not imported (start one with `ownit maintenance` when "
+        "needed)",
+        "MaintenanceWindow payments-db-upgrade: integration i-prom disabled in Opsgenie: the "
+        "window covers all of service payments (ownit's windows are per service)",
+    ]
 
 
 # Europe/London leaves summer time on 25 Oct 2026: the weekly handoff stays at 09:00 local.

@@ -33,8 +33,7 @@ USERS = {
 
 def _pagerduty_says(schedule: str, at: datetime) -> str | None:
     """Who PagerDuty's own final schedule (in the saved answer) has on call at ``at``."""
-    page = json.loads((ROOT / "schedules.json").read_text())
-    [found] = [s for s in page["schedules"] if s["id"] == schedule]
+    found = json.loads((ROOT / "schedules" / f"{schedule}.json").read_text())["schedule"]
     for entry in found["final_schedule"]["rendered_schedule_entries"]:
         if datetime.fromisoformat(entry["start"]) <= at < datetime.fromisoformat(entry["end"]):
             return USERS[entry["user"]["id"]]
@@ -74,9 +73,12 @@ INSTANTS = [
     ("payments-primary", "2026-11-02T14:00:00Z", "bob"),  # 09:00 EST: business hours
     ("payments-primary", "2026-11-02T22:00:00Z", "bob"),  # 17:00 EST: weekly handoff Mon 09:00
     ("platform", "2026-10-26T06:59:00Z", None),  # Monday 07:59 CET: before the window
-    ("platform", "2026-10-26T07:00:00Z", "dave"),  # 08:00 CET, wall-clock handoff kept
+    ("platform", "2026-10-26T07:00:00Z", "dave"),  # 08:00 CET: the window opens
     ("platform", "2026-10-26T18:59:00Z", "dave"),
     ("platform", "2026-10-26T19:00:00Z", "erin"),  # 20:00 CET
+    # 12h turns from 08:00 CET in January hand off in elapsed time: 09:00/21:00 in summer
+    ("platform", "2026-10-22T18:59:00Z", "erin"),  # Thursday 20:59 CEST
+    ("platform", "2026-10-22T19:00:00Z", "bob"),  # 21:00 CEST: PagerDuty's hand-off
 ]
 
 
@@ -87,8 +89,8 @@ def test_imported_catalog_is_on_call_and_pages_like_pagerduty(
         for schedule, text, expected in INSTANTS:
             at = datetime.fromisoformat(text)
             assert _who(world, schedule, at) == expected, (schedule, text)
-            if schedule == "payments-primary":
-                assert _pagerduty_says("PS1PAYM", at) == expected, text
+            ids = {"payments-primary": "PS1PAYM", "platform": "PS2PLAT"}
+            assert _pagerduty_says(ids[schedule], at) == expected, (schedule, text)
 
         world.clock.current = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # 10:00 EST Monday
         world.send(dedup="card-declines")  # the checkout service's old PagerDuty key

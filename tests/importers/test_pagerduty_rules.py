@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from ownit.domain.catalog.model import Schedule
 from ownit.domain.catalog.schedules import calculator
+from ownit.domain.importers import AnswerError
 from ownit.domain.oncall import schedules as calc
 from ownit.domain.oncall.rotations import Layer, Restriction, Rotation, Unit
 from tests.importers.pd_answers import answers, convert, layer, schedule, spec, texts
@@ -355,21 +357,97 @@ def test_an_equal_final_schedule_is_said_to_be_equal() -> None:
 
 
 @pytest.mark.parametrize(
-    ("turn", "zone", "noted"),
+    ("turn", "zone", "layers"),
     [
-        (43200, "Europe/Berlin", True),  # 12h turns, 25 Oct DST change in the compared days
-        (86400, "Europe/Berlin", False),  # whole days keep their wall-clock handoff
-        (43200, "Asia/Tokyo", False),  # no DST
+        (43200, "Europe/Berlin", 3),  # 12h turns: DST changes on 2026-10-25 and 2027-03-28
+        (28800, "America/New_York", 3),  # 8h turns: 2026-11-01 and 2027-03-14
+        (43200, "Asia/Tokyo", 1),  # no DST: one layer
     ],
 )
-def test_hour_turns_across_a_dst_change_are_noted(turn: int, zone: str, noted: bool) -> None:
+def test_hour_turns_across_dst_changes_equal_pagerduty(turn: int, zone: str, layers: int) -> None:
     src = schedule([layer(["PA", "PB"], turn, "2026-01-05T08:00:00+00:00")], zone=zone)
     entries = final_entries(
         src, [], datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 17, tzinfo=UTC)
     )
     final = {"final_schedule": {"rendered_schedule_entries": entries}}
     state = convert(answers(schedules={"schedules": [src | final]}))
-    assert any("may sit an hour apart" in t for t in texts(state, "check")) is noted
+    assert len(spec(state, "Schedule", "main")["layers"]) == layers
+    assert [t for t in texts(state, "check") if "differs" in t] == []
+    assert any("equals PagerDuty's" in t for t in texts(state, "imported"))
+    assert any("hand-offs equal PagerDuty's until 2027-10-2" in t for t in texts(state, "check"))
+
+
+def test_a_hand_off_inside_the_repeated_hour_is_reported() -> None:
+    # 1h turns in New York: PagerDuty hands off at 01:00 EST on 1 Nov 2026, an hour ownit's
+    # wall clock names twice; ownit keeps the 01:00 EDT user for that hour
+    src = schedule([layer(["PA", "PB", "PC"], 3600, "2026-10-01T00:00:00+00:00")])
+    state = convert(answers(schedules={"schedules": [src]}))
+    found = [t for t in texts(state, "check") if "repeated hour" in t]
+    assert found == [
+        "Schedule main` layer `L: from 2026-11-01T01:00:00-05:00 to 2026-11-01T02:00:00-05:00 "
+        "(the clocks go back) ownit keeps pc on call where PagerDuty hands over to pa: a "
+        "hand-off inside the repeated hour has no wall-clock time"
+    ]
+
+
+def _who_at(shifts: list[Any], at: datetime) -> str | None:
+    i = bisect_right([s[0] for s in shifts], at) - 1
+    return shifts[i][2] if i >= 0 and shifts[i][0] <= at < shifts[i][1] else None
+
+
+_HOUR_LAYER = st.tuples(
+    st.sampled_from([1, 2, 3, 5, 8, 12, 30, 36, 100]),  # turn in hours
+    st.integers(-3000, 3000),  # phase, hours from the layer's start
+    st.integers(1, 400),  # start, days before --now
+    st.permutations(["PA", "PB", "PC"]),
+    st.lists(_RESTRICTION, max_size=1),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    layers=st.lists(_HOUR_LAYER, min_size=1, max_size=2),
+    now=st.integers(0, 365 * 24),
+    zone=st.sampled_from(
+        ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Australia/Lord_Howe"]
+    ),
+)
+def test_hour_turns_hand_off_like_pagerduty_for_90_days(
+    layers: list[Any], now: int, zone: str
+) -> None:
+    """Property: layers of hour turns (elapsed time in PagerDuty), any phase, start, zone with
+    DST and restriction, stacked: ownit's final schedule over the 90 days after ``--now``
+    names the same person as PagerDuty's at every quarter hour, except in an hour the clocks
+    repeat."""
+    at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=now)
+    src = schedule(
+        [
+            layer(
+                list(users),
+                turn * 3600,
+                (at - timedelta(days=start)).isoformat(),
+                (at - timedelta(days=start) + timedelta(hours=phase)).isoformat(),
+                restrictions,
+                name=f"n{i}",
+            )
+            for i, (turn, phase, start, users, restrictions) in enumerate(layers)
+        ],
+        zone=zone,
+    )
+    state = convert(answers(schedules={"schedules": [src]}), now=at)
+    until = at + timedelta(days=90)
+    ours = [(s.start, s.end, s.user) for s in calc.shifts(_calc(state), at, until)]
+    theirs = [
+        (datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"]), e["user"]["id"])
+        for e in final_entries(src, [], at, until)
+    ]
+    tz = ZoneInfo(zone)
+    step = at
+    while step < until:
+        if not _repeated(step, tz):
+            mine, pd = _who_at(ours, step), _who_at(theirs, step)
+            assert mine == (pd.lower() if pd else None), step
+        step += timedelta(minutes=15)
 
 
 def test_layers_of_the_same_name_get_names_of_their_own() -> None:
@@ -379,3 +457,22 @@ def test_layers_of_the_same_name_get_names_of_their_own() -> None:
     ]
     state = convert(answers(schedules={"schedules": [schedule(twins)]}))
     assert [x["name"] for x in spec(state, "Schedule", "main")["layers"]] == ["Same", "Same-2"]
+
+
+def test_the_single_schedule_answer_carries_the_final_schedule() -> None:
+    """``schedules/<id>.json`` (``GET /schedules/{id}``) stands in for the list's entry."""
+    src = schedule([layer(["PA", "PB"], 86400, "2026-01-05T09:00:00-05:00")])
+    entries = final_entries(
+        src, [], datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 17, tzinfo=UTC)
+    )
+    detail = {"schedule": src | {"final_schedule": {"rendered_schedule_entries": entries}}}
+    listed = src | {"schedule_layers": []}  # only the single answer is read for layers
+    state = convert(answers(schedules={"schedules": [listed]}, **{"schedules/PS": detail}))
+    assert len(spec(state, "Schedule", "main")["layers"]) == 1
+    assert any("equals PagerDuty's" in t for t in texts(state, "imported"))
+
+
+def test_a_single_schedule_answer_without_its_schedule_names_the_file() -> None:
+    src = schedule([layer(["PA"], 86400, "2026-01-05T09:00:00-05:00")])
+    with pytest.raises(AnswerError, match=r"^schedules/PS\.json: schedule: missing$"):
+        convert(answers(schedules={"schedules": [src]}, **{"schedules/PS": {"id": "PS"}}))

@@ -102,16 +102,16 @@ def pagerduty(f: Fetcher, now: datetime) -> Answers:
     for team in _ids(answers["teams"], "teams"):
         tid = str(team["id"])
         answers[f"team_members/{tid}"] = _pd_pages(f, f"/teams/{quote(tid)}/members")
-    schedules: list[object] = []
-    for brief in _ids(_pd_pages(f, "/schedules"), "schedules"):
+    answers["schedules"] = _pd_pages(f, "/schedules", {"include[]": ["schedule_layers"]})
+    for brief in _ids(answers["schedules"], "schedules"):
         sid = quote(str(brief["id"]))
         zone = brief.get("time_zone") or "UTC"  # fetched in its own zone, never UTC
-        one = f.get(f"/schedules/{sid}", {"time_zone": zone, "since": since, "until": until})
-        schedules.append(one.get("schedule") if isinstance(one, dict) else one)
+        answers[f"schedules/{brief['id']}"] = [  # the one answer with final_schedule
+            f.get(f"/schedules/{sid}", {"time_zone": zone, "since": since, "until": until})
+        ]
         answers[f"overrides/{brief['id']}"] = [  # every override of the coming year
             f.get(f"/schedules/{sid}/overrides", {"since": since, "until": year})
         ]
-    answers["schedules"] = [{"schedules": schedules}]
     answers["escalation_policies"] = _pd_pages(f, "/escalation_policies")
     answers["services"] = _pd_pages(f, "/services", {"include[]": ["integrations"]})
     relationships: dict[str, object] = {}
@@ -180,6 +180,10 @@ def opsgenie(f: Fetcher, now: datetime) -> Answers:
     answers["escalations"] = _linked_pages(f, "/v2/escalations")
     answers["integrations"] = _linked_pages(f, "/v2/integrations")
     answers["heartbeats"] = _linked_pages(f, "/v2/heartbeats")
+    answers["maintenance"] = [f.get("/v1/maintenance", {"type": "non-expired"})]
+    for window in _data(answers["maintenance"]):  # the list has no rules: one by one
+        mid = str(window["id"])
+        answers[f"maintenance/{mid}"] = [f.get(f"/v1/maintenance/{quote(mid)}")]
     return answers
 
 
@@ -189,6 +193,7 @@ def grafana_oncall(f: Fetcher, now: datetime) -> Answers:
         name: _linked_pages(f, f"/api/v1/{name}/")
         for name in (
             "users",
+            "teams",
             "schedules",
             "on_call_shifts",
             "escalation_chains",

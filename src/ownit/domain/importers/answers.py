@@ -128,6 +128,18 @@ def as_obj(value: object, where: str) -> Obj:
     return Obj(value, where)
 
 
+def single(answers: Answers, file: str, key: str) -> Obj | None:
+    """The object under ``key`` in the last page of ``file`` (an answer about one object,
+    ``{"schedule": {…}}``), or ``None`` when the file is absent."""
+    pages = answers.get(file)
+    if not pages:
+        return None
+    page = as_obj(pages[-1], f"{file}.json")
+    if page.raw(key) is None:
+        raise AnswerError(f"{file}.json: {key}: missing")
+    return as_obj(page.raw(key), f"{file}.json: {key}")
+
+
 def items(answers: Answers, file: str, key: str, *, required: bool = True) -> list[Obj]:
     """The objects under ``key`` in every page of ``file``, pages in order.
 

@@ -5,9 +5,10 @@
   with no wait between share a level); a ``wait`` (``duration`` seconds) between two levels
   becomes the earlier level's ``after``; ``repeat_escalation`` → ``repeat: 5`` (Grafana
   OnCall repeats at most five times); every other step type is reported.
-- Each integration becomes a service owned by the ``grafana-oncall`` team with its default
-  route's chain; other routes (regular expressions over the payload) are reported. Senders
-  post to Grafana OnCall URLs, so keys are new (reported).
+- Each integration becomes a service owned by its ``team_id``'s team (``grafana-oncall``
+  without one) with its default route's chain; other routes (regular expressions over the
+  payload) are reported. Senders post to Grafana OnCall URLs, so keys are new: the report
+  names each integration and what its senders change.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from datetime import datetime
 
 from ownit.domain.catalog.model import JsonObject, JsonValue
 from ownit.domain.importers.answers import Answers, Obj, items
-from ownit.domain.importers.grafana_schedules import TEAM, import_schedules, import_users
+from ownit.domain.importers.grafana_schedules import import_schedules, import_users
+from ownit.domain.importers.grafana_teams import owner
 from ownit.domain.importers.names import slugify
+from ownit.domain.importers.new_keys import new_key
 from ownit.domain.importers.output import Import, seconds
 from ownit.domain.importers.report import Report
 
@@ -46,7 +49,7 @@ def _chains(answers: Answers, state: Import) -> None:
         if not levels:
             state.report.skipped("EscalationPolicy", name, "no step notifies anyone ownit knows")
             continue
-        spec: JsonObject = {"team": TEAM}
+        spec: JsonObject = {"team": owner(chain, state)}
         if repeat:
             spec["repeat"] = repeat
         spec["levels"] = list[JsonValue](levels)
@@ -113,7 +116,7 @@ def _integrations(answers: Answers, state: Import) -> None:
     policies = state.names_of("EscalationPolicy")
     for src in sorted(items(answers, "integrations", "results"), key=lambda i: i.text("id")):
         name = slugify(src.text("name"), "integration")
-        spec: JsonObject = {"owner": TEAM}
+        spec: JsonObject = {"owner": owner(src, state)}
         default = src.opt_obj("default_route")
         chain = default.opt_text("escalation_chain_id") if default is not None else None
         policy = policies.get(chain or "")
@@ -122,9 +125,8 @@ def _integrations(answers: Answers, state: Import) -> None:
         else:
             state.report.check("Service", name, "its default route has no imported chain")
         kind = "alertmanager" if src.opt_text("type") == "alertmanager" else "events-v2"
-        spec["integrations"] = [
-            {"name": slugify(src.opt_text("type") or "events", "events"), "type": kind}
-        ]
+        iname = slugify(src.opt_text("type") or "events", "events")
+        spec["integrations"] = [{"name": iname, "type": kind}]
         others = [r for r in routes.get(src.text("id"), []) if r.opt_text("routing_regex")]
         for route in others:
             state.report.skipped(
@@ -134,9 +136,4 @@ def _integrations(answers: Answers, state: Import) -> None:
             )
         state.add("Service", name, spec)
         state.report.imported("Service", name, f"from integration {src.text('id')}")
-        state.report.check(
-            "Service",
-            name,
-            "senders post to Grafana OnCall URLs: point them at ownit with the "
-            "key `ownit integration list` shows",
-        )
+        state.report.check("Service", name, new_key(iname, kind, src, "Grafana OnCall"))

@@ -1,7 +1,7 @@
 """Grafana OnCall users, team and web schedules.
 
-- Users: ``email`` → name; role ``admin`` → team manager. The saved answers have no teams,
-  so everyone joins one team ``grafana-oncall`` that owns what is imported (reported).
+- Users: ``email`` → name; role ``admin`` → team manager; teams in
+  :mod:`ownit.domain.importers.grafana_teams` (each schedule owned by its ``team_id``'s team).
 - Web and calendar schedules are made of ``on_call_shifts``: each ``rolling_users`` or
   ``recurrent_event`` shift is a layer, ordered by ``level`` (higher wins, like a later
   ownit layer). The turn is ``interval`` × ``frequency`` (hourly, daily, weekly; monthly is
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from ownit.domain.catalog.model import JsonValue, Schedule
 from ownit.domain.catalog.schedules import schedule_spec
 from ownit.domain.importers.answers import Answers, Obj, items
+from ownit.domain.importers.grafana_teams import import_teams, owner
 from ownit.domain.importers.names import Names, slugify
 from ownit.domain.importers.output import Import
 from ownit.domain.importers.pagerduty_people import known_zone
@@ -26,7 +27,6 @@ from ownit.domain.importers.windows import DAY, WEEK, merged, weekly
 from ownit.domain.oncall.rotations import Layer, Restriction, Rotation, Unit
 from ownit.domain.oncall.schedules import Override
 
-TEAM = "grafana-oncall"
 _FREQ: dict[str, tuple[Unit, int]] = {
     "hourly": ("hour", 3600),
     "daily": ("day", DAY),
@@ -37,8 +37,8 @@ _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 def import_users(answers: Answers, state: Import) -> None:
     names = state.names_of("User")
-    members: list[JsonValue] = []
-    for user in sorted(items(answers, "users", "results"), key=lambda u: u.text("id")):
+    users = sorted(items(answers, "users", "results"), key=lambda u: u.text("id"))
+    for user in users:
         email = user.text("email")
         name = state.known_users.get(email.lower())
         if name is not None:
@@ -55,15 +55,7 @@ def import_users(answers: Answers, state: Import) -> None:
             state.report.check(
                 "User", name, "personal notification rules are not in the API: set contacts"
             )
-        admin = user.opt_text("role") == "admin"
-        members.append({"user": name, "role": "manager"} if admin else {"user": name})
-    state.add("Team", TEAM, {"displayName": "Grafana OnCall", "members": members})
-    state.report.check(
-        "Team",
-        TEAM,
-        "Grafana OnCall teams are not in the saved answers: everyone is in this "
-        "team, which owns the imported services; split it by hand",
-    )
+    import_teams(answers, state, users)
 
 
 def import_schedules(answers: Answers, state: Import) -> None:
@@ -89,7 +81,9 @@ def import_schedules(answers: Answers, state: Import) -> None:
             state.report.skipped("Schedule", name, "no rotation shift left to import")
             continue
         ordered = tuple(layer for _, _, layer in sorted(layers, key=lambda x: (x[0], x[1])))
-        schedule = Schedule(name, TEAM, zone, ordered, tuple(sorted(overrides, key=_key)))
+        schedule = Schedule(
+            name, owner(src, state), zone, ordered, tuple(sorted(overrides, key=_key))
+        )
         state.add("Schedule", name, schedule_spec(schedule))
         state.report.imported("Schedule", name, f"from Grafana OnCall schedule {src.text('id')}")
 

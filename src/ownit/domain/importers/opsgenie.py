@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ownit.domain.importers.answers import Answers
 from ownit.domain.importers.opsgenie_alerts import import_escalations, import_services
+from ownit.domain.importers.opsgenie_maintenance import import_maintenance
 from ownit.domain.importers.opsgenie_people import import_teams, import_users
 from ownit.domain.importers.opsgenie_schedules import import_schedules
 from ownit.domain.importers.output import Import
@@ -19,5 +20,6 @@ def convert(answers: Answers, now: datetime, known_users: Mapping[str, str]) -> 
     import_teams(answers, state)
     rotations = import_schedules(answers, state)
     policies = import_escalations(answers, state, rotations)
-    import_services(answers, state, policies)
+    owners = import_services(answers, state, policies)
+    import_maintenance(answers, state, owners)
     return state

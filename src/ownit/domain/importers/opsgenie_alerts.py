@@ -19,6 +19,7 @@ from __future__ import annotations
 from ownit.domain.catalog.model import JsonObject, JsonValue
 from ownit.domain.importers.answers import Answers, Obj, items
 from ownit.domain.importers.names import Names, slugify
+from ownit.domain.importers.new_keys import new_key
 from ownit.domain.importers.opsgenie_people import delay_minutes, team_named
 from ownit.domain.importers.output import Import, minutes
 
@@ -110,7 +111,9 @@ def _targets(
     return []
 
 
-def import_services(answers: Answers, state: Import, policies: dict[str, str]) -> None:
+def import_services(answers: Answers, state: Import, policies: dict[str, str]) -> dict[str, str]:
+    """Write one service per owner team; return Opsgenie integration id → its service."""
+    owners: dict[str, str] = {}
     teams: dict[str, list[Obj]] = {}
     for src in items(answers, "integrations", "data"):
         team = team_named(src.opt_obj("ownerTeam"), state) or (
@@ -122,25 +125,21 @@ def import_services(answers: Answers, state: Import, policies: dict[str, str]) -
             )
             continue
         teams.setdefault(team, []).append(src)
+        owners[src.text("id")] = team
     for team, rows in sorted(teams.items()):
         out: list[JsonValue] = []
         used = Names()
         for src in sorted(rows, key=lambda i: i.text("id")):
             kind = (src.opt_text("type") or "API").lower()
             iname = used.add(src.text("id"), slugify(src.text("name"), "events"))
-            out.append(
-                {"name": iname, "type": "alertmanager" if kind in _ALERTMANAGER else "events-v2"}
-            )
+            itype = "alertmanager" if kind in _ALERTMANAGER else "events-v2"
+            out.append({"name": iname, "type": itype})
             if src.raw("enabled") is False:
                 state.report.check("Service", team, f"integration {iname} is disabled in Opsgenie")
-        state.report.check(
-            "Service",
-            team,
-            "Opsgenie senders use Opsgenie's Alert API and keys: point each at ownit with the "
-            "key `ownit integration list` shows after apply",
-        )
+            state.report.check("Service", team, new_key(iname, itype, src, "Opsgenie"))
         _service(team, state, policies, out)
     _heartbeats(answers, state, policies)
+    return owners
 
 
 def _service(

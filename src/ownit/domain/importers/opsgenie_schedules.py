@@ -8,8 +8,11 @@ level (which pages them all at once).
 - ``type`` hourly/daily/weekly with ``length`` → ``Nh``/``Nd``/``Nw``, anchored at
   ``startDate`` read in the schedule's ``timezone``; an ``endDate`` in the past drops the
   rotation, one in the future is reported.
-- ``participants`` of type ``none`` are empty turns: ownit has no empty turn, so the slot is
-  left out and reported (the turns after it come earlier); ``team`` and ``escalation``
+- ``participants`` of type ``none`` are empty turns. When the rotation's cycle divides a week
+  (12h turns of two, daily turns of seven, …) and it has no time restriction, the empty turns
+  fall at the same hours every week: the slot gets a stand-in user hidden by restriction
+  windows covering the other turns only, which is exact. Otherwise ownit cannot say it: the
+  slot is left out and the report names the next empty turn. ``team`` and ``escalation``
   participants are reported.
 - ``timeRestriction``: ``time-of-day`` (one ``restriction``) → a window every day;
   ``weekday-and-time-of-day`` (``restrictions`` with lowercase day names) → weekly windows.
@@ -18,7 +21,7 @@ level (which pages them all at once).
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ownit.domain.catalog.model import Schedule
@@ -28,7 +31,7 @@ from ownit.domain.importers.names import slugify
 from ownit.domain.importers.opsgenie_people import team_named
 from ownit.domain.importers.output import Import
 from ownit.domain.importers.pagerduty_people import known_zone
-from ownit.domain.importers.windows import DAY, WEEK, daily, weekly
+from ownit.domain.importers.windows import DAY, WEEK, daily, merged, weekly
 from ownit.domain.oncall.rotations import Layer, Restriction, Rotation, Unit
 from ownit.domain.oncall.schedules import Override
 
@@ -92,30 +95,103 @@ def _layer(rot: Obj, name: str, zone: ZoneInfo, state: Import) -> Layer | None:
         state.report.skipped("Schedule", name, f"rotation type {kind!r} is unknown")
         return None
     users_names = state.names_of("User")
-    users: list[str] = []
+    slots: list[str | None] = []  # in turn order; None: an empty turn
     for i, p in enumerate(rot.objs("participants")):
         ptype = p.text("type")
         user = users_names.get(p.opt_text("id") or "") if ptype == "user" else None
         if ptype == "none":
-            state.report.changed(
-                "Schedule",
-                name,
-                f"participant {i + 1} is an empty turn (nobody on call): ownit has no empty "
-                "turn, so it is left out and the later turns come one turn earlier",
-            )
+            slots.append(None)
         elif user is None:
             state.report.skipped(
                 "Schedule", name, f"participant {i + 1} ({ptype}) is not an imported user"
             )
         else:
-            users.append(user)
+            slots.append(user)
+    users = [u for u in slots if u is not None]
     if not users:
         state.report.skipped("Schedule", name, "no user takes a turn")
         return None
     start = rot.instant("startDate").astimezone(zone).replace(tzinfo=None)
     rotation = Rotation(max(1, rot.number("length", 1)), _TYPES[kind])
-    restrictions = _restrictions(rot.opt_obj("timeRestriction"), name, state)
-    return Layer(rot.opt_text("name") or "rotation", start, rotation, tuple(users), restrictions)
+    raw_restriction = rot.opt_obj("timeRestriction")
+    restrictions = _restrictions(raw_restriction, name, state)
+    lname = rot.opt_text("name") or "rotation"
+    if None not in slots:
+        return Layer(lname, start, rotation, tuple(users), restrictions)
+    if raw_restriction is None and _WEEK_TURNS % (_turn_hours(rotation) * len(slots)) == 0:
+        return _gaps_as_windows(lname, start, rotation, slots, name, state)
+    _gaps_reported(start, rotation, slots, name, zone, state)
+    return Layer(lname, start, rotation, tuple(users), restrictions)
+
+
+_WEEK_TURNS = 7 * 24  # hours in a week: the period of ownit's restriction windows
+
+
+def _turn_hours(rotation: Rotation) -> int:
+    return rotation.count * {"hour": 1, "day": 24, "week": 168}[rotation.unit]
+
+
+def _gaps_as_windows(
+    lname: str,
+    start: datetime,
+    rotation: Rotation,
+    slots: list[str | None],
+    name: str,
+    state: Import,
+) -> Layer:
+    """Empty turns that fall at the same hours every week: a layer of every slot (an empty
+    one written as the first user's turn) with restriction windows on the other slots' hours
+    only, so the empty turns have nobody, exactly as in Opsgenie."""
+    first = next(u for u in slots if u is not None)
+    turn = timedelta(hours=_turn_hours(rotation))
+    cycles = _WEEK_TURNS // (_turn_hours(rotation) * len(slots))
+    windows: list[Restriction] = []
+    for j, user in enumerate(slots):
+        for m in range(cycles):
+            if user is not None:
+                at = start + (j + m * len(slots)) * turn
+                windows += weekly(at.weekday(), at.time(), int(turn.total_seconds()))
+    empty = [str(j + 1) for j, u in enumerate(slots) if u is None]
+    state.report.changed(
+        "Schedule",
+        name,
+        f"participant(s) {', '.join(empty)} are empty turns (nobody on call); they fall at "
+        f"the same hours every week, so each is written as {first}'s turn hidden by "
+        "restriction windows that cover only the other turns: nobody is on call then, as in "
+        "Opsgenie",
+    )
+    users = tuple(u if u is not None else first for u in slots)
+    return Layer(lname, start, rotation, users, merged(windows))
+
+
+def _gaps_reported(
+    start: datetime,
+    rotation: Rotation,
+    slots: list[str | None],
+    name: str,
+    zone: ZoneInfo,
+    state: Import,
+) -> None:
+    """Empty turns ownit cannot express: left out, and the next one named in the report."""
+    turn = timedelta(hours=_turn_hours(rotation))
+    period = turn * len(slots)
+    now = state.now.astimezone(zone).replace(tzinfo=None)
+    cycle = max(0, (now - start) // period)
+    for j, user in enumerate(slots):
+        if user is not None:
+            continue
+        opens = start + cycle * period + j * turn
+        if opens + turn <= now:
+            opens += period
+        state.report.check(
+            "Schedule",
+            name,
+            f"participant {j + 1} is an empty turn (nobody on call) every {len(slots)} turns, "
+            f"the current or next one from {opens.isoformat()} to {(opens + turn).isoformat()} "
+            "(local); ownit has no empty turn and restriction windows repeat weekly, so it is "
+            "left out and the later turns come one turn earlier: add an override or split the "
+            "rotation by hand",
+        )
 
 
 def _clock(obj: Obj) -> time:

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 from ownit.domain.catalog.model import Schedule
 from ownit.domain.catalog.schedules import calculator, schedule_spec
-from ownit.domain.importers.answers import Answers, Obj, items
+from ownit.domain.importers import pagerduty_handoffs as handoffs
+from ownit.domain.importers.answers import Answers, Obj, items, single
 from ownit.domain.importers.compare import differences
 from ownit.domain.importers.names import Names, slugify
 from ownit.domain.importers.output import Import
@@ -40,8 +41,9 @@ _HOUR, _DAY, _WEEK = 3600, 86_400, 604_800
 
 def import_schedules(answers: Answers, state: Import) -> None:
     names = state.names_of("Schedule")
-    for src in sorted(items(answers, "schedules", "schedules"), key=lambda s: s.text("id")):
-        sid = src.text("id")
+    for listed in sorted(items(answers, "schedules", "schedules"), key=lambda s: s.text("id")):
+        sid = listed.text("id")
+        src = _detail(answers, sid) or listed
         name = names.add(sid, slugify(src.text("name"), "schedule"))
         zone_name = src.text("time_zone")
         if not known_zone(zone_name):
@@ -63,13 +65,19 @@ def import_schedules(answers: Answers, state: Import) -> None:
         _compare(src, schedule, zone, state)
 
 
+def _detail(answers: Answers, sid: str) -> Obj | None:
+    """``schedules/<id>.json``: ``GET /schedules/{id}`` answered for the schedule's own
+    ``time_zone`` with ``since``/``until`` (``{"schedule": {…}}``), the only answer that
+    carries ``final_schedule``; it stands in for the list's entry when present."""
+    return single(answers, f"schedules/{sid}", "schedule")
+
+
 def _layers(src: Obj, name: str, zone: ZoneInfo, state: Import) -> list[Layer]:
     layers: list[Layer] = []
     used = Names()
     for raw in reversed(src.objs("schedule_layers")):  # PagerDuty: highest layer first
-        layer = _layer(raw, name, zone, state)
-        if layer is not None:
-            lname = used.add(raw.text("id"), layer.name)
+        for i, layer in enumerate(_layer(raw, name, zone, state)):
+            lname = used.add(f"{raw.text('id')}#{i}", layer.name)
             layers.append(
                 Layer(lname, layer.start, layer.rotation, layer.users, layer.restrictions)
             )
@@ -91,13 +99,13 @@ def _rotation(length: int, what: str, state: Import) -> Rotation:
     return Rotation(hours, "hour")
 
 
-def _layer(raw: Obj, schedule: str, zone: ZoneInfo, state: Import) -> Layer | None:
+def _layer(raw: Obj, schedule: str, zone: ZoneInfo, state: Import) -> list[Layer]:
     lname = (raw.opt_text("name") or raw.text("id")).strip()[:100] or raw.text("id")
     what = f"{schedule}` layer `{lname}"
     end = raw.opt_instant("end")
     if end is not None and end <= state.now:
         state.report.skipped("Schedule", schedule, f"layer {lname!r} ended at {end.isoformat()}")
-        return None
+        return []
     if end is not None:
         state.report.check(
             "Schedule",
@@ -116,23 +124,93 @@ def _layer(raw: Obj, schedule: str, zone: ZoneInfo, state: Import) -> Layer | No
             users.append(user)
     if not users:
         state.report.skipped("Schedule", schedule, f"layer {lname!r} has no users")
-        return None
-    rotation = _rotation(raw.number("rotation_turn_length_seconds"), what, state)
+        return []
+    length = raw.number("rotation_turn_length_seconds")
+    rotation = _rotation(length, what, state)
+    restrictions = tuple(
+        r for item in raw.objs("restrictions") for r in _restriction(item, what, state)
+    )
+    if length % _DAY and not length % _HOUR:
+        return _elapsed(raw, lname, what, users, rotation, restrictions, zone, state)
     start = _local(raw.instant("start"), zone)
     phase = _local(raw.instant("rotation_virtual_start"), zone)
     turns = (start - phase) // rotation.length  # wall-clock turns from the phase to start
     anchor = phase + turns * rotation.length
-    shift = turns % len(users)
-    users = users[shift:] + users[:shift]
     if anchor != start and raw.instant("start") > state.now:
-        state.report.changed(
+        _mid_turn(what, start, anchor, _turned(users, turns)[0], state)
+    return [Layer(lname, anchor, rotation, _turned(users, turns), restrictions)]
+
+
+def _turned(users: list[str], turn: int) -> tuple[str, ...]:
+    """The users in the order that puts turn ``turn``'s user first."""
+    shift = turn % len(users)
+    return tuple(users[shift:] + users[:shift])
+
+
+def _mid_turn(what: str, start: datetime, anchor: datetime, user: str, state: Import) -> None:
+    state.report.changed(
+        "Schedule",
+        what,
+        f"starts at {start.isoformat()} within a turn; ownit starts the layer at the turn "
+        f"boundary {anchor.isoformat()} (local), so {user} is on call from then",
+    )
+
+
+def _elapsed(
+    raw: Obj,
+    lname: str,
+    what: str,
+    users: list[str],
+    rotation: Rotation,
+    restrictions: tuple[Restriction, ...],
+    zone: ZoneInfo,
+    state: Import,
+) -> list[Layer]:
+    """A turn of whole hours that is not whole days: PagerDuty hands off in elapsed time,
+    repeated by one layer per DST change (:mod:`ownit.domain.importers.pagerduty_handoffs`)."""
+    start, phase = raw.instant("start"), raw.instant("rotation_virtual_start")
+    length = timedelta(seconds=raw.number("rotation_turn_length_seconds"))
+    found, missed = handoffs.segments(phase, length, max(start, state.now), zone)
+    if start > state.now and found[0].anchor != _local(start, zone):
+        _mid_turn(
+            what, _local(start, zone), found[0].anchor, _turned(users, found[0].first)[0], state
+        )
+    layers = [Layer(lname, found[0].anchor, rotation, _turned(users, found[0].first), restrictions)]
+    for seg in found[1:]:
+        assert seg.change is not None
+        day = seg.change.astimezone(zone).date().isoformat()
+        layers.append(
+            Layer(
+                f"{lname[:80]} from {day}",
+                seg.anchor,
+                rotation,
+                _turned(users, seg.first),
+                restrictions,
+            )
+        )
+    until = (max(start, state.now) + handoffs.HORIZON).astimezone(zone).date().isoformat()
+    state.report.check(
+        "Schedule",
+        what,
+        f"PagerDuty hands off every {rotation.count}h in elapsed time: ownit's layer starts at "
+        f"the hand-off of {found[0].anchor.isoformat()} (local)"
+        + (
+            f" and {len(found) - 1} more layer(s) take over at the DST changes"
+            if len(found) > 1
+            else ""
+        )
+        + f", so hand-offs equal PagerDuty's until {until}; import again before then",
+    )
+    for m in missed:
+        state.report.check(
             "Schedule",
             what,
-            f"starts at {start.isoformat()} within a turn; ownit starts the layer at the turn "
-            f"boundary {anchor.isoformat()} (local), so {users[0]} is on call from then",
+            f"from {m.start.astimezone(zone).isoformat()} to {m.end.astimezone(zone).isoformat()} "
+            f"(the clocks go back) ownit keeps {_turned(users, m.kept)[0]} on call where "
+            f"PagerDuty hands over to {_turned(users, m.kept + 1)[0]}: a hand-off inside the "
+            "repeated hour has no wall-clock time",
         )
-    restrictions = [r for item in raw.objs("restrictions") for r in _restriction(item, what, state)]
-    return Layer(lname, anchor, rotation, tuple(users), tuple(restrictions))
+    return layers
 
 
 def _restriction(raw: Obj, what: str, state: Import) -> list[Restriction]:
@@ -207,13 +285,6 @@ def _compare(src: Obj, schedule: Schedule, zone: ZoneInfo, state: Import) -> Non
     ours = calc.shifts(calculator(schedule), since, until)
     found = differences(ours, theirs, since, until)
     span = f"{since.astimezone(zone).isoformat()} to {until.astimezone(zone).isoformat()}"
-    if _hourly(schedule) and _dst_change(zone, since, until):
-        state.report.check(
-            "Schedule",
-            schedule.name,
-            "a turn that is not whole days meets a DST change in the compared days: ownit keeps "
-            "wall-clock handoffs, PagerDuty's handoff may sit an hour apart",
-        )
     if not found:
         state.report.imported(
             "Schedule", schedule.name, f"final schedule equals PagerDuty's from {span}"
@@ -226,19 +297,3 @@ def _compare(src: Obj, schedule: Schedule, zone: ZoneInfo, state: Import) -> Non
             f"{d.end.astimezone(zone).isoformat()}: ownit has {d.ours or 'nobody'}, "
             f"PagerDuty has {d.theirs or 'nobody'}",
         )
-
-
-def _hourly(schedule: Schedule) -> bool:
-    return any(
-        layer.rotation.unit == "hour" and layer.rotation.count % 24 for layer in schedule.layers
-    )
-
-
-def _dst_change(zone: ZoneInfo, since: datetime, until: datetime) -> bool:
-    offset = since.astimezone(zone).utcoffset()
-    at = since
-    while at < until:
-        at = min(at + timedelta(hours=6), until)
-        if at.astimezone(zone).utcoffset() != offset:
-            return True
-    return False
