@@ -32,6 +32,7 @@ from ownit.domain.standards import (
     World,
     build_report,
     rank,
+    stored_rules,
 )
 
 MTTA_WINDOW = timedelta(days=30)
@@ -86,7 +87,17 @@ def mtta_p50(analytics: AnalyticsStore, now: datetime) -> dict[str, float | None
 
 
 def world_now(sources: Sources, now: datetime) -> World:
+    """The world the report judges, with the stored Scorecard's bounds."""
+    return world_and_rules(sources, now)[0]
+
+
+def world_and_rules(
+    sources: Sources, now: datetime, rules: Rules | None = None
+) -> tuple[World, Rules]:
+    """The world and the rules it is judged by: ``rules`` when given (``--rules``, a dry
+    run), else those the catalog holds (``kind: Standard``, ``kind: Scorecard``)."""
     snapshot = sources.catalog.snapshot()
+    rules = rules if rules is not None else stored_rules(snapshot)
     overrides = sources.schedules.overrides(since=now)
     finals: dict[str, calc.Schedule] = {
         name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
@@ -97,7 +108,7 @@ def world_now(sources: Sources, now: datetime) -> World:
         actions=sources.records.actions(),
         drills=sources.records.drills(),
     )
-    return World(
+    world = World(
         now=now,
         services=snapshot.services,
         teams=snapshot.teams,
@@ -105,7 +116,9 @@ def world_now(sources: Sources, now: datetime) -> World:
         policies=snapshot.policies,
         schedules=finals,
         history=history,
+        bounds=rules.bounds,
     )
+    return world, rules
 
 
 def report(
@@ -117,13 +130,13 @@ def report(
     rules: Rules | None = None,
 ) -> Report:
     """The report for every service, one ``service``, or the services of ``team`` (and the
-    teams under it); unknown names are :class:`InvalidStandardsRequest`."""
-    world = world_now(sources, clock.now())
+    teams under it); unknown names are :class:`InvalidStandardsRequest`. The rules are the
+    catalog's (``kind: Standard``, ``kind: Scorecard``) unless ``rules`` replaces them."""
+    world, rules = world_and_rules(sources, clock.now(), rules)
     if service and service not in world.services:
         raise InvalidStandardsRequest("service", f"no service is named {service!r}")
     if team and team not in world.teams:
         raise InvalidStandardsRequest("team", f"no team is named {team!r}")
-    rules = rules or Rules()
     return build_report(
         world, levels=rules.levels, custom=rules.custom, service=service or None, team=team or None
     )
