@@ -5,6 +5,7 @@ are exported, and removed from their source the built-in levels are back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 from sqlalchemy import Engine
@@ -100,10 +101,7 @@ def test_the_kinds_are_stored_as_written_and_exported(engine: Engine) -> None:
         engine,
         STANDARD + "---\n" + scorecard("  mttaTarget: 10m\n  mttaTargetByTier: {1: 2m}\n"),
     )
-    exported = {
-        (d["kind"], d["metadata"]["name"]): d  # type: ignore[index]
-        for d in use.export(store=SqlCatalogStore(engine))
-    }
+    exported = {_key(d): d for d in use.export(store=SqlCatalogStore(engine))}
     assert exported[("Standard", "pci-contract")] == {
         "apiVersion": "ownit/v1",
         "kind": "Standard",
@@ -129,6 +127,12 @@ def test_the_kinds_are_stored_as_written_and_exported(engine: Engine) -> None:
     assert {ch.action for ch in diff.changes} == {"unchanged"}
 
 
+def _key(document: Mapping[str, object]) -> tuple[object, object]:
+    metadata = document["metadata"]
+    assert isinstance(metadata, dict)
+    return document["kind"], metadata["name"]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -149,9 +153,7 @@ def test_apply_refuses_with_file_and_line(engine: Engine, text: str, message: st
     apply_rules(engine, STANDARD + "---\n" + scorecard(), prune=False)
     loaded = load_text(text, "rules.yaml")
     with pytest.raises(use.InvalidCatalog) as caught:
-        use.apply(
-            store=SqlCatalogStore(engine), documents=loaded.documents, clock=FakeClock()
-        )
+        use.apply(store=SqlCatalogStore(engine), documents=loaded.documents, clock=FakeClock())
     assert message in [str(p) for p in caught.value.problems]
 
 
@@ -165,7 +167,7 @@ def test_pruning_a_standard_a_stored_scorecard_names_is_refused(engine: Engine) 
     with pytest.raises(use.InvalidCatalog) as caught:
         apply_rules(engine, "", prune=True)
     assert any(
-        "cannot prune standard \"pci-contract\": scorecard \"ours\"" in str(p)
+        'cannot prune standard "pci-contract": scorecard "ours"' in str(p)
         for p in caught.value.problems
     )
 

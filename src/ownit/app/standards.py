@@ -86,11 +86,6 @@ def mtta_p50(analytics: AnalyticsStore, now: datetime) -> dict[str, float | None
     return {g.key: g.figures.tta.p50 for g in report.groups if g.key is not None}
 
 
-def world_now(sources: Sources, now: datetime) -> World:
-    """The world the report judges, with the stored Scorecard's bounds."""
-    return world_and_rules(sources, now)[0]
-
-
 def world_and_rules(
     sources: Sources, now: datetime, rules: Rules | None = None
 ) -> tuple[World, Rules]:

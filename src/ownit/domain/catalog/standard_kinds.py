@@ -250,7 +250,7 @@ def check_rules(
     known |= {d.name for d in documents if isinstance(d.obj, Standard)}
     problems: list[Problem] = []
     cards = {
-        n: "the database" for n in existing.names("Scorecard") if ("Scorecard", n) not in removed
+        n: "in the database" for n in existing.names("Scorecard") if ("Scorecard", n) not in removed
     }
     for doc in documents:
         if isinstance(doc.obj, Standard) and doc.name in BUILTIN_STANDARDS:
@@ -279,9 +279,9 @@ def check_rules(
             problems.append(
                 doc.problem(
                     "metadata.name",
-                    f"only one Scorecard may exist: {quote(other)} is already defined (in {where})",
+                    f"only one Scorecard may exist: {quote(other)} is already defined ({where})",
                 )
             )
             continue
-        cards[doc.name] = f"{doc.file}:{doc.line_of('metadata.name')}"
+        cards[doc.name] = f"at {doc.file}:{doc.line_of('metadata.name')}"
     return problems
