@@ -17,6 +17,7 @@ from ownit.cli.main import main
 from tests.builders import FakeClock
 from tests.integration.conftest import Ctx
 from tests.integration.test_standards_report import apply as apply_catalog
+from tests.integration.web_helpers import login, setup_people
 
 STANDARD = """apiVersion: ownit/v1
 kind: Standard
@@ -191,3 +192,27 @@ def test_the_cli_report_uses_the_stored_rules_and_rules_files_override(
     code = main(["standards", "report", "--fail-under", "gold"])
     _, err = capsys.readouterr()
     assert (code, "'gold' is not one of basic, safe" in err) == (2, True)
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/standards", 'data-level="named"'),
+        ("/services/payments-api", 'data-level="named"'),
+        ("/services/payments-api", "every service: lacks runbook"),
+    ],
+)
+def test_the_web_page_and_the_badge_show_the_stored_levels(ctx: Ctx, path: str, shown: str) -> None:
+    setup_people(ctx.engine, ctx.clock)
+    apply_rules(
+        ctx.engine,
+        "apiVersion: ownit/v1\nkind: Scorecard\nmetadata: {name: ours}\nspec:\n  levels:\n"
+        "    - {name: named, standards: [has-owner]}\n"
+        "    - {name: pci-ready, standards: [pci-runbook]}\n---\n"
+        "apiVersion: ownit/v1\nkind: Standard\nmetadata: {name: pci-runbook}\n"
+        "spec: {require: [runbook]}\n",
+    )
+    assert login(ctx.client).status_code == 303
+    page = ctx.client.get(path)
+    assert page.status_code == 200
+    assert shown in page.text
