@@ -16,7 +16,9 @@ from ownit.domain.catalog import (
     Member,
     Scorecard,
     ScorecardLevel,
+    Service,
     Snapshot,
+    Standard,
     from_spec,
     to_spec,
     validate,
@@ -201,3 +203,35 @@ scorecards = st.builds(
 @given(scorecards)
 def test_a_scorecard_survives_its_normal_form(card_obj: Scorecard) -> None:
     assert from_spec("Scorecard", "ours", to_spec(card_obj)) == card_obj
+
+
+@pytest.mark.parametrize(
+    ("when", "service", "selected"),
+    [
+        ("{}", {}, True),
+        ("{tier: [1]}", {"tier": 1}, True),
+        ("{tier: [1]}", {"tier": 2}, False),
+        ("{tier: [1]}", {"tier": None}, False),
+        ("{lifecycle: [production]}", {"lifecycle": "production"}, True),
+        ("{lifecycle: [production]}", {"lifecycle": "experimental"}, False),
+        ("{owner: [shop]}", {"owner": "shop"}, True),
+        ("{owner: [shop]}", {"owner": "other"}, False),
+        ("{tags: [pci, java]}", {"tags": ("java", "pci", "go")}, True),
+        ("{tags: [pci, java]}", {"tags": ("pci",)}, False),
+        ("{labels: {region: eu}}", {"labels": (("region", "eu"),)}, True),
+        ("{labels: {region: eu}}", {"labels": (("region", "us"),)}, False),
+        ("{labels: {region: eu}}", {}, False),
+        ("{tier: [1], tags: [pci]}", {"tier": 1, "tags": ("pci",)}, True),
+        ("{tier: [1], tags: [pci]}", {"tier": 1}, False),
+    ],
+)
+def test_each_when_key_selects_services(
+    when: str, service: dict[str, object], selected: bool
+) -> None:
+    text = TEAMS + standard(f"  when: {when}\n  require: [docs]\n")
+    validated = validate(load_text(text, "c.yaml").documents)
+    assert validated.problems == ()
+    obj = validated.documents[1].obj
+    assert isinstance(obj, Standard)
+    base = Service("cart", owner="shop")
+    assert obj.when.selects(dataclasses.replace(base, **service)) is selected  # type: ignore[arg-type]
