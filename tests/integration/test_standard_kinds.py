@@ -198,6 +198,8 @@ def test_the_cli_report_uses_the_stored_rules_and_rules_files_override(
     ("path", "shown"),
     [
         ("/standards", 'data-level="named"'),
+        ("/standards", "<dt>pci-runbook</dt>"),
+        ("/standards", "Tier 1 runbooks — every service must have runbook."),
         ("/services/payments-api", 'data-level="named"'),
         ("/services/payments-api", "every service: lacks runbook"),
     ],
@@ -209,7 +211,8 @@ def test_the_web_page_and_the_badge_show_the_stored_levels(ctx: Ctx, path: str, 
         "apiVersion: ownit/v1\nkind: Scorecard\nmetadata: {name: ours}\nspec:\n  levels:\n"
         "    - {name: named, standards: [has-owner]}\n"
         "    - {name: pci-ready, standards: [pci-runbook]}\n---\n"
-        "apiVersion: ownit/v1\nkind: Standard\nmetadata: {name: pci-runbook}\n"
+        "apiVersion: ownit/v1\nkind: Standard\n"
+        "metadata: {name: pci-runbook, description: Tier 1 runbooks}\n"
         "spec: {require: [runbook]}\n",
     )
     assert login(ctx.client).status_code == 303
