@@ -93,3 +93,38 @@ def test_bad_filters_are_a_problem_naming_the_field(
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == [field]
     assert detail in errors[0]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "services", "error"),
+    [
+        (["--tag", "pci"], 0, {"checkout-api"}, None),
+        (["--tag", "java"], 0, {"checkout-api", "batch-jobs"}, None),
+        (["--label", "team:payments", "--tag", "java"], 0, {"checkout-api"}, None),
+        (["--tag", "go"], 0, set(), None),
+        (["--tag", "go", "--service", "nope"], 2, set(), "service 'nope' does not exist"),
+        (["--tag", "PCI"], 2, set(), '--tag: "PCI" is not a tag'),
+        (["--label", "region"], 2, set(), '--label: "region" must be key:value'),
+    ],
+)
+def test_the_cli_lists_incidents_by_tag(
+    tagged: Ctx,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    services: set[str],
+    error: str | None,
+) -> None:
+    from ownit.cli.main import main
+
+    url = tagged.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("OWNIT_DATABASE_URL", url)
+    assert main(["incident", "list", *args]) == code
+    out, err = capsys.readouterr()
+    if error is not None:
+        assert error in err
+        return
+    rows = out.splitlines()[2:] if services else []
+    assert {row.split()[4] for row in rows} == services
+    assert ("no incidents" in out) == (not services)

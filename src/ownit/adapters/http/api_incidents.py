@@ -20,7 +20,7 @@ from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import field_error
 from ownit.app import escalations as esc_uc
 from ownit.app import incidents as uc
-from ownit.app.service_filters import service_names
+from ownit.app.service_filters import incidents_of_tagged
 from ownit.app.tokens import Principal, Role
 from ownit.domain.errors import NotFound
 from ownit.domain.incidents import Status, Urgency
@@ -102,11 +102,6 @@ class IncidentApi:
         labels: Sequence[str] = (),
     ) -> Response:
         by_tag = filter_of(tags, labels)
-        services: tuple[str, ...] = ()
-        if not by_tag.empty:
-            services = tuple(service_names(self.deps.directory, by_tag))
-            if not services:  # no service has them: no incident can
-                return ok({"incidents": []})
         parsed_urgency: Urgency | None = None
         if urgency:
             try:
@@ -121,10 +116,11 @@ class IncidentApi:
             until=parse_time("until", until),
             limit=limit,
             team=team or None,
-            services=services,
         )
         try:
-            found = uc.list_incidents(store=self.deps.incidents, flt=flt)
+            found = incidents_of_tagged(
+                store=self.deps.incidents, directory=self.deps.directory, flt=flt, by_tag=by_tag
+            )
         except NotFound as exc:
             if exc.kind == "team":
                 raise field_error("team", f"no team is named {team!r}") from exc
