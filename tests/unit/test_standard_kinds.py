@@ -19,6 +19,7 @@ from ownit.domain.catalog import (
     Service,
     Snapshot,
     Standard,
+    When,
     from_spec,
     to_spec,
     validate,
@@ -235,3 +236,28 @@ def test_each_when_key_selects_services(
     assert isinstance(obj, Standard)
     base = Service("cart", owner="shop")
     assert obj.when.selects(dataclasses.replace(base, **service)) is selected  # type: ignore[arg-type]
+
+
+standards = st.builds(
+    Standard,
+    name=st.just("pci"),
+    description=st.sampled_from(["", "PCI services publish a contract"]),
+    when=st.builds(
+        When,
+        tiers=st.lists(st.sampled_from([1, 2, 3, 4]), unique=True, max_size=2).map(tuple),
+        lifecycles=st.lists(st.sampled_from(["production", "deprecated"]), unique=True).map(tuple),
+        owners=st.lists(st.sampled_from(["shop", "pay"]), unique=True).map(tuple),
+        tags=st.lists(st.sampled_from(["pci", "java"]), unique=True).map(tuple),
+        labels=st.dictionaries(
+            st.sampled_from(["region", "env"]), st.sampled_from(["eu", "x"])
+        ).map(lambda d: tuple(sorted(d.items()))),
+    ),
+    require=st.lists(
+        st.sampled_from(["contract", "runbook", "tag:pci", "label:owner"]), unique=True, min_size=1
+    ).map(tuple),
+)
+
+
+@given(standards)
+def test_a_standard_survives_its_normal_form(obj: Standard) -> None:
+    assert from_spec("Standard", "pci", to_spec(obj), obj.description) == obj
