@@ -246,3 +246,31 @@ def test_route_test_names_the_component_the_service_matchers_pick() -> None:
         lines = render_decision("r", labels, decide(tree, labels), comps)
         assert lines[1] == first
         assert (detail is not None) == any(detail and detail in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("row", "shown"),
+    [
+        ({"tags": ["pci"], "labels": {}}, "     service shop: tagged pci"),
+        (
+            {"tags": [], "labels": {"region": "eu", "env": "prod"}},
+            "     service shop: labels env=prod, region=eu",
+        ),
+        (
+            {"tags": ["pci", "java"], "labels": {"region": "eu"}},
+            "     service shop: tagged pci, java; labels region=eu",
+        ),
+        ({"tags": [], "labels": {}}, None),
+    ],
+)
+def test_route_test_shows_the_services_tags_and_labels(
+    row: dict[str, object], shown: str | None
+) -> None:
+    from ownit.cli.routers import render_decision
+    from ownit.domain.routing import Route
+    from ownit.domain.routing import route as decide
+
+    tree = Route.of(service="shop")
+    lines = render_decision("r", {}, decide(tree, {}), {}, {"shop": {"name": "shop", **row}})
+    tagged = [line for line in lines if line.startswith("     service shop:")]
+    assert tagged == ([shown] if shown else [])

@@ -55,6 +55,8 @@ metadata: {{name: monolith}}
 spec:
   owner: payments
   escalationPolicy: payments
+  tags: [pci, java]
+  labels: {{region: eu}}
   components:
     - {{name: refunds, owner: refunds, escalationPolicy: refunds, match: ['module="refunds"']}}
     - {{name: ledger, owner: payments, escalationPolicy: payments, match: ['module=~"ledger.*"']}}
@@ -209,6 +211,7 @@ def test_event_explain_shows_the_decision_path(
     assert main(["event", "explain", event_id]) == 0
     out = capsys.readouterr().out
     assert "routed by router prod" in out
+    assert "  service:   monolith\n             tagged pci, java; labels region=eu\n" in out
     assert "→ page monolith/refunds" in out
     assert 'routes[2].routes[0]: module=~"refund.*"' in out
     assert main(["event", "list"]) == 0

@@ -31,7 +31,8 @@ CHANGES_WINDOW = timedelta(hours=24)
 
 class ServiceDirectory(Protocol):
     def services(self) -> list[dict[str, Any]]:
-        """Every service with its ``name`` and ``depends_on`` (names)."""
+        """Every service with its ``name``, ``depends_on`` (names), ``tags`` (a list) and
+        ``labels`` (a mapping)."""
         ...
 
     def service(self, name: str) -> dict[str, Any] | None:

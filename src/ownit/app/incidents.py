@@ -102,11 +102,16 @@ def _require(store: IncidentStore, ref: str) -> dict[str, Any]:
 
 
 def list_incidents(*, store: IncidentStore, flt: IncidentFilter) -> list[dict[str, Any]]:
+    check_filter(store, flt)
+    return store.search(flt)
+
+
+def check_filter(store: IncidentStore, flt: IncidentFilter) -> None:
+    """An unknown ``service`` or ``team`` is :class:`NotFound` naming it."""
     if flt.service is not None and not store.service_exists(flt.service):
         raise NotFound("service", flt.service)
     if flt.team is not None and not store.team_exists(flt.team):
         raise NotFound("team", flt.team)
-    return store.search(flt)
 
 
 def get_incident(*, store: IncidentStore, ref: str) -> dict[str, Any]:

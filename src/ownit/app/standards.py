@@ -32,6 +32,7 @@ from ownit.domain.standards import (
     World,
     build_report,
     rank,
+    stored_rules,
 )
 
 MTTA_WINDOW = timedelta(days=30)
@@ -93,10 +94,15 @@ def mtta_p50(
     return {g.key: g.figures.tta.p50 for g in report.groups if g.key is not None}
 
 
-def world_now(sources: Sources, now: datetime, service: str | None = None) -> World:
-    """What a report is computed against; with ``service``, the history (analytics,
-    postmortems, action items) is read for that service only: enough for its own report."""
+def world_and_rules(
+    sources: Sources, now: datetime, rules: Rules | None = None, service: str | None = None
+) -> tuple[World, Rules]:
+    """The world and the rules it is judged by: ``rules`` when given (``--rules``, a dry
+    run), else those the catalog holds (``kind: Standard``, ``kind: Scorecard``). With
+    ``service``, the history (analytics, postmortems, action items) is read for that service
+    only: enough for its own report (a service page's badge)."""
     snapshot = sources.catalog.snapshot()
+    rules = rules if rules is not None else stored_rules(snapshot)
     overrides = sources.schedules.overrides(since=now)
     finals: dict[str, calc.Schedule] = {
         name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
@@ -107,7 +113,7 @@ def world_now(sources: Sources, now: datetime, service: str | None = None) -> Wo
         actions=sources.records.actions(service),
         drills=sources.records.drills(),
     )
-    return World(
+    world = World(
         now=now,
         services=snapshot.services,
         teams=snapshot.teams,
@@ -115,7 +121,9 @@ def world_now(sources: Sources, now: datetime, service: str | None = None) -> Wo
         policies=snapshot.policies,
         schedules=finals,
         history=history,
+        bounds=rules.bounds,
     )
+    return world, rules
 
 
 def report(
@@ -127,13 +135,13 @@ def report(
     rules: Rules | None = None,
 ) -> Report:
     """The report for every service, one ``service``, or the services of ``team`` (and the
-    teams under it); unknown names are :class:`InvalidStandardsRequest`."""
-    world = world_now(sources, clock.now(), service or None)
+    teams under it); unknown names are :class:`InvalidStandardsRequest`. The rules are the
+    catalog's (``kind: Standard``, ``kind: Scorecard``) unless ``rules`` replaces them."""
+    world, rules = world_and_rules(sources, clock.now(), rules, service or None)
     if service and service not in world.services:
         raise InvalidStandardsRequest("service", f"no service is named {service!r}")
     if team and team not in world.teams:
         raise InvalidStandardsRequest("team", f"no team is named {team!r}")
-    rules = rules or Rules()
     return build_report(
         world, levels=rules.levels, custom=rules.custom, service=service or None, team=team or None
     )

@@ -38,6 +38,8 @@ KIND_WORDS = {
     "Router": "router",
     "MaintenanceWindow": "maintenance window",
     "Heartbeat": "heartbeat",
+    "Standard": "standard",
+    "Scorecard": "scorecard",
 }
 BACKSTAGE_SOURCE = "backstage"
 IMPORTED = "<backstage import>"  # names the converted documents in problems without -o

@@ -11,6 +11,7 @@ from typing import Any
 from ownit.app.event_log import EventLog
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
+from ownit.cli.routers import tags_text
 from ownit.cli.tables import render
 from ownit.cli.times import when
 from ownit.settings import Settings
@@ -63,13 +64,16 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _explain(args: argparse.Namespace, settings: Settings) -> int:
-    with _log(settings) as log:
-        event = log.get(args.id)
-    if event is None:
-        raise CliError(f"event {args.id!r} does not exist (see `ownit event list`)")
+    with database(settings) as db:
+        event = db.events.get(args.id)
+        if event is None:
+            raise CliError(f"event {args.id!r} does not exist (see `ownit event list`)")
+        service = db.directory.service(event["service"]) if event["service"] else None
     kind = f"{event['format']} {event['action']}"
     print(f"event {event['id']} ({kind}), received {when(event['received_at'])}")
     print(f"  service:   {event['service'] or '-'}")
+    if service is not None and tags_text(service):
+        print(f"             {tags_text(service)}")
     print(f"  dedup key: {event['dedup_key'] or '-'}")
     print(f"  outcome:   {event['outcome']}")
     if event["incident_id"]:

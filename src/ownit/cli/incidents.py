@@ -11,11 +11,13 @@ from typing import Any
 from ownit.app import escalations
 from ownit.app import incidents as uc
 from ownit.app.clock import SystemClock
+from ownit.app.service_filters import incidents_of_tagged
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
 from ownit.cli.incident_context import print_context
 from ownit.cli.tables import render
 from ownit.cli.times import when
+from ownit.domain.catalog.tags import BadTagFilter, tag_filter
 from ownit.domain.errors import DomainError
 from ownit.domain.incidents import Status, Urgency
 from ownit.domain.instants import parse_instant
@@ -31,6 +33,16 @@ def register(sub: Any) -> None:
     ls.add_argument("--urgency", choices=["high", "low"])
     ls.add_argument("--since", help="created at or after (ISO 8601)")
     ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument(
+        "--tag", action="append", default=[], help="of services with this tag (repeat: all)"
+    )
+    ls.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="KEY:VALUE",
+        help="of services with this label (repeat: all)",
+    )
     ls.set_defaults(func=_list)
     for name, helptext, func in (
         ("show", "one incident with its timeline", _show),
@@ -97,6 +109,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
             since = parse_instant(args.since)
         except ValueError as exc:
             raise CliError(f"--since: {exc}") from None
+    try:
+        by_tag = tag_filter(args.tag, args.label)
+    except BadTagFilter as exc:
+        raise CliError(f"--{exc.field}: {exc.detail}") from None
     flt = uc.IncidentFilter(
         statuses=tuple(statuses),
         service=args.service,
@@ -105,8 +121,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         limit=args.limit,
     )
     try:
-        with _store(settings) as store:
-            rows = uc.list_incidents(store=store, flt=flt)
+        with database(settings) as db:
+            rows = incidents_of_tagged(
+                store=db.incidents, directory=db.directory, flt=flt, by_tag=by_tag
+            )
     except DomainError as exc:
         raise CliError(str(exc)) from None
     if not rows:

@@ -74,7 +74,8 @@ def _test(args: argparse.Namespace, settings: Settings) -> int:
         components = store.components(
             {r.service for r in decision.results if r.service and r.component is None}
         )
-    for line in render_decision(router.name, labels, decision, components):
+        services = {str(row["name"]): row for row in db.directory.services()}
+    for line in render_decision(router.name, labels, decision, components, services):
         print(line)
     return 0
 
@@ -84,9 +85,11 @@ def render_decision(
     labels: dict[str, str],
     decision: Decision,
     components: Mapping[str, Sequence[Component]] | None = None,
+    services: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[str]:
-    """The results in order, each with the path of routes that led there, and the component
-    of a monolith that the service's own matchers pick when the router named none."""
+    """The results in order, each with the path of routes that led there, the component
+    of a monolith that the service's own matchers pick when the router named none, and the
+    tags and labels of the service it pages (``services``: the directory's rows)."""
     shown = ", ".join(f"{k}={quote_value(v)}" for k, v in sorted(labels.items())) or "no labels"
     count = len(decision.results)
     lines = [f"router {name}, event {{{shown}}}: {count} result{'s' if count != 1 else ''}"]
@@ -109,8 +112,24 @@ def render_decision(
                 else "the service's policy"
             )
             lines.append(f"     component {chosen.name} {{{matched}}}: {owner}, {policy}")
+        row = (services or {}).get(result.service or "")
+        if row is not None and tags_text(row):
+            lines.append(f"     service {result.service}: {tags_text(row)}")
     lines.append("(nothing was sent)")
     return lines
+
+
+def tags_text(service: Mapping[str, Any]) -> str:
+    """``tagged pci, java; labels region=eu`` (empty without either): why a custom standard
+    or a tag filter selects the service."""
+    parts = []
+    if service.get("tags"):
+        parts.append("tagged " + ", ".join(service["tags"]))
+    if service.get("labels"):
+        parts.append(
+            "labels " + ", ".join(f"{k}={v}" for k, v in sorted(service["labels"].items()))
+        )
+    return "; ".join(parts)
 
 
 def _count(tree: Route) -> int:

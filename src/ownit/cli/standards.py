@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
         "--fail-under",
         metavar="LEVEL",
         help=f"exit 1 when a service is below this level ({', '.join(LEVEL_NAMES)}, "
-        "or a level of --rules)",
+        "or a level of the catalog's Scorecard or of --rules)",
     )
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument(
@@ -43,7 +43,8 @@ def register(sub: Any) -> None:
         nargs="+",
         default=[],
         metavar="FILE",
-        help="files with the org's kind: Scorecard and kind: Standard documents",
+        help="files with kind: Scorecard and kind: Standard documents to judge by instead of "
+        "the catalog's (a dry run before catalog apply)",
     )
     p.add_argument(
         "--catalog",
@@ -55,9 +56,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_report)
 
 
-def _rules(paths: Sequence[str]) -> Rules:
+def _rules(paths: Sequence[str]) -> Rules | None:
+    """The rules of ``--rules`` files (they replace the catalog's), or ``None``: the
+    catalog's own."""
     if not paths:
-        return Rules()
+        return None
     loaded = load_files(paths)
     rules = parse_rules(loaded.documents)
     problems = [*loaded.problems, *rules.problems]

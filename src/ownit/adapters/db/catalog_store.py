@@ -36,8 +36,10 @@ from ownit.domain.catalog import (
     MaintenanceWindow,
     Router,
     Schedule,
+    Scorecard,
     Service,
     Snapshot,
+    Standard,
     StoredObject,
     Team,
     User,
@@ -57,7 +59,10 @@ _TABLES: dict[str, Table] = {
     "Heartbeat": t.heartbeats,
     "Drill": t.drills,
     "GameDay": t.gamedays,
+    "Standard": t.standards,
+    "Scorecard": t.scorecards,
 }
+_DESCRIBED = ("Service", "Team", "Standard")  # kinds with a description column
 PERSONAL_KEY = "x-personal"
 """In ``users.spec``: which of the user's fields are the person's own, not the catalog's
 (decision 0014). Rows written before it existed: the fields their spec does not have."""
@@ -81,6 +86,8 @@ def personal_of(spec: Any) -> frozenset[str]:
 _PARSED_MAX = 50_000
 
 _DELETE_ORDER = (
+    "Scorecard",
+    "Standard",
     "GameDay",
     "Drill",
     "Heartbeat",
@@ -116,13 +123,13 @@ class SqlCatalogStore:
                     found[kind] = _windows(conn, sources)
                     continue
                 columns = [table.c.name, cast(table.c.spec, Text).label("spec"), table.c.source]
-                if kind in ("Service", "Team"):
+                if kind in _DESCRIBED:
                     columns.append(table.c.description)
                 if kind in ("Router", "Heartbeat"):
                     columns.append(table.c.key)
                 objects: dict[str, Any] = {}
                 for row in conn.execute(select(*columns).order_by(table.c.name)):
-                    description = row.description if kind in ("Service", "Team") else ""
+                    description = row.description if kind in _DESCRIBED else ""
                     obj = self._parse(kind, row.name, description, row.spec)
                     if isinstance(obj, Router | Heartbeat):
                         obj = dataclasses.replace(obj, key=row.key)
@@ -158,6 +165,8 @@ class SqlCatalogStore:
             heartbeats=found["Heartbeat"],
             drills=found["Drill"],
             gamedays=found["GameDay"],
+            standards=found["Standard"],
+            scorecards=found["Scorecard"],
             sources=sources,
         )
 
@@ -314,8 +323,10 @@ class _Writer:
                 "end_at": obj.end,
                 "created_by": f"catalog/{self.source}",
             }
-        if isinstance(obj, GameDay):
+        if isinstance(obj, GameDay | Scorecard):
             return values
+        if isinstance(obj, Standard):
+            return values | {"description": obj.description}
         if isinstance(obj, Drill):
             values.update(
                 service_id=self._ref("Service", obj.service),

@@ -59,6 +59,8 @@ class SqlDirectory:
             row["contract"] = spec.get("contract")
             row["depends_on"] = list(spec.get("dependsOn") or [])
             row["lifecycle"] = spec.get("lifecycle")
+            row["tags"] = list(spec.get("tags") or [])
+            row["labels"] = dict(spec.get("labels") or {})
             row["components"] = [
                 {
                     "name": part.get("name"),

@@ -6,16 +6,28 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from ownit.adapters.http.api_v1 import ApiDeps, RowId, ok
 from ownit.adapters.http.auth import requires
+from ownit.adapters.http.problems import field_error
+from ownit.app.service_filters import selected
 from ownit.app.tokens import Principal, Role
+from ownit.domain.catalog.tags import BadTagFilter, TagFilter, tag_filter
 from ownit.domain.errors import NotFound
+
+
+def filter_of(tags: Sequence[str], labels: Sequence[str]) -> TagFilter:
+    """The ``tag`` and ``label`` query parameters; a bad one is a 400 naming it."""
+    try:
+        return tag_filter(tags, labels)
+    except BadTagFilter as exc:
+        raise field_error(exc.field, exc.detail) from None
 
 
 @dataclass
@@ -24,8 +36,9 @@ class CatalogApi:
 
     deps: ApiDeps
 
-    def services(self) -> Response:
-        return ok({"services": self.deps.directory.services()})
+    def services(self, tag: Sequence[str] = (), label: Sequence[str] = ()) -> Response:
+        flt = filter_of(tag, label)
+        return ok({"services": selected(self.deps.directory.services(), flt)})
 
     def service(self, name: str) -> Response:
         found = self.deps.directory.service(name)
@@ -56,9 +69,18 @@ def router(deps: ApiDeps) -> APIRouter:
     viewer = Annotated[Principal, Depends(requires(deps.tokens, Role.VIEWER, deps.clock))]
     admin = Annotated[Principal, Depends(requires(deps.tokens, Role.ADMIN, deps.clock))]
 
-    @api.get("/services", tags=["catalog"], summary="Services")
-    def services(_: viewer) -> Response:
-        return handlers.services()
+    @api.get("/services", tags=["catalog"], summary="Services, or those with tags and labels")
+    def services(
+        _: viewer,
+        tag: Annotated[
+            list[str] | None, Query(description="a tag the service has (repeat: all of them)")
+        ] = None,
+        label: Annotated[
+            list[str] | None,
+            Query(description="key:value, a label the service has (repeat: all of them)"),
+        ] = None,
+    ) -> Response:
+        return handlers.services(tag or (), label or ())
 
     @api.get("/services/{name}", tags=["catalog"], summary="One service")
     def service(_: viewer, name: str) -> Response:

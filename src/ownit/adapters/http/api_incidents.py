@@ -5,6 +5,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -13,11 +14,13 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from ownit.adapters.http.api_catalog import filter_of
 from ownit.adapters.http.api_v1 import MAX_LIMIT, ApiDeps, ok
 from ownit.adapters.http.auth import requires
 from ownit.adapters.http.problems import field_error
 from ownit.app import escalations as esc_uc
 from ownit.app import incidents as uc
+from ownit.app.service_filters import incidents_of_tagged
 from ownit.app.tokens import Principal, Role
 from ownit.domain.errors import NotFound
 from ownit.domain.incidents import Status, Urgency
@@ -95,7 +98,10 @@ class IncidentApi:
         until: str | None = None,
         limit: int = 100,
         team: str | None = None,
+        tags: Sequence[str] = (),
+        labels: Sequence[str] = (),
     ) -> Response:
+        by_tag = filter_of(tags, labels)
         parsed_urgency: Urgency | None = None
         if urgency:
             try:
@@ -112,7 +118,9 @@ class IncidentApi:
             team=team or None,
         )
         try:
-            found = uc.list_incidents(store=self.deps.incidents, flt=flt)
+            found = incidents_of_tagged(
+                store=self.deps.incidents, directory=self.deps.directory, flt=flt, by_tag=by_tag
+            )
         except NotFound as exc:
             if exc.kind == "team":
                 raise field_error("team", f"no team is named {team!r}") from exc
@@ -246,8 +254,18 @@ def router(deps: ApiDeps) -> APIRouter:
         team: Annotated[
             str | None, Query(description="the team's incidents: its services' and components'")
         ] = None,
+        tag: Annotated[
+            list[str] | None,
+            Query(description="incidents of services with this tag (repeat: all of them)"),
+        ] = None,
+        label: Annotated[
+            list[str] | None,
+            Query(description="key:value: incidents of services with this label (repeat: all)"),
+        ] = None,
     ) -> Response:
-        return handlers.list_incidents(status, service, urgency, since, until, limit, team)
+        return handlers.list_incidents(
+            status, service, urgency, since, until, limit, team, tag or (), label or ()
+        )
 
     @api.get("/incidents/{ref}", tags=["incidents"], summary="One incident, by id or number")
     def get_incident(_: viewer, ref: str) -> Response:

@@ -48,10 +48,18 @@ from ownit.domain.catalog.model import (
 )
 from ownit.domain.catalog.parse import parse_document
 from ownit.domain.catalog.refs import KIND_WORDS, Key, check_references, references
+from ownit.domain.catalog.rule_model import (
+    BUILTIN_STANDARDS,
+    Scorecard,
+    ScorecardLevel,
+    Standard,
+    When,
+)
 from ownit.domain.catalog.spec import from_spec, to_document, to_spec
 
 __all__ = [
     "API_VERSION",
+    "BUILTIN_STANDARDS",
     "KINDS",
     "KIND_WORDS",
     "PERSONAL_FIELDS",
@@ -84,12 +92,16 @@ __all__ = [
     "RawDocument",
     "Router",
     "Schedule",
+    "Scorecard",
+    "ScorecardLevel",
     "Service",
     "Snapshot",
+    "Standard",
     "StoredObject",
     "Team",
     "User",
     "Validated",
+    "When",
     "from_spec",
     "keep_keys",
     "plan",

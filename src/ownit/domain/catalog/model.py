@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar, TypeAlias
 
+from ownit.domain.catalog.rule_model import Scorecard, Standard
 from ownit.domain.oncall.rotations import Layer
 from ownit.domain.oncall.schedules import Override
 from ownit.domain.postmortems.policy import PolicyOverride
@@ -24,6 +25,8 @@ KINDS = (
     "Heartbeat",
     "Drill",
     "GameDay",
+    "Standard",
+    "Scorecard",
 )
 STORED_KINDS = (  # dependency order
     "User",
@@ -36,6 +39,8 @@ STORED_KINDS = (  # dependency order
     "Heartbeat",
     "Drill",
     "GameDay",
+    "Standard",
+    "Scorecard",
 )
 ROLES = ("manager", "responder", "observer")
 URGENCIES = ("high", "low", "severity")
@@ -361,7 +366,7 @@ class GameDay:
 
 StoredObject: TypeAlias = (
     "User | Team | Schedule | EscalationPolicy | Service | Router | MaintenanceWindow | Heartbeat"
-    " | Drill | GameDay"
+    " | Drill | GameDay | Standard | Scorecard"
 )
 CatalogObject: TypeAlias = "StoredObject"  # every kind is stored now
 
@@ -419,6 +424,8 @@ class Snapshot:
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)  # with their keys
     drills: Mapping[str, Drill] = field(default_factory=dict)
     gamedays: Mapping[str, GameDay] = field(default_factory=dict)
+    standards: Mapping[str, Standard] = field(default_factory=dict)
+    scorecards: Mapping[str, Scorecard] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> Mapping[str, StoredObject]:
@@ -433,6 +440,8 @@ class Snapshot:
             "Heartbeat": self.heartbeats,
             "Drill": self.drills,
             "GameDay": self.gamedays,
+            "Standard": self.standards,
+            "Scorecard": self.scorecards,
         }
         return table.get(kind, {})
 

@@ -44,6 +44,12 @@ from ownit.domain.catalog.operations import (
 from ownit.domain.catalog.postmortem_field import parse_postmortem
 from ownit.domain.catalog.routers import ROUTER_FIELDS, parse_components, parse_router
 from ownit.domain.catalog.schedules import parse_schedule
+from ownit.domain.catalog.standard_kinds import (
+    SCORECARD_FIELDS,
+    STANDARD_FIELDS,
+    parse_scorecard,
+    parse_standard,
+)
 from ownit.domain.catalog.tags import parse_labels, parse_tags
 from ownit.domain.durations import format_duration
 from ownit.domain.webhook_secrets import secret_problem
@@ -80,7 +86,10 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     "Heartbeat": HEARTBEAT_FIELDS,
     "Drill": DRILL_FIELDS,
     "GameDay": GAMEDAY_FIELDS,
+    "Standard": STANDARD_FIELDS,
+    "Scorecard": SCORECARD_FIELDS,
 }
+DESCRIBED_KINDS = ("Service", "Team", "Standard")  # those with a metadata.description
 # Each contact type's own field (required), besides name and type; webhook may add a secret.
 _CONTACT_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
 _CONTACT_OPTIONAL = {"webhook": ("secret",), "slack": ("userId",)}
@@ -111,7 +120,7 @@ def parse_document(raw: RawDocument, problems: list[Problem]) -> Document | None
     if kind is not None and kind not in KINDS:
         r.problem(root.line_of("kind"), f"unknown kind {quote(kind)}{suggest(kind, KINDS)}")
         return None
-    known_meta = ("name", "description") if kind in ("Service", "Team") else ("name",)
+    known_meta = ("name", "description") if kind in DESCRIBED_KINDS else ("name",)
     meta = Fields(
         r,
         root.node("metadata", required=True),
@@ -152,6 +161,10 @@ def parse_spec(kind: str, name: str, spec: Fields, description: str = "") -> Cat
         return parse_drill(name, spec)
     if kind == "GameDay":
         return parse_gameday(name, spec)
+    if kind == "Standard":
+        return parse_standard(name, spec, description)
+    if kind == "Scorecard":
+        return parse_scorecard(name, spec)
     return parse_schedule(name, spec)
 
 

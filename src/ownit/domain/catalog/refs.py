@@ -24,6 +24,8 @@ from ownit.domain.catalog.model import (
     Team,
 )
 from ownit.domain.catalog.routers import check_components, service_refs
+from ownit.domain.catalog.rule_model import Scorecard, Standard
+from ownit.domain.catalog.standard_kinds import check_rules, rule_refs
 from ownit.domain.key_digests import stored_key as digest_of
 
 KIND_WORDS = {
@@ -37,6 +39,8 @@ KIND_WORDS = {
     "Heartbeat": "heartbeat",
     "Drill": "drill",
     "GameDay": "game day",
+    "Standard": "standard",
+    "Scorecard": "scorecard",
 }
 
 
@@ -90,6 +94,8 @@ def references(obj: CatalogObject) -> list[_Ref]:
         refs += [_Ref(path, kind, name) for path, kind, name in gameday_refs(obj)]
     elif isinstance(obj, Drill) and obj.service:
         refs.append(_Ref("component" if obj.component else "service", "Service", obj.service))
+    elif isinstance(obj, Standard | Scorecard):
+        refs += [_Ref(path, kind, name) for path, kind, name in rule_refs(obj)]
     return refs
 
 
@@ -129,7 +135,7 @@ def check_references(
                         "(it is not in these files)",
                     )
                 )
-            elif ref.name not in names[ref.kind]:
+            elif ref.name not in names[ref.kind] and ref.kind != "Standard":  # check_rules
                 problems.append(
                     doc.problem(
                         ref.path,
@@ -141,6 +147,7 @@ def check_references(
     problems += check_components(documents, existing, removed)
     problems += check_drills(documents, existing, removed)
     problems += check_gamedays(documents, existing, removed)
+    problems += check_rules(documents, existing, removed)
     problems += _cycles(documents, existing, removed)
     problems += _team_cycles(documents, existing, removed)
     problems += _dangling(documents, existing, removed)

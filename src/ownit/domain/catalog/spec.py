@@ -35,7 +35,9 @@ from ownit.domain.catalog.operations import heartbeat_spec, window_spec
 from ownit.domain.catalog.parse import SPEC_FIELDS, parse_spec
 from ownit.domain.catalog.postmortem_field import postmortem_spec
 from ownit.domain.catalog.routers import router_spec
+from ownit.domain.catalog.rule_model import Scorecard, Standard
 from ownit.domain.catalog.schedules import schedule_spec
+from ownit.domain.catalog.standard_kinds import scorecard_spec, standard_spec
 from ownit.domain.durations import format_duration
 
 
@@ -163,6 +165,10 @@ def to_spec(obj: StoredObject, *, keys: bool = False) -> JsonObject:
         return drill_spec(obj)
     if isinstance(obj, GameDay):
         return gameday_spec(obj)
+    if isinstance(obj, Standard):
+        return standard_spec(obj)
+    if isinstance(obj, Scorecard):
+        return scorecard_spec(obj)
     return _service(obj, keys=keys)
 
 
@@ -171,7 +177,7 @@ def to_document(obj: StoredObject) -> JsonObject:
     keys: the database keeps only their digests (decision 0035). Applied again, a document
     without a key keeps the key the database has."""
     metadata: JsonObject = {"name": obj.name}
-    if isinstance(obj, Service | Team) and obj.description:
+    if isinstance(obj, Service | Team | Standard) and obj.description:
         metadata["description"] = obj.description
     spec = to_spec(obj)
     if isinstance(obj, User):  # the person's own settings are not the catalog's (0014)

@@ -9,6 +9,8 @@ Custom standards (``kind: Standard``) select services by them.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from ownit.domain.catalog.fields import Fields, quote, shape
 
@@ -76,3 +78,47 @@ def parse_labels(spec: Fields) -> tuple[tuple[str, str], ...]:
             continue
         out[entry.key] = value.scalar
     return tuple(sorted(out.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class TagFilter:
+    """Services that carry every ``tags`` item and every ``labels`` pair (``?tag=…&label=
+    key:value`` of the API)."""
+
+    tags: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.tags and not self.labels
+
+    def selects(self, tags: Collection[str], labels: Mapping[str, str]) -> bool:
+        return all(t in tags for t in self.tags) and all(labels.get(k) == v for k, v in self.labels)
+
+
+class BadTagFilter(ValueError):
+    """A ``tag`` or ``label`` filter that could never match; ``field`` names which."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = detail
+
+
+def tag_filter(tags: Sequence[str] = (), labels: Sequence[str] = ()) -> TagFilter:
+    """The filter of ``tags`` (each a tag) and ``labels`` (each ``key:value``); a value that
+    could never match a service is :class:`BadTagFilter` naming the field."""
+    for tag in tags:
+        trouble = tag_problem(tag)
+        if trouble is not None:
+            raise BadTagFilter("tag", f"{quote(tag)} {trouble}")
+    pairs: list[tuple[str, str]] = []
+    for text in labels:
+        key, sep, value = text.partition(":")
+        if not sep:
+            raise BadTagFilter("label", f"{quote(text)} must be key:value (like region:eu)")
+        trouble = label_key_problem(key)
+        if trouble is not None:
+            raise BadTagFilter("label", f"{quote(text)}: {quote(key)} {trouble}")
+        pairs.append((key, value))
+    return TagFilter(tuple(dict.fromkeys(tags)), tuple(dict.fromkeys(pairs)))

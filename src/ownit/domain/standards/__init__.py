@@ -5,7 +5,7 @@ Pure: the catalog, the calculator's schedules, the clock and other features' rec
 in as plain values (:class:`World`); checks, levels and counts go out.
 """
 
-from ownit.domain.standards.custom import CustomStandard, Rules, parse_rules
+from ownit.domain.standards.custom import CustomStandard, Rules, parse_rules, stored_rules
 from ownit.domain.standards.model import (
     BUILTIN_IDS,
     BUILTIN_LEVELS,
@@ -41,4 +41,5 @@ __all__ = [
     "build_report",
     "parse_rules",
     "rank",
+    "stored_rules",
 ]

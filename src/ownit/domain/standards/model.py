@@ -13,23 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ownit.domain.catalog.model import EscalationPolicy, Service, Team, User
+from ownit.domain.catalog.rule_model import BUILTIN_STANDARDS
 from ownit.domain.oncall.schedules import Schedule as Calculated
 
-BUILTIN_IDS = (
-    "has-owner",
-    "team-size",
-    "escalation-depth",
-    "oncall-coverage",
-    "responders-reachable",
-    "has-runbook",
-    "has-description",
-    "dependencies-declared",
-    "has-contract",
-    "mtta-target",
-    "drilled-recently",
-    "postmortems-done",
-    "no-overdue-actions",
-)
+BUILTIN_IDS = BUILTIN_STANDARDS
 LEVEL_NAMES = ("bronze", "silver", "gold")
 NONE_LEVEL = "none"
 

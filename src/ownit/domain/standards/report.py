@@ -45,6 +45,8 @@ class Report:
     levels: tuple[Level, ...]
     services: tuple[ServiceReport, ...]
     teams: tuple[TeamReport, ...]
+    custom: tuple[CustomStandard, ...] = ()
+    """The org's own standards judged (the web page lists them with their descriptions)."""
 
 
 def level_of(levels: Sequence[Level], checks: Mapping[str, Check]) -> tuple[str, tuple[str, ...]]:
@@ -105,7 +107,12 @@ def build_report(
         checks = judge_service(judge, s, ids, rules)
         level, missing = level_of(levels, {c.id: c for c in checks})
         reports.append(ServiceReport(name, s.owner, level, checks, missing))
-    return Report(tuple(levels), tuple(reports), team_counts(levels, reports, world.teams, team))
+    return Report(
+        tuple(levels),
+        tuple(reports),
+        team_counts(levels, reports, world.teams, team),
+        tuple(custom),
+    )
 
 
 def subtrees(teams: Mapping[str, Team]) -> dict[str, set[str]]:
