@@ -86,17 +86,25 @@ def mtta_p50(analytics: AnalyticsStore, now: datetime) -> dict[str, float | None
 
 
 def world_now(sources: Sources, now: datetime) -> World:
-    snapshot = sources.catalog.snapshot()
-    overrides = sources.schedules.overrides(since=now)
-    finals: dict[str, calc.Schedule] = {
-        name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
-    }
     history = History(
         mtta_p50=mtta_p50(sources.analytics, now),
         postmortems=sources.records.postmortems(),
         actions=sources.records.actions(),
         drills=sources.records.drills(),
     )
+    return catalog_world(sources.catalog, sources.schedules, now, history)
+
+
+def catalog_world(
+    catalog: CatalogStore, schedules: ScheduleStore, now: datetime, history: History
+) -> World:
+    """The world of the standards at ``now``: the catalog, and the final schedules with
+    their overrides (catalog and API); ``history`` what other features record."""
+    snapshot = catalog.snapshot()
+    overrides = schedules.overrides(since=now)
+    finals: dict[str, calc.Schedule] = {
+        name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
+    }
     return World(
         now=now,
         services=snapshot.services,
