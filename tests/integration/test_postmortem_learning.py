@@ -3,10 +3,15 @@ postmortem and the one each has, and open action items, per service; both databa
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import ClassVar
 
+from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.app import postmortems as uc
+from ownit.app.postmortems import IncidentFacts, Record
+from ownit.app.standards_records import LearningRecords
+from ownit.domain.postmortems.model import Status
 from tests.builders import T0
 from tests.integration.conftest import Ctx
 from tests.integration.postmortem_world import (
@@ -73,3 +78,34 @@ def test_the_standards_read_postmortems_and_overdue_action_items(ctx: Ctx) -> No
     ok, why = _standard(ctx, "api", "no-overdue-actions")
     assert not ok, why
     assert "'alert on slow migrations' due 2026-11-01" in why, why
+
+
+class CountingStore(SqlPostmortemStore):
+    """Counts how often the postmortems and the incidents are read."""
+
+    reads: ClassVar[list[str]]
+
+    def search(self, status: Status | None, team: str | None) -> list[Record]:
+        self.reads.append("postmortems")
+        return super().search(status, team)
+
+    def incidents_since(self, since: datetime, service: str | None) -> list[IncidentFacts]:
+        self.reads.append("incidents")
+        return super().incidents_since(since, service)
+
+
+def test_a_report_reads_the_postmortems_once(ctx: Ctx) -> None:
+    an_incident_with_changes(ctx)  # #1 on api (high urgency), resolved
+    pm = post(ctx, "/api/v1/incidents/1/postmortem", status=201)
+    item = {"title": "alert on slow migrations", "owner": "bob", "due": "2026-11-01"}
+    post(ctx, f"/api/v1/postmortems/{pm['id']}/actions", item, status=201)
+    CountingStore.reads = []
+    records = LearningRecords(CountingStore(ctx.engine), SqlDrillStore(ctx.engine), ctx.clock)
+
+    postmortems, actions = records.learning()
+
+    assert CountingStore.reads == ["postmortems", "incidents"]
+    assert [(i.ref, i.postmortem) for i in postmortems["api"]] == [("#1", "draft")]
+    assert [(a.title, a.due.isoformat()) for a in actions["api"]] == [
+        ("alert on slow migrations", "2026-11-01")
+    ]

@@ -37,22 +37,24 @@ from ownit.domain.standards import (
 MTTA_WINDOW = timedelta(days=30)
 
 
+Postmortems = Mapping[str, tuple[ResolvedIncident, ...]]
+Actions = Mapping[str, tuple[ActionItem, ...]]
+
+
 class Records(Protocol):
-    """What other features record; ``None`` from a method: not recorded here."""
+    """What other features record; ``None``: not recorded here."""
 
-    def postmortems(self) -> Mapping[str, tuple[ResolvedIncident, ...]] | None: ...
-
-    def actions(self) -> Mapping[str, tuple[ActionItem, ...]] | None: ...
+    def learning(self) -> tuple[Postmortems | None, Actions | None]:
+        """The postmortems the policy requires (per service) and the open action items (per
+        service), from one read of the postmortems (decision 0057)."""
+        ...
 
     def drills(self) -> Mapping[str, datetime] | None: ...
 
 
 class _NoRecords:
-    def postmortems(self) -> None:
-        return None
-
-    def actions(self) -> None:
-        return None
+    def learning(self) -> tuple[None, None]:
+        return None, None
 
     def drills(self) -> None:
         return None
@@ -86,10 +88,11 @@ def mtta_p50(analytics: AnalyticsStore, now: datetime) -> dict[str, float | None
 
 
 def world_now(sources: Sources, now: datetime) -> World:
+    postmortems, actions = sources.records.learning()
     history = History(
         mtta_p50=mtta_p50(sources.analytics, now),
-        postmortems=sources.records.postmortems(),
-        actions=sources.records.actions(),
+        postmortems=postmortems,
+        actions=actions,
         drills=sources.records.drills(),
     )
     return catalog_world(sources.catalog, sources.schedules, now, history)

@@ -27,8 +27,13 @@ class LearningRecords:
         self._drills = drills
         self._clock = clock
 
-    def postmortems(self) -> Mapping[str, tuple[ResolvedIncident, ...]]:
-        needed, _ = learning_of(
+    def learning(
+        self,
+    ) -> tuple[Mapping[str, tuple[ResolvedIncident, ...]], Mapping[str, tuple[ActionItem, ...]]]:
+        """Both from one :func:`learning_of` (every postmortem read once per report): the
+        high-urgency resolved incidents of the last :data:`LOOK_BACK` that need a postmortem,
+        with its status, and every open action item."""
+        needed, open_items = learning_of(
             store=self._store, clock=self._clock, since=self._clock.now() - LOOK_BACK
         )
         found: dict[str, list[ResolvedIncident]] = {}
@@ -40,14 +45,15 @@ class LearningRecords:
             found.setdefault(incident.service, []).append(
                 ResolvedIncident(f"#{incident.number}", incident.resolved_at, status)
             )
-        return {service: tuple(items) for service, items in found.items()}
-
-    def actions(self) -> Mapping[str, tuple[ActionItem, ...]]:
-        _, open_items = learning_of(store=self._store, clock=self._clock, since=self._clock.now())
-        found: dict[str, list[ActionItem]] = {}
-        for record, item in open_items:
-            found.setdefault(record.incident.service, []).append(ActionItem(item.title, item.due))
-        return {service: tuple(items) for service, items in found.items()}
+        actions: dict[str, list[ActionItem]] = {}
+        for record, action in open_items:
+            actions.setdefault(record.incident.service, []).append(
+                ActionItem(action.title, action.due)
+            )
+        return (
+            {service: tuple(items) for service, items in found.items()},
+            {service: tuple(items) for service, items in actions.items()},
+        )
 
     def drills(self) -> Mapping[str, datetime]:
         """Each policy's last acknowledged drill run (a game day's steps are not drills of
