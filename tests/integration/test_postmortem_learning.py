@@ -6,6 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
+import pytest
+from sqlalchemy import update
+
+from ownit.adapters.db import tables as t
 from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.app import postmortems as uc
@@ -18,6 +22,7 @@ from tests.integration.postmortem_world import (
     DB_KEY,
     WEB_KEY,
     an_incident_with_changes,
+    build_shop,
     post,
     trigger,
 )
@@ -109,3 +114,15 @@ def test_a_report_reads_the_postmortems_once(ctx: Ctx) -> None:
     assert [(a.title, a.due.isoformat()) for a in actions["api"]] == [
         ("alert on slow migrations", "2026-11-01")
     ]
+
+
+@pytest.mark.parametrize(("drill", "needed"), [(False, [1]), (True, [])])
+def test_a_drills_incident_needs_no_postmortem(ctx: Ctx, drill: bool, needed: list[int]) -> None:
+    build_shop(ctx)
+    trigger(ctx, DB_KEY, "db slow")  # #1 on db: high urgency
+    post(ctx, "/api/v1/incidents/1/resolve")
+    with ctx.engine.begin() as conn:
+        conn.execute(update(t.incidents).where(t.incidents.c.number == 1).values(drill=drill))
+    store = SqlPostmortemStore(ctx.engine)
+    found, _ = uc.learning_of(store=store, clock=ctx.clock, since=T0 - timedelta(days=1))
+    assert [n.incident.number for n in found] == needed

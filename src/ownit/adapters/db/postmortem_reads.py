@@ -152,7 +152,10 @@ class PostmortemReads:
 
     def incidents_since(self, since: datetime, service: str | None) -> list[IncidentFacts]:
         query = _FACTS.where(
-            _i.c.org_id == self._org_id, _i.c.created_at >= since, _i.c.resolved_at.is_not(None)
+            _i.c.org_id == self._org_id,
+            _i.c.created_at >= since,
+            _i.c.resolved_at.is_not(None),
+            _i.c.drill.is_(False),  # practice: a drill's incident is not one to learn from
         )
         if service is not None:
             query = query.where(_s.c.name == service)
