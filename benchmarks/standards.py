@@ -83,6 +83,8 @@ def seed_postmortems(engine: Any, count: int, services: int, now: datetime) -> N
 
     from ownit.adapters.db import tables as t
 
+    if count <= 0:
+        return
     with engine.begin() as conn:
         ids = dict(conn.execute(select(t.services.c.name, t.services.c.id)).all())
         incidents, postmortems, actions = [], [], []
