@@ -16,6 +16,7 @@ from ownit.app import postmortems as uc
 from ownit.app.postmortems import IncidentFacts, Record
 from ownit.app.standards_records import LearningRecords
 from ownit.domain.postmortems.model import Status
+from ownit.domain.postmortems.policy import PolicyOverride
 from tests.builders import T0
 from tests.integration.conftest import Ctx
 from tests.integration.postmortem_world import (
@@ -86,7 +87,7 @@ def test_the_standards_read_postmortems_and_overdue_action_items(ctx: Ctx) -> No
 
 
 class CountingStore(SqlPostmortemStore):
-    """Counts how often the postmortems and the incidents are read."""
+    """Counts how often the postmortems, the incidents and the policy overrides are read."""
 
     reads: ClassVar[list[str]]
 
@@ -97,6 +98,14 @@ class CountingStore(SqlPostmortemStore):
     def incidents_since(self, since: datetime, service: str | None) -> list[IncidentFacts]:
         self.reads.append("incidents")
         return super().incidents_since(since, service)
+
+    def policy_override(self, service: str) -> PolicyOverride | None:
+        self.reads.append(f"override of {service}")
+        return super().policy_override(service)
+
+    def policy_overrides(self, services: set[str]) -> dict[str, PolicyOverride | None]:
+        self.reads.append("overrides")
+        return super().policy_overrides(services)
 
 
 def test_a_report_reads_the_postmortems_once(ctx: Ctx) -> None:
@@ -109,7 +118,7 @@ def test_a_report_reads_the_postmortems_once(ctx: Ctx) -> None:
 
     postmortems, actions = records.learning()
 
-    assert CountingStore.reads == ["postmortems", "incidents"]
+    assert CountingStore.reads == ["postmortems", "incidents", "overrides"]
     assert [(i.ref, i.postmortem) for i in postmortems["api"]] == [("#1", "draft")]
     assert [(a.title, a.due.isoformat()) for a in actions["api"]] == [
         ("alert on slow migrations", "2026-11-01")
