@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from ownit.adapters.db import tables as t
 from ownit.bootstrap import open_database
@@ -48,6 +48,13 @@ FIXES = {  # an action item per alert
 
 def main() -> int:
     engine = open_database(Settings.from_env())
+    try:
+        return write(engine)
+    finally:
+        engine.dispose()
+
+
+def write(engine: Engine) -> int:
     with engine.begin() as conn:
         if conn.execute(select(func.count()).select_from(t.incidents)).scalar_one():
             return 0
@@ -241,7 +248,7 @@ def postmortems(
         owner = SERVICES[service][0]
         due = default_due(resolved, incident["created_at"], 5)
         status = "closed" if age > timedelta(days=21) else "in_review"
-        status = "draft" if due >= now.date() else status  # not due yet: still being written
+        status = "draft" if due > now.date() else status  # not due yet: still being written
         minutes = int((resolved - incident["created_at"]).total_seconds() // 60)
         written.append(
             {
