@@ -8,8 +8,11 @@ of 10 services (each team 4 users, a weekly rotation with a business-hours layer
 an override, a two-level policy), a third of them tier 1–2, with dependencies on the
 previous service of the team. Then times :func:`ownit.app.standards.report` (reading the
 catalog, the schedules, the overrides and 30 days of analytics, and judging every standard)
-``--repeat`` times after one warm-up, and prints the median:
-``RESULT name=standards-report services=N seconds=…`` and whether it is under the 1 s target.
+``--repeat`` times after one warm-up (with ``--postmortems`` resolved high-urgency incidents,
+each with a postmortem and an action item), and prints the medians of wall-clock and CPU time
+(``time.process_time``: what a busy machine does not inflate):
+``RESULT name=standards-report services=N seconds=… cpu_seconds=…`` and whether it is under
+the 1 s target.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
@@ -70,10 +75,75 @@ def catalog(services: int) -> str:
     return "\n---\n".join("apiVersion: ownit/v1\n" + d for d in docs)
 
 
+def seed_postmortems(engine: Any, count: int, services: int, now: datetime) -> None:
+    """``count`` high-urgency incidents resolved over the last 60 days, spread over the
+    services, each with a postmortem (draft, in review or closed) and one action item, half
+    of them past due and open: what ``postmortems-done`` and ``no-overdue-actions`` read."""
+    from sqlalchemy import select
+
+    from ownit.adapters.db import tables as t
+
+    if count <= 0:
+        return
+    with engine.begin() as conn:
+        ids = dict(conn.execute(select(t.services.c.name, t.services.c.id)).all())
+        incidents, postmortems, actions = [], [], []
+        for n in range(count):
+            opened = now - timedelta(days=60) + timedelta(hours=n * 1440 // max(count, 1))
+            iid = f"inc_bench_{n}"
+            incidents.append(
+                {
+                    "id": iid,
+                    "org_id": 1,
+                    "number": n + 1,
+                    "title": f"incident {n}",
+                    "status": "resolved",
+                    "urgency": "high",
+                    "severity": "critical",
+                    "service_id": ids[f"s{(n * 7) % services}"],
+                    "dedup_key": f"bench/{n}",
+                    "created_at": opened,
+                    "updated_at": opened + timedelta(hours=1),
+                    "resolved_at": opened + timedelta(hours=1),
+                }
+            )
+            status = ("draft", "in_review", "closed")[n % 3]
+            postmortems.append(
+                {
+                    "id": n + 1,
+                    "incident_id": iid,
+                    "title": f"incident {n}",
+                    "status": status,
+                    "owner": None,
+                    "due": (opened + timedelta(days=7)).date(),
+                    "sections": {"summary": "What happened."},
+                    "marks": {},
+                    "created_at": opened,
+                    "updated_at": opened,
+                }
+            )
+            actions.append(
+                {
+                    "postmortem_id": n + 1,
+                    "number": 1,
+                    "title": f"fix {n}",
+                    "owner": "u0-0",
+                    "due": (opened + timedelta(days=14 if n % 2 else 90)).date(),
+                    "status": "open",
+                    "created_at": opened,
+                    "updated_at": opened,
+                }
+            )
+        conn.execute(t.incidents.insert(), incidents)
+        conn.execute(t.postmortems.insert(), postmortems)
+        conn.execute(t.postmortem_actions.insert(), actions)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postmortems", type=int, default=500)
     args = parser.parse_args()
 
     from ownit.adapters.catalog.yaml_source import load_text
@@ -90,18 +160,25 @@ def main() -> int:
             assert not loaded.problems, loaded.problems[:3]
             use.apply(store=db.catalog, documents=loaded.documents, clock=SystemClock())
             clock = SystemClock()
+            seed_postmortems(db.engine, args.postmortems, args.services, clock.now())
             found = uc.report(sources=db.standards, clock=clock)  # warm-up
             times: list[float] = []
+            cpu: list[float] = []
             for _ in range(args.repeat):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 found = uc.report(sources=db.standards, clock=clock)
                 times.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
     levels: dict[str, int] = {}
     for s in found.services:
         levels[s.level] = levels.get(s.level, 0) + 1
     median = statistics.median(times)
+    median_cpu = statistics.median(cpu)
     print(f"services: {len(found.services)}, levels: {dict(sorted(levels.items()))}")
-    print(f"RESULT name=standards-report services={len(found.services)} seconds={median:.3f}")
+    print(
+        f"RESULT name=standards-report services={len(found.services)} seconds={median:.3f} "
+        f"cpu_seconds={median_cpu:.3f}"
+    )
     verdict = "met" if median < TARGET_SECONDS else "NOT met"
     print(f"target < {TARGET_SECONDS:.0f} s: {verdict}")
     return 0

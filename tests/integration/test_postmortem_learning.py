@@ -3,16 +3,27 @@ postmortem and the one each has, and open action items, per service; both databa
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import ClassVar
 
+import pytest
+from sqlalchemy import update
+
+from ownit.adapters.db import tables as t
+from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.app import postmortems as uc
+from ownit.app.postmortems import IncidentFacts, Record
+from ownit.app.standards_records import LearningRecords
+from ownit.domain.postmortems.model import Status
+from ownit.domain.postmortems.policy import PolicyOverride
 from tests.builders import T0
 from tests.integration.conftest import Ctx
 from tests.integration.postmortem_world import (
     DB_KEY,
     WEB_KEY,
     an_incident_with_changes,
+    build_shop,
     post,
     trigger,
 )
@@ -95,3 +106,54 @@ def test_one_service_report_equals_its_entry_in_the_whole_report(ctx: Ctx) -> No
     for entry in whole:
         one = ctx.client.get(f"/api/v1/standards?service={entry['service']}", headers=ctx.viewer)
         assert one.json()["services"] == [entry]
+
+
+class CountingStore(SqlPostmortemStore):
+    """Counts how often the postmortems, the incidents and the policy overrides are read."""
+
+    reads: ClassVar[list[str]]
+
+    def search(self, status: Status | None, team: str | None) -> list[Record]:
+        self.reads.append("postmortems")
+        return super().search(status, team)
+
+    def incidents_since(self, since: datetime, service: str | None) -> list[IncidentFacts]:
+        self.reads.append("incidents")
+        return super().incidents_since(since, service)
+
+    def policy_override(self, service: str) -> PolicyOverride | None:
+        self.reads.append(f"override of {service}")
+        return super().policy_override(service)
+
+    def policy_overrides(self, services: set[str]) -> dict[str, PolicyOverride | None]:
+        self.reads.append("overrides")
+        return super().policy_overrides(services)
+
+
+def test_a_report_reads_the_postmortems_once(ctx: Ctx) -> None:
+    an_incident_with_changes(ctx)  # #1 on api (high urgency), resolved
+    pm = post(ctx, "/api/v1/incidents/1/postmortem", status=201)
+    item = {"title": "alert on slow migrations", "owner": "bob", "due": "2026-11-01"}
+    post(ctx, f"/api/v1/postmortems/{pm['id']}/actions", item, status=201)
+    CountingStore.reads = []
+    records = LearningRecords(CountingStore(ctx.engine), SqlDrillStore(ctx.engine), ctx.clock)
+
+    postmortems, actions = records.learning()
+
+    assert CountingStore.reads == ["postmortems", "incidents", "overrides"]
+    assert [(i.ref, i.postmortem) for i in postmortems["api"]] == [("#1", "draft")]
+    assert [(a.title, a.due.isoformat()) for a in actions["api"]] == [
+        ("alert on slow migrations", "2026-11-01")
+    ]
+
+
+@pytest.mark.parametrize(("drill", "needed"), [(False, [1]), (True, [])])
+def test_a_drills_incident_needs_no_postmortem(ctx: Ctx, drill: bool, needed: list[int]) -> None:
+    build_shop(ctx)
+    trigger(ctx, DB_KEY, "db slow")  # #1 on db: high urgency
+    post(ctx, "/api/v1/incidents/1/resolve")
+    with ctx.engine.begin() as conn:
+        conn.execute(update(t.incidents).where(t.incidents.c.number == 1).values(drill=drill))
+    store = SqlPostmortemStore(ctx.engine)
+    found, _ = uc.learning_of(store=store, clock=ctx.clock, since=T0 - timedelta(days=1))
+    assert [n.incident.number for n in found] == needed

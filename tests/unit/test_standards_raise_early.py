@@ -7,9 +7,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ownit.domain.oncall.schedules import Override
 from ownit.domain.standards import World
-from ownit.domain.standards.raise_early import plan, problems
+from ownit.domain.standards.raise_early import Raised, plan, problems
 from tests.unit.test_standards import BUSINESS_HOURS, person, world
 
 START = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # a Monday morning
@@ -79,3 +82,29 @@ def test_an_unreachable_responder_is_one_problem_whatever_the_services() -> None
 def test_keys_of_other_features_are_never_resolved() -> None:
     step = plan([], {"heartbeat/db", "standards/oncall-gap/gone"})
     assert step.resolve == ("standards/oncall-gap/gone",)
+
+
+_KEYS = st.sampled_from(
+    ["standards/oncall-gap/cart", "standards/oncall-gap/db", "standards/unreachable/bob"]
+)
+
+
+@given(
+    days=st.lists(st.sets(_KEYS), min_size=1, max_size=8),
+    others=st.sets(st.sampled_from(["heartbeat/db", "drill/x/1"])),
+)
+def test_each_day_leaves_open_exactly_the_problems_of_the_day(
+    days: list[set[str]], others: set[str]
+) -> None:
+    """Whatever the days' problems, after each run the open ``standards/`` keys are the
+    day's problems: nothing opened twice, nothing fixed left open, other keys untouched."""
+    open_keys = set(others)
+    for today in days:
+        current = [Raised(k, "shop", ("ann",), "cart", k) for k in sorted(today)]
+        step = plan(current, open_keys)
+        opened = [r.dedup_key for r in step.open]
+        assert len(opened) == len(set(opened))
+        assert not set(opened) & open_keys  # never a second one while one is open
+        assert set(step.resolve) <= open_keys - others
+        open_keys = (open_keys | set(opened)) - set(step.resolve)
+        assert open_keys == today | others

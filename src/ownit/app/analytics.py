@@ -71,7 +71,8 @@ class AnalyticsStore(Protocol):
         ...
 
     def messages(self, since: datetime, until: datetime) -> list[Message]:
-        """Notifications delivered in ``[since, until)``."""
+        """Notifications delivered in ``[since, until)``, but for the kinds that are no
+        on-call load (:data:`~ownit.domain.analytics.responders.NOT_LOAD`: reminders)."""
         ...
 
     def zones(self) -> dict[str, str]:

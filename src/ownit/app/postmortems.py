@@ -95,6 +95,10 @@ class PostmortemStore(Protocol):
 
     def policy_override(self, service: str) -> PolicyOverride | None: ...
 
+    def policy_overrides(self, services: set[str]) -> dict[str, PolicyOverride | None]:
+        """Each named service's override, in one read (a service not found is left out)."""
+        ...
+
     def incidents_since(self, since: datetime, service: str | None) -> list[IncidentFacts]:
         """Resolved incidents created since ``since`` (of ``service``), oldest first."""
         ...
@@ -360,19 +364,16 @@ def learning_of(
     now = clock.now()
     records = store.search(None, None)  # every postmortem, read once
     by_incident = {r.incident.id: r for r in records}
-    policies: dict[str, PostmortemPolicy] = {}  # one override lookup per service
+    resolved = store.incidents_since(since, service)
+    overrides = store.policy_overrides({f.service for f in resolved})  # one read for all
+    policies = {name: effective(ORG_DEFAULT, found) for name, found in overrides.items()}
 
     def needs_one(facts: IncidentFacts) -> bool:
-        if facts.service not in policies:
-            policies[facts.service] = policy_for(store, facts.service)
+        policy = policies.get(facts.service, ORG_DEFAULT)
         duration = (facts.resolved_at or now) - facts.created_at
-        return requires_postmortem(policies[facts.service], facts.urgency, duration)
+        return requires_postmortem(policy, facts.urgency, duration)
 
-    needed = [
-        Learning(f, by_incident.get(f.id))
-        for f in store.incidents_since(since, service)
-        if needs_one(f)
-    ]
+    needed = [Learning(f, by_incident.get(f.id)) for f in resolved if needs_one(f)]
     open_items = [
         (r, a)
         for r in records

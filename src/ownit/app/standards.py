@@ -20,6 +20,7 @@ from ownit.app.clock import Clock
 from ownit.app.oncall import ScheduleStore, final_schedule
 from ownit.domain.analytics.incidents import GroupBy, incident_report
 from ownit.domain.analytics.period import Period
+from ownit.domain.catalog import Snapshot
 from ownit.domain.errors import DomainError
 from ownit.domain.oncall import schedules as calc
 from ownit.domain.standards import (
@@ -38,27 +39,25 @@ from ownit.domain.standards import (
 MTTA_WINDOW = timedelta(days=30)
 
 
+Postmortems = Mapping[str, tuple[ResolvedIncident, ...]]
+Actions = Mapping[str, tuple[ActionItem, ...]]
+
+
 class Records(Protocol):
-    """What other features record; ``None`` from a method: not recorded here. ``service``
-    narrows the read to one service's records (a service page's badge)."""
+    """What other features record; ``None``: not recorded here."""
 
-    def postmortems(
-        self, service: str | None = None
-    ) -> Mapping[str, tuple[ResolvedIncident, ...]] | None: ...
-
-    def actions(
-        self, service: str | None = None
-    ) -> Mapping[str, tuple[ActionItem, ...]] | None: ...
+    def learning(self, service: str | None = None) -> tuple[Postmortems | None, Actions | None]:
+        """The postmortems the policy requires (per service) and the open action items (per
+        service), from one read of the postmortems (decision 0057); ``service`` narrows the
+        read to one service's records (a service page's badge)."""
+        ...
 
     def drills(self) -> Mapping[str, datetime] | None: ...
 
 
 class _NoRecords:
-    def postmortems(self, service: str | None = None) -> None:
-        return None
-
-    def actions(self, service: str | None = None) -> None:
-        return None
+    def learning(self, service: str | None = None) -> tuple[None, None]:
+        return None, None
 
     def drills(self) -> None:
         return None
@@ -103,17 +102,34 @@ def world_and_rules(
     only: enough for its own report (a service page's badge)."""
     snapshot = sources.catalog.snapshot()
     rules = rules if rules is not None else stored_rules(snapshot)
-    overrides = sources.schedules.overrides(since=now)
+    postmortems, actions = sources.records.learning(service)
+    history = History(
+        mtta_p50=mtta_p50(sources.analytics, now, service),
+        postmortems=postmortems,
+        actions=actions,
+        drills=sources.records.drills(),
+    )
+    return _world(snapshot, sources.schedules, now, history, rules), rules
+
+
+def catalog_world(
+    catalog: CatalogStore, schedules: ScheduleStore, now: datetime, history: History
+) -> World:
+    """The world of the standards at ``now``: the catalog (with its Scorecard's bounds), and
+    the final schedules with their overrides (catalog and API); ``history`` what other
+    features record."""
+    snapshot = catalog.snapshot()
+    return _world(snapshot, schedules, now, history, stored_rules(snapshot))
+
+
+def _world(
+    snapshot: Snapshot, schedules: ScheduleStore, now: datetime, history: History, rules: Rules
+) -> World:
+    overrides = schedules.overrides(since=now)
     finals: dict[str, calc.Schedule] = {
         name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
     }
-    history = History(
-        mtta_p50=mtta_p50(sources.analytics, now, service),
-        postmortems=sources.records.postmortems(service),
-        actions=sources.records.actions(service),
-        drills=sources.records.drills(),
-    )
-    world = World(
+    return World(
         now=now,
         services=snapshot.services,
         teams=snapshot.teams,
@@ -123,7 +139,6 @@ def world_and_rules(
         history=history,
         bounds=rules.bounds,
     )
-    return world, rules
 
 
 def report(

@@ -27,8 +27,13 @@ class LearningRecords:
         self._drills = drills
         self._clock = clock
 
-    def postmortems(self, service: str | None = None) -> Mapping[str, tuple[ResolvedIncident, ...]]:
-        needed, _ = learning_of(
+    def learning(
+        self, service: str | None = None
+    ) -> tuple[Mapping[str, tuple[ResolvedIncident, ...]], Mapping[str, tuple[ActionItem, ...]]]:
+        """Both from one :func:`learning_of` (every postmortem read once per report): the
+        high-urgency resolved incidents of the last :data:`LOOK_BACK` that need a postmortem,
+        with its status, and every open action item (of ``service`` only, when given)."""
+        needed, open_items = learning_of(
             store=self._store,
             clock=self._clock,
             since=self._clock.now() - LOOK_BACK,
@@ -43,16 +48,15 @@ class LearningRecords:
             found.setdefault(incident.service, []).append(
                 ResolvedIncident(f"#{incident.number}", incident.resolved_at, status)
             )
-        return {service: tuple(items) for service, items in found.items()}
-
-    def actions(self, service: str | None = None) -> Mapping[str, tuple[ActionItem, ...]]:
-        _, open_items = learning_of(
-            store=self._store, clock=self._clock, since=self._clock.now(), service=service
+        actions: dict[str, list[ActionItem]] = {}
+        for record, action in open_items:
+            actions.setdefault(record.incident.service, []).append(
+                ActionItem(action.title, action.due)
+            )
+        return (
+            {name: tuple(items) for name, items in found.items()},
+            {name: tuple(items) for name, items in actions.items()},
         )
-        found: dict[str, list[ActionItem]] = {}
-        for record, item in open_items:
-            found.setdefault(record.incident.service, []).append(ActionItem(item.title, item.due))
-        return {service: tuple(items) for service, items in found.items()}
 
     def drills(self) -> Mapping[str, datetime]:
         """Each policy's last acknowledged drill run (a game day's steps are not drills of

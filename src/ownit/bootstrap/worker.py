@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
+from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
@@ -17,6 +18,7 @@ from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.postmortem_reminder_store import SqlReminderStore
+from ownit.adapters.db.raise_early_store import SqlRaiseEarlyStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.wakeup import WorkBell, listener_for
 from ownit.adapters.db.work_store import SqlWorkStore
@@ -30,6 +32,7 @@ from ownit.app import (
     heartbeats,
     paging_health,
     postmortem_reminders,
+    raise_early,
 )
 from ownit.app.clock import Clock, SystemClock
 from ownit.app.delivery import ContactLimiter
@@ -38,7 +41,9 @@ from ownit.app.notify import Notifier
 from ownit.app.paging import PagingWatch
 from ownit.app.paging_health import Report
 from ownit.app.postmortem_reminders import every_minute
+from ownit.app.standards import catalog_world
 from ownit.bootstrap.database import ACTION_SECRET, on_call_lookup, secret_box
+from ownit.domain.standards import History, World
 from ownit.settings import Settings
 from ownit.worker.links import SignedLinks
 from ownit.worker.loop import Worker
@@ -169,6 +174,7 @@ def build_worker(
         postmortem_reminders=postmortem_reminder_pass(engine),
         wakeup=listener_for(engine) if wakeup else None,
         drills=drill_pass(engine),
+        standards=raise_early_pass(settings, engine),
     )
 
 
@@ -212,3 +218,16 @@ def postmortem_reminder_pass(engine: Engine) -> Callable[[datetime], int]:
     """The engine's pass over due postmortems and action items, once a minute."""
     store = SqlReminderStore(engine)
     return every_minute(lambda now: postmortem_reminders.remind_due(store=store, now=now))
+
+
+def raise_early_pass(settings: Settings, engine: Engine) -> Callable[[datetime], int]:
+    """The standards' daily check (its timer looked at once a minute): on-call gaps and
+    unreachable responders become incidents to the team's managers (decision 0056)."""
+    store = SqlRaiseEarlyStore(engine, bell=WorkBell(engine))
+    catalog = SqlCatalogStore(engine, box=secret_box(settings))
+    schedules = SqlScheduleStore(engine)
+
+    def world(now: datetime) -> World:
+        return catalog_world(catalog, schedules, now, History())
+
+    return every_minute(lambda now: raise_early.daily(store=store, world=world, now=now))

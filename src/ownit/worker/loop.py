@@ -54,7 +54,9 @@ class Worker:
         wakeup: Wakeup | None = None,
         postmortem_reminders: Callable[[datetime], int] | None = None,
         drills: Callable[[datetime], int] | None = None,
+        standards: Callable[[datetime], int] | None = None,
     ) -> None:
+        self._standards = standards  # the daily check: problems raised before they bite
         self._postmortem_reminders = postmortem_reminders  # queues reminders of due items
         self._drills = drills  # scheduled drill runs, drill completion and auto-resolve
         self._paging = paging  # never silent: state and fallback after deliveries
@@ -87,6 +89,7 @@ class Worker:
             + self.resolve_idle()
             + self.remind_postmortems()
             + self.practise()
+            + self.raise_early()
         )
         while done < limit:
             # Pages already decided go out before more escalations are decided, a few
@@ -119,6 +122,17 @@ class Worker:
             return self._drills(self._clock.now())
         except Exception:
             log.exception("drill pass failed; the next pass retries")
+            return 0
+
+    def raise_early(self) -> int:
+        """Once a day: on-call gaps and unreachable responders become low-urgency incidents
+        to the team's managers; those fixed are resolved."""
+        if self._standards is None:
+            return 0
+        try:
+            return self._standards(self._clock.now())
+        except Exception:
+            log.exception("the standards' daily check failed; the next pass retries")
             return 0
 
     def resolve_idle(self) -> int:

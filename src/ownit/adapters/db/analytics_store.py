@@ -14,7 +14,7 @@ from ownit.adapters.db.analytics_figures import is_stale, read_fresh
 from ownit.adapters.db.analytics_histories import histories_of, incident_rows
 from ownit.domain.analytics.history import EXPLICIT, Drills, Facts, IncidentHistory
 from ownit.domain.analytics.records import IncidentRecord
-from ownit.domain.analytics.responders import Message, Response
+from ownit.domain.analytics.responders import NOT_LOAD, Message, Response
 
 _i, _s, _tm, _f, _r = t.incidents, t.services, t.teams, t.incident_figures, t.incident_responses
 # Whether an incident is a drill (decision 0032.8): drills are left out unless asked for.
@@ -181,7 +181,10 @@ class SqlAnalyticsStore:
     def messages(self, since: datetime, until: datetime) -> list[Message]:
         n = t.notifications
         query = select(n.c.user_name, n.c.contact, _raw(n.c.sent_at)).where(
-            n.c.status == "sent", n.c.sent_at >= since, n.c.sent_at < until
+            n.c.status == "sent",
+            n.c.sent_at >= since,
+            n.c.sent_at < until,
+            n.c.event_type.not_in(NOT_LOAD),  # reminders are not pages
         )
         with self._engine.connect() as conn:
             return [Message(u, c, _instant(at)) for u, c, at in conn.execute(query)]

@@ -54,6 +54,24 @@ def incident_facts(conn: Connection, incident_id: str) -> IncidentFacts | None:
     return None if row is None else facts_of(row)
 
 
+def _override(found: object) -> PolicyOverride | None:
+    """A service's ``postmortem`` field as stored (``None``: it has none)."""
+    if not isinstance(found, dict):
+        return None
+    minimum = found.get("minDuration")
+    return PolicyOverride(
+        required=found.get("required"),
+        urgency=found.get("urgency"),
+        min_duration=parse_duration(minimum) if isinstance(minimum, str) else None,
+        days=found.get("days"),
+    )
+
+
+def incidents_facts(conn: Connection, incident_ids: list[str]) -> dict[str, IncidentFacts]:
+    """The facts of these incidents by id, in one query."""
+    return {r.id: facts_of(r) for r in conn.execute(_FACTS.where(_i.c.id.in_(incident_ids)))}
+
+
 class PostmortemReads:
     def __init__(self, engine: Engine, *, org_id: int = 1) -> None:
         self._engine = engine
@@ -127,19 +145,14 @@ class PostmortemReads:
         return {name: tuple(found or ()) for name, found in rows}
 
     def policy_override(self, service: str) -> PolicyOverride | None:
-        with self._engine.connect() as conn:
-            found = conn.execute(
-                select(_s.c.spec["postmortem"]).where(_s.c.name == service)
-            ).scalar_one_or_none()
-        if not isinstance(found, dict):
-            return None
-        minimum = found.get("minDuration")
-        return PolicyOverride(
-            required=found.get("required"),
-            urgency=found.get("urgency"),
-            min_duration=parse_duration(minimum) if isinstance(minimum, str) else None,
-            days=found.get("days"),
+        return self.policy_overrides({service}).get(service)
+
+    def policy_overrides(self, services: set[str]) -> dict[str, PolicyOverride | None]:
+        query = select(_s.c.name, _s.c.spec["postmortem"].label("postmortem")).where(
+            _s.c.name.in_(sorted(services))
         )
+        with self._engine.connect() as conn:
+            return {row.name: _override(row.postmortem) for row in conn.execute(query)}
 
     def user_exists(self, name: str) -> bool:
         u = t.users
@@ -152,7 +165,10 @@ class PostmortemReads:
 
     def incidents_since(self, since: datetime, service: str | None) -> list[IncidentFacts]:
         query = _FACTS.where(
-            _i.c.org_id == self._org_id, _i.c.created_at >= since, _i.c.resolved_at.is_not(None)
+            _i.c.org_id == self._org_id,
+            _i.c.created_at >= since,
+            _i.c.resolved_at.is_not(None),
+            _i.c.drill.is_(False),  # practice: a drill's incident is not one to learn from
         )
         if service is not None:
             query = query.where(_s.c.name == service)

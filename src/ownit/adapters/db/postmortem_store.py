@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +11,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record as audit
-from ownit.adapters.db.postmortem_reads import PostmortemReads, incident_facts
-from ownit.app.postmortems import Record
+from ownit.adapters.db.postmortem_reads import PostmortemReads, incident_facts, incidents_facts
+from ownit.app.postmortems import IncidentFacts, Record
 from ownit.domain.postmortems import model as m
 from ownit.domain.postmortems.timeline import Mark
 
 _p, _a = t.postmortems, t.postmortem_actions
+_CHUNK = 500  # ids per IN (...): well under every database's limit of bound parameters
 
 
 def _marks(raw: Any) -> dict[str, Mark]:
@@ -35,6 +36,18 @@ def _marks_json(marks: Mapping[str, Mark]) -> dict[str, Any]:
         for key, mark in sorted(marks.items())
         if mark.hidden or mark.note
     }
+
+
+def _built(row: Any, facts: IncidentFacts, items: Sequence[Any]) -> Record:
+    pm = m.Postmortem(
+        title=row.title,
+        owner=row.owner,
+        due=row.due,
+        status=m.Status(row.status),
+        sections={k: str(v) for k, v in (row.sections or {}).items()},
+        actions=tuple(_item(i) for i in items),
+    )
+    return Record(row.id, facts, pm, _marks(row.marks), row.created_at, row.updated_at)
 
 
 def _item(row: Any) -> m.ActionItem:
@@ -60,15 +73,20 @@ class SqlPostmortemStore(PostmortemReads):
         items = conn.execute(
             select(_a).where(_a.c.postmortem_id == row.id).order_by(_a.c.number)
         ).all()
-        pm = m.Postmortem(
-            title=row.title,
-            owner=row.owner,
-            due=row.due,
-            status=m.Status(row.status),
-            sections={k: str(v) for k, v in (row.sections or {}).items()},
-            actions=tuple(_item(i) for i in items),
-        )
-        return Record(row.id, facts, pm, _marks(row.marks), row.created_at, row.updated_at)
+        return _built(row, facts, items)
+
+    def _records(self, conn: Connection, rows: list[Any]) -> list[Record]:
+        """Many at once: their incidents and action items in one query each (not 2 per
+        postmortem: the standards read them all for every report)."""
+        facts: dict[str, IncidentFacts] = {}
+        items: dict[int, list[Any]] = {}
+        for chunk in range(0, len(rows), _CHUNK):
+            part = rows[chunk : chunk + _CHUNK]
+            facts.update(incidents_facts(conn, [r.incident_id for r in part]))
+            query = select(_a).where(_a.c.postmortem_id.in_([r.id for r in part]))
+            for item in conn.execute(query.order_by(_a.c.postmortem_id, _a.c.number)):
+                items.setdefault(item.postmortem_id, []).append(item)
+        return [_built(row, facts[row.incident_id], items.get(row.id, [])) for row in rows]
 
     def _one(self, conn: Connection, cond: Any) -> Record | None:
         row = conn.execute(select(_p).where(cond)).first()
@@ -224,7 +242,7 @@ class SqlPostmortemStore(PostmortemReads):
             )
             query = query.where(_p.c.incident_id.in_(owned))
         with self._engine.connect() as conn:
-            return [self._record(conn, row) for row in conn.execute(query).all()]
+            return self._records(conn, list(conn.execute(query).all()))
 
 
 def _action_fields(item: m.ActionItem) -> dict[str, Any]:

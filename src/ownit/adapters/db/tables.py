@@ -450,6 +450,7 @@ heartbeats = Table(
 Index("ix_notifications_sent_at", notifications.c.sent_at)
 
 # The records tables live in their own module; offered here with the others.
+from ownit.adapters.db.check_tables import daily_checks as daily_checks  # noqa: E402
 from ownit.adapters.db.drill_tables import drill_runs as drill_runs  # noqa: E402
 from ownit.adapters.db.drill_tables import drills as drills  # noqa: E402
 from ownit.adapters.db.drill_tables import gameday_runs as gameday_runs  # noqa: E402

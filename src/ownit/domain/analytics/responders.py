@@ -43,6 +43,11 @@ def bucket(at: datetime, timezone: str) -> Bucket:
     return Bucket.OFF_HOURS
 
 
+NOT_LOAD = frozenset({"postmortem.reminder"})
+"""Outbox kinds that are no on-call load: a postmortem reminder is an e-mail about work
+due, not a page, so it is neither an interruption nor noise (decision 0057)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """A notification delivered to ``user`` on ``contact`` at ``at``. Several rows with the

@@ -8,8 +8,8 @@ already open.
   notification rule (``standards/unreachable/<user>``; one per person, whichever services).
 
 :func:`plan` is idempotent: a problem already open is not opened again; an open key whose
-problem is gone is resolved. Engine wiring (the durable daily timer) is the integrator's:
-see ``docs/standards.md``.
+problem is gone is resolved. :func:`managers_policy` is who is paged: the owning team's
+managers (decision 0056). The engine runs it once a day (``app/raise_early.py``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ownit.domain.escalation.policy import Level, Policy, Target
 from ownit.domain.standards.builtins import Judge
 from ownit.domain.standards.model import World
 
 HORIZON = timedelta(days=7)
 PREFIX = "standards/"
+MANAGERS_AFTER = timedelta(minutes=30)  # the one level's time to acknowledge (no repeat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +98,13 @@ def plan(current: list[Raised], open_keys: Collection[str]) -> Plan:
         tuple(r for r in current if r.dedup_key not in open_keys),
         tuple(sorted(k for k in open_keys if k.startswith(PREFIX) and k not in keys)),
     )
+
+
+def managers_policy(raised: Raised) -> Policy | None:
+    """The policy frozen onto the problem's incident: one level naming the owning team's
+    managers, no repeat. ``None`` when the team has no manager: the incident then has no
+    policy, and never-silent paging takes it to the org's admins (decision 0056)."""
+    if not raised.managers:
+        return None
+    targets = tuple(Target("user", m) for m in raised.managers)
+    return Policy(f"{raised.team} managers", (Level(MANAGERS_AFTER, targets),))
