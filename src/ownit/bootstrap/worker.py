@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from ownit.adapters.db.analytics_figures import SqlFigureCatchUp
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
 from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.gameday_store import SqlGameDayStore
@@ -31,7 +32,7 @@ from ownit.app import (
     paging_health,
     postmortem_reminders,
 )
-from ownit.app.clock import Clock, SystemClock
+from ownit.app.clock import Clock, SystemClock, at_most_every
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
 from ownit.app.notify import Notifier
@@ -127,6 +128,9 @@ def web_notifiers(
 # incident's first page (claimed first) is committed and delivered within one short cycle.
 ENGINE_ADVANCE_BATCH = 8
 ENGINE_SQLITE_ADVANCE_BATCH = 4  # on SQLite the transaction also holds the one write lock
+# How often the engine stores the analytics figures of incidents changed without them (a
+# report computes them in memory meanwhile: decision 0062).
+FIGURES_EVERY = timedelta(seconds=10)
 
 
 def build_worker(
@@ -169,6 +173,7 @@ def build_worker(
         postmortem_reminders=postmortem_reminder_pass(engine),
         wakeup=listener_for(engine) if wakeup else None,
         drills=drill_pass(engine),
+        figures=at_most_every(FIGURES_EVERY, SqlFigureCatchUp(engine)),
     )
 
 

@@ -54,7 +54,9 @@ class Worker:
         wakeup: Wakeup | None = None,
         postmortem_reminders: Callable[[datetime], int] | None = None,
         drills: Callable[[datetime], int] | None = None,
+        figures: Callable[[datetime], int] | None = None,
     ) -> None:
+        self._figures = figures  # stores the analytics figures of changed incidents
         self._postmortem_reminders = postmortem_reminders  # queues reminders of due items
         self._drills = drills  # scheduled drill runs, drill completion and auto-resolve
         self._paging = paging  # never silent: state and fallback after deliveries
@@ -87,6 +89,7 @@ class Worker:
             + self.resolve_idle()
             + self.remind_postmortems()
             + self.practise()
+            + self.catch_up_figures()
         )
         while done < limit:
             # Pages already decided go out before more escalations are decided, a few
@@ -119,6 +122,17 @@ class Worker:
             return self._drills(self._clock.now())
         except Exception:
             log.exception("drill pass failed; the next pass retries")
+            return 0
+
+    def catch_up_figures(self) -> int:
+        """Incidents changed without their analytics figures (an event's resolution, a
+        merge, autoResolve) get them stored, so that reports only read (decision 0062)."""
+        if self._figures is None:
+            return 0
+        try:
+            return self._figures(self._clock.now())
+        except Exception:
+            log.exception("storing analytics figures failed; the next pass retries")
             return 0
 
     def resolve_idle(self) -> int:

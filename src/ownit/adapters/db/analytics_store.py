@@ -80,8 +80,8 @@ class SqlAnalyticsStore:
         team: str | None = None,
         urgency: str | None = None,
     ) -> list[IncidentRecord]:
-        """The stored figures of the incidents created in ``[since, until)``, the window's
-        stale ones computed again first (decision 0038)."""
+        """The stored figures of the incidents created in ``[since, until)``; a stale one's
+        computed from its history instead, in memory (decisions 0038, 0062)."""
         query = _filtered(
             select(
                 is_stale(),
@@ -110,7 +110,7 @@ class SqlAnalyticsStore:
             team,
             urgency,
         )
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:  # only reads (decision 0062)
             rows = read_fresh(conn, query)
         return [
             IncidentRecord(
@@ -155,7 +155,7 @@ class SqlAnalyticsStore:
             )
             .where(_i.c.created_at >= since, _i.c.created_at < until)
         )
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:  # only reads (decision 0062)
             rows = read_fresh(conn, query)
         found: dict[tuple[str, str], list[Any]] = {}
         recorded_acks: set[str] = set()
