@@ -191,12 +191,16 @@ def seed(engine: Any, *, incidents: int, services: int, users: int, now: datetim
     log(f"seeded {incidents} incidents in {time.perf_counter() - started:.1f} s")
     # The per-incident figures, as migration 0013 computes them for an existing history
     # (from then on they are written as incidents are acknowledged and resolved).
-    from ownit.adapters.db.analytics_figures import backfill
+    from ownit.adapters.db.analytics_figures import backfill_stale
 
     started = time.perf_counter()
     with engine.begin() as conn:
-        backfill(conn)
+        backfill_stale(conn)
     log(f"stored figures of {incidents} incidents in {time.perf_counter() - started:.1f} s")
+    # Planner statistics, as autovacuum (PostgreSQL) or ``PRAGMA optimize`` (SQLite) keep them
+    # on a live database: without them a bulk-seeded table looks empty to the planner.
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def timed(repeat: int, run: Callable[[], object]) -> tuple[list[float], list[float]]:

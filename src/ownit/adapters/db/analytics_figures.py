@@ -9,7 +9,8 @@
   memory, writing nothing: a read never writes (decision 0062). Paths that change an
   incident without calling :func:`refresh` (an event's resolution on the ingest path, the
   autoResolve timer, a merge) are caught up by the worker's :func:`catch_up` pass.
-- :func:`backfill` computes every incident's (migration 0013; the benchmark's bulk seed).
+- :func:`backfill_stale` computes every stale incident's (migration 0020; the benchmark's
+  bulk seed).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def computed(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
                 "alert_count": row.alert_count,
                 "resolved_at": row.resolved_at,
                 "acknowledged_at": row.acknowledged_at,
+                "created_at": row.created_at,
             }
     return rows
 
@@ -114,7 +116,7 @@ def read_fresh(conn: Connection, query: Select[Any]) -> list[Sequence[Any]]:
     return fresh
 
 
-def stale_ids(conn: Connection, limit: int) -> list[str]:
+def stale_ids(conn: Connection, limit: int | None) -> list[str]:
     """Up to ``limit`` incidents whose stored figures are missing or behind their row."""
     query = (
         select(_i.c.id)
@@ -144,9 +146,9 @@ class SqlFigureCatchUp:
             return catch_up(conn)
 
 
-def backfill(conn: Connection) -> int:
-    """Compute every incident's figures; how many incidents there were."""
-    ids = list(conn.execute(select(_i.c.id).order_by(_i.c.id)).scalars())
+def backfill_stale(conn: Connection) -> int:
+    """Store the figures of every stale incident (migration 0020); how many."""
+    ids = stale_ids(conn, None)
     for start in range(0, len(ids), _BACKFILL_CHUNK):
         refresh(conn, ids[start : start + _BACKFILL_CHUNK])
     return len(ids)

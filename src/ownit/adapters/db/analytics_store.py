@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, String, select, type_coerce
+from sqlalchemy import ColumnElement, Engine, Select, String, and_, select, type_coerce
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import is_stale, read_fresh
@@ -34,6 +34,12 @@ def _instant(value: Any) -> Any:
     if isinstance(value, str):
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _figures_in(since: datetime, until: datetime) -> ColumnElement[bool]:
+    """The outer join to the incident's figures, with the window on both sides: read as a
+    range of ``ix_incident_figures_created_at``, which holds every figure (decision 0063)."""
+    return and_(_f.c.incident_id == _i.c.id, _f.c.created_at >= since, _f.c.created_at < until)
 
 
 def _filtered(
@@ -103,7 +109,7 @@ class SqlAnalyticsStore:
             .select_from(
                 _i.join(_s, _s.c.id == _i.c.service_id)
                 .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
-                .outerjoin(_f, _f.c.incident_id == _i.c.id)
+                .outerjoin(_f, _figures_in(since, until))
             )
             .where(_i.c.created_at >= since, _i.c.created_at < until),
             service,
@@ -149,7 +155,7 @@ class SqlAnalyticsStore:
                 _r.c.acknowledged_via,
             )
             .select_from(
-                _i.outerjoin(_f, _f.c.incident_id == _i.c.id).outerjoin(
+                _i.outerjoin(_f, _figures_in(since, until)).outerjoin(
                     _r, _r.c.incident_id == _i.c.id
                 )
             )
