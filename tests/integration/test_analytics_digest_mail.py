@@ -21,6 +21,7 @@ from ownit.adapters.db.digest_store import SqlDigestOutbox
 from ownit.app import digests as dg
 from ownit.app.notify import ANALYTICS_DIGEST
 from ownit.bootstrap import build_worker
+from ownit.cli.main import main
 from ownit.settings import Settings
 from tests.builders import T0, FakeClock
 from tests.integration.live import free_port
@@ -201,3 +202,39 @@ def test_no_manager_with_email_is_an_error_not_silence(engine: Engine) -> None:
             outbox=SqlDigestOutbox(engine),
             clock=FakeClock(T0),
         )
+
+
+def test_the_cli_queues_once_a_week_and_lists_the_deliveries(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OWNIT_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = run("analytics", "report", "--mail")
+    assert code == 2
+    assert "--mail: no team manager has an e-mail contact" in err
+    assert out.startswith("ownit weekly digest:")  # the digest is still printed
+    _people(engine)
+    code, out, _ = run("analytics", "report", "--mail")
+    assert code == 0
+    assert out.splitlines()[-1] == "queued: mia (work)"
+    code, out, _ = run("analytics", "report", "--mail")
+    assert out.splitlines()[-1] == "already queued this week: mia (work)"
+    code, out, _ = run("analytics", "digests")
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "WEEK",
+        "USER",
+        "CONTACT",
+        "STATUS",
+        "ATTEMPTS",
+        "SENT",
+        "LAST",
+        "ERROR",
+    ]
+    assert lines[2].split()[1:6] == ["mia", "work", "pending", "0", "-"]
+    assert len(lines) == 3  # one row: the second run queued nothing

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Engine, Select, String, and_, select, type
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import is_stale, read_fresh
 from ownit.adapters.db.analytics_histories import histories_of, incident_rows
+from ownit.adapters.db.engine import read_only
 from ownit.domain.analytics.history import EXPLICIT, Drills, Facts, IncidentHistory
 from ownit.domain.analytics.records import IncidentRecord
 from ownit.domain.analytics.responders import Message, Response
@@ -55,8 +56,14 @@ def _filtered(
 
 
 class SqlAnalyticsStore:
+    """Only reads (decision 0062): on SQLite its transactions never take the write lock, on
+    PostgreSQL they are ``READ ONLY`` (a write would fail, not happen)."""
+
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        reader = read_only(engine)
+        if engine.dialect.name == "postgresql":
+            reader = reader.execution_options(postgresql_readonly=True)
+        self._engine = reader
 
     def histories(
         self,
