@@ -15,6 +15,7 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import SqlFigureCatchUp, backfill_stale, refresh
 from ownit.adapters.db.analytics_store import SqlAnalyticsStore
 from ownit.adapters.db.incident_store import SqlIncidentStore
+from ownit.bootstrap import build_worker
 from ownit.domain.analytics.history import (
     Acknowledgement,
     Drills,
@@ -27,7 +28,9 @@ from ownit.domain.analytics.noise import noise_report
 from ownit.domain.analytics.records import record_of
 from ownit.domain.analytics.responders import report_of_responses, responder_report
 from ownit.domain.incidents import Status
+from ownit.settings import Settings
 from tests.analytics_cases import HAND_MADE, MERGE_SOURCE, MERGE_TARGET, PERIOD, T0, at, seed
+from tests.builders import FakeClock
 
 TEAMS = {"api": "payments", "web": "frontend", "db": None}
 USERS = ("alice", "bob", "carol")
@@ -246,3 +249,29 @@ def test_the_incident_store_writes_the_figures_with_the_acknowledgement_and_reso
             )
         ).one()
     assert tuple(row) == expected
+
+
+@pytest.mark.parametrize("stale", [1, 3], ids=["one", "three"])
+def test_the_worker_stores_figures_a_path_left_behind(engine: Engine, stale: int) -> None:
+    made = [IncidentHistory(f"inc_w{n}", "api", at(n), alert_key="disk") for n in range(stale)]
+    seed(engine, made)  # no figures stored: every one is stale
+    clock = FakeClock(T0)
+    work = build_worker(Settings(database_url=str(engine.url)), engine, clock=clock)
+    try:
+        work.run_once()
+        with engine.connect() as conn:
+            stored = conn.execute(select(t.incident_figures.c.incident_id)).scalars().all()
+        assert sorted(stored) == [h.id for h in made]
+        with engine.begin() as conn:  # an event resolves one on the ingest path
+            conn.execute(
+                update(t.incidents)
+                .where(t.incidents.c.id == "inc_w0")
+                .values(status="resolved", resolved_at=at(2), resolved_by="integration/events")
+            )
+        work.run_once()  # within FIGURES_EVERY of the last pass: not yet
+        assert _stored(engine, "inc_w0") == (None, None)
+        clock.advance(seconds=10)
+        work.run_once()
+        assert _stored(engine, "inc_w0") == (None, 120.0)
+    finally:
+        work.stop()
