@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, func, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_store import SqlAnalyticsStore
@@ -283,3 +283,46 @@ def test_only_page_kinds_are_messages(engine: Engine, event_type: str, counted: 
         )
     found = SqlAnalyticsStore(engine).messages(PERIOD.since, PERIOD.until)
     assert found == ([Message("alice", "mail", when)] if counted else [])
+
+
+_WRITES = ("insert", "update", "delete", "replace", "create", "drop", "alter", "upsert")
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("incidents", {}),
+        ("incidents", {"by": "service"}),
+        ("incidents", {"by": "week", "format": "csv"}),
+        ("responders", {}),
+        ("responders", {"format": "csv"}),
+        ("noise", {}),
+        ("baselines", {}),
+    ],
+    ids=["incidents", "by-service", "by-week-csv", "responders", "responders-csv", "noise", "bl"],
+)
+def test_a_get_writes_nothing_even_when_stored_figures_are_behind(
+    api: Api, engine: Engine, path: str, params: dict[str, str]
+) -> None:
+    # The seed stored no figures: every incident's are missing (stale). Only the token's
+    # own last_used_at hint (the API's sign-in, once a minute) may be written, never analytics.
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = api.client.get(f"/api/v1/analytics/{path}", params=params, headers=api.headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert r.status_code == 200, r.text
+    assert seen, "the request read nothing: the hook is not listening"
+    writes = [
+        s
+        for s in seen
+        if s.lstrip().split(None, 1)[0].lower() in _WRITES and not s.startswith("UPDATE api_tokens")
+    ]
+    assert writes == []
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.incident_figures)).scalar() == 0

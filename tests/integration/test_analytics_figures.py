@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select, update
 
 from ownit.adapters.db import tables as t
-from ownit.adapters.db.analytics_figures import backfill, refresh
+from ownit.adapters.db.analytics_figures import SqlFigureCatchUp, backfill_stale, refresh
 from ownit.adapters.db.analytics_store import SqlAnalyticsStore
 from ownit.adapters.db.incident_store import SqlIncidentStore
+from ownit.bootstrap import build_worker
 from ownit.domain.analytics.history import (
     Acknowledgement,
     Drills,
@@ -27,7 +28,9 @@ from ownit.domain.analytics.noise import noise_report
 from ownit.domain.analytics.records import record_of
 from ownit.domain.analytics.responders import report_of_responses, responder_report
 from ownit.domain.incidents import Status
+from ownit.settings import Settings
 from tests.analytics_cases import HAND_MADE, MERGE_SOURCE, MERGE_TARGET, PERIOD, T0, at, seed
+from tests.builders import FakeClock
 
 TEAMS = {"api": "payments", "web": "frontend", "db": None}
 USERS = ("alice", "bob", "carol")
@@ -116,7 +119,7 @@ def test_stored_figures_agree_with_the_histories(
     seed(engine, made)
     _check_agreement(engine, made)  # computed at the first read (none were stored)
     with engine.begin() as conn:
-        backfill(conn)  # as migration 0013 does: the same figures
+        backfill_stale(conn)  # as migration 0020 does: the same figures
     _check_agreement(engine, made)
 
 
@@ -127,6 +130,8 @@ def test_stored_figures_agree_with_the_histories(
 )
 def test_stored_figures_of_the_hand_made_cases(engine: Engine, made: list[IncidentHistory]) -> None:
     seed(engine, made)
+    _check_agreement(engine, made)  # computed in memory: a read stores nothing
+    assert SqlFigureCatchUp(engine)(T0) == len(made)  # the worker's pass stores them
     _check_agreement(engine, made)
     with engine.connect() as conn:
         merged = conn.execute(
@@ -138,7 +143,8 @@ def test_stored_figures_of_the_hand_made_cases(engine: Engine, made: list[Incide
 
 
 # A path that changes the incident row without writing the figures (an event's resolution
-# on the ingest path, the autoResolve timer, a merge): the next report sees the change.
+# on the ingest path, the autoResolve timer, a merge): the next report sees the change
+# (computed in memory, nothing written), and the worker's next pass stores it.
 STALE_CASES = [
     (
         "resolved by its event",
@@ -180,20 +186,30 @@ def test_a_change_the_figures_were_not_written_for_shows_at_the_next_read(
 ) -> None:
     opened = IncidentHistory("inc_open", "api", at(0), alert_key="disk")
     seed(engine, [opened])
-    store = SqlAnalyticsStore(engine)
+    store, catch_up = SqlAnalyticsStore(engine), SqlFigureCatchUp(engine)
+    assert catch_up(T0) == 1  # stored as they are now
     [before] = store.records(PERIOD.since, PERIOD.until)
     assert tuple(before.stored) == (None, None, False, False, False)
     with engine.begin() as conn:
         conn.execute(update(t.incidents).where(t.incidents.c.id == opened.id).values(**values))
     [after] = store.records(PERIOD.since, PERIOD.until)
     assert tuple(after.stored) == facts, change
-    with engine.connect() as conn:  # and stored: the row now matches the incident's
+    assert _stored(engine, opened.id) == (None, None)  # the read wrote nothing
+    assert catch_up(T0) == 1
+    assert _stored(engine, opened.id) == facts[:2]  # the worker's pass stored them
+    assert catch_up(T0) == 0  # and nothing is left behind
+    [again] = store.records(PERIOD.since, PERIOD.until)
+    assert again == after
+
+
+def _stored(engine: Engine, incident_id: str) -> tuple[object, ...]:
+    with engine.connect() as conn:
         row = conn.execute(
             select(t.incident_figures.c.tta, t.incident_figures.c.ttr).where(
-                t.incident_figures.c.incident_id == opened.id
+                t.incident_figures.c.incident_id == incident_id
             )
         ).one()
-    assert tuple(row) == facts[:2]
+    return tuple(row)
 
 
 def test_refresh_writes_the_figures_in_the_callers_transaction(engine: Engine) -> None:
@@ -233,3 +249,29 @@ def test_the_incident_store_writes_the_figures_with_the_acknowledgement_and_reso
             )
         ).one()
     assert tuple(row) == expected
+
+
+@pytest.mark.parametrize("stale", [1, 3], ids=["one", "three"])
+def test_the_worker_stores_figures_a_path_left_behind(engine: Engine, stale: int) -> None:
+    made = [IncidentHistory(f"inc_w{n}", "api", at(n), alert_key="disk") for n in range(stale)]
+    seed(engine, made)  # no figures stored: every one is stale
+    clock = FakeClock(T0)
+    work = build_worker(Settings(database_url=str(engine.url)), engine, clock=clock)
+    try:
+        work.run_once()
+        with engine.connect() as conn:
+            stored = conn.execute(select(t.incident_figures.c.incident_id)).scalars().all()
+        assert sorted(stored) == [h.id for h in made]
+        with engine.begin() as conn:  # an event resolves one on the ingest path
+            conn.execute(
+                update(t.incidents)
+                .where(t.incidents.c.id == "inc_w0")
+                .values(status="resolved", resolved_at=at(2), resolved_by="integration/events")
+            )
+        work.run_once()  # within FIGURES_EVERY of the last pass: not yet
+        assert _stored(engine, "inc_w0") == (None, None)
+        clock.advance(seconds=10)
+        work.run_once()
+        assert _stored(engine, "inc_w0") == (None, 120.0)
+    finally:
+        work.stop()

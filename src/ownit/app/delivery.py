@@ -17,9 +17,12 @@ from typing import Any, Protocol
 
 from ownit.app.escalations import TEAM_PREFIX
 from ownit.app.notify import (
+    ANALYTICS_DIGEST,
     PAGE_EVENTS,
     BundledIncident,
     Delivery,
+    DigestMessage,
+    DigestSender,
     Notification,
     Notifier,
     ResponderContext,
@@ -127,6 +130,9 @@ def deliver_group(
     done: list[Finished] = []
     live: list[tuple[Claimed, DeliveryContext]] = []
     for claimed, ctx in zip(group, store.contexts(group), strict=True):
+        if claimed.event_type == ANALYTICS_DIGEST:  # its own message, never bundled
+            done.append(_send_digest(claimed, ctx, notifiers=notifiers, now=now, rand=rand))
+            continue
         if ctx is None:
             done.append(Finished(claimed, "cancelled", "the incident no longer exists"))
             continue
@@ -183,6 +189,41 @@ def deliver_group(
     store.finish_many(done, now)
     statuses = {f.claimed.id: f.status for f in done}
     return [statuses[c.id] for c in group]
+
+
+def _send_digest(
+    claimed: Claimed,
+    ctx: DeliveryContext | None,
+    *,
+    notifiers: Mapping[str, Notifier],
+    now: datetime,
+    rand: float,
+) -> Finished:
+    """A digest row: the text queued with it, to the one contact; retried like a page
+    (temporary failures with backoff, up to :data:`MAX_ATTEMPTS`), and logged either way."""
+    how = f"weekly digest to {claimed.user} by {claimed.channel} ({claimed.contact})"
+    notifier = notifiers.get(claimed.channel)
+    if ctx is None or ctx.contact is None:
+        finished = Finished(claimed, "failed", f"could not send {how}: the contact is gone")
+    elif not isinstance(notifier, DigestSender):
+        finished = Finished(claimed, "failed", f"could not send {how}: no notifier for it")
+    else:
+        digest = DigestMessage(
+            idempotency_key=claimed.key,
+            subject=str(claimed.data.get("subject", "")),
+            text=str(claimed.data.get("text", "")),
+            recipient=claimed.user,
+            occurred_at=now,
+        )
+        try:
+            outcome = notifier.send_digest(digest, ctx.contact)
+        except Exception as exc:  # a notifier bug must not stop everything else
+            outcome = Delivery.temporary(f"{type(exc).__name__}: {exc}")
+        finished = _outcome(claimed, outcome, how=how, now=now, rand=rand)
+    # No incident timeline to write on: the outcome goes to the log (and stays on the row).
+    level = logging.INFO if finished.status == "sent" else logging.WARNING
+    log.log(level, "%s: %s", finished.status, finished.detail)
+    return finished
 
 
 def _notification(

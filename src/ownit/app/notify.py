@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ownit.domain.alert_details import AlertDetails
 
@@ -86,6 +86,31 @@ class ResponderContext:
 
 
 POSTMORTEM_REMINDER = "postmortem.reminder"  # a postmortem or action item is due
+ANALYTICS_DIGEST = "analytics.digest"
+"""The weekly analytics digest mailed to a team manager: an outbox row of its own kind, with
+no incident; its text is in the row (``data``), written when it was queued (decision 0062)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestMessage:
+    """One digest to one person: the text as queued, sent as it is."""
+
+    idempotency_key: str
+    subject: str
+    text: str
+    recipient: str
+    occurred_at: datetime
+
+
+@runtime_checkable
+class DigestSender(Protocol):
+    """A channel that can carry a digest (e-mail); the others cannot."""
+
+    channel: str
+
+    def send_digest(self, digest: DigestMessage, contact: Mapping[str, str]) -> Delivery: ...
+
+
 CONTEXT_ITEMS = 3
 RUNBOOK_TEXT_LIMIT = 500  # characters of an inline runbook in a message; the rest on the page
 

@@ -18,6 +18,7 @@ from ownit.adapters.db.analytics_store import SqlAnalyticsStore
 from ownit.adapters.db.audit_log import SqlAuditLog
 from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
+from ownit.adapters.db.digest_store import SqlDigestOutbox
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.engine import is_sqlite, make_engine, read_only
@@ -47,6 +48,7 @@ from ownit.app.calendar_feed import ScheduleFeedStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.clock import SystemClock
 from ownit.app.dependencies import History
+from ownit.app.digests import DigestOutbox
 from ownit.app.directory import Directory
 from ownit.app.drills import DrillStore
 from ownit.app.escalations import ManualEscalations, OnCallLookup
@@ -204,6 +206,10 @@ class Database:
     @cached_property
     def baselines(self) -> BaselineStore:
         return SqlBaselineStore(self.engine)
+
+    @cached_property
+    def digests(self) -> DigestOutbox:
+        return SqlDigestOutbox(self.engine)
 
     @cached_property
     def standards(self) -> StandardsSources:

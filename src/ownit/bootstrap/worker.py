@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from ownit.adapters.db.analytics_figures import SqlFigureCatchUp
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.drill_store import SqlDrillStore
@@ -34,7 +35,7 @@ from ownit.app import (
     postmortem_reminders,
     raise_early,
 )
-from ownit.app.clock import Clock, SystemClock
+from ownit.app.clock import Clock, SystemClock, at_most_every
 from ownit.app.delivery import ContactLimiter
 from ownit.app.escalations import OnCallLookup
 from ownit.app.notify import Notifier
@@ -132,6 +133,9 @@ def web_notifiers(
 # incident's first page (claimed first) is committed and delivered within one short cycle.
 ENGINE_ADVANCE_BATCH = 8
 ENGINE_SQLITE_ADVANCE_BATCH = 4  # on SQLite the transaction also holds the one write lock
+# How often the engine stores the analytics figures of incidents changed without them (a
+# report computes them in memory meanwhile: decision 0062).
+FIGURES_EVERY = timedelta(seconds=10)
 
 
 def build_worker(
@@ -175,6 +179,7 @@ def build_worker(
         wakeup=listener_for(engine) if wakeup else None,
         drills=drill_pass(engine),
         standards=raise_early_pass(settings, engine),
+        figures=at_most_every(FIGURES_EVERY, SqlFigureCatchUp(engine)),
     )
 
 

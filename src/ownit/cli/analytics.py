@@ -10,6 +10,7 @@ from typing import Any
 
 from ownit.app import analytics as uc
 from ownit.app import baselines as bl
+from ownit.app import digests as dg
 from ownit.app.clock import SystemClock
 from ownit.bootstrap import database
 from ownit.cli.errors import CliError
@@ -32,7 +33,15 @@ def register(sub: Any) -> None:
         "noise": ("the noisiest services and alert keys", _noise),
     }
     digest = asub.add_parser("report", help="the weekly digest: last 7 days against the baseline")
+    digest.add_argument(
+        "--mail",
+        action="store_true",
+        help="also queue it for every team manager's e-mail (once per ISO week; the worker sends)",
+    )
     digest.set_defaults(func=_report)
+    sent = asub.add_parser("digests", help="the digests queued for mail and how each went")
+    sent.add_argument("--limit", type=int, default=20)
+    sent.set_defaults(func=_digests)
     for name, (help_text, func) in reports.items():
         p = asub.add_parser(name, help=help_text)
         p.add_argument("--since", help="RFC 3339 instant or duration back (30d, 12h); default 30d")
@@ -168,7 +177,39 @@ def _noise(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    clock = SystemClock()
     with database(settings) as db:
-        text = bl.weekly_report(analytics=db.analytics, baselines=db.baselines, clock=SystemClock())
-    print(text, end="")
+        text = bl.weekly_report(analytics=db.analytics, baselines=db.baselines, clock=clock)
+        print(text, end="")
+        if not args.mail:
+            return 0
+        try:
+            queued = dg.mail_weekly_report(
+                analytics=db.analytics, baselines=db.baselines, outbox=db.digests, clock=clock
+            )
+        except dg.NoRecipients as exc:
+            raise CliError(f"--mail: {exc}") from None
+    print()
+    for q in queued:
+        state = "queued" if q.new else "already queued this week"
+        print(f"{state}: {q.recipient.user} ({q.recipient.contact})")
+    return 0
+
+
+def _digests(args: argparse.Namespace, settings: Settings) -> int:
+    with database(settings) as db:
+        found = db.digests.deliveries(max(args.limit, 1))
+    rows = [
+        [
+            d.week,
+            d.user,
+            d.contact,
+            d.status,
+            d.attempts,
+            "-" if d.sent_at is None else when(d.sent_at),
+            d.last_error or "",
+        ]
+        for d in found
+    ]
+    print(render(["WEEK", "USER", "CONTACT", "STATUS", "ATTEMPTS", "SENT", "LAST ERROR"], rows))
     return 0

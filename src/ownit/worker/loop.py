@@ -55,8 +55,10 @@ class Worker:
         postmortem_reminders: Callable[[datetime], int] | None = None,
         drills: Callable[[datetime], int] | None = None,
         standards: Callable[[datetime], int] | None = None,
+        figures: Callable[[datetime], int] | None = None,
     ) -> None:
         self._standards = standards  # the daily check: problems raised before they bite
+        self._figures = figures  # stores the analytics figures of changed incidents
         self._postmortem_reminders = postmortem_reminders  # queues reminders of due items
         self._drills = drills  # scheduled drill runs, drill completion and auto-resolve
         self._paging = paging  # never silent: state and fallback after deliveries
@@ -90,6 +92,7 @@ class Worker:
             + self.remind_postmortems()
             + self.practise()
             + self.raise_early()
+            + self.catch_up_figures()
         )
         while done < limit:
             # Pages already decided go out before more escalations are decided, a few
@@ -133,6 +136,17 @@ class Worker:
             return self._standards(self._clock.now())
         except Exception:
             log.exception("the standards' daily check failed; the next pass retries")
+            return 0
+
+    def catch_up_figures(self) -> int:
+        """Incidents changed without their analytics figures (an event's resolution, a
+        merge, autoResolve) get them stored, so that reports only read (decision 0062)."""
+        if self._figures is None:
+            return 0
+        try:
+            return self._figures(self._clock.now())
+        except Exception:
+            log.exception("storing analytics figures failed; the next pass retries")
             return 0
 
     def resolve_idle(self) -> int:

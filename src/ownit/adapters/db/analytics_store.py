@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, String, select, type_coerce
+from sqlalchemy import ColumnElement, Engine, Select, String, and_, select, type_coerce
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import is_stale, read_fresh
 from ownit.adapters.db.analytics_histories import histories_of, incident_rows
+from ownit.adapters.db.engine import read_only
 from ownit.domain.analytics.history import EXPLICIT, Drills, Facts, IncidentHistory
 from ownit.domain.analytics.records import IncidentRecord
 from ownit.domain.analytics.responders import NOT_LOAD, Message, Response
@@ -36,6 +37,12 @@ def _instant(value: Any) -> Any:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _figures_in(since: datetime, until: datetime) -> ColumnElement[bool]:
+    """The outer join to the incident's figures, with the window on both sides: read as a
+    range of ``ix_incident_figures_created_at``, which holds every figure (decision 0063)."""
+    return and_(_f.c.incident_id == _i.c.id, _f.c.created_at >= since, _f.c.created_at < until)
+
+
 def _filtered(
     query: Select[Any], service: str | None, team: str | None, urgency: str | None
 ) -> Select[Any]:
@@ -49,8 +56,14 @@ def _filtered(
 
 
 class SqlAnalyticsStore:
+    """Only reads (decision 0062): on SQLite its transactions never take the write lock, on
+    PostgreSQL they are ``READ ONLY`` (a write would fail, not happen)."""
+
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        reader = read_only(engine)
+        if engine.dialect.name == "postgresql":
+            reader = reader.execution_options(postgresql_readonly=True)
+        self._engine = reader
 
     def histories(
         self,
@@ -80,8 +93,8 @@ class SqlAnalyticsStore:
         team: str | None = None,
         urgency: str | None = None,
     ) -> list[IncidentRecord]:
-        """The stored figures of the incidents created in ``[since, until)``, the window's
-        stale ones computed again first (decision 0038)."""
+        """The stored figures of the incidents created in ``[since, until)``; a stale one's
+        computed from its history instead, in memory (decisions 0038, 0062)."""
         query = _filtered(
             select(
                 is_stale(),
@@ -103,14 +116,14 @@ class SqlAnalyticsStore:
             .select_from(
                 _i.join(_s, _s.c.id == _i.c.service_id)
                 .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
-                .outerjoin(_f, _f.c.incident_id == _i.c.id)
+                .outerjoin(_f, _figures_in(since, until))
             )
             .where(_i.c.created_at >= since, _i.c.created_at < until),
             service,
             team,
             urgency,
         )
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:  # only reads (decision 0062)
             rows = read_fresh(conn, query)
         return [
             IncidentRecord(
@@ -149,13 +162,13 @@ class SqlAnalyticsStore:
                 _r.c.acknowledged_via,
             )
             .select_from(
-                _i.outerjoin(_f, _f.c.incident_id == _i.c.id).outerjoin(
+                _i.outerjoin(_f, _figures_in(since, until)).outerjoin(
                     _r, _r.c.incident_id == _i.c.id
                 )
             )
             .where(_i.c.created_at >= since, _i.c.created_at < until)
         )
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:  # only reads (decision 0062)
             rows = read_fresh(conn, query)
         found: dict[tuple[str, str], list[Any]] = {}
         recorded_acks: set[str] = set()

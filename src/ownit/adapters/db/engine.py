@@ -123,6 +123,11 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Reads of large windows (analytics): a 16 MB page cache per connection (the
+            # default is 2 MB) and the file memory-mapped, shared through the OS's page cache.
+            # Measured: 10-25 % less CPU per analytics report (decision 0063).
+            cursor.execute("PRAGMA cache_size=-16384")
+            cursor.execute("PRAGMA mmap_size=268435456")
             cursor.close()
 
         @event.listens_for(engine, "begin")

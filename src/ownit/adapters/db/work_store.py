@@ -26,7 +26,7 @@ from ownit.app.escalations import (
     TEAM_PREFIX,
     Reach,
 )
-from ownit.app.notify import ResponderContext
+from ownit.app.notify import ANALYTICS_DIGEST, ResponderContext
 from ownit.domain.alert_details import alert_details
 from ownit.domain.escalation.claims import Candidate, claim_order
 
@@ -340,6 +340,8 @@ class SqlWorkStore:
         out: list[DeliveryContext | None] = []
         for claimed in group:
             found = incidents.get(claimed.incident_id or "")
+            if found is None and claimed.event_type == ANALYTICS_DIGEST:
+                found = {}  # a digest is about no incident: only its contact is needed
             if found is None:
                 out.append(None)
                 continue

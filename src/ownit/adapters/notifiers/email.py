@@ -18,8 +18,10 @@ from email.utils import format_datetime
 
 from ownit.adapters.notifiers import NotConfigured, NotifierContext, SmtpSecurity
 from ownit.app.notify import (
+    ANALYTICS_DIGEST,
     PAGE_EVENTS,
     Delivery,
+    DigestMessage,
     Notification,
     alert_lines,
     cause_text,
@@ -199,6 +201,28 @@ def build_message(
     return msg
 
 
+def build_digest(digest: DigestMessage, *, sender: str, to: str, now: datetime) -> EmailMessage:
+    """A digest: its subject and text as queued, one text part; the ``Message-ID`` from the
+    idempotency key (a retry has the same one)."""
+    domain = _domain(sender)
+    key = hashlib.sha256(digest.idempotency_key.encode()).hexdigest()[:40]
+    msg = EmailMessage()
+    msg["Subject"] = "[ownit] " + one_line(digest.subject or "weekly digest", 200)
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(now.astimezone(UTC))
+    msg["Message-ID"] = f"<ownit.{key}@{domain}>"
+    msg["X-Ownit-Idempotency-Key"] = one_line(digest.idempotency_key, 500)
+    msg["X-Ownit-Event"] = ANALYTICS_DIGEST
+    msg["Auto-Submitted"] = "auto-generated"
+    at = digest.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    footer = (
+        f"-- \nSent by ownit for {one_line(digest.recipient, 100)}: {ANALYTICS_DIGEST} at {at}.\n"
+    )
+    msg.set_content(digest.text.rstrip("\n") + "\n\n" + footer)
+    return msg
+
+
 def _smtp_failure(what: str, server: str, exc: Exception) -> Delivery:
     """4xx answers and connection problems are temporary; 5xx answers are permanent."""
     raw: bytes | str
@@ -284,8 +308,20 @@ class EmailNotifier:
         if not _valid_address(to):
             name = contact.get("name", "email")
             return Delivery.rejected(f"email contact {name!r} has no valid address")
-        what = f"email to {to}"
         msg = build_message(notification, sender=self._sender, to=to, now=self._now())
+        return self._transmit(msg, to)
+
+    def send_digest(self, digest: DigestMessage, contact: Mapping[str, str]) -> Delivery:
+        """The weekly analytics digest (``ANALYTICS_DIGEST``): its text as queued."""
+        to = contact.get("address", "")
+        if not _valid_address(to):
+            name = contact.get("name", "email")
+            return Delivery.rejected(f"email contact {name!r} has no valid address")
+        msg = build_digest(digest, sender=self._sender, to=to, now=self._now())
+        return self._transmit(msg, to)
+
+    def _transmit(self, msg: EmailMessage, to: str) -> Delivery:
+        what = f"email to {to}"
         try:
             smtp = self._connect()
         except (smtplib.SMTPException, OSError) as exc:

@@ -38,11 +38,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("incident_id", name=op.f("pk_incident_figures")),
     )
-    # Backfill from the histories already recorded, by the same rules the reads use. (A row
-    # left out would only be computed at the first report that reads its window.)
-    from ownit.adapters.db.analytics_figures import backfill
-
-    backfill(op.get_bind())
+    # The figures of the incidents already there are computed by migration 0020 (the table
+    # has its final columns then), by the same rules the reads use.
 
 
 def downgrade() -> None:

@@ -1,7 +1,7 @@
 """daily checks: the engine's durable once-a-day timers (standards raised before they bite)
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-06 15:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
