@@ -41,6 +41,11 @@ metadata: {{name: search}}
 spec:
   members: [{{user: alice, role: responder}}]
 ---
+apiVersion: ownit/v1
+kind: Drill
+metadata: {{name: checkout-weekly}}
+spec: {{service: checkout-api, ackTarget: 5m}}
+---
 """ + payments_on_call()
 
 
