@@ -52,7 +52,7 @@ def test_the_demo_lints_clean_without_a_database(
 ) -> None:
     assert main(["catalog", "lint", str(DEMO)]) == 0
     out, err = capsys.readouterr()
-    assert out == "ok: 1 file, 24 documents, no problems\n"
+    assert out == "ok: 1 file, 25 documents, no problems\n"
     assert "checking the files alone" in err
     assert not db.exists()  # lint never creates a database
 
@@ -64,13 +64,13 @@ def test_the_demo_applies_and_a_second_apply_changes_nothing(
     out = capsys.readouterr().out
     assert "+ user alice\n" in out
     assert "+ service checkout-api\n" in out
-    assert 'applied: 24 created, 0 changed, 0 deleted, 0 unchanged (source "demo")\n' in out
+    assert 'applied: 25 created, 0 changed, 0 deleted, 0 unchanged (source "demo")\n' in out
     assert "  checkout-api/events (events-v2): checkoutapi00000000000000000000e\n" in out
     assert main(["catalog", "apply", str(DEMO), "--source", "demo"]) == 0
-    assert capsys.readouterr().out == "nothing to change: 24 unchanged\n"
+    assert capsys.readouterr().out == "nothing to change: 25 unchanged\n"
     assert main(["catalog", "lint", str(DEMO)]) == 0
     out, err = capsys.readouterr()
-    assert (out, err) == ("ok: 1 file, 24 documents, no problems\n", "")
+    assert (out, err) == ("ok: 1 file, 25 documents, no problems\n", "")
 
 
 def test_lint_prints_every_problem_and_fails(
@@ -162,10 +162,10 @@ def test_export_round_trips(tmp_path: Path, db: Path, capsys: pytest.CaptureFixt
     assert first.startswith("---\napiVersion: ownit/v1\nkind: User\nmetadata:\n  name: alice\n")
     exported = write(tmp_path, "export.yaml", first)
     assert main(["catalog", "apply", exported, "--source", "demo"]) == 0
-    assert capsys.readouterr().out == "nothing to change: 24 unchanged\n"
+    assert capsys.readouterr().out == "nothing to change: 25 unchanged\n"
     out_file = tmp_path / "again.yaml"
     assert main(["catalog", "export", "-o", str(out_file)]) == 0
-    assert capsys.readouterr().out == f"exported 24 documents to {out_file}\n"
+    assert capsys.readouterr().out == f"exported 25 documents to {out_file}\n"
     assert out_file.read_text(encoding="utf-8") == first
 
 
