@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.integration.chaos_world import Ownit, running_ownit
+from tests.integration.live import free_port
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "chaos"
 EXPERIMENT = EXAMPLES / "owner-is-paged.json"
@@ -121,15 +122,32 @@ def test_chaos_run_asserts_the_owner_was_paged(
         assert [r.path for r in ownit.hook.requests][:1] == pages
 
 
-def test_a_wrong_token_fails_with_a_sentence(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        ("token", "ownit refused the token at http://127.0.0.1:"),
+        ("url", "ownit: cannot reach http://127.0.0.1:"),
+    ],
+)
+def test_wrong_settings_fail_with_a_sentence(
+    engine: Engine, tmp_path: Path, wrong: str, says: str
+) -> None:
+    """A wrong token or a URL where nothing listens: the probe fails with one sentence
+    naming the setting to check, in the journal and in Chaos Toolkit's output."""
     with running_ownit(engine, tmp_path) as ownit:
-        ownit.viewer = "ownit_not_a_token"
+        if wrong == "token":
+            ownit.viewer = "ownit_not_a_token"
+        else:
+            ownit.url = f"http://127.0.0.1:{free_port()}"
         returncode, journal, output = chaos_run(ownit, tmp_path, "wait_seconds=0")
     assert returncode == 1
     [probe] = _hypothesis(journal)["probes"]
     assert probe["status"] == "failed"
-    assert "ownit refused the token" in probe["exception"][-1]
-    assert "ownit refused the token" in output
+    sentence = probe["exception"][-1]
+    assert says in sentence
+    assert ("'ownit_token'" if wrong == "token" else "'ownit_url'") in sentence
+    assert says in output
+    assert "Traceback" not in sentence
 
 
 def _acknowledge_when_paged(ownit: Ownit) -> None:
