@@ -17,6 +17,7 @@ from ownit.adapters.db import tables as t
 from ownit.adapters.db.drill_store import SqlDrillStore
 from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.app import gamedays
+from ownit.app.drills import DrillInfo, DrillStillOpen
 from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "gamedays000000000000000000000000"
@@ -243,9 +244,11 @@ def test_a_crash_between_claim_and_save_neither_skips_nor_doubles_a_step(
     assert len(_step_runs(world, run["id"], 1)) == 1  # nothing injected it again later
 
 
-def test_two_engines_claiming_the_same_step_inject_it_once(world: World) -> None:
+@pytest.mark.parametrize("ended", [False, True], ids=["step-open", "step-already-ended"])
+def test_two_engines_claiming_the_same_step_inject_it_once(world: World, ended: bool) -> None:
     """The request and an engine (or two engines past a lease) both advance the run from
-    the same saved plan: the step is one drill run and one incident."""
+    the same saved plan: the step is one drill run and one incident, even when its drill run
+    ended (acknowledged, resolved) before the late one got to it."""
     run = _start(world)
     world.clock.advance(seconds=30)
     days, drills = SqlGameDayStore(world.engine), SqlDrillStore(world.engine)
@@ -257,9 +260,30 @@ def test_two_engines_claiming_the_same_step_inject_it_once(world: World) -> None
 
     now = world.clock.now()
     first = gamedays.advance(store=days, drills=drills, run_id=run["id"], now=now)
+    if ended:
+        ack = world.client.post("/api/v1/incidents/2/acknowledge", headers=_auth(world))
+        assert ack.status_code == 200
+        world.work.run_once()  # the engine completes the drill run: it is no longer open
+        assert world.incident("2")["status"] == "resolved"
     late = _ReadBeforeTheOtherSaved(world.engine)
     second = gamedays.advance(store=late, drills=drills, run_id=run["id"], now=now)
     assert (first, second) == (1, 0)
     assert len(_step_runs(world, run["id"], 1)) == 1
     step = _report(world, run["id"])["steps"][1]
     assert (step["incident"], step["error"]) == (2, None)
+
+
+def test_the_store_refuses_a_step_that_ran_even_once_it_ended(world: World) -> None:
+    """The last guard, in the step's own transaction: a second start of the same step (a
+    late engine that looked before the first committed) is refused, open or ended."""
+    run = _start(world)
+    drills = SqlDrillStore(world.engine)
+    day = SqlGameDayStore(world.engine).gameday("checkout-outage")
+    assert day is not None
+    step = gamedays.step_drill(day, run["id"], 0, "payments-db")
+    info = DrillInfo(step, "payments", "payments")
+    [earlier] = drills.runs(step.name)
+    drills.end(earlier.id, world.clock.now())
+    with pytest.raises(DrillStillOpen):
+        drills.start(info, by="late", now=world.clock.now(), gameday_run=run["id"])
+    assert len(_step_runs(world, run["id"], 0)) == 1

@@ -164,6 +164,8 @@ class SqlDrillStore:
         try:
             with self._engine.begin() as conn:
                 self._refuse_if_open(conn, drill.name)
+                if gameday_run is not None:  # a step runs once, open or ended (decision 0061)
+                    self._refuse_if_ran(conn, drill.name)
                 run_id = int(
                     conn.execute(
                         insert(_r)
@@ -232,6 +234,17 @@ class SqlDrillStore:
             .select_from(_r)
             .outerjoin(_i, _i.c.id == _r.c.incident_id)
             .where(_r.c.open_drill == name)
+        ).first()
+        if row is not None:
+            raise DrillStillOpen(name, row.number)
+
+    def _refuse_if_ran(self, conn: Connection, name: str) -> None:
+        row = conn.execute(
+            select(_i.c.number)
+            .select_from(_r)
+            .outerjoin(_i, _i.c.id == _r.c.incident_id)
+            .where(_r.c.drill == name)
+            .limit(1)
         ).first()
         if row is not None:
             raise DrillStillOpen(name, row.number)
