@@ -152,7 +152,10 @@ def test_the_same_dedup_key_while_open_is_a_conflict(world: World) -> None:
     assert _send(world, dedup_key="same").status_code == 201
     again = _send(world, dedup_key="same")
     assert again.status_code == 409, again.text
-    assert "still running" in again.json()["detail"]
+    assert again.json()["detail"] == (
+        "a test event with dedup key 'same' is still open on checkout-api (incident #1): "
+        "acknowledge or resolve it, or send another dedup key"
+    )
 
 
 @pytest.mark.parametrize(

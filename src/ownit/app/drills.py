@@ -38,8 +38,10 @@ class DrillStillOpen(InvalidTransition):
     """The drill's previous run is still open (409)."""
 
     def __init__(self, name: str, incident: int | None) -> None:
-        which = f" (incident #{incident})" if incident is not None else ""
-        super().__init__(f"drill {name!r} is still running{which}: acknowledge or resolve it first")
+        self.where = f" (incident #{incident})" if incident is not None else ""
+        super().__init__(
+            f"drill {name!r} is still running{self.where}: acknowledge or resolve it first"
+        )
 
 
 class DrillRefused(FieldError):

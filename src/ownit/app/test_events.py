@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ownit.app.clock import Clock
-from ownit.app.drills import DrillInfo, DrillRefused, DrillStore, Run
+from ownit.app.drills import DrillInfo, DrillRefused, DrillStillOpen, DrillStore, Run
 from ownit.domain.catalog import Drill
-from ownit.domain.errors import FieldError, Forbidden, NotFound
+from ownit.domain.errors import FieldError, Forbidden, InvalidTransition, NotFound
 from ownit.domain.events import SEVERITIES
 from ownit.domain.permissions import Actor, may_respond_to
 
@@ -113,13 +113,23 @@ def send(
             "service", f"{event.service} has no escalation policy: a test event would page nobody"
         )
     drill = Drill(drill_name(event.service, dedup), event.service)
-    run = drills.start(
-        DrillInfo(drill, target.team, target.policy),
-        by=by,
-        now=clock.now(),
-        summary=event.summary.strip(),
-        severity=event.severity,
-        label=LABEL,
-        audit={"dedup_key": dedup, "summary": event.summary.strip(), "severity": event.severity},
-    )
+    try:
+        run = drills.start(
+            DrillInfo(drill, target.team, target.policy),
+            by=by,
+            now=clock.now(),
+            summary=event.summary.strip(),
+            severity=event.severity,
+            label=LABEL,
+            audit={
+                "dedup_key": dedup,
+                "summary": event.summary.strip(),
+                "severity": event.severity,
+            },
+        )
+    except DrillStillOpen as exc:
+        raise InvalidTransition(
+            f"a test event with dedup key {dedup!r} is still open on {event.service}"
+            f"{exc.where}: acknowledge or resolve it, or send another dedup key"
+        ) from None
     return Sent(run, dedup)
