@@ -7,7 +7,7 @@ straight into the tables, as ownit itself would have written them: incidents wit
 timelines (triggered, paged, notified, escalated, acknowledged, resolved), who was paged and
 who acknowledged how (``incident_responses``), the delivered notifications, the postmortems
 the policy requires (all but web-frontend's, which lags behind: the standards say so) with
-their action items, and one acknowledged run of the ``payments-practice`` drill three weeks
+their action items, and one acknowledged run of the ``checkout-weekly`` drill three weeks
 ago. checkout-api then reaches gold (docs/standards.md).
 """
 
@@ -36,7 +36,7 @@ SERVICES = {  # service -> who is paged first, and second
 }
 ALERTS = ("HighLatency", "DiskFull", "ErrorRate", "PodCrashLooping", "CertExpiring")
 NO_POSTMORTEMS = {"web-frontend"}  # its team has not written them: below gold on purpose
-DRILL = "payments-practice"  # examples/demo.yaml: a drill on checkout-api (payments policy)
+DRILL = "checkout-weekly"  # examples/demo.yaml: a drill on checkout-api (payments policy)
 FIXES = {  # an action item per alert
     "HighLatency": "Add a latency SLO alert on the p99 before customers notice",
     "DiskFull": "Alert on disk growth rate, not only on the disk being full",

@@ -16,25 +16,6 @@ __all__ = ["run_drill", "send_event", "start_maintenance"]
 SEVERITIES = ("critical", "error", "warning", "info")
 
 
-def _routing_key(service: str, configuration: Configuration | None, secrets: Secrets | None) -> str:
-    """The key of ``service``'s Events v2 integration, where ownit can give it back (it
-    keeps keys as digests: it shows only a hint, and then the caller must pass the key)."""
-    found = call("GET", "/api/v1/integrations", configuration=configuration, secrets=secrets)
-    keys = [
-        i["key"]
-        for i in found["integrations"]
-        if i.get("service") == service and i.get("type") == "events-v2"
-    ]
-    if not keys:
-        raise ActivityFailed(f"ownit: service {service!r} has no events-v2 integration to send to")
-    if keys[0].endswith("…"):
-        raise ActivityFailed(
-            f"ownit keeps integration keys hashed and cannot give back {service!r}'s: "
-            "give send_event its 'routing_key' (the key your monitoring sends with)"
-        )
-    return str(keys[0])
-
-
 def send_event(
     summary: str,
     service: str | None = None,
@@ -44,23 +25,30 @@ def send_event(
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Trigger an alert through the Events v2 endpoint, by ``routing_key`` (no API token
-    needed) or by ``service`` (its events-v2 integration's key, where ownit can give it back)."""
+    """Trigger an alert: by ``routing_key`` through the Events v2 endpoint (a real event, no
+    API token needed; the Events v2 answer), or by ``service`` name through ownit's test-event
+    endpoint (a responder token; a practice event marked as a drill; ownit's answer with the
+    incident it opened)."""
     if (service is None) == (routing_key is None):
         raise ActivityFailed("ownit send_event: give exactly one of 'service' or 'routing_key'")
     if severity not in SEVERITIES:
         raise ActivityFailed(
             f"ownit send_event: severity {severity!r} is not one of {', '.join(SEVERITIES)}"
         )
-    key = (
-        routing_key
-        if routing_key is not None
-        else _routing_key(str(service), configuration, secrets)
-    )
+    dedup = dedup_key or f"chaos-{uuid.uuid4().hex[:12]}"
+    if service is not None:
+        sent: dict[str, Any] = call(
+            "POST",
+            f"/api/v1/services/{quote(service, safe='')}/test-event",
+            configuration=configuration,
+            secrets=secrets,
+            body={"summary": summary, "severity": severity, "dedup_key": dedup},
+        )
+        return sent
     event = {
-        "routing_key": key,
+        "routing_key": routing_key,
         "event_action": "trigger",
-        "dedup_key": dedup_key or f"chaos-{uuid.uuid4().hex[:12]}",
+        "dedup_key": dedup,
         "payload": {"summary": summary, "source": "chaostoolkit", "severity": severity},
     }
     answer: dict[str, Any] = call(

@@ -87,19 +87,25 @@ def incident_opened(
 def incident_acknowledged(
     service: str,
     within_seconds: int = 60,
+    wait_seconds: int = 0,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> bool:
     """True when an incident on ``service`` was acknowledged within the last
-    ``within_seconds`` (and may have been resolved since)."""
-    since = _since(within_seconds)
-    found = _incidents(
-        configuration, secrets, service=service, status="acknowledged,resolved", limit=1000
-    )
-    return any(
-        i.get("acknowledged_at") and datetime.fromisoformat(i["acknowledged_at"]) >= since
-        for i in found
-    )
+    ``within_seconds`` (and may have been resolved since); ``wait_seconds`` as for
+    :func:`team_paged` (a drill run by the method may be acknowledged a little later)."""
+
+    def look() -> bool:
+        since = _since(within_seconds)
+        found = _incidents(
+            configuration, secrets, service=service, status="acknowledged,resolved", limit=1000
+        )
+        return any(
+            i.get("acknowledged_at") and datetime.fromisoformat(i["acknowledged_at"]) >= since
+            for i in found
+        )
+
+    return _waiting(wait_seconds, look)
 
 
 def open_incidents(

@@ -41,6 +41,11 @@ metadata: {{name: search}}
 spec:
   members: [{{user: alice, role: responder}}]
 ---
+apiVersion: ownit/v1
+kind: Drill
+metadata: {{name: checkout-weekly}}
+spec: {{service: checkout-api, ackTarget: 5m}}
+---
 """ + payments_on_call()
 
 
@@ -49,6 +54,7 @@ class Ownit:
     url: str
     admin: str
     viewer: str
+    responder: str
     hook: HttpReceiver
     key: str
 
@@ -70,10 +76,13 @@ def running_ownit(engine: Engine, tmp_path: Path) -> Iterator[Ownit]:
         tokens = SqlTokenStore(engine)
         admin = create_token(store=tokens, clock=clock, name="chaos-admin", role="admin")
         viewer = create_token(store=tokens, clock=clock, name="chaos-viewer", role="viewer")
+        responder = create_token(
+            store=tokens, clock=clock, name="chaos-responder", role="responder"
+        )
         settings = Settings(
             database_url=str(engine.url),
             events_rate_limit=0,
             outbound_allow=AllowList.parse("127.0.0.0/8"),  # the receiver is on loopback
         )
         with live_server(engine, settings, paging=True) as url:
-            yield Ownit(url, admin, viewer, hook, KEY)
+            yield Ownit(url, admin, viewer, responder, hook, KEY)

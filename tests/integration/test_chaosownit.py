@@ -50,12 +50,26 @@ def test_an_event_pages_the_owner_and_the_probes_see_it(ownit: Ownit) -> None:
     assert probes.open_incidents("checkout-api", configuration=conf, secrets=viewer) == 1
 
 
-def test_send_event_by_service_asks_for_the_key_ownit_keeps_hashed(ownit: Ownit) -> None:
-    conf = ownit.configuration()
-    for token in (ownit.secrets(), ownit.secrets(ownit.admin)):  # admins too: only digests
-        with pytest.raises(ActivityFailed, match="hashed and cannot give back 'checkout-api'"):
-            actions.send_event("x", service="checkout-api", configuration=conf, secrets=token)
-    assert not probes.incident_opened("checkout-api", 60, configuration=conf, secrets=token)
+def test_send_event_by_service_pages_the_owner_as_a_drill(ownit: Ownit) -> None:
+    """By name, with a responder token (ownit keeps integration keys hashed, so it never
+    hands one out): the test-event endpoint opens a drill-marked incident that pages."""
+    conf, viewer = ownit.configuration(), ownit.secrets()
+    sent = actions.send_event(
+        "chaos: checkout-api is failing",
+        service="checkout-api",
+        severity="error",
+        dedup_key="chaos-by-name",
+        configuration=conf,
+        secrets=ownit.secrets(ownit.responder),
+    )
+    assert sent["dedup_key"] == "chaos-by-name"
+    incident = sent["incident"]
+    assert (incident["drill"], incident["severity"]) == (True, "error")
+    assert incident["title"] == "[DRILL] test event: chaos: checkout-api is failing"
+    assert probes.team_paged("payments", 60, wait_seconds=20, configuration=conf, secrets=viewer)
+    _wait_for(lambda: [r.path for r in ownit.hook.requests] == ["/alice"])  # a real page
+    assert orjson.loads(ownit.hook.requests[0].body)["data"]["drill"] is True
+    assert probes.open_incidents("checkout-api", configuration=conf, secrets=viewer) == 1
 
 
 def test_maintenance_means_nobody_is_paged(ownit: Ownit) -> None:
@@ -145,6 +159,20 @@ CASES: list[tuple[str, Callable[[Ownit], Any], str]] = [
             "x", routing_key=o.key, severity="dire", configuration=o.configuration()
         ),
         "severity 'dire'",
+    ),
+    (
+        "a viewer sending by service",
+        lambda o: actions.send_event(
+            "x", service="checkout-api", configuration=o.configuration(), secrets=o.secrets()
+        ),
+        "403",
+    ),
+    (
+        "an unknown service to send to",
+        lambda o: actions.send_event(
+            "x", service="nowhere", configuration=o.configuration(), secrets=o.secrets(o.admin)
+        ),
+        "ownit answered 404 to POST /api/v1/services/nowhere/test-event",
     ),
     (
         "a wrong routing key",

@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.token_store import SqlTokenStore
+from ownit.app.tokens import create_token
 from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "drills00000000000000000000000000"
@@ -183,6 +185,27 @@ def test_a_drill_whose_service_lost_its_policy_is_refused_naming_why(world: Worl
     assert "checkout-api has no escalation policy" in problem["detail"]
     missing = _run(world, "no-such-drill")
     assert missing.status_code == 404
+
+
+def test_a_drill_on_a_service_in_maintenance_is_refused_and_leaves_nothing_open(
+    world: World,
+) -> None:
+    admin = create_token(
+        store=SqlTokenStore(world.engine), clock=world.clock, name="boss", role="admin"
+    )
+    window = world.client.post(
+        "/api/v1/maintenance-windows",
+        json={"services": ["checkout-api"], "duration": "10m"},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+    assert window.status_code == 201, window.text
+    r = _run(world)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "service"
+    assert "maintenance window" in r.json()["detail"]
+    assert _runs(world) == []  # the run rolled back with its event: nothing stays open
+    world.cycle(minutes=11)  # the window is over: the drill runs
+    assert _run(world).status_code == 201
 
 
 def test_a_scheduled_drill_runs_from_the_engine_at_its_local_time(world: World) -> None:

@@ -11,8 +11,13 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from ownit.adapters.db import tables as t
+from ownit.adapters.db.drill_store import SqlDrillStore
+from ownit.adapters.db.gameday_store import SqlGameDayStore
+from ownit.app import gamedays
+from ownit.app.drills import DrillInfo, DrillStillOpen
 from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "gamedays000000000000000000000000"
@@ -180,3 +185,105 @@ def test_unknown_game_days_and_runs(world: World, path: str, status: int) -> Non
     else:
         r = world.client.get(path, headers=_auth(world))
     assert r.status_code == status
+
+
+class _Crash(RuntimeError):
+    """The engine process dies here."""
+
+
+class _DiesBeforeSaving(SqlGameDayStore):
+    def save_steps(self, run_id: int, steps: list[dict[str, Any]], next_at: Any) -> None:
+        raise _Crash("killed between the step's incident and the saved plan")
+
+
+class _DiesBeforeInjecting(SqlDrillStore):
+    def start(self, *args: Any, **kwargs: Any) -> Any:
+        raise _Crash("killed between the claim and the step's incident")
+
+
+def _step_runs(world: World, run_id: int, index: int) -> list[int | None]:
+    r = t.drill_runs
+    with world.engine.connect() as conn:
+        rows = conn.execute(
+            select(r.c.incident_id).where(r.c.drill == f"checkout-outage/{run_id}/{index}")
+        ).all()
+    return [row.incident_id for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("crash", "injected_at"),
+    [
+        # the step's incident was committed, the plan not: found again, not injected twice
+        ("after-inject", "2026-11-26T12:00:30+00:00"),
+        # claimed, nothing injected: injected when the claim's lease ran out
+        ("before-inject", "2026-11-26T12:01:31+00:00"),
+    ],
+)
+def test_a_crash_between_claim_and_save_neither_skips_nor_doubles_a_step(
+    world: World, crash: str, injected_at: str
+) -> None:
+    run = _start(world)
+    world.clock.advance(seconds=30)
+    days, drills = SqlGameDayStore(world.engine), SqlDrillStore(world.engine)
+    if crash == "after-inject":
+        days = _DiesBeforeSaving(world.engine)
+    else:
+        drills = _DiesBeforeInjecting(world.engine)
+    with pytest.raises(_Crash):
+        gamedays.engine_pass(store=days, drills=drills, now=world.clock.now())
+    assert len(_step_runs(world, run["id"], 1)) == (1 if crash == "after-inject" else 0)
+    world.cycle(seconds=1)  # restarted: the claim's lease still holds, nobody takes the run
+    assert _report(world, run["id"])["steps"][1]["incident"] is None
+    world.cycle(seconds=60)  # the lease ran out: the run is claimed again
+    world.cycle(seconds=1)
+    step = _report(world, run["id"])["steps"][1]
+    assert (step["incident"], step["injected_at"], step["error"]) == (2, injected_at, None)
+    assert len(_step_runs(world, run["id"], 1)) == 1
+    assert len(_step_runs(world, run["id"], 0)) == 1
+    world.cycle(minutes=5)
+    assert len(_step_runs(world, run["id"], 1)) == 1  # nothing injected it again later
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["step-open", "step-already-ended"])
+def test_two_engines_claiming_the_same_step_inject_it_once(world: World, ended: bool) -> None:
+    """The request and an engine (or two engines past a lease) both advance the run from
+    the same saved plan: the step is one drill run and one incident, even when its drill run
+    ended (acknowledged, resolved) before the late one got to it."""
+    run = _start(world)
+    world.clock.advance(seconds=30)
+    days, drills = SqlGameDayStore(world.engine), SqlDrillStore(world.engine)
+    stale = days.run_by_id(run["id"])
+
+    class _ReadBeforeTheOtherSaved(SqlGameDayStore):
+        def run_by_id(self, run_id: int) -> Any:
+            return stale
+
+    now = world.clock.now()
+    first = gamedays.advance(store=days, drills=drills, run_id=run["id"], now=now)
+    if ended:
+        ack = world.client.post("/api/v1/incidents/2/acknowledge", headers=_auth(world))
+        assert ack.status_code == 200
+        world.work.run_once()  # the engine completes the drill run: it is no longer open
+        assert world.incident("2")["status"] == "resolved"
+    late = _ReadBeforeTheOtherSaved(world.engine)
+    second = gamedays.advance(store=late, drills=drills, run_id=run["id"], now=now)
+    assert (first, second) == (1, 0)
+    assert len(_step_runs(world, run["id"], 1)) == 1
+    step = _report(world, run["id"])["steps"][1]
+    assert (step["incident"], step["error"]) == (2, None)
+
+
+def test_the_store_refuses_a_step_that_ran_even_once_it_ended(world: World) -> None:
+    """The last guard, in the step's own transaction: a second start of the same step (a
+    late engine that looked before the first committed) is refused, open or ended."""
+    run = _start(world)
+    drills = SqlDrillStore(world.engine)
+    day = SqlGameDayStore(world.engine).gameday("checkout-outage")
+    assert day is not None
+    step = gamedays.step_drill(day, run["id"], 0, "payments-db")
+    info = DrillInfo(step, "payments", "payments")
+    [earlier] = drills.runs(step.name)
+    drills.end(earlier.id, world.clock.now())
+    with pytest.raises(DrillStillOpen):
+        drills.start(info, by="late", now=world.clock.now(), gameday_run=run["id"])
+    assert len(_step_runs(world, run["id"], 0)) == 1

@@ -29,6 +29,11 @@ metadata: {{name: search}}
 spec:
   members: [{{user: alice, role: responder}}]
 ---
+apiVersion: ownit/v1
+kind: Drill
+metadata: {{name: weekly}}
+spec: {{service: checkout-api}}
+---
 """ + payments_on_call()
 
 
@@ -77,8 +82,34 @@ def test_no_page_no_row(world: World) -> None:
 
 
 @pytest.mark.parametrize(
+    ("drills", "want"),
+    [
+        (None, [(2, True), (1, False)]),  # default: practice pages are pages too
+        ("include", [(2, True), (1, False)]),
+        ("exclude", [(1, False)]),
+        ("only", [(2, True)]),
+    ],
+)
+def test_the_drills_filter(world: World, drills: str | None, want: list[Any]) -> None:
+    world.send()
+    r = world.client.post(
+        "/api/v1/drills/weekly/run", headers={"Authorization": f"Bearer {world.token}"}
+    )
+    assert r.status_code == 201, r.text
+    world.cycle()
+    assert world.pages() == ["/alice"]  # both pages, bundled into one message to her
+    params = {"team": "payments"} | ({"drills": drills} if drills is not None else {})
+    r = world.client.get(
+        "/api/v1/pages", params=params, headers={"Authorization": f"Bearer {world.token}"}
+    )
+    assert r.status_code == 200, r.text
+    assert [(p["number"], p["drill"]) for p in r.json()["pages"]] == want
+
+
+@pytest.mark.parametrize(
     ("params", "status", "field"),
     [
+        ({"drills": "never"}, 400, "drills"),
         ({"team": "nobody"}, 400, "team"),
         ({"service": "nowhere"}, 400, "service"),
         ({"within_seconds": 0}, 422, "within_seconds"),

@@ -5,6 +5,7 @@ first scheduled run set, re-applied unchanged, exported and applied back unchang
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -104,3 +105,39 @@ def test_gameday_cli(cli_env: Engine, capsys: pytest.CaptureFixture[str]) -> Non
     )
     assert main(["gameday", "run", "nope"]) == 2
     assert capsys.readouterr().err == "ownit: error: game day 'nope' does not exist\n"
+
+
+BAD_GAMEDAY = """\
+apiVersion: ownit/v1
+kind: Service
+metadata: {name: lonely}
+spec: {owner: payments}
+---
+apiVersion: ownit/v1
+kind: GameDay
+metadata: {name: broken}
+spec:
+  steps:
+    - {after: 0s, service: checkout-api, event: {summary: down}}
+    - {after: 30s, service: checkout-apj, event: {summary: slow}}
+    - {after: 60s, service: lonely, event: {summary: quiet}}
+"""
+
+
+@pytest.mark.parametrize("command", ["lint", "apply"])
+def test_a_gameday_step_on_an_unknown_service_is_a_file_and_line_error(
+    cli_env: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """``ownit catalog lint`` and ``apply`` (against the applied catalog) name the file and
+    line of each step that would fail when the game day runs; apply changes nothing."""
+    path = tmp_path / "gameday.yaml"
+    path.write_text(BAD_GAMEDAY)
+    assert main(["catalog", command, str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f'{path}:12: steps[1].service "checkout-apj" does not exist' in out
+    assert '(did you mean "checkout-api"?)' in out
+    assert f'{path}:13: steps[2].service "lonely" has no escalationPolicy' in out
+    assert "Traceback" not in out
+    with cli_env.connect() as conn:
+        names = conn.execute(select(t.gamedays.c.name)).scalars().all()
+    assert names == ["checkout-outage"]  # the applied one only

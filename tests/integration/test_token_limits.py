@@ -116,6 +116,9 @@ def test_bad_limits_are_refused(
         ("DELETE", "/api/v1/maintenance-windows/2", "maintenance"),
         ("POST", "/api/v1/integrations/1/rotate", "admin"),
         ("POST", "/api/v1/something-new", "admin"),
+        ("POST", "/api/v1/services/checkout-api/test-event", "incidents"),  # it opens one
+        ("POST", "/api/v1/services/checkout-api/other", "admin"),
+        ("POST", "/api/v1/services/a/b/test-event", "admin"),
     ],
 )
 def test_the_scope_a_request_needs(method: str, path: str, scope: str) -> None:

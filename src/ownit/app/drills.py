@@ -11,7 +11,7 @@ acknowledged within the drill's ``autoResolve``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -38,8 +38,10 @@ class DrillStillOpen(InvalidTransition):
     """The drill's previous run is still open (409)."""
 
     def __init__(self, name: str, incident: int | None) -> None:
-        which = f" (incident #{incident})" if incident is not None else ""
-        super().__init__(f"drill {name!r} is still running{which}: acknowledge or resolve it first")
+        self.where = f" (incident #{incident})" if incident is not None else ""
+        super().__init__(
+            f"drill {name!r} is still running{self.where}: acknowledge or resolve it first"
+        )
 
 
 class DrillRefused(FieldError):
@@ -113,10 +115,14 @@ class DrillStore(Protocol):
         summary: str | None = None,
         severity: str = "critical",
         gameday_run: int | None = None,
+        label: str | None = None,
+        audit: Mapping[str, Any] | None = None,
     ) -> Run:
         """Open the drill's incident and its run in one transaction; raises
         :class:`DrillStillOpen` when its previous run is open, :class:`DrillRefused` when
-        nothing was paged (a maintenance window kept it quietly)."""
+        nothing was paged (a maintenance window kept it quietly). ``label`` stands for the
+        drill's name in the title and timeline; ``audit``, when given, is written to the
+        audit log (kind ``service``, action ``test-event``) in the same transaction."""
         ...
 
     def runs(self, name: str, limit: int = 100) -> list[Run]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from ownit.app.clock import Clock
-from ownit.app.drills import DrillInfo, DrillRefused, DrillStillOpen, DrillStore
+from ownit.app.drills import DrillInfo, DrillRefused, DrillStillOpen, DrillStore, Run
 from ownit.domain.catalog import Drill, GameDay
 from ownit.domain.errors import FieldError, NotFound
 from ownit.domain.gamedays import (
@@ -26,6 +26,9 @@ from ownit.domain.gamedays import (
 )
 
 STEP_AUTO_RESOLVE = timedelta(hours=1)
+# How long a claimed run is left to the engine that claimed it: its timer is moved this far
+# on by the claim, so a run whose claimer died before saving is claimed again (decision 0061).
+CLAIM_LEASE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +53,10 @@ class GameDayStore(Protocol):
 
     def run(self, name: str, run_id: int) -> GameDayRun | None: ...
 
-    def claim_due(self, now: datetime, limit: int) -> list[int]:
-        """Runs with a step due at ``now``, each handed to one caller (its timer cleared
-        until :meth:`save_steps` sets the next)."""
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[int]:
+        """Runs with a step due at ``now``, each handed to one caller: its timer moves to
+        ``now + lease`` until :meth:`save_steps` sets the next, so a run whose caller died
+        before saving is handed out again after the lease."""
         ...
 
     def run_by_id(self, run_id: int) -> GameDayRun | None: ...
@@ -90,8 +94,34 @@ def start(
     return report(store=store, name=name, run_id=run_id, now=now)
 
 
+def step_drill(day: GameDay, run_id: int, index: int, service: str) -> Drill:
+    """The drill run a step is: its name ``<game day>/<run>/<step>`` is the step's identity,
+    so a step injected once is found again rather than injected twice."""
+    return Drill(
+        f"{day.name}/{run_id}/{index}",
+        service,
+        ack_target=timedelta(hours=1),
+        auto_resolve=STEP_AUTO_RESOLVE,
+    )
+
+
+def _injected(drills: DrillStore, name: str) -> Run | None:
+    found = drills.runs(name, limit=1)
+    return found[0] if found else None
+
+
+def _mark(step: dict[str, Any], run: Run) -> None:
+    step["injected_at"] = run.started_at.isoformat()
+    step["incident"] = run.incident_number
+    step["error"] = None
+
+
 def advance(*, store: GameDayStore, drills: DrillStore, run_id: int, now: datetime) -> int:
-    """Inject the run's due steps; returns how many were injected."""
+    """Inject the run's due steps; returns how many were injected now.
+
+    Safe to repeat after a crash (decision 0061): a step's drill run and incident are written
+    in one transaction, so a step whose drill run exists was injected, whatever the saved
+    plan says; it is recorded from that run, never injected again."""
     run = store.run_by_id(run_id)
     if run is None:
         return 0
@@ -99,13 +129,12 @@ def advance(*, store: GameDayStore, drills: DrillStore, run_id: int, now: dateti
     done = 0
     for index in due_steps(steps, now):
         step = steps[index]
+        drill = step_drill(run.gameday, run_id, index, step["service"])
+        earlier = _injected(drills, drill.name)
+        if earlier is not None:  # injected before a crash, or by another engine meanwhile
+            _mark(step, earlier)
+            continue
         team, policy = store.target(step["service"])
-        drill = Drill(
-            f"{run.gameday.name}/{run_id}/{index}",
-            step["service"],
-            ack_target=timedelta(hours=1),
-            auto_resolve=STEP_AUTO_RESOLVE,
-        )
         try:
             if policy is None:
                 raise DrillRefused("service", f"{step['service']} has no escalation policy")
@@ -117,11 +146,17 @@ def advance(*, store: GameDayStore, drills: DrillStore, run_id: int, now: dateti
                 severity=step["severity"],
                 gameday_run=run_id,
             )
-        except (DrillRefused, DrillStillOpen) as exc:
+        except DrillStillOpen as exc:
+            earlier = _injected(drills, drill.name)  # another engine injected it just now
+            if earlier is not None:
+                _mark(step, earlier)
+            else:
+                step["error"] = str(exc)
+            continue
+        except DrillRefused as exc:
             step["error"] = str(exc)
             continue
-        step["injected_at"] = now.isoformat()
-        step["incident"] = started.incident_number
+        _mark(step, started)
         done += 1
     store.save_steps(run_id, steps, next_due(steps, now))
     return done
@@ -130,7 +165,7 @@ def advance(*, store: GameDayStore, drills: DrillStore, run_id: int, now: dateti
 def engine_pass(*, store: GameDayStore, drills: DrillStore, now: datetime, limit: int = 50) -> int:
     return sum(
         advance(store=store, drills=drills, run_id=run_id, now=now)
-        for run_id in store.claim_due(now, limit)
+        for run_id in store.claim_due(now, limit, CLAIM_LEASE)
     )
 
 

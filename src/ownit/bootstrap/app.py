@@ -35,6 +35,7 @@ from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.postmortem_store import SqlPostmortemStore
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
+from ownit.adapters.db.test_event_targets import SqlTestEventTargets
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.adapters.db.wakeup import WorkBell
 from ownit.adapters.db.work_store import SqlWorkStore
@@ -50,6 +51,7 @@ from ownit.adapters.http.api_pages import PagesDeps
 from ownit.adapters.http.api_postmortems import PostmortemDeps
 from ownit.adapters.http.api_services import ServicesDeps
 from ownit.adapters.http.api_standards import StandardsDeps
+from ownit.adapters.http.api_test_events import TestEventDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
 from ownit.adapters.http.client_address import parse_networks
@@ -235,6 +237,13 @@ def build_app(
         ),
         drills=DrillsDeps(
             store=drills,
+            incidents=incidents,
+            tokens=tokens,
+            clock=clock,
+        ),
+        test_events=TestEventDeps(
+            drills=drills,
+            targets=SqlTestEventTargets(engine),
             incidents=incidents,
             tokens=tokens,
             clock=clock,

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.wakeup import WorkBell
 from ownit.app.drills import ContactUse, DrillInfo, DrillRefused, DrillStillOpen, Run
@@ -154,12 +155,17 @@ class SqlDrillStore:
         summary: str | None = None,
         severity: str = "critical",
         gameday_run: int | None = None,
+        label: str | None = None,
+        audit: Mapping[str, Any] | None = None,
     ) -> Run:
         drill = info.drill
+        shown = label or drill.name
         ingest = SqlIngestStore(self._engine, routers=_DrillRoute(drill), bell=self._bell)
         try:
             with self._engine.begin() as conn:
                 self._refuse_if_open(conn, drill.name)
+                if gameday_run is not None:  # a step runs once, open or ended (decision 0061)
+                    self._refuse_if_ran(conn, drill.name)
                 run_id = int(
                     conn.execute(
                         insert(_r)
@@ -175,7 +181,7 @@ class SqlDrillStore:
                         .returning(_r.c.id)
                     ).scalar_one()
                 )
-                event = _event(drill, run_id, now, summary, severity)
+                event = _event(drill, run_id, now, summary, severity, shown)
                 results = ingest.apply_in(conn, [[event]], now)
                 incident_id = conn.execute(
                     select(_i.c.id).where(
@@ -198,12 +204,24 @@ class SqlDrillStore:
                         kind="drill",
                         actor=by,
                         message=(
-                            f"this is a DRILL ({drill.name}), started by {by}: practice, not a "
+                            f"this is a DRILL ({shown}), started by {by}: practice, not a "
                             "real problem; acknowledge it to score the drill"
                         ),
                         data={"drill": drill.name, "run": run_id},
                     )
                 )
+                if audit is not None:
+                    number = conn.execute(
+                        select(_i.c.number).where(_i.c.id == incident_id)
+                    ).scalar_one()
+                    record(
+                        conn,
+                        at=now,
+                        kind="service",
+                        name=drill.service,
+                        action="test-event",
+                        after={**audit, "incident": f"#{number}"},
+                    )
         except IntegrityError:
             raise DrillStillOpen(drill.name, None) from None
         ingest.ring()
@@ -216,6 +234,17 @@ class SqlDrillStore:
             .select_from(_r)
             .outerjoin(_i, _i.c.id == _r.c.incident_id)
             .where(_r.c.open_drill == name)
+        ).first()
+        if row is not None:
+            raise DrillStillOpen(name, row.number)
+
+    def _refuse_if_ran(self, conn: Connection, name: str) -> None:
+        row = conn.execute(
+            select(_i.c.number)
+            .select_from(_r)
+            .outerjoin(_i, _i.c.id == _r.c.incident_id)
+            .where(_r.c.drill == name)
+            .limit(1)
         ).first()
         if row is not None:
             raise DrillStillOpen(name, row.number)
@@ -275,9 +304,11 @@ class SqlDrillStore:
         ]
 
 
-def _event(drill: Drill, run_id: int, now: datetime, summary: str | None, severity: str) -> Event:
+def _event(
+    drill: Drill, run_id: int, now: datetime, summary: str | None, severity: str, shown: str
+) -> Event:
     text = summary or f"practice page for {drill.service}"
-    title = f"[DRILL] {drill.name}: {text}"
+    title = f"[DRILL] {shown}: {text}"
     return Event(
         format=FORMAT,
         routing_key=routing_key(drill.name),

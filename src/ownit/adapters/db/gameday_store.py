@@ -3,7 +3,7 @@ step incidents are the drill runs that name it (``drill_runs.gameday_run_id``)."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -97,7 +97,7 @@ class SqlGameDayStore:
             row = conn.execute(select(_gr).where(_gr.c.id == run_id)).first()
         return _run(row) if row is not None else None
 
-    def claim_due(self, now: datetime, limit: int) -> list[int]:
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[int]:
         with self._engine.begin() as conn:
             query = (
                 select(_gr.c.id, _gr.c.next_step_at)
@@ -112,7 +112,7 @@ class SqlGameDayStore:
                 done = conn.execute(
                     update(_gr)
                     .where(_gr.c.id == row.id, _gr.c.next_step_at == row.next_step_at)
-                    .values(next_step_at=None)
+                    .values(next_step_at=now + lease)  # claimed again if we die first
                 )
                 if done.rowcount == 1:
                     claimed.append(int(row.id))

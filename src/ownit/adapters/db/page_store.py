@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
+from ownit.domain.analytics.history import Drills
 from ownit.domain.page_owner import owning_team
 
 _i, _s, _tm, _r = t.incidents, t.services, t.teams, t.incident_responses
@@ -17,13 +18,16 @@ class SqlPageStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def pages_since(self, since: datetime, service: str | None) -> list[dict[str, Any]]:
+    def pages_since(
+        self, since: datetime, service: str | None, drills: Drills = Drills.INCLUDE
+    ) -> list[dict[str, Any]]:
         query = (
             select(
                 _i.c.id,
                 _i.c.number,
                 _i.c.title,
                 _i.c.component,
+                _i.c.drill,
                 _s.c.name.label("service"),
                 _s.c.spec,
                 _tm.c.name.label("service_owner"),
@@ -40,6 +44,10 @@ class SqlPageStore:
         )
         if service is not None:
             query = query.where(_s.c.name == service)
+        if drills is Drills.EXCLUDE:
+            query = query.where(_i.c.drill.is_(False))
+        elif drills is Drills.ONLY:
+            query = query.where(_i.c.drill.is_(True))
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
@@ -55,6 +63,7 @@ class SqlPageStore:
                 "user": r.user_name,
                 "paged_at": r.first_paged_at,
                 "level": r.highest_level,
+                "drill": bool(r.drill),
             }
             for r in rows
         ]

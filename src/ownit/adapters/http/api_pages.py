@@ -48,9 +48,16 @@ def router(deps: PagesDeps) -> APIRouter:
         ] = None,
         service: Annotated[str | None, Query(description="only incidents on this service")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+        drills: Annotated[
+            str | None,
+            Query(
+                description="practice pages (drills, game days, test events): "
+                "include (default), exclude or only"
+            ),
+        ] = None,
     ) -> Response:
         query = uc.PageQuery(
-            timedelta(seconds=within_seconds), team or None, service or None, limit
+            timedelta(seconds=within_seconds), team or None, service or None, limit, drills
         )
         try:
             found = uc.recent_pages(store=deps.store, clock=deps.clock, query=query)

@@ -32,6 +32,7 @@ from ownit.adapters.http import (
     api_postmortems,
     api_services,
     api_standards,
+    api_test_events,
     api_v1,
     events,
     openapi_problems,
@@ -89,6 +90,7 @@ class AppParts:
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
     pages: api_pages.PagesDeps | None = None  # GET /api/v1/pages (decision 0049)
     postmortems: api_postmortems.PostmortemDeps | None = None
+    test_events: api_test_events.TestEventDeps | None = None  # decision 0060
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -181,6 +183,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_drills.router(parts.drills))
     if parts.gamedays is not None:
         app.include_router(api_gamedays.router(parts.gamedays))
+    if parts.test_events is not None:
+        app.include_router(api_test_events.router(parts.test_events))
     if parts.actions is not None:
         app.include_router(actions.router(parts.actions))
     if parts.web is not None:

@@ -62,6 +62,8 @@ def scope_of(method: str, path: str) -> str:
     if method in ("GET", "HEAD", "OPTIONS"):
         return "read"
     segments = path.removeprefix("/api/v1/").split("/")
+    if len(segments) == 3 and segments[0] == "services" and segments[2] == "test-event":
+        return "incidents"  # it opens an incident (decision 0060)
     return _WRITE_SCOPES.get(segments[0], "admin")
 
 
