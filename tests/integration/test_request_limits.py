@@ -3,9 +3,11 @@ it), the API token checked before an /api/v1 body is read, field lengths."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -108,6 +110,41 @@ def test_the_token_is_checked_before_the_body_is_parsed(
     assert words in r.json()["detail"]
     if status == 401:
         assert r.headers["www-authenticate"] == "Bearer"
+
+
+def _body_routes(ctx: Ctx) -> list[tuple[str, str]]:
+    """Every ``/api/v1`` route that takes a body, as the app has them (not a hand list)."""
+    found = []
+    for route in iter_route_contexts(ctx.client.app.routes):  # type: ignore[attr-defined]
+        if route.path and route.path.startswith("/api/v1/"):
+            path = re.sub(r"\{[^}]+\}", "1", route.path)
+            writes = (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+            found += [(m, path) for m in sorted(writes)]
+    assert len(found) > 20
+    return found
+
+
+def test_admin_only_routes_answer_a_responder_403_before_the_body_is_parsed(ctx: Ctx) -> None:
+    """Which routes are admin-only is asked of each route itself: a responder sending a body
+    that parses gets 403 from the route's own gate. Malformed JSON must then get the same
+    403 (not 422), and an admin's malformed JSON must not be refused as forbidden."""
+    rows = []
+    for method, path in _body_routes(ctx):
+
+        def send(headers: dict[str, str], body: bytes, m: str = method, p: str = path) -> int:
+            sent = headers | {"content-type": "application/json"}
+            return ctx.client.request(m, p, content=body, headers=sent).status_code
+
+        parsed = send(ctx.responder, b"{}")
+        rows.append(
+            (method, path, parsed, send(ctx.responder, b"{not json"), send(ctx.admin, b"{x"))
+        )
+    admin_only = {(m, p) for m, p, parsed, _, _ in rows if parsed == 403}
+    assert {("PUT", "/api/v1/settings"), ("POST", "/api/v1/integrations/1/rotate")} <= admin_only
+    wrong = [
+        row for row in rows if ((row[0], row[1]) in admin_only) != (row[3] == 403) or row[4] == 403
+    ]
+    assert wrong == [], "(method, path, responder {}, responder bad JSON, admin bad JSON)"
 
 
 def test_a_heartbeat_ping_keeps_its_own_key(ctx: Ctx) -> None:

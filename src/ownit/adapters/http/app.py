@@ -37,7 +37,7 @@ from ownit.adapters.http import (
     openapi_problems,
     problems,
 )
-from ownit.adapters.http.auth import write_gate
+from ownit.adapters.http.auth import AdminRoutes, write_gate
 from ownit.adapters.http.client_address import AuditScopeMiddleware, Network
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
@@ -153,8 +153,12 @@ def create_app(parts: AppParts) -> FastAPI:
     app.add_middleware(AuditScopeMiddleware, trusted_proxies=parts.trusted_proxies)
     app.add_middleware(FastIngest, endpoints=endpoints)
     # In front of everything (the last added runs first): the size limit, then the API token
-    # before an /api/v1 body is read.
-    app.add_middleware(ApiAuthGate, check=write_gate(parts.api.tokens, parts.api.clock))
+    # before an /api/v1 body is read (an admin's for admin-only routes, read from the routes).
+    app.add_middleware(
+        ApiAuthGate,
+        check=write_gate(parts.api.tokens, parts.api.clock),
+        admin_only=AdminRoutes(lambda: app.routes),
+    )
     app.add_middleware(BodyLimit, limit=parts.max_body, own_limit=events.OWN_BODY_LIMIT)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))
