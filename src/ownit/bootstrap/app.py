@@ -28,6 +28,7 @@ from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import is_current
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.page_store import SqlPageStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
@@ -41,6 +42,7 @@ from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_analytics import AnalyticsDeps
 from ownit.adapters.http.api_audit import AuditDeps
+from ownit.adapters.http.api_settings import SettingsDeps
 from ownit.adapters.http.api_drills import DrillsDeps
 from ownit.adapters.http.api_gamedays import GameDaysDeps
 from ownit.adapters.http.api_health import HealthDeps
@@ -163,6 +165,7 @@ def build_app(
         ),
         background=work,
         audit=AuditDeps(log=SqlAuditLog(engine), tokens=tokens, clock=clock),
+        settings=SettingsDeps(store=SqlOrgSettings(engine), tokens=tokens, clock=clock),
         trusted_proxies=parse_networks(",".join(settings.trusted_proxies)),
         oncall=OnCallDeps(
             schedules=schedules,
@@ -218,6 +221,7 @@ def build_app(
             paging_report=report,
             outbound_warning=outbound_warning(settings),
             audit=SqlAuditLog(engine),
+            org_settings=SqlOrgSettings(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
             postmortems=postmortems,

@@ -31,6 +31,7 @@ from ownit.adapters.http import (
     api_pages,
     api_postmortems,
     api_services,
+    api_settings,
     api_standards,
     api_v1,
     events,
@@ -89,6 +90,7 @@ class AppParts:
     metrics_token: str | None = None  # when set, /metrics needs it (OWNIT_METRICS_TOKEN)
     pages: api_pages.PagesDeps | None = None  # GET /api/v1/pages (decision 0049)
     postmortems: api_postmortems.PostmortemDeps | None = None
+    settings: api_settings.SettingsDeps | None = None  # GET/PUT /api/v1/settings (admins)
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -173,6 +175,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_health.router(parts.health))
     if parts.audit is not None:
         app.include_router(api_audit.router(parts.audit))
+    if parts.settings is not None:
+        app.include_router(api_settings.router(parts.settings))
     if parts.analytics is not None:
         app.include_router(api_analytics.router(parts.analytics))
     if parts.pages is not None:

@@ -32,6 +32,7 @@ from ownit.app.event_log import EventLog
 from ownit.app.incidents import IncidentStore
 from ownit.app.invitations import PeopleStore
 from ownit.app.notify import Notifier
+from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
 from ownit.app.postmortems import PostmortemStore
@@ -90,6 +91,8 @@ class WebDeps:
     standards: StandardsSources | None = None
     # The drills pages (drill_pages.py).
     drills: DrillStore | None = None
+    # The organisation's settings, for admins (settings_pages.py).
+    org_settings: OrgSettingsStore | None = None
 
     @property
     def session_cookie(self) -> str:
