@@ -34,6 +34,7 @@ from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.postmortem_store import SqlPostmortemStore
+from ownit.adapters.db.rate_limit_store import SqlKeyBook, SqlRateLimits
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.token_store import SqlTokenStore
@@ -42,7 +43,6 @@ from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.adapters.http.actions import ActionDeps
 from ownit.adapters.http.api_analytics import AnalyticsDeps
 from ownit.adapters.http.api_audit import AuditDeps
-from ownit.adapters.http.api_settings import SettingsDeps
 from ownit.adapters.http.api_drills import DrillsDeps
 from ownit.adapters.http.api_gamedays import GameDaysDeps
 from ownit.adapters.http.api_health import HealthDeps
@@ -51,6 +51,7 @@ from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_pages import PagesDeps
 from ownit.adapters.http.api_postmortems import PostmortemDeps
 from ownit.adapters.http.api_services import ServicesDeps
+from ownit.adapters.http.api_settings import SettingsDeps
 from ownit.adapters.http.api_standards import StandardsDeps
 from ownit.adapters.http.api_v1 import ApiDeps
 from ownit.adapters.http.app import AppParts, Background, create_app
@@ -151,6 +152,8 @@ def build_app(
         events_rate_limit=settings.events_rate_limit,
         max_body=settings.max_body,
         unknown_key_rate_limit=settings.unknown_key_rate_limit,
+        rate_limits=SqlRateLimits(engine),
+        key_book=SqlKeyBook(engine),
         metrics_token=settings.metrics_token,
         database_ok=database_ok,
         migrations_current=lambda: is_current(engine),
@@ -222,6 +225,7 @@ def build_app(
             outbound_warning=outbound_warning(settings),
             audit=SqlAuditLog(engine),
             org_settings=SqlOrgSettings(engine),
+            rate_limits=SqlRateLimits(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
             postmortems=postmortems,

@@ -1,10 +1,12 @@
-"""A token bucket per key: ``rate`` events per minute, bursts up to a minute's worth; the
-shape of ingest keys, and the limit on tries with keys nobody has."""
+"""A token bucket per key: ``rate`` events per minute, bursts up to a minute's worth (in one
+process's memory, :class:`RateLimiter`, or stored and shared, :class:`Bucket` with
+:func:`spend`); the shape of ingest keys."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 
 @dataclass(slots=True)
@@ -46,31 +48,29 @@ def key_shaped(key: str) -> bool:
     return KEY_SHAPE.fullmatch(key) is not None
 
 
-@dataclass(slots=True)
-class UnknownKeyLimit:
-    """Tries with keys nobody has, per client: ``per_minute`` of them, then a client's
-    requests with a key not seen accepted lately are refused before any lookup. Keys that
-    were accepted keep working for everyone (a stale key beside good ones behind one proxy
-    does not block the good ones). ``per_minute=0`` turns it off."""
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A stored token bucket: ``tokens`` left at ``at`` (wall clock, shared by processes)."""
 
-    per_minute: int
-    max_known: int = 10_000
-    _tries: RateLimiter = field(init=False)
-    _known: set[str] = field(default_factory=set)
+    tokens: float
+    at: datetime
 
-    def __post_init__(self) -> None:
-        self._tries = RateLimiter(self.per_minute)
 
-    def may_try(self, client: str, key: str, now: float) -> bool:
-        return key in self._known or self._tries.has(client, now)
+FULL_AFTER = timedelta(minutes=1)
+"""A bucket of any rate is full again after a minute untouched: its row can go."""
 
-    def accepted(self, key: str) -> None:
-        if self.per_minute <= 0 or key in self._known:
-            return
-        if len(self._known) >= self.max_known:
-            self._known.clear()  # bounded memory; keys come back with their next event
-        self._known.add(key)
 
-    def refused(self, client: str, now: float, count: int = 1) -> None:
-        """A try with an unknown key (or a key of the wrong shape) was answered."""
-        self._tries.allow(client, now, cost=min(count, max(self.per_minute, 1)))
+def level(bucket: Bucket | None, now: datetime, per_minute: int) -> float:
+    """The tokens ``bucket`` holds at ``now`` (``None``: never used, full)."""
+    capacity = float(per_minute)
+    if bucket is None:
+        return capacity
+    elapsed = max((now - bucket.at).total_seconds(), 0.0)
+    return min(capacity, bucket.tokens + elapsed * capacity / 60.0)
+
+
+def spend(bucket: Bucket | None, now: datetime, per_minute: int, cost: int) -> tuple[bool, Bucket]:
+    """Whether ``cost`` tokens were there at ``now``, and the bucket to keep: what is left,
+    never below empty (a refused attempt empties what remains; it never goes into debt)."""
+    tokens = level(bucket, now, per_minute)
+    return tokens >= cost, Bucket(max(tokens - cost, 0.0), now)

@@ -7,7 +7,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
@@ -47,7 +47,8 @@ from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
-from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit
+from ownit.app.rate_limits import KeyBook, MemoryRateLimits, RateLimitStore, UnknownKeys
+from ownit.domain.ratelimit import RateLimiter
 
 log = logging.getLogger("ownit.http")
 
@@ -81,6 +82,9 @@ class AppParts:
     health: api_health.HealthDeps | None = None  # GET /api/v1/health/paging
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
     unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
+    # Where those tries are counted: the database in a server (shared by its processes).
+    rate_limits: RateLimitStore = field(default_factory=MemoryRateLimits)
+    key_book: KeyBook | None = None  # whether a key works, for clients out of tries
     audit: api_audit.AuditDeps | None = None
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
@@ -145,7 +149,10 @@ def create_app(parts: AppParts) -> FastAPI:
         committer=parts.committer,
         limiter=RateLimiter(parts.events_rate_limit),
         metrics=parts.metrics,
-        unknown_keys=UnknownKeyLimit(parts.unknown_key_rate_limit),
+        unknown_keys=UnknownKeys(
+            parts.rate_limits, parts.unknown_key_rate_limit, keys=parts.key_book
+        ),
+        now=parts.clock.now,
     )
     app.include_router(events.router(endpoints))
     # The Events v2 endpoints themselves, answered before the framework routes anything (the

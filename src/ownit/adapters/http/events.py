@@ -8,10 +8,12 @@ routes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import orjson
 from fastapi import APIRouter, Request
@@ -23,8 +25,9 @@ from ownit.adapters.ingest.alertmanager import parse_alertmanager
 from ownit.adapters.ingest.errors import InvalidEvent
 from ownit.adapters.ingest.pagerduty_v2 import parse_alert_event, parse_change_event
 from ownit.app.ingest import GroupCommitter, ItemResult, with_dedup_key
+from ownit.app.rate_limits import MemoryRateLimits, UnknownKeys
 from ownit.domain.events import Event
-from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit, key_shaped
+from ownit.domain.ratelimit import RateLimiter, key_shaped
 
 log = logging.getLogger("ownit.http.events")
 
@@ -84,8 +87,10 @@ class IngestEndpoints:
     limiter: RateLimiter
     metrics: Metrics
     monotonic: Callable[[], float] = time.monotonic
-    # Tries with keys nobody has, per client address (OWNIT_UNKNOWN_KEY_RATE_LIMIT).
-    unknown_keys: UnknownKeyLimit = field(default_factory=lambda: UnknownKeyLimit(0))
+    # Tries with keys nobody has, per client address (OWNIT_UNKNOWN_KEY_RATE_LIMIT), counted
+    # in the database by a server (decision 0055), so on the wall clock.
+    unknown_keys: UnknownKeys = field(default_factory=lambda: UnknownKeys(MemoryRateLimits(), 0))
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def _count(self, fmt: str, result: str, reason: str, n: int = 1) -> None:
         self.metrics.events.labels(fmt, result, reason).inc(n)
@@ -98,23 +103,31 @@ class IngestEndpoints:
             self._count(fmt, "rejected", "server_error", len(events))
             return None
 
-    def _stranger(self, client: str, key: str) -> str | None:
+    async def _refused(self, client: str, count: int = 1) -> None:
+        limit, now = self.unknown_keys, self.now()
+        if limit.per_minute > 0 and not limit.out(client, now):
+            await asyncio.to_thread(limit.refused, client, now, count)
+
+    async def _stranger(self, client: str, key: str) -> str | None:
         """``"unknown_key"`` for a key of the wrong shape (nobody can have it: answered as an
         unknown key, without a lookup), ``"unknown_key_limited"`` when ``client`` has used up
-        its tries with unknown keys and ``key`` was not accepted lately, else ``None``."""
-        now = self.monotonic()
+        its tries with unknown keys and ``key`` was not accepted lately, else ``None``. A key
+        accepted lately costs no database work."""
         if not key_shaped(key):
-            self.unknown_keys.refused(client, now)
+            await self._refused(client)
             return "unknown_key"
-        if not self.unknown_keys.may_try(client, key, now):
+        limit = self.unknown_keys
+        if limit.known(key):
+            return None
+        if not await asyncio.to_thread(limit.may_try, client, key, self.now()):
             return "unknown_key_limited"
         return None
 
-    def _answered(self, client: str, key: str, accepted: bool, count: int = 1) -> None:
+    async def _answered(self, client: str, key: str, accepted: bool, count: int = 1) -> None:
         if accepted:
             self.unknown_keys.accepted(key)
         else:
-            self.unknown_keys.refused(client, self.monotonic(), count)
+            await self._refused(client, count)
 
     async def process(
         self, body: bytes | None, *, change: bool = False, client: str = ""
@@ -134,7 +147,7 @@ class IngestEndpoints:
             invalid = {"status": exc.status, "message": exc.message, "errors": list(exc.errors)}
             return 400, orjson.dumps(invalid), None
         unknown = f"'routing_key' is invalid: no integration has the key {event.routing_key!r}"
-        stranger = self._stranger(client, event.routing_key)
+        stranger = await self._stranger(client, event.routing_key)
         if stranger is not None:
             self._count(fmt, "rejected", stranger)
             if stranger == "unknown_key_limited":
@@ -147,7 +160,7 @@ class IngestEndpoints:
         result = await self._commit(fmt, (event,))
         if result is None:
             return 503, orjson.dumps(_UNAVAILABLE), {"Retry-After": "1"}
-        self._answered(client, event.routing_key, result.accepted)
+        await self._answered(client, event.routing_key, result.accepted)
         if not result.accepted:
             self._count(fmt, "rejected", "unknown_key")
             return 400, orjson.dumps({**_INVALID, "errors": [unknown]}), None
@@ -178,7 +191,7 @@ class IngestEndpoints:
                 )
             )
         client = request.client.host if request.client else ""
-        stranger = self._stranger(client, key)
+        stranger = await self._stranger(client, key)
         if stranger == "unknown_key":
             self._count(fmt, "rejected", stranger)
             return problem_response(
@@ -235,7 +248,7 @@ class IngestEndpoints:
             return problem_response(
                 Problem(503, "Unavailable", _UNAVAILABLE["message"], headers={"Retry-After": "1"})
             )
-        self._answered(client, key, result.accepted)
+        await self._answered(client, key, result.accepted)
         if not result.accepted:
             self._count(fmt, "rejected", "unknown_key", len(events))
             return problem_response(

@@ -36,9 +36,9 @@ from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
 from ownit.app.postmortems import PostmortemStore
+from ownit.app.rate_limits import MemoryRateLimits, RateLimitStore
 from ownit.app.standards import Sources as StandardsSources
 from ownit.app.tokens import TokenStore
-from ownit.domain.ratelimit import RateLimiter
 
 MAX_FORM = 64 * 1024
 
@@ -79,7 +79,8 @@ class WebDeps:
     # Security (docs/security.md): the warning for a contact URL that outgoing calls would
     # refuse, and test notifications allowed per person per minute.
     outbound_warning: Callable[[str], str | None] | None = None
-    test_notifications: RateLimiter = field(default_factory=lambda: RateLimiter(5))
+    # Counted in the database by a server (decision 0055), shared by its processes.
+    rate_limits: RateLimitStore = field(default_factory=MemoryRateLimits)
     # The audit log, for admins (audit_pages.py).
     audit: AuditLog | None = None
     # The analytics page (analytics_pages.py).
