@@ -113,8 +113,19 @@ class UnknownKeys:
             return True
         return False
 
+    def works(self, key: str) -> bool:
+        """Whether ``key`` works, as far as can be told before a body is read: accepted here
+        lately, or found in the key book (blocking); ``True`` without a key book (the store
+        decides then)."""
+        if key in self._known or self.keys is None:
+            return True
+        if self.keys.is_key(key):
+            self.accepted(key)
+            return True
+        return False
+
     def accepted(self, key: str) -> None:
-        if self.per_minute <= 0 or key in self._known:
+        if key in self._known:
             return
         if len(self._known) >= self.max_known:
             self._known.clear()  # bounded memory; keys come back with their next event

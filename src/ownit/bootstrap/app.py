@@ -151,6 +151,7 @@ def build_app(
         clock=clock,
         events_rate_limit=settings.events_rate_limit,
         max_body=settings.max_body,
+        alertmanager_max_body=settings.alertmanager_max_body,
         unknown_key_rate_limit=settings.unknown_key_rate_limit,
         rate_limits=SqlRateLimits(engine),
         key_book=SqlKeyBook(engine),

@@ -31,6 +31,34 @@ class RateLimiter:
         self._buckets[key] = (tokens - cost, now)
         return True
 
+    def borrow(self, key: str, now: float, cost: int) -> bool:
+        """For a request that cannot be split (an Alertmanager group): admitted while the
+        bucket holds a token, it pays its whole ``cost``, into debt if need be, and the key's
+        next events wait until the debt is paid. A group larger than a minute's allowance
+        is therefore admitted, never refused forever; over time the key still gets no more
+        than the rate, plus one group."""
+        if self.per_minute <= 0:
+            return True
+        capacity = float(self.per_minute)
+        tokens, last = self._buckets.get(key, (capacity, now))
+        tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return False
+        if len(self._buckets) >= self.max_keys and key not in self._buckets:
+            self._buckets.clear()
+        self._buckets[key] = (tokens - cost, now)
+        return True
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until the key's bucket holds a token again (0: it does)."""
+        if self.per_minute <= 0 or key not in self._buckets:
+            return 0.0
+        capacity = float(self.per_minute)
+        tokens, last = self._buckets[key]
+        tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
+        return max(0.0, (1 - tokens) * 60.0 / capacity)
+
     def has(self, key: str, now: float, cost: int = 1) -> bool:
         """Whether :meth:`allow` would let ``cost`` through now, without spending anything."""
         if self.per_minute <= 0:

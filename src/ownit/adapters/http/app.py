@@ -81,6 +81,7 @@ class AppParts:
     maintenance: api_maintenance.MaintenanceDeps | None = None
     health: api_health.HealthDeps | None = None  # GET /api/v1/health/paging
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
+    alertmanager_max_body: int = events.ALERTMANAGER_MAX_BODY  # one group (decision 0054)
     unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
     # Where those tries are counted: the database in a server (shared by its processes).
     rate_limits: RateLimitStore = field(default_factory=MemoryRateLimits)
@@ -153,6 +154,7 @@ def create_app(parts: AppParts) -> FastAPI:
             parts.rate_limits, parts.unknown_key_rate_limit, keys=parts.key_book
         ),
         now=parts.clock.now,
+        alertmanager_max_body=parts.alertmanager_max_body,
     )
     app.include_router(events.router(endpoints))
     # The Events v2 endpoints themselves, answered before the framework routes anything (the
