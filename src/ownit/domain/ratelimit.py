@@ -59,14 +59,6 @@ class RateLimiter:
         tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
         return max(0.0, (1 - tokens) * 60.0 / capacity)
 
-    def has(self, key: str, now: float, cost: int = 1) -> bool:
-        """Whether :meth:`allow` would let ``cost`` through now, without spending anything."""
-        if self.per_minute <= 0:
-            return True
-        capacity = float(self.per_minute)
-        tokens, last = self._buckets.get(key, (capacity, now))
-        return min(capacity, tokens + (now - last) * capacity / 60.0) >= cost
-
 
 KEY_SHAPE = re.compile(r"[0-9A-Za-z]{32}")
 """Every integration, router and heartbeat key: 32 letters and digits."""
