@@ -25,6 +25,7 @@ indentless  # _Dumper.increase_indent (adapters/catalog/yaml_source.py): PyYAML 
 _._pool  # notifiers/outbound.GuardedTransport._pool: httpx.HTTPTransport sends through it
 discover  # chaosownit.discover: `chaos discover` calls an extension's discover() by name
 discover_system  # chaosownit.discover(discover_system=...): the argument Chaos Toolkit passes
+model_config  # api_settings.SettingsIn: pydantic reads it (unknown fields refused, 422)
 
 # --- read by Jinja templates (adapters/web/templates/) ---------------------------------------
 _.cx  # dependency_picture.Box.cx: _dependency_picture.html centres each label on it

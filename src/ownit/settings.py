@@ -49,6 +49,7 @@ class Settings:
     # Security (docs/security.md): addresses outgoing calls may reach despite the SSRF rules.
     outbound_allow: AllowList = field(default_factory=AllowList)
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint; events keep 512 KB
+    alertmanager_max_body: int = 8 * 1024 * 1024  # one Alertmanager group's body (0054)
     unknown_key_rate_limit: int = 60  # events with unknown keys per client per minute; 0: off
     metrics_token: str | None = None  # when set, /metrics needs it as a bearer token
     session_idle: timedelta = timedelta(days=14)  # a web session ends unused this long
@@ -135,6 +136,9 @@ class Settings:
             smtp_from=env.get("OWNIT_SMTP_FROM", base.smtp_from),
             outbound_allow=outbound_allow,
             max_body=integer("OWNIT_MAX_BODY", base.max_body),
+            alertmanager_max_body=integer(
+                "OWNIT_ALERTMANAGER_MAX_BODY", base.alertmanager_max_body
+            ),
             unknown_key_rate_limit=integer(
                 "OWNIT_UNKNOWN_KEY_RATE_LIMIT", base.unknown_key_rate_limit
             ),

@@ -11,12 +11,14 @@ from typing import Any
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.token_store import SqlTokenStore
 from ownit.app.tokens import create_token
+from ownit.bootstrap import build_app
 from tests.integration.paging_world import World, paging_world, payments_on_call
 
 KEY = "testevents0000000000000000000001"
@@ -176,6 +178,20 @@ def test_who_may_send_one(
         SqlOrgSettings(world.engine).set_responding("team", world.clock.now())
     r = _send(world, token=_token(world, role, scopes))
     assert r.status_code == status, r.text
+
+
+def test_two_processes_share_the_count(world: World) -> None:
+    """Counted in the database (decision 0055): a second app on the same database (another
+    server process) sees what the first spent."""
+    with TestClient(build_app(world.settings, world.engine, clock=world.clock)) as other:
+        auth = {"Authorization": f"Bearer {world.token}"}
+        codes = []
+        for n in range(6):
+            client = world.client if n % 2 else other
+            body = {"summary": "disk full", "dedup_key": f"shared-{n}"}
+            sent = client.post("/api/v1/services/checkout-api/test-event", json=body, headers=auth)
+            codes.append(sent.status_code)
+    assert codes == [201] * 5 + [429]
 
 
 def test_five_a_minute_per_caller(world: World) -> None:

@@ -252,19 +252,21 @@ def test_both_events_v2_paths_are_answered_before_the_application() -> None:
 # --- the Alertmanager endpoint's 503 answers ---------------------------------------------------
 
 
-def webhook() -> bytes:
+def webhook(alerts: int = 2) -> bytes:
     sample = Path(__file__).parent.parent / "samples" / "alertmanager-0.25"
     body = json.loads((sample / "01_integrations_alertmanager.json").read_text())["body"]
-    return orjson.dumps(body)  # two alerts
+    first = body["alerts"][0]
+    body["alerts"] = [first | {"fingerprint": f"{i:016x}"} for i in range(alerts)]
+    return orjson.dumps(body)
 
 
-def alertmanager(store: Store, limiter: RateLimiter) -> Response:
+def alertmanager(store: Store, limiter: RateLimiter, alerts: int = 2) -> Response:
     async def run() -> Response:
         committer = GroupCommitter(store=store, clock=FakeClock())
         await committer.start()
         try:
             endpoints = IngestEndpoints(committer=committer, limiter=limiter, metrics=Metrics())
-            body = webhook()
+            body = webhook(alerts)
             request = Request(scope("/integrations/alertmanager", length=len(body)), chunked(body))
             return await endpoints.alertmanager(request, KEY)
         finally:
@@ -276,8 +278,8 @@ def alertmanager(store: Store, limiter: RateLimiter) -> Response:
 def test_a_rate_limited_webhook_is_a_503_problem_so_that_alertmanager_retries() -> None:
     store = Store()
     limiter = RateLimiter(per_minute=60)
-    assert limiter.allow(KEY, time.monotonic(), cost=59)  # the key's minute is nearly spent
-    answer = alertmanager(store, limiter)  # two alerts cost two
+    assert limiter.allow(KEY, time.monotonic(), cost=60)  # the key's minute is spent
+    answer = alertmanager(store, limiter)  # a group needs a token in the bucket
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
     assert answer.headers["content-type"] == "application/problem+json"
@@ -292,11 +294,19 @@ def test_a_rate_limited_webhook_is_a_503_problem_so_that_alertmanager_retries() 
     assert store.events == []
 
 
-def test_a_group_larger_than_a_minute_of_allowance_passes_on_a_full_bucket() -> None:
+@pytest.mark.parametrize("spent", [0, 50, 59])
+def test_a_group_larger_than_a_minute_of_allowance_passes_while_a_token_is_left(
+    spent: int,
+) -> None:
     store = Store()
-    answer = alertmanager(store, RateLimiter(per_minute=1))  # two alerts, one a minute
+    limiter = RateLimiter(per_minute=60)
+    assert limiter.allow(KEY, time.monotonic(), cost=spent) or spent == 0
+    answer = alertmanager(store, limiter, alerts=100)  # more than the minute holds
     assert answer.status_code == 200  # (it used to be 503 on every retry, forever)
-    assert len(store.events) == 2
+    assert len(store.events) == 100
+    # ... and pays for all of it: the key's next events wait for the debt.
+    assert not limiter.allow(KEY, time.monotonic())
+    assert limiter.wait(KEY, time.monotonic()) > 40 + spent - 5
 
 
 def test_a_webhook_the_store_cannot_take_is_a_503_problem() -> None:

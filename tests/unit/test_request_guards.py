@@ -79,10 +79,13 @@ def test_body_limit_reads_no_further_than_the_limit(
         assert body["title"] == "Payload too large"
 
 
-def _check(token: str, method: str, path: str) -> Problem | None:
-    """A stand-in for ``auth.write_gate``: "good" may write, "viewer" is known but may not."""
-    if token == "good":
+def _check(token: str, method: str, path: str, admin_only: bool) -> Problem | None:
+    """A stand-in for ``auth.write_gate``: "admin" may write anywhere, "good" where no admin is
+    needed, "viewer" is known but may not."""
+    if token == "admin" or (token == "good" and not admin_only):
         return None
+    if token == "good":
+        return Problem(403, "Forbidden", f"only admins {method} {path}", slug="forbidden")
     if token == "viewer":
         return Problem(403, "Forbidden", f"a viewer cannot {method} {path}", slug="forbidden")
     return Problem(401, "Unauthorized", "unknown", slug="unauthorized")
@@ -99,6 +102,8 @@ def _check(token: str, method: str, path: str) -> Problem | None:
         ("/api/v1/incidents", "GET", None, 200, 3000),  # no body to protect: the route checks
         ("/api/v1/heartbeats/nightly/ping", "POST", None, 200, 3000),  # its own key
         ("/login", "POST", None, 200, 3000),  # the web UI has sessions
+        ("/api/v1/settings", "PUT", "Bearer good", 403, 0),  # admin-only: role before body
+        ("/api/v1/settings", "PUT", "Bearer admin", 200, 3000),
     ],
 )
 def test_auth_gate_answers_before_reading(
@@ -106,7 +111,9 @@ def test_auth_gate_answers_before_reading(
 ) -> None:
     upload = Upload(3, 1000)
     headers = {"authorization": authorization} if authorization else {}
-    gate = ApiAuthGate(reads_everything, check=_check)
+    gate = ApiAuthGate(
+        reads_everything, check=_check, admin_only=lambda scope: scope["path"] == "/api/v1/settings"
+    )
     sent = run(gate, http(path, method, **headers), upload)
     assert sent[0]["status"] == status
     assert upload.taken == taken

@@ -28,11 +28,13 @@ from ownit.adapters.db.login_throttle_store import SqlLoginThrottle
 from ownit.adapters.db.maintenance_store import SqlMaintenanceStore
 from ownit.adapters.db.migrate import is_current
 from ownit.adapters.db.oncall_store import SqlScheduleStore
+from ownit.adapters.db.org_settings_store import SqlOrgSettings
 from ownit.adapters.db.page_store import SqlPageStore
 from ownit.adapters.db.paging_store import SqlPagingStore
 from ownit.adapters.db.people_store import SqlPeopleStore
 from ownit.adapters.db.personal_store import SqlPersonalStore
 from ownit.adapters.db.postmortem_store import SqlPostmortemStore
+from ownit.adapters.db.rate_limit_store import SqlKeyBook, SqlRateLimits
 from ownit.adapters.db.router_store import SqlRouterStore
 from ownit.adapters.db.secrets import shared_secret
 from ownit.adapters.db.test_event_targets import SqlTestEventTargets
@@ -50,6 +52,7 @@ from ownit.adapters.http.api_oncall import OnCallDeps
 from ownit.adapters.http.api_pages import PagesDeps
 from ownit.adapters.http.api_postmortems import PostmortemDeps
 from ownit.adapters.http.api_services import ServicesDeps
+from ownit.adapters.http.api_settings import SettingsDeps
 from ownit.adapters.http.api_standards import StandardsDeps
 from ownit.adapters.http.api_test_events import TestEventDeps
 from ownit.adapters.http.api_v1 import ApiDeps
@@ -150,7 +153,10 @@ def build_app(
         clock=clock,
         events_rate_limit=settings.events_rate_limit,
         max_body=settings.max_body,
+        alertmanager_max_body=settings.alertmanager_max_body,
         unknown_key_rate_limit=settings.unknown_key_rate_limit,
+        rate_limits=SqlRateLimits(engine),
+        key_book=SqlKeyBook(engine),
         metrics_token=settings.metrics_token,
         database_ok=database_ok,
         migrations_current=lambda: is_current(engine),
@@ -165,6 +171,7 @@ def build_app(
         ),
         background=work,
         audit=AuditDeps(log=SqlAuditLog(engine), tokens=tokens, clock=clock),
+        settings=SettingsDeps(store=SqlOrgSettings(engine), tokens=tokens, clock=clock),
         trusted_proxies=parse_networks(",".join(settings.trusted_proxies)),
         oncall=OnCallDeps(
             schedules=schedules,
@@ -220,6 +227,8 @@ def build_app(
             paging_report=report,
             outbound_warning=outbound_warning(settings),
             audit=SqlAuditLog(engine),
+            org_settings=SqlOrgSettings(engine),
+            rate_limits=SqlRateLimits(engine),
             analytics=SqlAnalyticsStore(engine),
             baselines=SqlBaselineStore(engine),
             postmortems=postmortems,
@@ -247,6 +256,7 @@ def build_app(
             incidents=incidents,
             tokens=tokens,
             clock=clock,
+            rate_limits=SqlRateLimits(engine),
         ),
     )
     return create_app(parts)

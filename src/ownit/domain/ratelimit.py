@@ -1,10 +1,12 @@
-"""A token bucket per key: ``rate`` events per minute, bursts up to a minute's worth; the
-shape of ingest keys, and the limit on tries with keys nobody has."""
+"""A token bucket per key: ``rate`` events per minute, bursts up to a minute's worth (in one
+process's memory, :class:`RateLimiter`, or stored and shared, :class:`Bucket` with
+:func:`spend`); the shape of ingest keys."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 
 @dataclass(slots=True)
@@ -29,13 +31,33 @@ class RateLimiter:
         self._buckets[key] = (tokens - cost, now)
         return True
 
-    def has(self, key: str, now: float, cost: int = 1) -> bool:
-        """Whether :meth:`allow` would let ``cost`` through now, without spending anything."""
+    def borrow(self, key: str, now: float, cost: int) -> bool:
+        """For a request that cannot be split (an Alertmanager group): admitted while the
+        bucket holds a token, it pays its whole ``cost``, into debt if need be, and the key's
+        next events wait until the debt is paid. A group larger than a minute's allowance
+        is therefore admitted, never refused forever; over time the key still gets no more
+        than the rate, plus one group."""
         if self.per_minute <= 0:
             return True
         capacity = float(self.per_minute)
         tokens, last = self._buckets.get(key, (capacity, now))
-        return min(capacity, tokens + (now - last) * capacity / 60.0) >= cost
+        tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return False
+        if len(self._buckets) >= self.max_keys and key not in self._buckets:
+            self._buckets.clear()
+        self._buckets[key] = (tokens - cost, now)
+        return True
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until the key's bucket holds a token again (0: it does)."""
+        if self.per_minute <= 0 or key not in self._buckets:
+            return 0.0
+        capacity = float(self.per_minute)
+        tokens, last = self._buckets[key]
+        tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
+        return max(0.0, (1 - tokens) * 60.0 / capacity)
 
 
 KEY_SHAPE = re.compile(r"[0-9A-Za-z]{32}")
@@ -46,31 +68,29 @@ def key_shaped(key: str) -> bool:
     return KEY_SHAPE.fullmatch(key) is not None
 
 
-@dataclass(slots=True)
-class UnknownKeyLimit:
-    """Tries with keys nobody has, per client: ``per_minute`` of them, then a client's
-    requests with a key not seen accepted lately are refused before any lookup. Keys that
-    were accepted keep working for everyone (a stale key beside good ones behind one proxy
-    does not block the good ones). ``per_minute=0`` turns it off."""
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A stored token bucket: ``tokens`` left at ``at`` (wall clock, shared by processes)."""
 
-    per_minute: int
-    max_known: int = 10_000
-    _tries: RateLimiter = field(init=False)
-    _known: set[str] = field(default_factory=set)
+    tokens: float
+    at: datetime
 
-    def __post_init__(self) -> None:
-        self._tries = RateLimiter(self.per_minute)
 
-    def may_try(self, client: str, key: str, now: float) -> bool:
-        return key in self._known or self._tries.has(client, now)
+FULL_AFTER = timedelta(minutes=1)
+"""A bucket of any rate is full again after a minute untouched: its row can go."""
 
-    def accepted(self, key: str) -> None:
-        if self.per_minute <= 0 or key in self._known:
-            return
-        if len(self._known) >= self.max_known:
-            self._known.clear()  # bounded memory; keys come back with their next event
-        self._known.add(key)
 
-    def refused(self, client: str, now: float, count: int = 1) -> None:
-        """A try with an unknown key (or a key of the wrong shape) was answered."""
-        self._tries.allow(client, now, cost=min(count, max(self.per_minute, 1)))
+def level(bucket: Bucket | None, now: datetime, per_minute: int) -> float:
+    """The tokens ``bucket`` holds at ``now`` (``None``: never used, full)."""
+    capacity = float(per_minute)
+    if bucket is None:
+        return capacity
+    elapsed = max((now - bucket.at).total_seconds(), 0.0)
+    return min(capacity, bucket.tokens + elapsed * capacity / 60.0)
+
+
+def spend(bucket: Bucket | None, now: datetime, per_minute: int, cost: int) -> tuple[bool, Bucket]:
+    """Whether ``cost`` tokens were there at ``now``, and the bucket to keep: what is left,
+    never below empty (a refused attempt empties what remains; it never goes into debt)."""
+    tokens = level(bucket, now, per_minute)
+    return tokens >= cost, Bucket(max(tokens - cost, 0.0), now)

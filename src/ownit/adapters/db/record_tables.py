@@ -50,6 +50,17 @@ login_attempts = Table(
     Index("ix_login_attempts_last_at", "last_at"),
 )
 
+# Rate-limit buckets shared by every process: unknown-key tries per client, test
+# notifications per person (0017, decision 0055). A row untouched for a minute is deleted.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("name", String(200), primary_key=True),  # unknown-key:ADDRESS | test-notification:USER
+    Column("tokens", Float, nullable=False),
+    Column("at", TS, nullable=False),
+    Index("ix_rate_limits_at", "at"),
+)
+
 # One-click action links already used: each works once (0010). Pruned after they expire.
 used_action_links = Table(
     "used_action_links",

@@ -473,6 +473,7 @@ from ownit.adapters.db.record_tables import analytics_baselines as analytics_bas
 from ownit.adapters.db.record_tables import audit_log as audit_log  # noqa: E402
 from ownit.adapters.db.record_tables import incident_responses as incident_responses  # noqa: E402
 from ownit.adapters.db.record_tables import login_attempts as login_attempts  # noqa: E402
+from ownit.adapters.db.record_tables import rate_limits as rate_limits  # noqa: E402
 from ownit.adapters.db.record_tables import used_action_links as used_action_links  # noqa: E402
 from ownit.adapters.db.standard_tables import scorecards as scorecards  # noqa: E402
 from ownit.adapters.db.standard_tables import standards as standards  # noqa: E402

@@ -20,9 +20,9 @@ from ownit.app import test_events as uc
 from ownit.app.clock import Clock
 from ownit.app.drills import DrillStore, run_answer
 from ownit.app.incidents import IncidentStore, get_incident
+from ownit.app.rate_limits import MemoryRateLimits, RateLimitStore
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.errors import FieldError
-from ownit.domain.ratelimit import RateLimiter
 
 
 @dataclass
@@ -32,8 +32,9 @@ class TestEventDeps:
     incidents: IncidentStore
     tokens: TokenStore
     clock: Clock
-    # Test events a caller (token or person) may send a minute, like test notifications.
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(uc.PER_MINUTE))
+    # Test events a caller (token or person) may send a minute, like test notifications:
+    # counted in the database in a server, shared by every process (decision 0055).
+    rate_limits: RateLimitStore = field(default_factory=MemoryRateLimits)
 
 
 class TestEventIn(BaseModel):
@@ -57,7 +58,7 @@ def router(deps: TestEventDeps) -> APIRouter:
     )
     def test_event(who: responder, name: Name, body: Annotated[TestEventIn, Body()]) -> Response:
         now = deps.clock.now()
-        if not deps.limiter.allow(who.actor, now.timestamp()):
+        if not deps.rate_limits.spend(f"test-event:{who.actor}", uc.PER_MINUTE, 1, now):
             raise Problem(
                 429,
                 "Too many requests",

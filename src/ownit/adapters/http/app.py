@@ -7,7 +7,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
@@ -31,6 +31,7 @@ from ownit.adapters.http import (
     api_pages,
     api_postmortems,
     api_services,
+    api_settings,
     api_standards,
     api_test_events,
     api_v1,
@@ -38,7 +39,7 @@ from ownit.adapters.http import (
     openapi_problems,
     problems,
 )
-from ownit.adapters.http.auth import write_gate
+from ownit.adapters.http.auth import AdminRoutes, write_gate
 from ownit.adapters.http.client_address import AuditScopeMiddleware, Network
 from ownit.adapters.http.fast_ingest import FastIngest
 from ownit.adapters.http.metrics import Metrics
@@ -47,7 +48,8 @@ from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
 from ownit.adapters.web import routes as web
 from ownit.app.clock import Clock
 from ownit.app.ingest import GroupCommitter
-from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit
+from ownit.app.rate_limits import KeyBook, MemoryRateLimits, RateLimitStore, UnknownKeys
+from ownit.domain.ratelimit import RateLimiter
 
 log = logging.getLogger("ownit.http")
 
@@ -80,7 +82,11 @@ class AppParts:
     maintenance: api_maintenance.MaintenanceDeps | None = None
     health: api_health.HealthDeps | None = None  # GET /api/v1/health/paging
     max_body: int = 1024 * 1024  # bytes of request body on any endpoint (OWNIT_MAX_BODY)
+    alertmanager_max_body: int = events.ALERTMANAGER_MAX_BODY  # one group (decision 0054)
     unknown_key_rate_limit: int = 60  # tries with unknown keys per client per minute; 0: off
+    # Where those tries are counted: the database in a server (shared by its processes).
+    rate_limits: RateLimitStore = field(default_factory=MemoryRateLimits)
+    key_book: KeyBook | None = None  # whether a key works, for clients out of tries
     audit: api_audit.AuditDeps | None = None
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
     analytics: api_analytics.AnalyticsDeps | None = None
@@ -91,6 +97,7 @@ class AppParts:
     pages: api_pages.PagesDeps | None = None  # GET /api/v1/pages (decision 0049)
     postmortems: api_postmortems.PostmortemDeps | None = None
     test_events: api_test_events.TestEventDeps | None = None  # decision 0060
+    settings: api_settings.SettingsDeps | None = None  # GET/PUT /api/v1/settings (admins)
 
 
 async def _housekeeping(parts: AppParts) -> None:
@@ -145,7 +152,11 @@ def create_app(parts: AppParts) -> FastAPI:
         committer=parts.committer,
         limiter=RateLimiter(parts.events_rate_limit),
         metrics=parts.metrics,
-        unknown_keys=UnknownKeyLimit(parts.unknown_key_rate_limit),
+        unknown_keys=UnknownKeys(
+            parts.rate_limits, parts.unknown_key_rate_limit, keys=parts.key_book
+        ),
+        now=parts.clock.now,
+        alertmanager_max_body=parts.alertmanager_max_body,
     )
     app.include_router(events.router(endpoints))
     # The Events v2 endpoints themselves, answered before the framework routes anything (the
@@ -155,8 +166,12 @@ def create_app(parts: AppParts) -> FastAPI:
     app.add_middleware(AuditScopeMiddleware, trusted_proxies=parts.trusted_proxies)
     app.add_middleware(FastIngest, endpoints=endpoints)
     # In front of everything (the last added runs first): the size limit, then the API token
-    # before an /api/v1 body is read.
-    app.add_middleware(ApiAuthGate, check=write_gate(parts.api.tokens, parts.api.clock))
+    # before an /api/v1 body is read (an admin's for admin-only routes, read from the routes).
+    app.add_middleware(
+        ApiAuthGate,
+        check=write_gate(parts.api.tokens, parts.api.clock),
+        admin_only=AdminRoutes(lambda: app.routes),
+    )
     app.add_middleware(BodyLimit, limit=parts.max_body, own_limit=events.OWN_BODY_LIMIT)
     app.include_router(api_incidents.router(parts.api))
     app.include_router(api_catalog.router(parts.api))
@@ -171,6 +186,8 @@ def create_app(parts: AppParts) -> FastAPI:
         app.include_router(api_health.router(parts.health))
     if parts.audit is not None:
         app.include_router(api_audit.router(parts.audit))
+    if parts.settings is not None:
+        app.include_router(api_settings.router(parts.settings))
     if parts.analytics is not None:
         app.include_router(api_analytics.router(parts.analytics))
     if parts.pages is not None:

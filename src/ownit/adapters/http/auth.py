@@ -8,9 +8,14 @@ endpoints then call :func:`require_manage` with the team whose things they chang
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator, Sequence
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute, compile_path
+from starlette.types import Scope
 
 from ownit.adapters.http.problems import Problem
 from ownit.app import audit
@@ -67,15 +72,19 @@ def scope_of(method: str, path: str) -> str:
     return _WRITE_SCOPES.get(segments[0], "admin")
 
 
-def write_gate(store: TokenStore, clock: Clock) -> Callable[[str, str, str], Problem | None]:
-    """What :class:`~ownit.adapters.http.request_guards.ApiAuthGate` asks before the body of
-    an ``/api/v1`` write is read: ``check(token, method, path)`` is ``None`` (go on) or the
-    problem to answer. Every write endpoint needs at least the respond permission, and the
-    scope its path needs (:func:`scope_of`), so a token without them gets its 401 or 403
-    before a byte of the body is parsed; the endpoint's own gate then checks the rest (an
-    admin-only write still answers a responder 403, after the body)."""
+WriteCheck = Callable[[str, str, str, bool], Problem | None]
 
-    def check(token: str, method: str, path: str) -> Problem | None:
+
+def write_gate(store: TokenStore, clock: Clock) -> WriteCheck:
+    """What :class:`~ownit.adapters.http.request_guards.ApiAuthGate` asks before the body of
+    an ``/api/v1`` write is read: ``check(token, method, path, admin_only)`` is ``None`` (go
+    on) or the problem to answer. Every write endpoint needs at least the respond permission,
+    an admin-only one (``admin_only``: :class:`AdminRoutes` says so) the administer
+    permission, and the scope its path needs (:func:`scope_of`), so a token without them gets
+    its 401 or 403 before a byte of the body is parsed; the endpoint's own gate then checks
+    the rest (a team manager's rights, decision 0036)."""
+
+    def check(token: str, method: str, path: str, admin_only: bool) -> Problem | None:
         principal = authenticate(store=store, token=token, clock=clock)
         if principal is None:
             return Problem(
@@ -85,8 +94,9 @@ def write_gate(store: TokenStore, clock: Clock) -> Callable[[str, str, str], Pro
                 slug="unauthorized",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if not principal.permissions.may(Action.RESPOND):
-            return forbidden(principal, _NEEDS[Action.RESPOND])
+        needed = Action.ADMINISTER if admin_only else Action.RESPOND
+        if not principal.permissions.may(needed):
+            return forbidden(principal, _NEEDS[needed])
         scope = scope_of(method, path)
         if not principal.has_scope(scope):
             return forbidden(principal, f"the {scope!r} scope (it has: {_scopes(principal)})")
@@ -135,4 +145,46 @@ def requires(
             raise forbidden(principal, f"the {scope!r} scope (it has: {_scopes(principal)})")
         return principal
 
+    dependency.ownit_needs = needed  # type: ignore[attr-defined]  # read by AdminRoutes
     return dependency
+
+
+def _needs(dependant: Dependant) -> Iterator[Action]:
+    for sub in dependant.dependencies:
+        found = getattr(sub.call, "ownit_needs", None)
+        if isinstance(found, Action):
+            yield found
+        yield from _needs(sub)
+
+
+def admin_only(route: APIRoute) -> bool:
+    """Whether the route's own gate (a :func:`requires` anywhere among its dependencies) asks
+    for the administer permission."""
+    return Action.ADMINISTER in set(_needs(route.dependant))
+
+
+def admin_routes(routes: Sequence[BaseRoute]) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """The admin-only routes among ``routes`` (included routers too), as the path pattern and
+    the methods each answers."""
+    found = []
+    for context in iter_route_contexts(routes):
+        route, path = context.original_route, context.path
+        if isinstance(route, APIRoute) and path and admin_only(route):
+            found.append((compile_path(path)[0], frozenset(context.methods or ())))
+    return found
+
+
+class AdminRoutes:
+    """Which request goes to an admin-only route, read from the application's routes the
+    first time it is asked (every router is included by then), so that no admin-only route
+    can be left out of the gate (decision 0036)."""
+
+    def __init__(self, routes: Callable[[], Sequence[BaseRoute]]) -> None:
+        self._routes = routes
+        self._admin: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
+
+    def __call__(self, scope: Scope) -> bool:
+        if self._admin is None:
+            self._admin = admin_routes(self._routes())
+        path, method = scope.get("path", ""), scope.get("method", "")
+        return any(method in methods and p.match(path) for p, methods in self._admin)

@@ -8,10 +8,13 @@ routes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import orjson
 from fastapi import APIRouter, Request
@@ -23,12 +26,18 @@ from ownit.adapters.ingest.alertmanager import parse_alertmanager
 from ownit.adapters.ingest.errors import InvalidEvent
 from ownit.adapters.ingest.pagerduty_v2 import parse_alert_event, parse_change_event
 from ownit.app.ingest import GroupCommitter, ItemResult, with_dedup_key
+from ownit.app.rate_limits import MemoryRateLimits, UnknownKeys
 from ownit.domain.events import Event
-from ownit.domain.ratelimit import RateLimiter, UnknownKeyLimit, key_shaped
+from ownit.domain.ratelimit import RateLimiter, key_shaped
 
 log = logging.getLogger("ownit.http.events")
 
 MAX_BODY = 512 * 1024
+# An Alertmanager group is one request however many alerts it holds (decision 0054): its
+# body may be larger (OWNIT_ALERTMANAGER_MAX_BODY), read only for a key that works, and its
+# alerts are committed CHUNK at a time.
+ALERTMANAGER_MAX_BODY = 8 * 1024 * 1024
+CHUNK = 1000
 # The paths that read at most MAX_BODY themselves and answer 413 in their own format.
 OWN_BODY_LIMIT = ("/v2/enqueue", "/v2/change/enqueue", "/integrations/alertmanager")
 _JSON = "application/json"
@@ -84,8 +93,11 @@ class IngestEndpoints:
     limiter: RateLimiter
     metrics: Metrics
     monotonic: Callable[[], float] = time.monotonic
-    # Tries with keys nobody has, per client address (OWNIT_UNKNOWN_KEY_RATE_LIMIT).
-    unknown_keys: UnknownKeyLimit = field(default_factory=lambda: UnknownKeyLimit(0))
+    # Tries with keys nobody has, per client address (OWNIT_UNKNOWN_KEY_RATE_LIMIT), counted
+    # in the database by a server (decision 0055), so on the wall clock.
+    unknown_keys: UnknownKeys = field(default_factory=lambda: UnknownKeys(MemoryRateLimits(), 0))
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    alertmanager_max_body: int = ALERTMANAGER_MAX_BODY
 
     def _count(self, fmt: str, result: str, reason: str, n: int = 1) -> None:
         self.metrics.events.labels(fmt, result, reason).inc(n)
@@ -98,23 +110,31 @@ class IngestEndpoints:
             self._count(fmt, "rejected", "server_error", len(events))
             return None
 
-    def _stranger(self, client: str, key: str) -> str | None:
+    async def _refused(self, client: str, count: int = 1) -> None:
+        limit, now = self.unknown_keys, self.now()
+        if limit.per_minute > 0 and not limit.out(client, now):
+            await asyncio.to_thread(limit.refused, client, now, count)
+
+    async def _stranger(self, client: str, key: str) -> str | None:
         """``"unknown_key"`` for a key of the wrong shape (nobody can have it: answered as an
         unknown key, without a lookup), ``"unknown_key_limited"`` when ``client`` has used up
-        its tries with unknown keys and ``key`` was not accepted lately, else ``None``."""
-        now = self.monotonic()
+        its tries with unknown keys and ``key`` was not accepted lately, else ``None``. A key
+        accepted lately costs no database work."""
         if not key_shaped(key):
-            self.unknown_keys.refused(client, now)
+            await self._refused(client)
             return "unknown_key"
-        if not self.unknown_keys.may_try(client, key, now):
+        limit = self.unknown_keys
+        if limit.known(key):
+            return None
+        if not await asyncio.to_thread(limit.may_try, client, key, self.now()):
             return "unknown_key_limited"
         return None
 
-    def _answered(self, client: str, key: str, accepted: bool, count: int = 1) -> None:
+    async def _answered(self, client: str, key: str, accepted: bool, count: int = 1) -> None:
         if accepted:
             self.unknown_keys.accepted(key)
         else:
-            self.unknown_keys.refused(client, self.monotonic(), count)
+            await self._refused(client, count)
 
     async def process(
         self, body: bytes | None, *, change: bool = False, client: str = ""
@@ -134,7 +154,7 @@ class IngestEndpoints:
             invalid = {"status": exc.status, "message": exc.message, "errors": list(exc.errors)}
             return 400, orjson.dumps(invalid), None
         unknown = f"'routing_key' is invalid: no integration has the key {event.routing_key!r}"
-        stranger = self._stranger(client, event.routing_key)
+        stranger = await self._stranger(client, event.routing_key)
         if stranger is not None:
             self._count(fmt, "rejected", stranger)
             if stranger == "unknown_key_limited":
@@ -147,7 +167,7 @@ class IngestEndpoints:
         result = await self._commit(fmt, (event,))
         if result is None:
             return 503, orjson.dumps(_UNAVAILABLE), {"Retry-After": "1"}
-        self._answered(client, event.routing_key, result.accepted)
+        await self._answered(client, event.routing_key, result.accepted)
         if not result.accepted:
             self._count(fmt, "rejected", "unknown_key")
             return 400, orjson.dumps({**_INVALID, "errors": [unknown]}), None
@@ -178,12 +198,10 @@ class IngestEndpoints:
                 )
             )
         client = request.client.host if request.client else ""
-        stranger = self._stranger(client, key)
+        stranger = await self._stranger(client, key)
         if stranger == "unknown_key":
             self._count(fmt, "rejected", stranger)
-            return problem_response(
-                Problem(401, "Unknown integration key", "no integration has this key")
-            )
+            return _unknown_key()
         if stranger == "unknown_key_limited":
             self._count(fmt, "rejected", stranger)
             return problem_response(
@@ -194,12 +212,23 @@ class IngestEndpoints:
                     headers={"Retry-After": "60"},
                 )
             )
+        if not await asyncio.to_thread(self.unknown_keys.works, key):
+            # Nobody has this key: answered before a byte of a body that may be megabytes.
+            await self._refused(client)
+            self._count(fmt, "rejected", "unknown_key")
+            return _unknown_key()
+        limit = self.alertmanager_max_body
         try:
-            body = await read_body(request)
+            body = await read_body(request, limit)
         except BodyTooLarge:
             self._count(fmt, "rejected", "too_large")
             return problem_response(
-                Problem(413, "Payload too large", f"the body is larger than {MAX_BODY // 1024} KB")
+                Problem(
+                    413,
+                    "Payload too large",
+                    f"the body is larger than {limit // 1024} KB (OWNIT_ALERTMANAGER_MAX_BODY); "
+                    "set max_alerts in Alertmanager's webhook_config",
+                )
             )
         try:
             events = parse_alertmanager(body, routing_key=key)
@@ -214,40 +243,48 @@ class IngestEndpoints:
                     errors=[{"field": _field_of(e), "detail": e} for e in exc.errors],
                 )
             )
-        # A group larger than a whole minute's allowance could never pass (Alertmanager would
-        # retry it forever): it may spend a full bucket, and is then accepted whole.
-        cost = min(len(events), max(self.limiter.per_minute, 1))
-        if events and not self.limiter.allow(key, self.monotonic(), cost=cost):
+        del body
+        # A group is admitted while the key's bucket holds a token and pays for all its alerts
+        # (into debt): one larger than a minute's allowance is never refused forever.
+        if events and not self.limiter.borrow(key, self.monotonic(), len(events)):
             # Alertmanager drops a request answered 4xx; 503 makes it retry, so nothing is lost.
             self._count(fmt, "rejected", "rate_limited", len(events))
+            wait = self.limiter.wait(key, self.monotonic())
             return problem_response(
                 Problem(
                     503,
                     "Rate limited",
                     "too many events for this key; retry later",
-                    headers={"Retry-After": "5"},
+                    headers={"Retry-After": str(max(5, math.ceil(wait)))},
                 )
             )
         if not events:
             return _json(200, {"status": "success", "alerts": 0, "outcomes": []})
-        result = await self._commit(fmt, events)
-        if result is None:
-            return problem_response(
-                Problem(503, "Unavailable", _UNAVAILABLE["message"], headers={"Retry-After": "1"})
-            )
-        self._answered(client, key, result.accepted)
-        if not result.accepted:
-            self._count(fmt, "rejected", "unknown_key", len(events))
-            return problem_response(
-                Problem(401, "Unknown integration key", "no integration has this key")
-            )
-        for outcome in result.outcomes:
-            self._count(fmt, "accepted", outcome)
+        outcomes: list[str] = []
+        for start in range(0, len(events), CHUNK):
+            # One transaction per chunk: a big group holds no lock for long and lets other
+            # requests in between. When a chunk fails, the ones before it stay; Alertmanager
+            # resends the whole group and finds them as repeats (nothing lost or doubled).
+            result = await self._commit(fmt, events[start : start + CHUNK])
+            if result is None:
+                return problem_response(
+                    Problem(
+                        503, "Unavailable", _UNAVAILABLE["message"], headers={"Retry-After": "1"}
+                    )
+                )
+            await self._answered(client, key, result.accepted)
+            if not result.accepted:
+                self._count(fmt, "rejected", "unknown_key", len(events) - start)
+                return _unknown_key()
+            outcomes += result.outcomes
+            for outcome in result.outcomes:
+                self._count(fmt, "accepted", outcome)
         self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
-        return _json(
-            200,
-            {"status": "success", "alerts": len(events), "outcomes": list(result.outcomes)},
-        )
+        return _json(200, {"status": "success", "alerts": len(events), "outcomes": outcomes})
+
+
+def _unknown_key() -> Response:
+    return problem_response(Problem(401, "Unknown integration key", "no integration has this key"))
 
 
 def _field_of(error: str) -> str:

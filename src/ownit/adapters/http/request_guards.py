@@ -118,11 +118,18 @@ class BodyLimit:
 
 class ApiAuthGate:
     """No ``/api/v1`` body is read before its API token is known to be valid and allowed to
-    write there (``check(token, method, path)``: ``None`` or the problem to answer)."""
+    write there (``check(token, method, path, admin_only)``: ``None`` or the problem to
+    answer; ``admin_only(scope)``: whether the request goes to an admin-only route)."""
 
-    def __init__(self, app: ASGIApp, check: Callable[[str, str, str], Problem | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        check: Callable[[str, str, str, bool], Problem | None],
+        admin_only: Callable[[Scope], bool] = lambda scope: False,
+    ) -> None:
         self.app = app
         self.check = check
+        self.admin_only = admin_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -150,7 +157,8 @@ class ApiAuthGate:
                 headers=_UNAUTHORIZED,
             )
         else:
-            problem = await asyncio.to_thread(self.check, token, scope["method"], path)
+            admin = self.admin_only(scope)
+            problem = await asyncio.to_thread(self.check, token, scope["method"], path, admin)
         if problem is None:
             await self.app(scope, receive, send)
             return

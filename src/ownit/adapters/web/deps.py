@@ -32,12 +32,13 @@ from ownit.app.event_log import EventLog
 from ownit.app.incidents import IncidentStore
 from ownit.app.invitations import PeopleStore
 from ownit.app.notify import Notifier
+from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
 from ownit.app.postmortems import PostmortemStore
+from ownit.app.rate_limits import MemoryRateLimits, RateLimitStore
 from ownit.app.standards import Sources as StandardsSources
 from ownit.app.tokens import TokenStore
-from ownit.domain.ratelimit import RateLimiter
 
 MAX_FORM = 64 * 1024
 
@@ -78,7 +79,8 @@ class WebDeps:
     # Security (docs/security.md): the warning for a contact URL that outgoing calls would
     # refuse, and test notifications allowed per person per minute.
     outbound_warning: Callable[[str], str | None] | None = None
-    test_notifications: RateLimiter = field(default_factory=lambda: RateLimiter(5))
+    # Counted in the database by a server (decision 0055), shared by its processes.
+    rate_limits: RateLimitStore = field(default_factory=MemoryRateLimits)
     # The audit log, for admins (audit_pages.py).
     audit: AuditLog | None = None
     # The analytics page (analytics_pages.py).
@@ -90,6 +92,8 @@ class WebDeps:
     standards: StandardsSources | None = None
     # The drills pages (drill_pages.py).
     drills: DrillStore | None = None
+    # The organisation's settings, for admins (settings_pages.py).
+    org_settings: OrgSettingsStore | None = None
 
     @property
     def session_cookie(self) -> str:

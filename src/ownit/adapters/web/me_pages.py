@@ -23,6 +23,7 @@ from ownit.adapters.web.templating import Pages
 from ownit.app import calendar_feed as feeds
 from ownit.app import personal as uc
 from ownit.app.accounts import WebSession
+from ownit.app.rate_limits import may_send_test
 from ownit.app.schedule_view import user_shifts
 from ownit.domain.durations import format_duration
 from ownit.domain.errors import NotFound
@@ -220,7 +221,7 @@ class MePages(PageHandlers):
         deps = self.deps
         check_csrf(session, request, form)
         now = deps.clock.now()
-        if not deps.test_notifications.allow(session.account.name, now.timestamp()):
+        if not may_send_test(deps.rate_limits, session.account.name, now):
             tired = "too many test notifications: try again in a minute"
             return self._show(request, session, errors={"test": tired}, status=429)
         notifiers, unavailable = deps.notifiers() if deps.notifiers else ({}, {})

@@ -21,6 +21,7 @@ from ownit.adapters.web import (
     people_pages,
     postmortem_pages,
     schedule_pages,
+    settings_pages,
     standards_pages,
     token_pages,
 )
@@ -45,6 +46,7 @@ def install(app: FastAPI, deps: WebDeps) -> None:
     app.include_router(people_pages.router(deps, pages))
     app.include_router(health_pages.router(deps, pages))
     app.include_router(audit_pages.router(deps, pages))
+    app.include_router(settings_pages.router(deps, pages))
     if deps.analytics is not None:
         app.include_router(analytics_pages.router(deps, pages))
     if deps.postmortems is not None:
