@@ -357,6 +357,36 @@ def test_an_equal_final_schedule_is_said_to_be_equal() -> None:
 
 
 @pytest.mark.parametrize(
+    ("now", "said"),
+    [
+        # inside the answer's window: compared from --now on only
+        (
+            datetime(2026, 11, 1, tzinfo=UTC),
+            "Schedule main: final schedule equals PagerDuty's from 2026-10-31T20:00:00-04:00 to "
+            "2026-11-28T19:00:00-05:00",
+        ),
+        # after the answer's window (a saved answer older than --now): nothing compared, and
+        # not a difference at every turn before the import begins
+        (
+            datetime(2026, 12, 15, tzinfo=UTC),
+            "Schedule main: PagerDuty's final schedule in the answer ends before --now: nothing "
+            "compared (fetch it again, or give the --now it was fetched at)",
+        ),
+    ],
+)
+def test_the_final_schedule_is_compared_from_now_on(now: datetime, said: str) -> None:
+    src = schedule([layer(["PA", "PB"], 86400, "2026-01-05T09:00:00-05:00")])
+    entries = final_entries(
+        src, [], datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    final = {"final_schedule": {"rendered_schedule_entries": entries}}
+    state = convert(answers(schedules={"schedules": [src | final]}), now=now)
+    found = [*texts(state, "imported"), *texts(state, "check")]
+    assert said in found
+    assert not [t for t in found if "differs" in t]
+
+
+@pytest.mark.parametrize(
     ("turn", "zone", "layers"),
     [
         (43200, "Europe/Berlin", 3),  # 12h turns: DST changes on 2026-10-25 and 2027-03-28

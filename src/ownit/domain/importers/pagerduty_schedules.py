@@ -280,8 +280,18 @@ def _compare(src: Obj, schedule: Schedule, zone: ZoneInfo, state: Import) -> Non
         )
         for e in entries
     ]
-    since = min(s.start for s in theirs)
+    # Only from --now on: what ended before it is not imported (a saved answer older than
+    # --now would otherwise differ everywhere before the import begins).
+    since = max(min(s.start for s in theirs), state.now.astimezone(UTC))
     until = min(max(s.end for s in theirs), since + COMPARED)
+    if until <= since:
+        state.report.check(
+            "Schedule",
+            schedule.name,
+            "PagerDuty's final schedule in the answer ends before --now: nothing compared "
+            "(fetch it again, or give the --now it was fetched at)",
+        )
+        return
     ours = calc.shifts(calculator(schedule), since, until)
     found = differences(ours, theirs, since, until)
     span = f"{since.astimezone(zone).isoformat()} to {until.astimezone(zone).isoformat()}"
