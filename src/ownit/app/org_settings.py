@@ -30,7 +30,7 @@ class InvalidSetting(DomainError):
 def set_responding(*, store: OrgSettingsStore, clock: Clock, value: str) -> str:
     """Set who responds; returns the value as it was before."""
     if value not in RESPONDING:
-        raise InvalidSetting(f"responding {value!r} must be one of {', '.join(RESPONDING)}")
+        raise InvalidSetting(f"{value!r} must be one of {', '.join(RESPONDING)}")
     before = store.responding()
     if before != value:
         store.set_responding(value, clock.now())

@@ -38,6 +38,8 @@ KIND_WORDS = {
     "Router": "router",
     "MaintenanceWindow": "maintenance window",
     "Heartbeat": "heartbeat",
+    "Drill": "drill",
+    "GameDay": "game day",
     "Standard": "standard",
     "Scorecard": "scorecard",
 }

@@ -41,6 +41,6 @@ def _set(args: argparse.Namespace, settings: Settings) -> int:
                 store=db.org_settings, clock=SystemClock(), value=args.responding
             )
     except InvalidSetting as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(f"responding: {exc}") from None
     print(f"responding: {args.responding} (was {before})")
     return 0

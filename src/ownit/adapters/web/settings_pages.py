@@ -63,7 +63,7 @@ class SettingsPages(PageHandlers):
                 store=self._store(), clock=self.deps.clock, value=form.get("responding", "")
             )
         except InvalidSetting as exc:
-            return self._page(request, session, error=str(exc), status=400)
+            return self._page(request, session, error=f"Responding: {exc}", status=400)
         return RedirectResponse("/admin/settings?changed=1", status_code=303)
 
 
