@@ -18,18 +18,7 @@ class RateLimiter:
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def allow(self, key: str, now: float, cost: int = 1) -> bool:
-        if self.per_minute <= 0:
-            return True
-        capacity = float(self.per_minute)
-        tokens, last = self._buckets.get(key, (capacity, now))
-        tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
-        if tokens < cost:
-            self._buckets[key] = (tokens, now)
-            return False
-        if len(self._buckets) >= self.max_keys and key not in self._buckets:
-            self._buckets.clear()  # bounded memory: forget everyone rather than grow forever
-        self._buckets[key] = (tokens - cost, now)
-        return True
+        return self._take(key, now, cost, need=cost)
 
     def borrow(self, key: str, now: float, cost: int) -> bool:
         """For a request that cannot be split (an Alertmanager group): admitted while the
@@ -37,27 +26,37 @@ class RateLimiter:
         next events wait until the debt is paid. A group larger than a minute's allowance
         is therefore admitted, never refused forever; over time the key still gets no more
         than the rate, plus one group."""
-        if self.per_minute <= 0:
-            return True
-        capacity = float(self.per_minute)
-        tokens, last = self._buckets.get(key, (capacity, now))
-        tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
-        if tokens < 1:
-            self._buckets[key] = (tokens, now)
-            return False
-        if len(self._buckets) >= self.max_keys and key not in self._buckets:
-            self._buckets.clear()
-        self._buckets[key] = (tokens - cost, now)
-        return True
+        return self._take(key, now, cost, need=1)
 
     def wait(self, key: str, now: float) -> float:
         """Seconds until the key's bucket holds a token again (0: it does)."""
         if self.per_minute <= 0 or key not in self._buckets:
             return 0.0
-        capacity = float(self.per_minute)
-        tokens, last = self._buckets[key]
-        tokens = min(capacity, tokens + (now - last) * capacity / 60.0)
-        return max(0.0, (1 - tokens) * 60.0 / capacity)
+        return max(0.0, (1 - self._tokens(key, now)) * 60.0 / self.per_minute)
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._buckets.get(key, (float(self.per_minute), now))
+        return refilled(tokens, now - last, self.per_minute)
+
+    def _take(self, key: str, now: float, cost: int, *, need: int) -> bool:
+        """Spend ``cost`` when the bucket holds ``need`` tokens (``cost`` past ``need`` is debt)."""
+        if self.per_minute <= 0:
+            return True
+        tokens = self._tokens(key, now)
+        if tokens < need:
+            self._buckets[key] = (tokens, now)
+            return False
+        if len(self._buckets) >= self.max_keys and key not in self._buckets:
+            self._buckets.clear()  # bounded memory: forget everyone rather than grow forever
+        self._buckets[key] = (tokens - cost, now)
+        return True
+
+
+def refilled(tokens: float, elapsed_s: float, per_minute: int) -> float:
+    """A bucket of ``per_minute`` holding ``tokens``, ``elapsed_s`` seconds later: refilled at
+    the rate, never above a minute's worth."""
+    capacity = float(per_minute)
+    return min(capacity, tokens + elapsed_s * capacity / 60.0)
 
 
 KEY_SHAPE = re.compile(r"[0-9A-Za-z]{32}")
@@ -82,11 +81,9 @@ FULL_AFTER = timedelta(minutes=1)
 
 def level(bucket: Bucket | None, now: datetime, per_minute: int) -> float:
     """The tokens ``bucket`` holds at ``now`` (``None``: never used, full)."""
-    capacity = float(per_minute)
     if bucket is None:
-        return capacity
-    elapsed = max((now - bucket.at).total_seconds(), 0.0)
-    return min(capacity, bucket.tokens + elapsed * capacity / 60.0)
+        return float(per_minute)
+    return refilled(bucket.tokens, max((now - bucket.at).total_seconds(), 0.0), per_minute)
 
 
 def spend(bucket: Bucket | None, now: datetime, per_minute: int, cost: int) -> tuple[bool, Bucket]:
