@@ -19,6 +19,7 @@ from ownit.bootstrap import database, existing_database, outbound_warning
 from ownit.cli.catalog_output import FORMATS, render_problems
 from ownit.cli.errors import CliError
 from ownit.domain.catalog import (
+    KIND_WORDS,
     Change,
     Diff,
     FieldChange,
@@ -29,20 +30,9 @@ from ownit.domain.catalog import (
 )
 from ownit.settings import Settings
 
-KIND_WORDS = {
-    "User": "user",
-    "Team": "team",
-    "EscalationPolicy": "escalation-policy",
-    "Service": "service",
-    "Schedule": "schedule",
-    "Router": "router",
-    "MaintenanceWindow": "maintenance window",
-    "Heartbeat": "heartbeat",
-    "Drill": "drill",
-    "GameDay": "game day",
-    "Standard": "standard",
-    "Scorecard": "scorecard",
-}
+# The domain's words for each kind, but for the policy: apply has always printed
+# "escalation-policy NAME" (scripts read it).
+_APPLY_WORDS = KIND_WORDS | {"EscalationPolicy": "escalation-policy"}
 BACKSTAGE_SOURCE = "backstage"
 IMPORTED = "<backstage import>"  # names the converted documents in problems without -o
 _SECRET_FIELDS = ("key", "secret")
@@ -337,7 +327,7 @@ def render_diff(diff: Diff) -> list[str]:
 
 
 def _render_change(change: Change) -> list[str]:
-    what = f"{KIND_WORDS.get(change.kind, change.kind)} {change.name}"
+    what = f"{_APPLY_WORDS.get(change.kind, change.kind)} {change.name}"
     if change.action == "create":
         return [f"+ {what}"]
     if change.action == "delete":
