@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.one_route import OneRoute
 from ownit.adapters.db.wakeup import WorkBell
 from ownit.app.drills import ContactUse, DrillInfo, DrillRefused, DrillStillOpen, Run
-from ownit.domain.catalog import Drill, Router, from_spec
+from ownit.domain.catalog import Drill, from_spec
 from ownit.domain.catalog.routers import components_from
 from ownit.domain.drills import next_run, parse_schedule
 from ownit.domain.events import Action, Event, Severity
-from ownit.domain.routing import Decision, Result
 
 FORMAT = "drill"
 PAGE_TYPES = ("incident.triggered", "incident.escalated", "incident.fallback")
@@ -42,24 +42,6 @@ _d, _r, _i, _s, _tm, _ep = (
 
 def routing_key(name: str) -> str:
     return f"drill/{name}"
-
-
-class _DrillRoute:
-    """The ingest pipeline's router port for one drill: its key goes to its target."""
-
-    def __init__(self, drill: Drill) -> None:
-        self._drill = drill
-
-    def decide(self, key: str, labels: Mapping[str, str]) -> Decision | None:
-        if key != routing_key(self._drill.name):
-            return None
-        target = Result(self._drill.service, self._drill.component, "page", ())
-        return Decision((target,))
-
-    def router(self, key: str) -> Router | None:
-        return (
-            Router(routing_key(self._drill.name)) if key == routing_key(self._drill.name) else None
-        )
 
 
 def _info(row: Any) -> DrillInfo:
@@ -160,7 +142,11 @@ class SqlDrillStore:
     ) -> Run:
         drill = info.drill
         shown = label or drill.name
-        ingest = SqlIngestStore(self._engine, routers=_DrillRoute(drill), bell=self._bell)
+        ingest = SqlIngestStore(
+            self._engine,
+            routers=OneRoute(routing_key(drill.name), drill.service, drill.component),
+            bell=self._bell,
+        )
         try:
             with self._engine.begin() as conn:
                 self._refuse_if_open(conn, drill.name)

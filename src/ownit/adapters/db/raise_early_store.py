@@ -11,7 +11,6 @@ engine never sees it otherwise. Resolving sends the resolve event for the same k
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,31 +19,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.one_route import OneRoute
 from ownit.adapters.db.wakeup import WorkBell
-from ownit.domain.catalog import Router
 from ownit.domain.events import Action, Event, Severity
-from ownit.domain.routing import Decision, Result
 from ownit.domain.standards.raise_early import PREFIX, Raised, managers_policy
 
 FORMAT = "standards"
 ROUTING_KEY = "standards/raise-early"
 ACTOR = "standards"
 _i, _s, _dc = t.incidents, t.services, t.daily_checks
-
-
-class _Route:
-    """The ingest pipeline's router port for one problem: its key goes to one service."""
-
-    def __init__(self, service: str) -> None:
-        self._service = service
-
-    def decide(self, key: str, labels: Mapping[str, str]) -> Decision | None:
-        if key != ROUTING_KEY:
-            return None
-        return Decision((Result(self._service, None, "page", ()),))
-
-    def router(self, key: str) -> Router | None:
-        return Router(ROUTING_KEY) if key == ROUTING_KEY else None
 
 
 def _event(action: Action, key: str, summary: str, now: datetime, **details: Any) -> Event:
@@ -105,7 +88,9 @@ class SqlRaiseEarlyStore:
             return {row.dedup_key for row in rows}
 
     def open(self, raised: Raised, now: datetime) -> bool:
-        ingest = SqlIngestStore(self._engine, routers=_Route(raised.service), bell=self._bell)
+        ingest = SqlIngestStore(
+            self._engine, routers=OneRoute(ROUTING_KEY, raised.service), bell=self._bell
+        )
         event = _event(
             Action.TRIGGER,
             raised.dedup_key,
@@ -157,7 +142,9 @@ class SqlRaiseEarlyStore:
             ).first()
         if row is None:
             return False
-        ingest = SqlIngestStore(self._engine, routers=_Route(row.name), bell=self._bell)
+        ingest = SqlIngestStore(
+            self._engine, routers=OneRoute(ROUTING_KEY, row.name), bell=self._bell
+        )
         summary = f"fixed: {dedup_key.removeprefix(PREFIX)} is no longer a problem"
         ingest.apply_batch([[_event(Action.RESOLVE, dedup_key, summary, now)]], now)
         with self._engine.connect() as conn:
