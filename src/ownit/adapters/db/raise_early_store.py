@@ -22,7 +22,7 @@ from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.one_route import OneRoute
 from ownit.adapters.db.wakeup import WorkBell
 from ownit.domain.events import Action, Event, Severity
-from ownit.domain.standards.raise_early import PREFIX, Raised, managers_policy
+from ownit.domain.standards.raise_early import PREFIX, URGENCY, Raised, managers_policy
 
 FORMAT = "standards"
 ROUTING_KEY = "standards/raise-early"
@@ -108,16 +108,11 @@ class SqlRaiseEarlyStore:
             incident_id = _open_incident(conn, raised.dedup_key)
             if incident_id is None:  # suppressed (a maintenance window): tomorrow again
                 return False
-            conn.execute(update(_i).where(_i.c.id == incident_id).values(urgency="low"))
+            conn.execute(update(_i).where(_i.c.id == incident_id).values(urgency=URGENCY))
             conn.execute(
                 update(t.escalations)
                 .where(t.escalations.c.incident_id == incident_id)
                 .values(policy=policy.to_json() if policy is not None else None)
-            )
-            who = (
-                f"the managers of team {raised.team}: {', '.join(raised.managers)}"
-                if policy is not None
-                else "nobody in the policy (the owning team has no manager): the fallback"
             )
             conn.execute(
                 insert(t.log_entries).values(
@@ -125,8 +120,7 @@ class SqlRaiseEarlyStore:
                     at=now,
                     kind="standards",
                     actor=ACTOR,
-                    message=f"raised before it bites (low urgency), paging {who}; it resolves "
-                    "itself once fixed (checked daily)",
+                    message=raised.note(),
                     data={"dedup_key": raised.dedup_key, "managers": list(raised.managers)},
                 )
             )

@@ -26,6 +26,7 @@ from ownit.domain.standards.model import World
 HORIZON = timedelta(days=7)
 PREFIX = "standards/"
 MANAGERS_AFTER = timedelta(minutes=30)  # the one level's time to acknowledge (no repeat)
+URGENCY = "low"  # a problem raised early pages, but not as an outage does
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,18 @@ class Raised:
     managers: tuple[str, ...]
     service: str
     title: str
+
+    def note(self) -> str:
+        """The timeline's first words on the incident: why it is here and who it pages."""
+        who = (
+            f"the managers of team {self.team}: {', '.join(self.managers)}"
+            if self.managers
+            else "nobody in the policy (the owning team has no manager): the fallback"
+        )
+        return (
+            f"raised before it bites ({URGENCY} urgency), paging {who}; it resolves itself "
+            "once fixed (checked daily)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
