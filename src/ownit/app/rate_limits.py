@@ -16,6 +16,7 @@ from typing import Protocol
 from ownit.domain.ratelimit import Bucket, level, spend
 
 TEST_NOTIFICATIONS_PER_MINUTE = 5
+TEST_EVENTS_PER_MINUTE = TEST_NOTIFICATIONS_PER_MINUTE  # per caller, like test notifications
 
 
 class RateLimitStore(Protocol):
@@ -57,6 +58,12 @@ def may_send_test(store: RateLimitStore, user: str, now: datetime) -> bool:
     """A test notification for ``user`` now, spending one of their
     :data:`TEST_NOTIFICATIONS_PER_MINUTE`."""
     return store.spend(f"test-notification:{user}", TEST_NOTIFICATIONS_PER_MINUTE, 1, now)
+
+
+def may_send_test_event(store: RateLimitStore, caller: str, now: datetime) -> bool:
+    """A test event by ``caller`` (a token, or the person it acts as) now, spending one of
+    their :data:`TEST_EVENTS_PER_MINUTE` (decision 0060)."""
+    return store.spend(f"test-event:{caller}", TEST_EVENTS_PER_MINUTE, 1, now)
 
 
 @dataclass

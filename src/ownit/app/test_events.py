@@ -23,7 +23,6 @@ from ownit.domain.errors import FieldError, Forbidden, InvalidTransition, NotFou
 from ownit.domain.events import SEVERITIES
 from ownit.domain.permissions import Actor, may_respond_to
 
-PER_MINUTE = 5  # test events a caller may send a minute, like test notifications
 MAX_SUMMARY = 1024
 DEDUP_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_NAME = 100  # drill_runs.drill

@@ -20,7 +20,12 @@ from ownit.app import test_events as uc
 from ownit.app.clock import Clock
 from ownit.app.drills import DrillStore, run_answer
 from ownit.app.incidents import IncidentStore, get_incident
-from ownit.app.rate_limits import MemoryRateLimits, RateLimitStore
+from ownit.app.rate_limits import (
+    TEST_EVENTS_PER_MINUTE,
+    MemoryRateLimits,
+    RateLimitStore,
+    may_send_test_event,
+)
 from ownit.app.tokens import Principal, Role, TokenStore
 from ownit.domain.errors import FieldError
 
@@ -35,6 +40,9 @@ class TestEventDeps:
     # Test events a caller (token or person) may send a minute, like test notifications:
     # counted in the database in a server, shared by every process (decision 0055).
     rate_limits: RateLimitStore = field(default_factory=MemoryRateLimits)
+
+
+_LIMIT = TEST_EVENTS_PER_MINUTE
 
 
 class TestEventIn(BaseModel):
@@ -54,15 +62,15 @@ def router(deps: TestEventDeps) -> APIRouter:
         "/{name}/test-event",
         status_code=201,
         summary="Page the service's policy with a test event, marked as a drill",
-        responses={429: {"description": f"More than {uc.PER_MINUTE} test events a minute"}},
+        responses={429: {"description": f"More than {_LIMIT} test events a minute"}},
     )
     def test_event(who: responder, name: Name, body: Annotated[TestEventIn, Body()]) -> Response:
         now = deps.clock.now()
-        if not deps.rate_limits.spend(f"test-event:{who.actor}", uc.PER_MINUTE, 1, now):
+        if not may_send_test_event(deps.rate_limits, who.actor, now):
             raise Problem(
                 429,
                 "Too many requests",
-                f"too many test events: {uc.PER_MINUTE} a minute each; try again in a minute",
+                f"too many test events: {_LIMIT} a minute each; try again in a minute",
                 slug="rate-limited",
                 headers={"Retry-After": "60"},
             )
