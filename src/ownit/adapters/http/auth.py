@@ -52,14 +52,22 @@ def require_manage(principal: Principal, team: str | None) -> None:
     raise forbidden(principal, needed)
 
 
-# The scope a write needs, by the first segment of its /api/v1 path (every read needs "read").
-_WRITE_SCOPES = {
-    "incidents": "incidents",
-    "schedules": "schedules",
-    "users": "schedules",  # a calendar link
-    "maintenance-windows": "maintenance",
-    "postmortems": "incidents",  # action items (an incident's postmortem is under incidents/)
+# The scope a write needs, by the start of its /api/v1 path ("*": any one segment); the
+# longest pattern that fits wins, no pattern: "admin" (every read needs "read").
+_WRITE_SCOPES: dict[tuple[str, ...], str] = {
+    ("incidents",): "incidents",
+    ("schedules",): "schedules",
+    ("users",): "schedules",  # a calendar link
+    ("maintenance-windows",): "maintenance",
+    ("postmortems",): "incidents",  # action items (an incident's postmortem is under incidents/)
+    ("services", "*", "test-event"): "incidents",  # it opens an incident (decision 0060)
 }
+
+
+def _fits(pattern: tuple[str, ...], segments: list[str]) -> bool:
+    return len(segments) >= len(pattern) and all(
+        p in ("*", s) for p, s in zip(pattern, segments, strict=False)
+    )
 
 
 def scope_of(method: str, path: str) -> str:
@@ -67,9 +75,8 @@ def scope_of(method: str, path: str) -> str:
     if method in ("GET", "HEAD", "OPTIONS"):
         return "read"
     segments = path.removeprefix("/api/v1/").split("/")
-    if len(segments) == 3 and segments[0] == "services" and segments[2] == "test-event":
-        return "incidents"  # it opens an incident (decision 0060)
-    return _WRITE_SCOPES.get(segments[0], "admin")
+    fitting = [p for p in _WRITE_SCOPES if _fits(p, segments)]
+    return _WRITE_SCOPES[max(fitting, key=len)] if fitting else "admin"
 
 
 WriteCheck = Callable[[str, str, str, bool], Problem | None]
