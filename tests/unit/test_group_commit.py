@@ -4,6 +4,7 @@ the request the store cannot take fails (finding 4)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -84,3 +85,71 @@ def test_every_good_request_is_committed_whatever_its_neighbours(bad: list[bool]
     for key, result in zip(keys, results, strict=True):
         assert isinstance(result, Exception) is key.startswith("bad")
     assert sorted(store.committed) == sorted(k for k in keys if k.startswith("ok"))
+
+
+class SlowDisk:
+    """Durability whose first flush is held until a second batch has been committed."""
+
+    def __init__(self, store: Refuses) -> None:
+        self.store = store
+        self.synced: list[int] = []
+        self.second_committed = threading.Event()
+
+    def mark(self) -> int:
+        return len(self.store.transactions)
+
+    def sync(self, mark: int) -> None:
+        if not self.synced:
+            self.second_committed.wait(5)
+        self.synced.append(mark)
+
+
+def test_answers_wait_for_the_disk_while_the_next_batch_is_written() -> None:
+    store = Refuses()
+    disk = SlowDisk(store)
+
+    async def run() -> tuple[bool, list[ItemResult]]:
+        committer = GroupCommitter(store=store, clock=FakeClock(), durability=disk)
+        await committer.start()
+        try:
+            first = asyncio.ensure_future(committer.submit([event("a")]))
+            while len(store.transactions) < 1:
+                await asyncio.sleep(0.001)
+            second = asyncio.ensure_future(committer.submit([event("b")]))
+            while len(store.transactions) < 2:  # written while the first is being flushed
+                await asyncio.sleep(0.001)
+            answered_early = first.done()
+            disk.second_committed.set()
+            return answered_early, [await first, await second]
+        finally:
+            await committer.stop()
+
+    answered_early, results = asyncio.run(run())
+    assert not answered_early  # committed but not on disk yet: nobody is told
+    assert all(r.accepted for r in results)
+    assert store.committed == ["a", "b"]
+    assert disk.synced == [1, 2]  # each answer after a flush covering its own batch
+
+
+def test_a_failed_flush_fails_its_batch() -> None:
+    store = Refuses()
+
+    class BrokenDisk:
+        def mark(self) -> int:
+            return 1
+
+        def sync(self, mark: int) -> None:
+            raise OSError(5, "Input/output error")
+
+    async def run() -> list[ItemResult | BaseException]:
+        committer = GroupCommitter(store=store, clock=FakeClock(), durability=BrokenDisk())
+        await committer.start()
+        try:
+            return list(
+                await asyncio.gather(committer.submit([event("a")]), return_exceptions=True)
+            )
+        finally:
+            await committer.stop()
+
+    [result] = asyncio.run(run())
+    assert isinstance(result, OSError)

@@ -5,7 +5,9 @@ everything that queued up meanwhile in a single transaction and answers each req
 that transaction fails, the batch is committed again one request at a time, so a request
 the store cannot take fails alone.
 While it commits, new requests queue: under load batches grow by themselves, and a lone
-event is committed at once (no fixed wait).
+event is committed at once (no fixed wait). Where commits return before they are on disk
+(:class:`Durability`), the next batch is written while the last one is flushed, and no
+request is answered before its batch is durable.
 """
 
 from __future__ import annotations
@@ -37,6 +39,15 @@ class ItemResult:
     error: str | None = None
 
 
+class Durability(Protocol):
+    """Commits that return before they are on disk (SQLite's write-ahead log, decision 0068):
+    :meth:`sync` of a :meth:`mark` taken after a commit returns once that commit is durable."""
+
+    def mark(self) -> int: ...
+
+    def sync(self, mark: int) -> None: ...
+
+
 class IngestStore(Protocol):
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
         """Durably commit every item in one transaction; one result per item, in order."""
@@ -64,8 +75,10 @@ class GroupCommitter:
         batch_max: int = 256,
         on_batch: BatchObserver | None = None,
         writers: int = 1,
+        durability: Durability | None = None,
     ) -> None:
         self._writers = writers
+        self._durability = durability
         self._store = store
         self._clock = clock
         self._batch_max = batch_max
@@ -73,12 +86,15 @@ class GroupCommitter:
         self._queue: asyncio.Queue[tuple[Sequence[Event], asyncio.Future[ItemResult]]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._syncer: ThreadPoolExecutor | None = None
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
         self._executor = ThreadPoolExecutor(
             max_workers=self._writers, thread_name_prefix="ownit-ingest"
         )
+        if self._durability is not None:
+            self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ownit-sync")
         self._task = asyncio.create_task(self._run(), name="ownit-group-commit")
 
     async def stop(self) -> None:
@@ -91,6 +107,8 @@ class GroupCommitter:
             await self._task
         assert self._executor is not None
         self._executor.shutdown(wait=True)
+        if self._syncer is not None:
+            self._syncer.shutdown(wait=True)
         self._task = None
 
     async def submit(self, events: Sequence[Event]) -> ItemResult:
@@ -125,10 +143,17 @@ class GroupCommitter:
         assert self._queue is not None
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
+        released = False
         try:
             results = await loop.run_in_executor(
                 self._executor, self._commit, [events for events, _ in batch]
             )
+            if self._durability is not None:
+                # Committed: the next batch may be written while this one reaches the disk.
+                mark = self._durability.mark()
+                slots.release()
+                released = True
+                await loop.run_in_executor(self._syncer, self._durability.sync, mark)
         except Exception as exc:  # not even one at a time: every request gets the error
             log.exception("ingest batch of %d failed", len(batch))
             for _, future in batch:
@@ -145,7 +170,8 @@ class GroupCommitter:
             if self._on_batch is not None:
                 self._on_batch(len(batch), time.perf_counter() - started)
         finally:
-            slots.release()
+            if not released:
+                slots.release()
             for _ in batch:
                 self._queue.task_done()
 

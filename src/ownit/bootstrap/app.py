@@ -16,7 +16,7 @@ from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.drill_store import SqlDrillStore
-from ownit.adapters.db.engine import read_only
+from ownit.adapters.db.engine import deferred_sync, read_only, write_ahead_log
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.gameday_store import SqlGameDayStore
@@ -99,7 +99,9 @@ def build_app(
     )
     committer = GroupCommitter(
         store=SqlIngestStore(
-            engine,
+            # On SQLite the writer commits and goes on; each batch is answered once its
+            # commit is on disk (decision 0068).
+            deferred_sync(engine),
             # Routers are read through the read-only engine: the writer holds the lock.
             routers=RouterBook(store=SqlRouterStore(read_only(engine)), clock=clock),
             bell=WorkBell(engine),
@@ -109,6 +111,7 @@ def build_app(
         # PostgreSQL takes concurrent writers; SQLite has one writer at a time anyway.
         writers=1 if engine.dialect.name == "sqlite" else 2,
         on_batch=metrics.observe_batch,
+        durability=write_ahead_log(engine),
     )
 
     def database_ok() -> bool:

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 READ_ONLY = "ownit_read_only"
+DEFERRED_SYNC = "ownit_deferred_sync"
 
 
 def read_only(engine: Engine) -> Engine:
@@ -24,7 +26,82 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
+def deferred_sync(engine: Engine) -> Engine:
+    """The same engine for the ingest writer: on a SQLite file, its commits return before
+    they are on disk; the caller makes them durable with :meth:`WriteAheadLog.sync` (off the
+    writer's thread, while the next batch is written) before it answers anyone."""
+    return engine.execution_options(**{DEFERRED_SYNC: True})
+
+
 WRITE_LOCK_WAIT_S = 30.0  # then BEGIN IMMEDIATE's own busy timeout takes over
+
+
+class WriteAheadLog:
+    """The write-ahead log of one SQLite file: how many commits have been written to it, and
+    how many of those are known to be on disk.
+
+    Connections run with ``synchronous=NORMAL`` (a commit appends to the log without waiting
+    for the disk) and make their commits durable themselves, with an ``fsync`` of the log
+    *after* they release the write lock: the next writer works while the disk flushes. One
+    ``fsync`` covers every commit written before it began, so concurrent waiters share it."""
+
+    def __init__(self, database: str) -> None:
+        self.path = database + "-wal"
+        self._count_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._written = 0
+        self._synced = 0
+
+    @classmethod
+    def of(cls, database: str) -> WriteAheadLog:
+        """The one instance for ``database`` in this process."""
+        with _LOGS_LOCK:
+            return _LOGS.setdefault(database, cls(database))
+
+    def written(self) -> int:
+        """Count one more commit written to the log; returns the count (a mark for :meth:`sync`)."""
+        with self._count_lock:
+            self._written += 1
+            return self._written
+
+    def mark(self) -> int:
+        """The commits written so far: :meth:`sync` of this mark makes all of them durable."""
+        with self._count_lock:
+            return self._written
+
+    def sync(self, mark: int) -> None:
+        """Return once every commit up to ``mark`` is on disk (one ``fsync`` at most)."""
+        with self._sync_lock:
+            if self._synced >= mark:
+                return  # another waiter's fsync began after these commits: they are on disk
+            with self._count_lock:
+                target = self._written  # all written before the fsync begins: it covers them
+            try:
+                fd = os.open(self.path, os.O_RDONLY)
+            except FileNotFoundError:  # the last connection closed: checkpointed, log gone
+                fd = os.open(self.path.removesuffix("-wal"), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._synced = target
+
+
+def _in_memory(database: str) -> bool:
+    return database in ("", ":memory:") or database.startswith("file:")
+
+
+def write_ahead_log(engine: Engine) -> WriteAheadLog | None:
+    """Where :func:`deferred_sync` commits wait to be made durable: a SQLite file's log;
+    none for PostgreSQL (its commits are durable when they return) or SQLite in memory."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or _in_memory(database):
+        return None
+    return WriteAheadLog.of(database)
+
+
+_LOGS: dict[str, WriteAheadLog] = {}  # one per database file in this process
+_LOGS_LOCK = threading.Lock()
 
 
 class QueuedWriterConnection(sqlite3.Connection):
@@ -34,15 +111,22 @@ class QueuedWriterConnection(sqlite3.Connection):
     SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries, so a writer
     that finds the database locked by another process (the engine's child, the ingest
     writer) waits in steps of up to 100 ms. The file lock is tried every ~0.5 ms instead, so
-    the next writer starts within a millisecond of the last commit."""
+    the next writer starts within a millisecond of the last commit.
+
+    A commit that wrote rows is made durable after the lock is released (an ``fsync`` of the
+    write-ahead log, :class:`WriteAheadLog`): before ``commit`` returns, or — in a
+    :func:`deferred_sync` transaction — when the caller asks, before it answers anyone."""
 
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
         name = os.fsdecode(database) if isinstance(database, str | bytes) else str(database)
-        memory = name in ("", ":memory:") or name.startswith("file:")
+        memory = _in_memory(name)
         self._lock_path = None if memory else name + ".lock"
         self._lock_fd: int | None = None
         self._held = False
+        self.wal: WriteAheadLog | None = None if memory else WriteAheadLog.of(name)
+        self.defer_sync = False  # set per transaction (``deferred_sync``)
+        self._changes = 0  # total_changes when this connection's writes were last durable
 
     def take_write_lock(self) -> None:
         if self._lock_path is None or self._held:
@@ -66,16 +150,24 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._held = False
 
     def commit(self) -> None:
+        wrote = self.total_changes != self._changes  # rows written (a read commits as it is)
         try:
             super().commit()
         finally:
             self._release()
+        if self.wal is None or not wrote:
+            return
+        self._changes = self.total_changes
+        mark = self.wal.written()
+        if not self.defer_sync:
+            self.wal.sync(mark)  # durable before commit returns; the next writer is already in
 
     def rollback(self) -> None:
         try:
             super().rollback()
         finally:
             self._release()
+            self._changes = self.total_changes  # undone: nothing to make durable
 
     def close(self) -> None:
         self._release()
@@ -97,9 +189,11 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     """An engine for ``url``; SQLite connections take the write lock when a transaction begins.
 
-    SQLite: WAL journal, ``synchronous=FULL`` (a commit survives power loss), foreign keys
-    on, a generous busy timeout, and ``BEGIN IMMEDIATE`` so that a read-then-write
-    transaction never fails half-way on a lock upgrade.
+    SQLite: WAL journal, every commit on disk before it returns (``synchronous=NORMAL``
+    and an ``fsync`` of the log once the write lock is released, so the next writer need not
+    wait for the disk; :class:`WriteAheadLog`), foreign keys on, a generous busy timeout,
+    and ``BEGIN IMMEDIATE`` so that a read-then-write transaction never fails half-way on
+    a lock upgrade.
     """
     if is_sqlite(url):
         engine = create_engine(
@@ -119,8 +213,14 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            [mode] = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+            if mode != "wal" and isinstance(dbapi_connection, QueuedWriterConnection):
+                dbapi_connection.wal = None  # in memory: no log of our own to flush
+            # A commit only appends to the log; the connection then releases the write lock
+            # and makes the commit durable itself (``QueuedWriterConnection.commit``). Without
+            # a log: SQLite's own FULL.
+            own_sync = getattr(dbapi_connection, "wal", None) is not None
+            cursor.execute(f"PRAGMA synchronous={'NORMAL' if own_sync else 'FULL'}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             # Reads of large windows (analytics): a 16 MB page cache per connection (the
@@ -132,11 +232,15 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            if connection.get_execution_options().get(READ_ONLY):
+            options = connection.get_execution_options()
+            dbapi = connection.connection.dbapi_connection
+            writer = isinstance(dbapi, QueuedWriterConnection)
+            if writer:
+                dbapi.defer_sync = bool(options.get(DEFERRED_SYNC))
+            if options.get(READ_ONLY):
                 connection.exec_driver_sql("BEGIN")  # a reader never waits for the writer
             else:
-                dbapi = connection.connection.dbapi_connection
-                if isinstance(dbapi, QueuedWriterConnection):
+                if writer:
                     dbapi.take_write_lock()  # queue behind other writers, then lock SQLite
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
