@@ -41,7 +41,7 @@ from ownit.adapters.http import (
 )
 from ownit.adapters.http.auth import AdminRoutes, write_gate
 from ownit.adapters.http.client_address import AuditScopeMiddleware, Network
-from ownit.adapters.http.fast_ingest import FastIngest
+from ownit.adapters.http.fast_ingest import EventsFirst
 from ownit.adapters.http.metrics import Metrics
 from ownit.adapters.http.problems import Problem, problem_response
 from ownit.adapters.http.request_guards import ApiAuthGate, BodyLimit
@@ -134,7 +134,7 @@ def create_app(parts: AppParts) -> FastAPI:
                 await keeper
             await parts.committer.stop()
 
-    app = FastAPI(
+    app = EventsFirst(
         title="ownit",
         version=parts.version,
         description=(
@@ -159,12 +159,12 @@ def create_app(parts: AppParts) -> FastAPI:
         alertmanager_max_body=parts.alertmanager_max_body,
     )
     app.include_router(events.router(endpoints))
-    # The Events v2 endpoints themselves, answered before the framework routes anything (the
+    # The Events v2 endpoints themselves, answered before the framework runs at all (the
     # router above only declares them for the OpenAPI description): the hot path stays lean.
-    # Inside FastIngest: the event endpoints (authenticated by their keys) change nothing a
-    # person did, and their hot path stays lean.
+    # They are authenticated by their keys and change nothing a person did (no audit scope),
+    # read their own bodies with their own limit, and are no /api/v1 route or page.
+    app.events_first(endpoints)
     app.add_middleware(AuditScopeMiddleware, trusted_proxies=parts.trusted_proxies)
-    app.add_middleware(FastIngest, endpoints=endpoints)
     # In front of everything (the last added runs first): the size limit, then the API token
     # before an /api/v1 body is read (an admin's for admin-only routes, read from the routes).
     app.add_middleware(

@@ -3,13 +3,15 @@
 ``POST /v2/enqueue`` and ``POST /v2/change/enqueue`` are the hot path. :class:`FastIngest`
 is their only implementation: it reads the body (refusing more than ``MAX_BODY``), asks
 :meth:`~ownit.adapters.http.events.IngestEndpoints.process` for the answer and sends it,
-without the framework's middleware and routing on the way. The routes that
+without the framework's middleware and routing on the way: :class:`EventsFirst` puts it in
+front of everything, the framework's own middleware included. The routes that
 :func:`~ownit.adapters.http.events.router` declares for these paths are there for the OpenAPI
 description and never run. Everything else passes straight to the wrapped application.
 """
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ownit.adapters.http.events import MAX_BODY, IngestEndpoints
@@ -41,6 +43,23 @@ class FastIngest:
             headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+
+
+class EventsFirst(FastAPI):
+    """The application, with :class:`FastIngest` answering the Events v2 endpoints before the
+    framework (its exception and telemetry middleware, ownit's guards, routing) runs at all
+    (decision 0068)."""
+
+    _front: FastIngest | None = None
+
+    def events_first(self, endpoints: IngestEndpoints) -> None:
+        self._front = FastIngest(super().__call__, endpoints)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._front is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self._front(scope, receive, send)
 
 
 async def _read(scope: Scope, receive: Receive) -> bytes | None:
