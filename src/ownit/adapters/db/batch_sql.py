@@ -25,13 +25,15 @@ class Sql:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
+        self._texts: dict[datetime, str] = {}  # a batch's rows share a few instants
 
     def ts(self, value: datetime | None) -> Any:
-        if value is None:
-            return None
-        if self.sqlite:
-            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return value
+        if value is None or not self.sqlite:
+            return value
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return text
 
     @staticmethod
     def json(value: Any) -> str | None:
