@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, cast, func, select
+from sqlalchemy import Connection, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.batch_sql import Sql
@@ -81,19 +81,19 @@ class BatchReader:
         by_digest = {key_digest(k): k for k in set(keys)}
         if not by_digest:
             return {}
-        i, s = t.integrations, t.services
-        rows = self._conn.execute(
-            select(i.c.key, i.c.id, i.c.name, s.c.name.label("service"))
-            .join(s, s.c.id == i.c.service_id)
-            .where(i.c.key.in_(by_digest))
-        ).all()
+        digests = sorted(by_digest)
+        rows = self._sql.rows(
+            'SELECT i."key", i.id, i.name, s.name AS service FROM integrations i '
+            f'JOIN services s ON s.id = i.service_id WHERE i."key" IN ({_marks(digests)})',
+            tuple(digests),
+        )
         # A heartbeat's own key (the engine's missed-heartbeat triggers, a ping's resolve)
         # reaches its service too: one more query, only for keys no integration has.
         found_keys = {by_digest[r.key] for r in rows}
         missing = (set(by_digest.values()) & set(heartbeat_keys)) - found_keys
         beats: Sequence[Any] = ()
         if missing:
-            h = t.heartbeats
+            h, s = t.heartbeats, t.services
             beats = self._conn.execute(
                 select(h.c.key, h.c.name, s.c.name.label("service"))
                 .join(s, s.c.id == h.c.service_id)
@@ -117,19 +117,15 @@ class BatchReader:
         names -= set(self.services)
         if not names:
             return
-        s, ep = t.services, t.escalation_policies
-        rows = self._conn.execute(
-            select(
-                s.c.id,
-                s.c.name,
-                s.c.urgency,
-                cast(s.c.spec, Text).label("spec_text"),
-                ep.c.name.label("policy"),
-                cast(ep.c.spec, Text).label("policy_text"),
-            )
-            .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
-            .where(s.c.name.in_(names))
-        ).all()
+        ordered = sorted(names)
+        rows = self._sql.rows(
+            "SELECT s.id AS id, s.name AS name, s.urgency AS urgency, "
+            "CAST(s.spec AS TEXT) AS spec_text, ep.name AS policy, "
+            "CAST(ep.spec AS TEXT) AS policy_text FROM services s "
+            "LEFT OUTER JOIN escalation_policies ep ON ep.id = s.escalation_policy_id "
+            f"WHERE s.name IN ({_marks(ordered)})",
+            tuple(ordered),
+        )
         for row in rows:
             self.services[row.name] = self._parsed.get(row)
         wanted = {c.policy for svc in self.services.values() for c in svc.components if c.policy}
@@ -161,8 +157,9 @@ class BatchReader:
         params: list[Any] = []
         for service_id, dedup_keys in sorted(wanted.items()):
             ordered = sorted(dedup_keys)
-            marks = ", ".join("?" for _ in ordered)
-            terms.append(f"(service_id = ? AND dedup_key IN ({marks}) AND status != 'resolved')")
+            terms.append(
+                f"(service_id = ? AND dedup_key IN ({_marks(ordered)}) AND status != 'resolved')"
+            )
             params += [service_id, *ordered]
         found = self._sql.rows(
             "SELECT service_id, dedup_key, id, incident_id, status, (SELECT COUNT(*) "
@@ -181,12 +178,11 @@ class BatchReader:
         if not service_ids:
             return []
         ordered = sorted(service_ids)
-        marks = ", ".join("?" for _ in ordered)
         sql = self._sql
         found = sql.rows(
             "SELECT s.service_id, w.name, w.end_at FROM maintenance_windows w "
             "JOIN maintenance_window_services s ON s.window_id = w.id "
-            f"WHERE w.start_at <= ? AND w.end_at > ? AND s.service_id IN ({marks}) "
+            f"WHERE w.start_at <= ? AND w.end_at > ? AND s.service_id IN ({_marks(ordered)}) "
             "ORDER BY w.end_at, w.name",
             (sql.ts(now), sql.ts(now), *ordered),
         )
@@ -202,26 +198,24 @@ class BatchReader:
         of open alerts of each of them: one query per grouped service of the batch."""
         heads: dict[GroupSlot, GroupHead] = {}
         counts: dict[str, int] = {}
-        i, a = t.incidents, t.alerts
-        open_alerts = (
-            select(func.count())
-            .where(a.c.incident_id == i.c.id, a.c.status != Status.RESOLVED.value)
-            .scalar_subquery()
-        )
         for service_id, keys in sorted(wanted.items()):
-            rows = self._conn.execute(
-                select(i.c.id, i.c.component, i.c.group_key, i.c.created_at, open_alerts)
-                .where(
-                    i.c.service_id == service_id,
-                    i.c.group_key.in_(sorted(keys)),
-                    i.c.status != Status.RESOLVED.value,
-                )
-                .order_by(i.c.created_at, i.c.id)
-            ).all()
+            ordered = sorted(keys)
+            rows = self._sql.rows(
+                "SELECT i.id, i.component, i.group_key, i.created_at, (SELECT COUNT(*) "
+                "FROM alerts a WHERE a.incident_id = i.id AND a.status != 'resolved') "
+                f"FROM incidents i WHERE i.service_id = ? AND i.group_key IN ({_marks(ordered)}) "
+                "AND i.status != 'resolved' ORDER BY i.created_at, i.id",
+                (service_id, *ordered),
+            )
             for incident_id, component, key, created_at, count in rows:
-                heads[(service_id, component, key)] = GroupHead(incident_id, created_at)
+                heads[(service_id, component, key)] = GroupHead(incident_id, _aware(created_at))
                 counts[incident_id] = int(count)
         return heads, counts
+
+
+def _marks(values: Sequence[Any]) -> str:
+    """One ``?`` per value, for an ``IN (…)`` list."""
+    return ", ".join("?" for _ in values)
 
 
 def _aware(value: Any) -> datetime:
