@@ -1,6 +1,6 @@
 """SQLite commits are on disk before anyone is told (decision 0068): a commit that wrote rows
 fsyncs the write-ahead log after releasing the write lock (so the next writer need not wait
-for the disk); the ingest writer's commits (``deferred_sync``) return at once and are made
+for the disk); the ingest writer's commits (``ingest_writer``) return at once and are made
 durable by ``WriteAheadLog.sync`` before their requests are answered. SQLite only: PostgreSQL
 commits are durable when they return."""
 
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from ownit.adapters.db.engine import (
-    deferred_sync,
+    ingest_writer,
     make_engine,
     read_only,
     write_ahead_log,
@@ -103,7 +103,7 @@ def test_deferred_commits_are_flushed_when_asked_once_for_all(db: Engine, flushe
     assert wal is not None
     before = wal.mark()
     for n in range(3):
-        with deferred_sync(db).begin() as conn:
+        with ingest_writer(db).begin() as conn:
             conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
     assert flushes.files == []  # three commits, none waited for the disk
     mark = wal.mark()

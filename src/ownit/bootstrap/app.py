@@ -16,7 +16,7 @@ from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.catalog_view import SqlCatalogView
 from ownit.adapters.db.directory import SqlDirectory
 from ownit.adapters.db.drill_store import SqlDrillStore
-from ownit.adapters.db.engine import deferred_sync, read_only, write_ahead_log
+from ownit.adapters.db.engine import ingest_writer, read_only, write_ahead_log
 from ownit.adapters.db.escalation_view import SqlEscalationView
 from ownit.adapters.db.event_log import SqlEventLog
 from ownit.adapters.db.gameday_store import SqlGameDayStore
@@ -99,9 +99,9 @@ def build_app(
     )
     committer = GroupCommitter(
         store=SqlIngestStore(
-            # On SQLite the writer commits and goes on; each batch is answered once its
-            # commit is on disk (decision 0068).
-            deferred_sync(engine),
+            # On SQLite the writer is first in line for the write lock, commits and goes on;
+            # each batch is answered once its commit is on disk (decision 0068).
+            ingest_writer(engine),
             # Routers are read through the read-only engine: the writer holds the lock.
             routers=RouterBook(store=SqlRouterStore(read_only(engine)), clock=clock),
             bell=WorkBell(engine),

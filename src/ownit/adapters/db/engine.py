@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 READ_ONLY = "ownit_read_only"
-DEFERRED_SYNC = "ownit_deferred_sync"
+INGEST_WRITER = "ownit_ingest_writer"
 
 
 def read_only(engine: Engine) -> Engine:
@@ -26,14 +26,41 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
-def deferred_sync(engine: Engine) -> Engine:
-    """The same engine for the ingest writer: on a SQLite file, its commits return before
-    they are on disk; the caller makes them durable with :meth:`WriteAheadLog.sync` (off the
-    writer's thread, while the next batch is written) before it answers anyone."""
-    return engine.execution_options(**{DEFERRED_SYNC: True})
+def ingest_writer(engine: Engine) -> Engine:
+    """The same engine for the ingest writer. On a SQLite file its transactions are first in
+    line for the write lock (other writers let a waiting one go first, for up to
+    :data:`YIELD_TO_FIRST_S`), and its commits return before they are on disk: the caller
+    makes them durable with :meth:`WriteAheadLog.sync` (off the writer's thread, while the
+    next batch is written) before it answers anyone."""
+    return engine.execution_options(**{INGEST_WRITER: True})
 
 
 WRITE_LOCK_WAIT_S = 30.0  # then BEGIN IMMEDIATE's own busy timeout takes over
+LOCK_POLL_S = 0.0005
+YIELD_TO_FIRST_S = 0.05
+"""How long another writer lets a waiting ingest writer go first before it takes its turn."""
+
+
+def _poll(fd: int, kind: int, deadline: float) -> bool:
+    """Take ``flock`` ``kind`` on ``fd``, trying every :data:`LOCK_POLL_S` until ``deadline``."""
+    while True:
+        try:
+            fcntl.flock(fd, kind | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(LOCK_POLL_S)
+
+
+def _is_locked(fd: int) -> bool:
+    """Whether another open file holds a lock on ``fd``'s file (a writer waiting first in line)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
 
 
 class WriteAheadLog:
@@ -92,7 +119,7 @@ def _in_memory(database: str) -> bool:
 
 
 def write_ahead_log(engine: Engine) -> WriteAheadLog | None:
-    """Where :func:`deferred_sync` commits wait to be made durable: a SQLite file's log;
+    """Where :func:`ingest_writer` commits wait to be made durable: a SQLite file's log;
     none for PostgreSQL (its commits are durable when they return) or SQLite in memory."""
     database = engine.url.database or ""
     if engine.dialect.name != "sqlite" or _in_memory(database):
@@ -115,7 +142,7 @@ class QueuedWriterConnection(sqlite3.Connection):
 
     A commit that wrote rows is made durable after the lock is released (an ``fsync`` of the
     write-ahead log, :class:`WriteAheadLog`): before ``commit`` returns, or — in a
-    :func:`deferred_sync` transaction — when the caller asks, before it answers anyone."""
+    :func:`ingest_writer` transaction — when the caller asks, before it answers anyone."""
 
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
@@ -125,7 +152,9 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._lock_fd: int | None = None
         self._held = False
         self.wal: WriteAheadLog | None = None if memory else WriteAheadLog.of(name)
-        self.defer_sync = False  # set per transaction (``deferred_sync``)
+        self._turn_fd: int | None = None
+        self.defer_sync = False  # set per transaction (``ingest_writer``)
+        self.first_in_line = False  # set per transaction (``ingest_writer``)
         self._changes = 0  # total_changes when this connection's writes were last durable
 
     def take_write_lock(self) -> None:
@@ -133,16 +162,25 @@ class QueuedWriterConnection(sqlite3.Connection):
             return
         if self._lock_fd is None:
             self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._turn_fd = os.open(self._lock_path + "-turn", os.O_RDWR | os.O_CREAT, 0o600)
+        assert self._turn_fd is not None
         deadline = time.monotonic() + WRITE_LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._held = True
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return  # never wait forever: SQLite's busy timeout decides from here
-                time.sleep(0.0005)
+        if self.first_in_line:
+            # Say so while waiting (shared: the ingest writers of several processes may).
+            turn = _poll(self._turn_fd, fcntl.LOCK_SH, deadline)
+        else:
+            # Let a first-in-line writer that is waiting go first, for a while; then take the
+            # turn (exclusive: first-in-line writers wait until this one has the lock).
+            yield_until = min(deadline, time.monotonic() + YIELD_TO_FIRST_S)
+            while time.monotonic() < yield_until and _is_locked(self._turn_fd):
+                time.sleep(LOCK_POLL_S)
+            turn = _poll(self._turn_fd, fcntl.LOCK_EX, deadline)
+        try:
+            self._held = _poll(self._lock_fd, fcntl.LOCK_EX, deadline)
+            # Not held by the deadline: SQLite's busy timeout decides from here.
+        finally:
+            if turn:
+                fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
 
     def _release(self) -> None:
         if self._held and self._lock_fd is not None:
@@ -171,10 +209,11 @@ class QueuedWriterConnection(sqlite3.Connection):
 
     def close(self) -> None:
         self._release()
-        if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._lock_fd)
-            self._lock_fd = None
+        for fd in (self._lock_fd, self._turn_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._lock_fd = self._turn_fd = None
         super().close()
 
 
@@ -236,7 +275,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             dbapi = connection.connection.dbapi_connection
             writer = isinstance(dbapi, QueuedWriterConnection)
             if writer:
-                dbapi.defer_sync = bool(options.get(DEFERRED_SYNC))
+                dbapi.defer_sync = dbapi.first_in_line = bool(options.get(INGEST_WRITER))
             if options.get(READ_ONLY):
                 connection.exec_driver_sql("BEGIN")  # a reader never waits for the writer
             else:
