@@ -48,10 +48,10 @@ NOT_LOAD = frozenset({"postmortem.reminder"})
 due, not a page, so it is neither an interruption nor noise (decision 0057)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     """A notification delivered to ``user`` on ``contact`` at ``at``. Several rows with the
-    same user, contact and instant are one message (a bundle of several incidents)."""
+    same user, contact and instant are one message (a bundle of several incidents). A tuple:
+    thousands are built per report."""
 
     user: str
     contact: str
