@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from ownit.domain.analytics.history import Drills, Facts, Incident, counted
@@ -86,10 +87,10 @@ def _monday(day: date) -> str:
 
 
 KEYS: dict[GroupBy, Callable[[Incident], str | None]] = {
-    GroupBy.SERVICE: lambda h: h.service,
-    GroupBy.TEAM: lambda h: h.team,
-    GroupBy.COMPONENT: lambda h: h.component,
-    GroupBy.URGENCY: lambda h: h.urgency,
+    GroupBy.SERVICE: attrgetter("service"),
+    GroupBy.TEAM: attrgetter("team"),
+    GroupBy.COMPONENT: attrgetter("component"),
+    GroupBy.URGENCY: attrgetter("urgency"),
     GroupBy.WEEK: lambda h: week_of(h.created_at),
 }
 
