@@ -186,7 +186,7 @@ def report_of_responses(
             if paged is not None and paged <= acked:
                 ttas.setdefault(user, []).append((acked - paged).total_seconds())
     interruptions: dict[str, dict[Bucket, int]] = {}
-    for user, _, at in {(m.user, m.contact, m.at) for m in messages}:
+    for user, _, at in set(messages):  # a Message is its (user, contact, at): a bundle once
         if period.holds(at):
             per = interruptions.setdefault(user, {})
             b = bucket(at, zones.get(user, "UTC"))
