@@ -13,7 +13,7 @@ from ownit.adapters.db.baseline_store import SqlBaselineStore
 from ownit.app import analytics as uc
 from ownit.app import baselines as bl
 from ownit.domain.analytics.history import IncidentHistory
-from ownit.domain.analytics.incidents import GroupBy, incident_report
+from ownit.domain.analytics.incidents import GroupBy, IncidentFigures, incident_report
 from ownit.domain.analytics.period import Period
 from tests.analytics_cases import HAND_MADE, HAND_MADE_TOTAL, at, seed
 from tests.builders import T0
@@ -54,6 +54,13 @@ def shop(ctx: Ctx) -> Ctx:
         )
     assert login(ctx.client).status_code == 303
     return ctx
+
+
+def _cells_of(f: IncidentFigures) -> list[str]:
+    """A figures table's cells after the key, as the page shows them."""
+    counts = [str(n) for n in (f.count, f.acknowledged, f.escalated, f.noise)]
+    times = (f.tta.mean, f.tta.p50, f.tta.p90, f.ttr.mean, f.ttr.p50, f.ttr.p90)
+    return counts + ["–" if v is None else str(round(v / 60, 1)) for v in times]
 
 
 def _cells(html: str, attr: str) -> dict[str, str]:
@@ -101,10 +108,23 @@ def test_the_page_shows_the_figures_and_the_charts_match_their_tables(shop: Ctx)
         ("0", "11"): 1,
         ("1", "0"): 1,
     }
-    # Per team and per service.
+    # Per team and per service: each row's figures are the report's, in minutes, a dash
+    # where there is no value.
     assert 'id="team-table"' in text
     assert ">core</th>" in text
     assert ">db</th>" in text
+    for table, by in (("team-table", GroupBy.TEAM), ("service-table", GroupBy.SERVICE)):
+        html = text.split(f'id="{table}"')[1].split("</table>")[0]
+        shown = {
+            key: re.findall(r"<td>([^<]*)</td>", cells)
+            for key, cells in re.findall(r'<th scope="row">([^<]+)</th>(.*?)</tr>', html, re.S)
+        }
+        want = {
+            "(none)" if g.key is None else g.key: _cells_of(g.figures)
+            for g in incident_report(HAND_MADE, WINDOW, by=by).groups
+        }
+        assert shown == want
+        assert any("–" in cells for cells in shown.values())  # a group with no value shows it
 
 
 def test_csv_downloads_match_the_api_answers(shop: Ctx) -> None:

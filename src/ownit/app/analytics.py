@@ -18,7 +18,9 @@ from ownit.domain.analytics.incidents import (
     GroupBy,
     IncidentFigures,
     IncidentReport,
-    incident_report,
+)
+from ownit.domain.analytics.incidents import (
+    incident_reports as report_each_way,
 )
 from ownit.domain.analytics.noise import NoiseReport, noise_report
 from ownit.domain.analytics.period import InvalidPeriod, Period, parse_period
@@ -159,7 +161,7 @@ def incident_reports(
         team=query.team or None,
         urgency=None if urgency is None else urgency.value,
     )
-    return [incident_report(histories, period, drills=drills, by=by) for by in bys]
+    return report_each_way(histories, period, drills=drills, bys=bys)
 
 
 def on_call_shifts(schedules: ScheduleStore, period: Period) -> list[OnCallShift]:

@@ -74,6 +74,7 @@ from ownit.bootstrap.database import (
     password_hasher,
     secret_box,
 )
+from ownit.bootstrap.gc_tuning import tune_gc
 from ownit.bootstrap.logs import configure_logging
 from ownit.bootstrap.worker import outbound_warning, paging_report, web_notifiers
 from ownit.settings import Settings
@@ -268,12 +269,9 @@ def build_app(
 def app_from_env() -> FastAPI:
     """For ``ownit serve --workers N``: each API process builds its app from ``OWNIT_*``
     (the parent has migrated the database; the engine runs in its own process)."""
-    import gc
-
     settings = Settings.from_env()
     # A spawned process: its logs need the same format as the parent's (text or JSON).
     configure_logging(settings)
     app = build_app(settings, open_database(settings, migrate=False))
-    gc.collect()
-    gc.freeze()
+    tune_gc()  # as the single process does (decision 0066)
     return app

@@ -9,11 +9,11 @@ API processes on the one port (for PostgreSQL; SQLite has one writer whatever th
 from __future__ import annotations
 
 import argparse
-import gc
 import ipaddress
 import logging
 from typing import Any
 
+from ownit.bootstrap.gc_tuning import tune_gc
 from ownit.bootstrap.logs import configure_logging
 from ownit.cli.engine_process import EngineProcess
 from ownit.settings import Settings
@@ -59,14 +59,6 @@ def _positive(raw: str) -> int:
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError("must be between 1 and 64")
     return value
-
-
-def tune_gc() -> None:
-    """Long-lived objects made so far never become garbage: keep them out of collections,
-    and collect less often (full collections under load were the p99's worst pauses)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def _loopback(host: str) -> bool:

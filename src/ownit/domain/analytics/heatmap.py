@@ -17,7 +17,7 @@ def heat_map(
     ``people`` when given), by local time in ``timezone``; a bundle counts once."""
     counts = [[0] * 24 for _ in WEEKDAYS]
     where = zone(timezone)
-    for user, _, at in {(m.user, m.contact, m.at) for m in messages}:
+    for user, _, at in set(messages):  # a Message is its (user, contact, at): a bundle once
         if period.holds(at) and (people is None or user in people):
             local = at.astimezone(where)
             counts[local.weekday()][local.hour] += 1
