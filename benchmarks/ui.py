@@ -8,7 +8,8 @@ escalation policy on the team's schedule, each depending on two services of its 
 applied through ``ownit catalog apply``'s use case), then ``--incidents`` incidents spread
 over the services and the last 90 days (10 % triggered, 10 % acknowledged, the rest
 resolved), each with one alert and three timeline entries, and a change event per service,
-all in bulk inserts. Makes a login (``create_login``, as ``ownit user create`` does), starts
+all in bulk inserts, then the incidents' analytics figures (as acknowledging and resolving
+store them). Makes a login (``create_login``, as ``ownit user create`` does), starts
 ``ownit serve --no-engine``, signs in through the login form and, after a warm-up, drives
 each page with ``wrk`` (``--threads`` threads, ``--connections`` connections, the session
 cookie as a header) for ``--duration`` seconds:
@@ -183,6 +184,7 @@ def seed(url: str, workdir: Path, services: int, incidents: int) -> list[str]:
     from ownit.adapters.catalog.yaml_source import load_files
     from ownit.adapters.db import tables as t
     from ownit.adapters.db.account_store import SqlAccountStore
+    from ownit.adapters.db.analytics_figures import backfill_stale
     from ownit.adapters.db.catalog_store import SqlCatalogStore
     from ownit.adapters.db.engine import make_engine
     from ownit.adapters.db.migrate import upgrade
@@ -303,6 +305,11 @@ def seed(url: str, workdir: Path, services: int, incidents: int) -> list[str]:
             conn.execute(insert(t.log_entries), entries)
             conn.execute(insert(t.change_events), changes)
             conn.execute(update(t.organisations).values(incident_seq=incidents))
+        # Each incident's analytics figures, as acknowledging and resolving store them (and
+        # the worker's catch-up pass): without them every service page's badge would compute
+        # its 30-day TTA from the histories, which a live database never has to.
+        with engine.begin() as conn:
+            backfill_stale(conn)
     finally:
         engine.dispose()
     return names

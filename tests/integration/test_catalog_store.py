@@ -305,3 +305,49 @@ def test_one_store_reads_each_change_though_it_keeps_parsed_rows(engine: Engine)
             .values(spec={**spec, "timezone": "Asia/Tokyo"})
         )
     assert store.snapshot().users["bob"].timezone == "Asia/Tokyo"
+
+
+WINDOW = """\
+apiVersion: ownit/v1
+kind: MaintenanceWindow
+metadata: {name: db-upgrade}
+spec:
+  services: [payments-db, checkout-api]
+  start: "2026-11-26T13:00:00+01:00"
+  end: 2026-11-26T13:00:00Z
+  description: Postgres 17
+"""
+
+
+def test_a_kept_snapshot_is_the_same_until_any_row_it_is_built_from_changes(
+    engine: Engine,
+) -> None:
+    """The store keeps its whole snapshot while the rows read are those it was built from
+    (decision 0067). A change made by another store (another server process, the CLI) or
+    straight in a table — an object, an integration, a window's services — is in the very
+    next snapshot, whatever the clock says."""
+    reader = SqlCatalogStore(engine)
+    run(engine, ORG + "---\n" + SERVICES + "---\n" + WINDOW)
+    first = reader.snapshot()
+    assert reader.snapshot() is first
+    assert first.windows["db-upgrade"].services == ("checkout-api", "payments-db")
+
+    run(engine, ORG + "---\n" + SERVICES.replace("tier: 2", "tier: 1") + "---\n" + WINDOW)
+    second = reader.snapshot()
+    assert second is not first
+    assert (first.services["checkout-api"].tier, second.services["checkout-api"].tier) == (2, 1)
+    assert second.users["alice"] is first.users["alice"]  # unchanged rows: not parsed again
+
+    with engine.begin() as conn:  # an integration gone, outside any apply
+        conn.execute(t.integrations.delete().where(t.integrations.c.name == "prom"))
+    names = [i.name for i in reader.snapshot().services["checkout-api"].integrations]
+    assert names == ["events"]
+
+    with engine.begin() as conn:  # a window's services: a table of their own
+        conn.execute(t.maintenance_window_services.delete())
+    assert reader.snapshot().windows["db-upgrade"].services == ()
+
+    run(engine, ORG + "---\n" + SERVICES, prune=True)  # the window deleted
+    last = reader.snapshot()
+    assert "db-upgrade" not in last.windows
+    assert reader.snapshot() is last

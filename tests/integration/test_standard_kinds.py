@@ -219,3 +219,28 @@ def test_the_web_page_and_the_badge_show_the_stored_levels(ctx: Ctx, path: str, 
     page = ctx.client.get(path)
     assert page.status_code == 200
     assert shown in page.text
+
+
+def test_the_badge_shows_a_catalog_change_on_the_very_next_request(ctx: Ctx) -> None:
+    """The server keeps the catalog it judges between requests (decision 0067); an apply by
+    another process (here another store, as ``ownit catalog apply`` is) shows at once, with
+    the clock standing still."""
+    setup_people(ctx.engine, ctx.clock)
+    rules = (
+        "apiVersion: ownit/v1\nkind: Scorecard\nmetadata: {name: ours}\nspec:\n  levels:\n"
+        "    - {name: named, standards: [has-owner]}\n"
+        "    - {name: pci-ready, standards: [pci-runbook]}\n---\n"
+        "apiVersion: ownit/v1\nkind: Standard\n"
+        "metadata: {name: pci-runbook, description: Tier 1 runbooks}\n"
+        "spec: {require: [runbook]}\n"
+    )
+    apply_rules(ctx.engine, rules)
+    assert login(ctx.client).status_code == 303
+    for _ in range(2):  # the second is answered from what the first kept
+        page = ctx.client.get("/services/payments-api")
+        assert 'data-level="named"' in page.text
+        assert "every service: lacks runbook" in page.text
+    apply_rules(ctx.engine, rules.replace("[pci-runbook]", "[has-owner]"))
+    page = ctx.client.get("/services/payments-api")
+    assert 'data-level="pci-ready"' in page.text
+    assert "lacks runbook" not in page.text

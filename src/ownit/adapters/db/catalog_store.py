@@ -12,10 +12,26 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, Text, cast, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Result,
+    Select,
+    Table,
+    Text,
+    cast,
+    delete,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db import tables as t
@@ -85,6 +101,74 @@ def personal_of(spec: Any) -> frozenset[str]:
 
 _PARSED_MAX = 50_000
 
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """Every row a snapshot is built from, as read: equal rows, equal snapshots."""
+
+    objects: tuple[tuple[Any, ...], ...]
+    windows: tuple[tuple[Any, ...], ...]
+    integrations: tuple[tuple[Any, ...], ...]
+
+
+def _objects_query() -> Select[Any]:
+    """Every stored object but the maintenance windows, in one read: its kind, name, stored
+    spec text, source, and description and key where the kind has them; by kind and name."""
+    parts = []
+    for kind, table in _TABLES.items():
+        if kind == "MaintenanceWindow":  # no spec: its columns are the whole of it
+            continue
+        parts.append(
+            select(
+                cast(literal(kind), Text).label("kind"),
+                table.c.name,
+                cast(table.c.spec, Text).label("spec"),
+                table.c.source,
+                (table.c.description if kind in _DESCRIBED else cast(null(), Text)).label(
+                    "description"
+                ),
+                (table.c.key if kind in ("Router", "Heartbeat") else cast(null(), Text)).label(
+                    "key"
+                ),
+            )
+        )
+    everything = union_all(*parts).subquery()
+    return select(everything).order_by(everything.c.kind, everything.c.name)
+
+
+def _windows_query() -> Select[Any]:
+    w, ws, s = t.maintenance_windows, t.maintenance_window_services, t.services
+    return (
+        select(
+            w.c.name,
+            w.c.start_at,
+            w.c.end_at,
+            w.c.description,
+            w.c.source,
+            s.c.name.label("service"),
+        )
+        .select_from(
+            w.outerjoin(ws, ws.c.window_id == w.c.id).outerjoin(s, s.c.id == ws.c.service_id)
+        )
+        .where(w.c.source.is_not(None))
+        .order_by(w.c.name, s.c.name)
+    )
+
+
+_OBJECTS = _objects_query()
+_WINDOWS = _windows_query()
+_INTEGRATIONS = (
+    select(
+        t.services.c.name.label("service"),
+        t.integrations.c.name,
+        t.integrations.c.type,
+        t.integrations.c.key,
+    )
+    .join(t.services, t.services.c.id == t.integrations.c.service_id)
+    .order_by(t.integrations.c.id)
+)
+
+
 _DELETE_ORDER = (
     "Scorecard",
     "Standard",
@@ -111,44 +195,41 @@ class SqlCatalogStore:
         # function of those, so a row read again unchanged is not parsed again (a service
         # page's standards badge reads the whole catalog; parsing it was most of the page).
         self._parsed: dict[tuple[str, str, str, str], StoredObject] = {}
+        # The last rows read and the snapshot built from them (:meth:`snapshot`).
+        self._kept: tuple[_Stored, Snapshot] | None = None
 
     # --- reading ---------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
+        """What the database holds now. Built again only when what was read differs from the
+        previous read (the stored text, not a clock: an edit by any process shows on the
+        very next call); otherwise the snapshot built from it before (decision 0067)."""
         with self._engine.connect() as conn:
-            sources: dict[Key, str | None] = {}
-            found: dict[str, dict[str, Any]] = {}
-            for kind, table in _TABLES.items():
-                if kind == "MaintenanceWindow":  # no spec: its columns are the whole of it
-                    found[kind] = _windows(conn, sources)
-                    continue
-                columns = [table.c.name, cast(table.c.spec, Text).label("spec"), table.c.source]
-                if kind in _DESCRIBED:
-                    columns.append(table.c.description)
-                if kind in ("Router", "Heartbeat"):
-                    columns.append(table.c.key)
-                objects: dict[str, Any] = {}
-                for row in conn.execute(select(*columns).order_by(table.c.name)):
-                    description = row.description if kind in _DESCRIBED else ""
-                    obj = self._parse(kind, row.name, description, row.spec)
-                    if isinstance(obj, Router | Heartbeat):
-                        obj = dataclasses.replace(obj, key=row.key)
-                    objects[row.name] = obj
-                    sources[(kind, row.name)] = row.source
-                found[kind] = objects
-            rows = conn.execute(
-                select(
-                    t.services.c.name.label("service"),
-                    t.integrations.c.name,
-                    t.integrations.c.type,
-                    t.integrations.c.key,
-                )
-                .join(t.services, t.services.c.id == t.integrations.c.service_id)
-                .order_by(t.integrations.c.id)
-            ).all()
+            stored = _Stored(
+                _plain(conn.execute(_OBJECTS)),
+                _plain(conn.execute(_WINDOWS)),
+                _plain(conn.execute(_INTEGRATIONS)),
+            )
+        kept = self._kept
+        if kept is not None and kept[0] == stored:
+            return kept[1]
+        built = self._build(stored)
+        self._kept = (stored, built)  # one assignment: threads see the old pair or the new
+        return built
+
+    def _build(self, stored: _Stored) -> Snapshot:
+        sources: dict[Key, str | None] = {}
+        found: dict[str, dict[str, Any]] = {kind: {} for kind in _TABLES}
+        for kind, name, spec, source, description, key in stored.objects:
+            obj = self._parse(kind, name, description or "", spec)
+            if isinstance(obj, Router | Heartbeat):
+                obj = dataclasses.replace(obj, key=key)
+            found[kind][name] = obj
+            sources[(kind, name)] = source
+        found["MaintenanceWindow"] = _windows(stored.windows, sources)
         by_service: dict[str, list[Integration]] = {}
-        for row in rows:
-            by_service.setdefault(row.service, []).append(Integration(row.name, row.type, row.key))
+        for service_name, name, kind, key in stored.integrations:
+            by_service.setdefault(service_name, []).append(Integration(name, kind, key))
         services: dict[str, Service] = {}
         for name, service in found["Service"].items():
             services[name] = dataclasses.replace(
@@ -225,30 +306,26 @@ def _audit_fields(change: Change) -> tuple[dict[str, Any] | None, dict[str, Any]
     return before, after
 
 
-def _windows(conn: Connection, sources: dict[Key, str | None]) -> dict[str, Any]:
-    """The catalog's maintenance windows (those made through the API or CLI are not)."""
-    w, ws, s = t.maintenance_windows, t.maintenance_window_services, t.services
-    rows = conn.execute(select(w).where(w.c.source.is_not(None)).order_by(w.c.name)).all()
-    services: dict[int, list[str]] = {}
-    if rows:
-        for window_id, name in conn.execute(
-            select(ws.c.window_id, s.c.name)
-            .join(s, s.c.id == ws.c.service_id)
-            .where(ws.c.window_id.in_([r.id for r in rows]))
-            .order_by(s.c.name)
-        ):
-            services.setdefault(int(window_id), []).append(str(name))
-    out: dict[str, Any] = {}
-    for row in rows:
-        out[row.name] = MaintenanceWindow(
-            row.name,
-            tuple(services.get(int(row.id), ())),
-            row.start_at,
-            row.end_at,
-            row.description or "",
-        )
-        sources[("MaintenanceWindow", row.name)] = row.source
-    return out
+def _windows(rows: tuple[Any, ...], sources: dict[Key, str | None]) -> dict[str, Any]:
+    """The catalog's maintenance windows (those made through the API or CLI are not), from
+    :data:`_WINDOWS`' rows: one a window and service, by window name then service name."""
+    found: dict[str, tuple[Any, ...]] = {}
+    services: dict[str, list[str]] = {}
+    for name, start, end, description, source, service in rows:
+        found.setdefault(name, (start, end, description or ""))
+        named = services.setdefault(name, [])
+        if service is not None:
+            named.append(service)
+        sources[("MaintenanceWindow", name)] = source
+    return {
+        name: MaintenanceWindow(name, tuple(services[name]), start, end, description)
+        for name, (start, end, description) in found.items()
+    }
+
+
+def _plain(result: Result[Any]) -> tuple[tuple[Any, ...], ...]:
+    """A result's rows as plain tuples (compared in C, unlike rows)."""
+    return tuple(map(tuple, result.all()))
 
 
 def _in_spec_order(service: Service, stored: list[Integration]) -> tuple[Integration, ...]:
