@@ -5,14 +5,22 @@ file lock is how ownit shares SQLite's one writer."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
-from ownit.adapters.db.engine import QueuedWriterConnection, make_engine
+from ownit.adapters.db.engine import (
+    YIELD_TO_FIRST_S,
+    QueuedWriterConnection,
+    behind_ingest,
+    ingest_writer,
+    make_engine,
+)
 
 
 @pytest.mark.parametrize("ending", ["commit", "rollback"])
@@ -64,3 +72,60 @@ def test_memory_databases_take_no_file_lock(
     finally:
         conn.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_waiting_ingest_writer_goes_before_the_engines_writer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    holder, ingest, engine = make_engine(url), make_engine(url), make_engine(url)
+    try:
+        with holder.begin() as conn:
+            conn.execute(text("CREATE TABLE t (who TEXT)"))
+        order: list[str] = []
+
+        def write(source: Engine, who: str) -> None:
+            with source.begin() as conn:
+                order.append(who)
+                conn.execute(text("INSERT INTO t VALUES (:who)"), {"who": who})
+
+        conn = holder.connect()
+        tx = conn.begin()
+        behind = threading.Thread(target=write, args=(behind_ingest(engine), "engine"))
+        behind.start()
+        time.sleep(0.1)  # the engine's writer waits first…
+        first = threading.Thread(target=write, args=(ingest_writer(ingest), "ingest"))
+        first.start()
+        time.sleep(0.1)  # …then the ingest writer
+        tx.commit()
+        conn.close()
+        first.join(10)
+        behind.join(10)
+        assert order == ["ingest", "engine"]
+    finally:
+        for e in (holder, ingest, engine):
+            e.dispose()
+
+
+def test_the_engines_writer_waits_for_ingest_only_so_long(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        # An ingest writer that says it is waiting, and never comes.
+        turn = os.open(tmp_path / "q.db.lock-turn", os.O_RDWR | os.O_CREAT)
+        fcntl.flock(turn, fcntl.LOCK_SH)
+        try:
+            started = time.monotonic()
+            with engine.begin() as conn:  # a page's writer does not wait for it at all
+                conn.execute(text("INSERT INTO t VALUES (1)"))
+            plain = time.monotonic() - started
+            started = time.monotonic()
+            with behind_ingest(engine).begin() as conn:
+                conn.execute(text("INSERT INTO t VALUES (2)"))
+            behind = time.monotonic() - started
+        finally:
+            os.close(turn)
+        assert plain < YIELD_TO_FIRST_S
+        assert YIELD_TO_FIRST_S <= behind < YIELD_TO_FIRST_S + 0.5
+    finally:
+        engine.dispose()

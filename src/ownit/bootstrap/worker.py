@@ -12,6 +12,7 @@ from ownit.adapters.db.analytics_figures import SqlFigureCatchUp
 from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.drill_store import SqlDrillStore
+from ownit.adapters.db.engine import behind_ingest
 from ownit.adapters.db.gameday_store import SqlGameDayStore
 from ownit.adapters.db.heartbeat_store import SqlHeartbeatStore
 from ownit.adapters.db.incident_store import SqlIncidentStore
@@ -148,6 +149,7 @@ def build_worker(
 ) -> Worker:
     """The durable engine (escalations and deliveries) on ``engine``; with ``wakeup`` it
     also listens for new work (``ownit worker``: one listener per engine process)."""
+    engine = behind_ingest(engine)  # on SQLite: a waiting ingest writer goes first (0068)
     clock = clock or SystemClock()
     context = notifier_context(settings, engine, clock)
     # the same, for signed links

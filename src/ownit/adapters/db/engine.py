@@ -17,6 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 READ_ONLY = "ownit_read_only"
 INGEST_WRITER = "ownit_ingest_writer"
+BEHIND_INGEST = "ownit_behind_ingest"
 
 
 def read_only(engine: Engine) -> Engine:
@@ -28,11 +29,18 @@ def read_only(engine: Engine) -> Engine:
 
 def ingest_writer(engine: Engine) -> Engine:
     """The same engine for the ingest writer. On a SQLite file its transactions are first in
-    line for the write lock (other writers let a waiting one go first, for up to
-    :data:`YIELD_TO_FIRST_S`), and its commits return before they are on disk: the caller
-    makes them durable with :meth:`WriteAheadLog.sync` (off the writer's thread, while the
-    next batch is written) before it answers anyone."""
+    line for the write lock (the escalation engine's writers, :func:`behind_ingest`, let a
+    waiting one go first, for up to :data:`YIELD_TO_FIRST_S`), and its commits return
+    before they are on disk: the caller makes them durable with :meth:`WriteAheadLog.sync`
+    (off the writer's thread, while the next batch is written) before it answers anyone."""
     return engine.execution_options(**{INGEST_WRITER: True})
+
+
+def behind_ingest(engine: Engine) -> Engine:
+    """The same engine for the escalation engine's process: on a SQLite file, its writers let
+    a waiting ingest writer go first, for up to :data:`YIELD_TO_FIRST_S` a transaction, then
+    take their turn. (Pages and the API's own writers queue as before: not behind ingest.)"""
+    return engine.execution_options(**{BEHIND_INGEST: True})
 
 
 WRITE_LOCK_WAIT_S = 30.0  # then BEGIN IMMEDIATE's own busy timeout takes over
@@ -155,6 +163,7 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._turn_fd: int | None = None
         self.defer_sync = False  # set per transaction (``ingest_writer``)
         self.first_in_line = False  # set per transaction (``ingest_writer``)
+        self.behind_ingest = False  # set per transaction (``behind_ingest``)
         self._changes = 0  # total_changes when this connection's writes were last durable
 
     def take_write_lock(self) -> None:
@@ -168,19 +177,26 @@ class QueuedWriterConnection(sqlite3.Connection):
         if self.first_in_line:
             # Say so while waiting (shared: the ingest writers of several processes may).
             turn = _poll(self._turn_fd, fcntl.LOCK_SH, deadline)
-        else:
-            # Let a first-in-line writer that is waiting go first, for a while; then take the
-            # turn (exclusive: first-in-line writers wait until this one has the lock).
-            yield_until = min(deadline, time.monotonic() + YIELD_TO_FIRST_S)
-            while time.monotonic() < yield_until and _is_locked(self._turn_fd):
-                time.sleep(LOCK_POLL_S)
-            turn = _poll(self._turn_fd, fcntl.LOCK_EX, deadline)
-        try:
-            self._held = _poll(self._lock_fd, fcntl.LOCK_EX, deadline)
-            # Not held by the deadline: SQLite's busy timeout decides from here.
-        finally:
-            if turn:
-                fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
+            try:
+                self._held = _poll(self._lock_fd, fcntl.LOCK_EX, deadline)
+            finally:
+                if turn:
+                    fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
+            return
+        # Behind ingest: while an ingest writer says it waits, let it go first — for
+        # YIELD_TO_FIRST_S at most, then queue as everyone else does.
+        yield_until = time.monotonic() + YIELD_TO_FIRST_S if self.behind_ingest else 0.0
+        while True:
+            if time.monotonic() >= yield_until or not _is_locked(self._turn_fd):
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._held = True
+                    return
+                except BlockingIOError:
+                    pass
+            if time.monotonic() > deadline:
+                return  # never wait forever: SQLite's busy timeout decides from here
+            time.sleep(LOCK_POLL_S)
 
     def _release(self) -> None:
         if self._held and self._lock_fd is not None:
@@ -276,6 +292,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             writer = isinstance(dbapi, QueuedWriterConnection)
             if writer:
                 dbapi.defer_sync = dbapi.first_in_line = bool(options.get(INGEST_WRITER))
+                dbapi.behind_ingest = bool(options.get(BEHIND_INGEST))
             if options.get(READ_ONLY):
                 connection.exec_driver_sql("BEGIN")  # a reader never waits for the writer
             else:
