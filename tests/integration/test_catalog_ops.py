@@ -43,7 +43,7 @@ metadata: {{name: payments-db}}
 spec: {{owner: payments}}
 """
 
-OPS = """\
+WINDOW = """\
 apiVersion: ownit/v1
 kind: MaintenanceWindow
 metadata: {name: db-upgrade}
@@ -52,7 +52,11 @@ spec:
   start: "2026-11-26T13:00:00+01:00"
   end: 2026-11-26T13:00:00Z
   description: Postgres 17
----
+"""
+
+OPS = (
+    WINDOW
+    + """---
 apiVersion: ownit/v1
 kind: Heartbeat
 metadata: {name: nightly-backup}
@@ -69,6 +73,7 @@ spec:
   interval: 5m
   key: "BEAT_KEY"
 """.replace("BEAT_KEY", BEAT_KEY)
+)
 
 
 def apply(engine: Engine, *texts: str, prune: bool = False) -> use.ApplyResult:

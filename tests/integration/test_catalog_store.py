@@ -18,6 +18,7 @@ from ownit.app import catalog as use
 from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import Integration, Service
 from tests.builders import T0, FakeClock, add_service
+from tests.integration.test_catalog_ops import WINDOW
 
 KEY = "given000000000000000000000000001"
 
@@ -305,18 +306,6 @@ def test_one_store_reads_each_change_though_it_keeps_parsed_rows(engine: Engine)
             .values(spec={**spec, "timezone": "Asia/Tokyo"})
         )
     assert store.snapshot().users["bob"].timezone == "Asia/Tokyo"
-
-
-WINDOW = """\
-apiVersion: ownit/v1
-kind: MaintenanceWindow
-metadata: {name: db-upgrade}
-spec:
-  services: [payments-db, checkout-api]
-  start: "2026-11-26T13:00:00+01:00"
-  end: 2026-11-26T13:00:00Z
-  description: Postgres 17
-"""
 
 
 def test_a_kept_snapshot_is_the_same_until_any_row_it_is_built_from_changes(
