@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ownit.adapters.catalog.yaml_source import load_text
-from ownit.adapters.db.catalog_store import personal_of
+from ownit.adapters.db.catalog_tables import personal_of
 from ownit.app import personal
 from ownit.domain.catalog import (
     Contact,

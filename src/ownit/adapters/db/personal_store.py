@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
-from ownit.adapters.db.catalog_store import PERSONAL_KEY, personal_of
+from ownit.adapters.db.catalog_tables import PERSONAL_KEY, personal_of
 from ownit.adapters.db.secret_box import SecretBox, open_spec, seal_spec
 from ownit.adapters.db.wake import wake_pages_of
 from ownit.app.personal import Settings
