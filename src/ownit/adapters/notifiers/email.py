@@ -173,6 +173,14 @@ def _valid_address(address: str) -> bool:
     return bool(at and local and domain) and address == one_line(address) and " " not in address
 
 
+def _address_of(contact: Mapping[str, str]) -> str | Delivery:
+    """The contact's address, or the rejection a contact without a valid one gets."""
+    to = contact.get("address", "")
+    if _valid_address(to):
+        return to
+    return Delivery.rejected(f"email contact {contact.get('name', 'email')!r} has no valid address")
+
+
 def build_message(
     notification: Notification, *, sender: str, to: str, now: datetime
 ) -> EmailMessage:
@@ -304,19 +312,17 @@ class EmailNotifier:
         return smtp
 
     def send(self, notification: Notification, contact: Mapping[str, str]) -> Delivery:
-        to = contact.get("address", "")
-        if not _valid_address(to):
-            name = contact.get("name", "email")
-            return Delivery.rejected(f"email contact {name!r} has no valid address")
+        to = _address_of(contact)
+        if isinstance(to, Delivery):
+            return to
         msg = build_message(notification, sender=self._sender, to=to, now=self._now())
         return self._transmit(msg, to)
 
     def send_digest(self, digest: DigestMessage, contact: Mapping[str, str]) -> Delivery:
         """The weekly analytics digest (``ANALYTICS_DIGEST``): its text as queued."""
-        to = contact.get("address", "")
-        if not _valid_address(to):
-            name = contact.get("name", "email")
-            return Delivery.rejected(f"email contact {name!r} has no valid address")
+        to = _address_of(contact)
+        if isinstance(to, Delivery):
+            return to
         msg = build_digest(digest, sender=self._sender, to=to, now=self._now())
         return self._transmit(msg, to)
 
