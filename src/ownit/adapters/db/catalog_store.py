@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ownit.adapters.db.audit_log import record
 from ownit.adapters.db.catalog_snapshot import SnapshotBuilder, StoredRows, read_rows
 from ownit.adapters.db.catalog_writer import CatalogWriter, audit_fields
+from ownit.adapters.db.engine import read_only
 from ownit.adapters.db.secret_box import SecretBox
 from ownit.app.catalog import CatalogConflict, ChangeSet
 from ownit.domain.catalog import Snapshot
@@ -39,7 +40,9 @@ class SqlCatalogStore:
         """What the database holds now. Built again only when what was read differs from the
         previous read (the stored text, not a clock: an edit by any process shows on the
         very next call); otherwise the snapshot built from it before (decision 0067)."""
-        with self._engine.connect() as conn:
+        # Only reads: on SQLite they must not queue for the write lock (a service page's
+        # badge reads the catalog while ingest writes).
+        with read_only(self._engine).connect() as conn:
             stored = read_rows(conn)
         kept = self._kept
         if kept is not None and kept[0] == stored:
