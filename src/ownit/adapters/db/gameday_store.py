@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.drill_store import PAGE_TYPES
+from ownit.adapters.db.incident_owners import team_and_policy
 from ownit.app.gamedays import GameDayRun
 from ownit.domain.catalog import GameDay, from_spec, to_spec
 from ownit.domain.gamedays import StepIncident, plan_steps
@@ -54,17 +55,9 @@ class SqlGameDayStore:
         return _day(name, spec.spec) if spec is not None else None
 
     def target(self, service: str) -> tuple[str | None, str | None]:
-        ep = t.escalation_policies
-        query = (
-            select(_tm.c.name.label("team"), ep.c.name.label("policy"))
-            .select_from(_s)
-            .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
-            .outerjoin(ep, ep.c.id == _s.c.escalation_policy_id)
-            .where(_s.c.name == service)
-        )
         with self._engine.connect() as conn:
-            row = conn.execute(query).first()
-        return (row.team, row.policy) if row is not None else (None, None)
+            found = team_and_policy(conn, service)
+        return found if found is not None else (None, None)
 
     def create_run(self, day: GameDay, *, by: str, now: datetime) -> int:
         steps = plan_steps(day, now)

@@ -17,6 +17,20 @@ from ownit.domain.ownership import ServiceOwners, owners_from_components, team_i
 _i = t.incidents
 
 
+def team_and_policy(conn: Connection, service: str) -> tuple[str | None, str | None] | None:
+    """A service's owner team and escalation policy by name (each may be none); none for a
+    service that does not exist."""
+    s, tm, ep = t.services, t.teams, t.escalation_policies
+    row = conn.execute(
+        select(tm.c.name, ep.c.name)
+        .select_from(s)
+        .outerjoin(tm, tm.c.id == s.c.owner_team_id)
+        .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
+        .where(s.c.name == service)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def service_owners(
     conn: Connection, names: set[str] | None = None
 ) -> tuple[dict[str, ServiceOwners], dict[str, int]]:

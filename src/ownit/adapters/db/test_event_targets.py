@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.incident_owners import team_and_policy
 from ownit.app.test_events import Target
 
 
@@ -15,17 +16,11 @@ class SqlTestEventTargets:
         self._org_id = org_id
 
     def target(self, service: str) -> Target | None:
-        s, tm, ep, o = t.services, t.teams, t.escalation_policies, t.organisations
-        query = (
-            select(tm.c.name.label("team"), ep.c.name.label("policy"))
-            .select_from(s)
-            .outerjoin(tm, tm.c.id == s.c.owner_team_id)
-            .outerjoin(ep, ep.c.id == s.c.escalation_policy_id)
-            .where(s.c.name == service)
-        )
+        o = t.organisations
         with self._engine.connect() as conn:
-            row = conn.execute(query).first()
+            found = team_and_policy(conn, service)
             responding = conn.execute(select(o.c.responding).where(o.c.id == self._org_id)).scalar()
-        if row is None:
+        if found is None:
             return None
-        return Target(row.team, row.policy, responding == "team")
+        team, policy = found
+        return Target(team, policy, responding == "team")
