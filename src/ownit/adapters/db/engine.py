@@ -161,8 +161,8 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._held = False
         self.wal: WriteAheadLog | None = None if memory else WriteAheadLog.of(name)
         self._turn_fd: int | None = None
-        self.defer_sync = False  # set per transaction (``ingest_writer``)
-        self.first_in_line = False  # set per transaction (``ingest_writer``)
+        # Set per transaction: the ingest writer's (first in line, flushed when asked).
+        self.ingest_writer = False
         self.behind_ingest = False  # set per transaction (``behind_ingest``)
         self._changes = 0  # total_changes when this connection's writes were last durable
 
@@ -174,7 +174,7 @@ class QueuedWriterConnection(sqlite3.Connection):
             self._turn_fd = os.open(self._lock_path + "-turn", os.O_RDWR | os.O_CREAT, 0o600)
         assert self._turn_fd is not None
         deadline = time.monotonic() + WRITE_LOCK_WAIT_S
-        if self.first_in_line:
+        if self.ingest_writer:
             # Say so while waiting (shared: the ingest writers of several processes may).
             turn = _poll(self._turn_fd, fcntl.LOCK_SH, deadline)
             try:
@@ -213,7 +213,7 @@ class QueuedWriterConnection(sqlite3.Connection):
             return
         self._changes = self.total_changes
         mark = self.wal.written()
-        if not self.defer_sync:
+        if not self.ingest_writer:
             self.wal.sync(mark)  # durable before commit returns; the next writer is already in
 
     def rollback(self) -> None:
@@ -291,7 +291,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             dbapi = connection.connection.dbapi_connection
             writer = isinstance(dbapi, QueuedWriterConnection)
             if writer:
-                dbapi.defer_sync = dbapi.first_in_line = bool(options.get(INGEST_WRITER))
+                dbapi.ingest_writer = bool(options.get(INGEST_WRITER))
                 dbapi.behind_ingest = bool(options.get(BEHIND_INGEST))
             if options.get(READ_ONLY):
                 connection.exec_driver_sql("BEGIN")  # a reader never waits for the writer
