@@ -124,3 +124,21 @@ def test_memory_and_postgresql_have_no_log_of_their_own() -> None:
         engine = create_engine(url)  # never connected
         assert write_ahead_log(engine) is None
         engine.dispose()
+
+
+def test_a_relative_database_path_counts_its_commits_where_the_ingest_writer_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("sqlite:///relative.db")  # the driver opens it as an absolute path
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        wal = write_ahead_log(engine)
+        assert wal is not None
+        before = wal.mark()
+        with ingest_writer(engine).begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        assert wal.mark() == before + 1  # else the committer would answer before the flush
+    finally:
+        engine.dispose()

@@ -89,9 +89,11 @@ class WriteAheadLog:
 
     @classmethod
     def of(cls, database: str) -> WriteAheadLog:
-        """The one instance for ``database`` in this process."""
+        """The one instance for the file ``database`` in this process, however it is named
+        (the driver opens a URL's relative path as an absolute one)."""
+        path = os.path.abspath(database)
         with _LOGS_LOCK:
-            return _LOGS.setdefault(database, cls(database))
+            return _LOGS.setdefault(path, cls(path))
 
     def written(self) -> int:
         """Count one more commit written to the log; returns the count (a mark for :meth:`sync`)."""
