@@ -185,17 +185,29 @@ class QueuedWriterConnection(sqlite3.Connection):
                 if turn:
                     fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
             return
-        # Behind ingest: while an ingest writer says it waits, let it go first — for
-        # YIELD_TO_FIRST_S at most, then queue as everyone else does.
-        yield_until = time.monotonic() + YIELD_TO_FIRST_S if self.behind_ingest else 0.0
+        # Behind ingest: when the lock comes free while an ingest writer says it waits, let it
+        # go first — for YIELD_TO_FIRST_S at most from that moment, then queue as everyone
+        # else does. (The clock starts when this writer could first have gone, not when it
+        # began to wait: a long holder before it must not use up the ingest writer's turn.)
+        yield_until: float | None = None if self.behind_ingest else 0.0
         while True:
-            if time.monotonic() >= yield_until or not _is_locked(self._turn_fd):
+            if (
+                yield_until is None
+                or time.monotonic() >= yield_until
+                or not _is_locked(self._turn_fd)
+            ):
                 try:
                     fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    self._held = True
-                    return
                 except BlockingIOError:
                     pass
+                else:
+                    if yield_until is None and _is_locked(self._turn_fd):
+                        # Free, and an ingest writer waits: hand the lock straight back.
+                        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                        yield_until = time.monotonic() + YIELD_TO_FIRST_S
+                    else:
+                        self._held = True
+                        return
             if time.monotonic() > deadline:
                 return  # never wait forever: SQLite's busy timeout decides from here
             time.sleep(LOCK_POLL_S)
