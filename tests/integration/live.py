@@ -38,6 +38,10 @@ def live_server(
         log_config=None,
         access_log=False,
         lifespan="on",
+        # A client on a starved machine (CI beside other work) may take more than uvicorn's
+        # 5 s to send its next request on a kept-alive connection; the server closing it
+        # then shows as a ReadError on a POST, which no client retries.
+        timeout_keep_alive=60,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="ownit-live", daemon=True)
