@@ -5,11 +5,18 @@ writer builds plain SQL once per dialect and hands rows straight to the driver's
 ``executemany`` (sqlite3's C loop; psycopg's pipeline). Values are converted the way the
 tables' types would convert them: aware datetimes as SQLite's text format or as themselves
 for PostgreSQL, JSON as text.
+
+On PostgreSQL every round trip is time a batch holds its transaction open (and, once it has
+reserved incident numbers, its organisation's row) while the server waits for the client:
+:meth:`Sql.together` sends several queries in one round trip, :meth:`Sql.pipeline` lets the
+writes that follow go out together (decision 0069). SQLite runs in process: nothing to save,
+the same statements run one after the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -55,6 +62,41 @@ class Sql:
     def rows(self, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:
         statement = sql if self.sqlite else sql.replace("?", "%s")
         return self.conn.exec_driver_sql(statement, params).all()
+
+    def together(self, queries: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Sequence[Any]]:
+        """The rows of each query (written with ``?``), in order: on PostgreSQL all sent in one
+        pipeline, one round trip (on the driver's cursors: SQLAlchemy cannot read results
+        that have not arrived yet); on SQLite one after the other. Rows are read by position."""
+        if self.sqlite or len(queries) < 2:
+            return [self.rows(sql, params) for sql, params in queries]
+        driver = self._driver()
+        cursors = []
+        with driver.pipeline():
+            for sql, params in queries:
+                cursor = driver.cursor()
+                cursor.execute(sql.replace("?", "%s"), params)
+                cursors.append(cursor)
+        found: list[Sequence[Any]] = []
+        for cursor in cursors:
+            found.append(cursor.fetchall())
+            cursor.close()
+        return found
+
+    @contextlib.contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """On PostgreSQL, statements without results run inside go to the server together when
+        the block ends (or a result is read); on SQLite, nothing changes."""
+        if self.sqlite:
+            yield
+            return
+        with self._driver().pipeline():
+            yield
+
+    def _driver(self) -> Any:
+        """The psycopg connection under this one."""
+        driver = self.conn.connection.driver_connection
+        assert driver is not None  # a connection in use is open
+        return driver
 
 
 @cache
