@@ -15,7 +15,9 @@ incident), on a fresh SQLite file and a fresh PostgreSQL database. Per batch it 
   the pool's ping included;
 - ``CPU ms``: the benchmark process's CPU time per batch (``time.process_time``, median of
   ``--repeat`` runs of ``--batches`` batches, measured without the trace), which is what the
-  ingest writer spends in Python and the driver; the server's own CPU is not in it.
+  ingest writer spends in Python and the driver; the server's own CPU is not in it;
+- ``server CPU ms`` (PostgreSQL, same runs): the CPU time of the server process serving the
+  store's one connection (``/proc/<pid>/stat``; the server must run on this machine).
 
 It measures and prints; it asserts nothing.
 """
@@ -148,24 +150,41 @@ def measure(url: str, *, batches: int, size: int, repeat: int, backend: str) -> 
         if backend == "postgresql":
             figures["round_trips"] = (counter.round_trips() - trips) / counted
         traced.dispose()
-        # Timed, without the trace.
-        engine = make_engine(url)
+        # Timed, without the trace, on one connection (its server process is measured).
+        engine = make_engine(url, pool_size=1)
         store = SqlIngestStore(ingest_writer(engine), bell=WorkBell(engine))
         for n in range(5):
             store.apply_batch(batch(routing_key, f"warm2-{n}", size), now)
+        backend_pid = None
+        if backend == "postgresql":
+            with engine.connect() as conn:
+                backend_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         cpu: list[float] = []
         wall: list[float] = []
+        server: list[float] = []
         for r in range(repeat):
             prepared = [batch(routing_key, f"t{r}-{n}", size) for n in range(batches)]
+            started_server = _process_cpu_s(backend_pid)
             started, started_wall = time.process_time(), time.perf_counter()
             for items in prepared:
                 store.apply_batch(items, now)
             cpu.append((time.process_time() - started) / batches)
             wall.append((time.perf_counter() - started_wall) / batches)
+            server.append((_process_cpu_s(backend_pid) - started_server) / batches)
         engine.dispose()
         figures["cpu_ms"] = 1000 * statistics.median(cpu)
         figures["wall_ms"] = 1000 * statistics.median(wall)
+        if backend_pid is not None:
+            figures["server_cpu_ms"] = 1000 * statistics.median(server)
         return figures
+
+
+def _process_cpu_s(pid: int | None) -> float:
+    """User and system CPU seconds of a process on this machine (0 without one)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -194,9 +213,11 @@ def main() -> int:
                 url, batches=args.batches, size=args.size, repeat=args.repeat, backend=backend
             )
         trips = f"{f['round_trips']:.1f}" if "round_trips" in f else "n/a"
+        server = f"{f['server_cpu_ms']:.3f}" if "server_cpu_ms" in f else "n/a"
         print(
             f"RESULT backend={backend} size={args.size} statements={f['statements']:.1f} "
-            f"round_trips={trips} cpu_ms={f['cpu_ms']:.3f} wall_ms={f['wall_ms']:.3f}"
+            f"round_trips={trips} cpu_ms={f['cpu_ms']:.3f} server_cpu_ms={server} "
+            f"wall_ms={f['wall_ms']:.3f}"
         )
     print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
     return 0

@@ -49,6 +49,11 @@ class Traced:
                 pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE
             )
 
+    def close(self) -> None:
+        """After the connections are closed: close the trace files."""
+        for handle in self._files:
+            handle.close()
+
     def flights(self) -> list[tuple[str, str]]:
         """(what the client sent, what the server answered) since the last call."""
         for handle in self._files:
@@ -74,6 +79,7 @@ def traced(pg_database_url: str, tmp_path: Path) -> Iterator[tuple[Engine, Trace
     engine.dispose()  # connections from here on are traced
     yield engine, trace
     engine.dispose()
+    trace.close()
 
 
 def test_a_batch_opening_incidents_takes_four_round_trips_after_the_ping(

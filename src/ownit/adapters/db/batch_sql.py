@@ -16,12 +16,14 @@ the same statements run one after the other.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import Connection
 
 
@@ -46,9 +48,33 @@ class Sql:
     def json(value: Any) -> str | None:
         return None if value is None else orjson.dumps(value).decode()
 
-    def insert(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            self.conn.exec_driver_sql(_insert(table, tuple(columns), self.mark), rows)
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        values: str | None = None,
+    ) -> None:
+        """Insert ``rows``; ``values``: one row's ``VALUES`` item written with ``?`` (one
+        mark per column unless an expression takes more or fewer), for each row.
+
+        On PostgreSQL the rows go in one multi-row ``INSERT`` (per :data:`ROWS_AT_ONCE`): the
+        server runs one statement, not one per row (decision 0069); SQLite takes them in
+        sqlite3's ``executemany`` loop, in process."""
+        if not rows:
+            return
+        one = values or "(" + ", ".join("?" for _ in columns) + ")"
+        head = _insert_head(table, tuple(columns))
+        if self.sqlite:
+            self.conn.exec_driver_sql(f"{head} VALUES {one}", rows)
+            return
+        # psycopg's raw cursor takes PostgreSQL's own $n marks as written: a long statement's
+        # %s marks would be parsed again at every execution (psycopg caches short ones only).
+        cursor = psycopg.RawCursor(self._driver())
+        for start in range(0, len(rows), ROWS_AT_ONCE):
+            chunk = rows[start : start + ROWS_AT_ONCE]
+            params = [value for row in chunk for value in row]
+            cursor.execute(_many_rows(head, one, len(chunk)), params)
 
     def run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """``sql`` written with ``?`` placeholders, executed for every row."""
@@ -99,8 +125,19 @@ class Sql:
         return driver
 
 
+# Rows in one multi-row INSERT on PostgreSQL: well under its 65,535 parameters a statement.
+ROWS_AT_ONCE = 1000
+
+
+@lru_cache(maxsize=512)
+def _many_rows(head: str, one: str, count: int) -> str:
+    """``head`` with ``count`` items ``one`` (written with ``?``), numbered ``$1``, ``$2``…"""
+    marks = iter(range(1, one.count("?") * count + 1))
+    items = (re.sub(r"\?", lambda _: f"${next(marks)}", one) for _ in range(count))
+    return f"{head} VALUES {', '.join(items)}"
+
+
 @cache
-def _insert(table: str, columns: tuple[str, ...], mark: str) -> str:
+def _insert_head(table: str, columns: tuple[str, ...]) -> str:
     names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join(mark for _ in columns)
-    return f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+    return f'INSERT INTO "{table}" ({names})'

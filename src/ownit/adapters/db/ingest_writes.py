@@ -49,8 +49,9 @@ def _write(sql: Sql, plan: BatchPlan, org_id: int, timers: Mapping[int, timedelt
     now = sql.ts(plan.now)
     if plan.new_incidents:
         last = len(plan.new_incidents) - 1
-        sql.run(
-            _NEW_INCIDENTS,
+        sql.insert(
+            "incidents",
+            _INCIDENT_COLUMNS,
             [
                 (
                     inc.id,
@@ -76,6 +77,7 @@ def _write(sql: Sql, plan: BatchPlan, org_id: int, timers: Mapping[int, timedelt
                 )
                 for i, inc in enumerate(plan.new_incidents.values())
             ],
+            values=_NUMBERED,
         )
         # Every new incident gets a timer the engine picks up at once (in the same
         # statement: no query more per event). With a policy it escalates; without one the
@@ -216,12 +218,33 @@ def _write(sql: Sql, plan: BatchPlan, org_id: int, timers: Mapping[int, timedelt
     )
 
 
-_NEW_INCIDENTS = (
-    "INSERT INTO incidents (id, org_id, number, title, status, urgency, severity, service_id, "
-    "component, dedup_key, alert_count, created_at, updated_at, acknowledged_at, "
-    "acknowledged_by, resolved_at, resolved_by, group_key, auto_resolve_at) VALUES (?, ?, "
-    "(SELECT incident_seq FROM organisations WHERE id = ?) - ?, "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INCIDENT_COLUMNS = (
+    "id",
+    "org_id",
+    "number",
+    "title",
+    "status",
+    "urgency",
+    "severity",
+    "service_id",
+    "component",
+    "dedup_key",
+    "alert_count",
+    "created_at",
+    "updated_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "resolved_by",
+    "group_key",
+    "auto_resolve_at",
+)
+# A new incident's row: its number counts back (by the fourth value) from the last one the
+# batch reserved for its organisation (the third).
+_NUMBERED = (
+    "(?, ?, (SELECT incident_seq FROM organisations WHERE id = ?) - ?, "
+    + ", ".join("?" for _ in _INCIDENT_COLUMNS[3:])
+    + ")"
 )
 _ALERT_COLUMNS = (
     "id",
