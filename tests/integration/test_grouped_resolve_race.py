@@ -5,14 +5,15 @@ limit: it stayed open with no open alert)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Engine, func, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.engine import make_engine
+from ownit.adapters.db.ingest_reads import Found
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.migrate import upgrade
 from ownit.domain.events import Action, Event, Severity
@@ -99,11 +100,11 @@ class Overtaken(SqlIngestStore):
         self.other = other
         self.raced = False
 
-    def _lock_incidents(self, conn: Connection, incident_ids: set[str]) -> None:
+    def _lock_incidents(self, incident_ids: set[str], read: Callable[..., Found]) -> Found:
         if not self.raced:
             self.raced = True
             SqlIngestStore(self._engine).apply_batch([self.other], T0 + timedelta(hours=1))
-        super()._lock_incidents(conn, incident_ids)
+        return super()._lock_incidents(incident_ids, read)
 
 
 def test_the_interleaving_that_left_it_open_now_resolves_it_once(pg_engine: Engine) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,25 +38,45 @@ class ParsedServices:
         self._found: dict[tuple[Any, ...], IngestService] = {}
         self._lock = threading.Lock()
 
-    def get(self, row: Any) -> IngestService:
+    def get(self, row: Sequence[Any]) -> IngestService:
+        """``row``: the service's id, name, urgency, spec and policy name and spec as text
+        (:data:`SERVICE_COLUMNS`)."""
         key = tuple(row)
         with self._lock:
             found = self._found.get(key)
         if found is not None:
             return found
+        service_id, name, urgency, spec_text, policy, policy_text = key
         found = parse_service(
-            service_id=row.id,
-            name=row.name,
-            urgency=row.urgency,
-            spec=orjson.loads(row.spec_text) if row.spec_text else {},
-            policy_name=row.policy,
-            policy_spec=orjson.loads(row.policy_text) if row.policy_text else None,
+            service_id=service_id,
+            name=name,
+            urgency=urgency,
+            spec=orjson.loads(spec_text) if spec_text else {},
+            policy_name=policy,
+            policy_spec=orjson.loads(policy_text) if policy_text else None,
         )
         with self._lock:
             if len(self._found) >= self._limit:
                 self._found.clear()
             self._found[key] = found
         return found
+
+
+# A service as ingest parses it (:meth:`ParsedServices.get`), read with its policy: the
+# columns, then the join (``s`` the service).
+SERVICE_COLUMNS = "s.id, s.name, s.urgency, CAST(s.spec AS TEXT), ep.name, CAST(ep.spec AS TEXT)"
+WITH_POLICY = "LEFT OUTER JOIN escalation_policies ep ON ep.id = s.escalation_policy_id"
+
+
+@dataclass
+class Found:
+    """What a batch reads once it knows where its events go (:meth:`BatchReader.found`)."""
+
+    open_alerts: dict[tuple[int, str], OpenAlert]
+    # Open alerts by incident: of the open alerts' incidents, then of the group heads'.
+    open_counts: dict[str, int]
+    maintenance: list[ServiceWindow]
+    groups: dict[GroupSlot, GroupHead]
 
 
 class BatchReader:
@@ -82,30 +103,46 @@ class BatchReader:
         if not by_digest:
             return {}
         digests = sorted(by_digest)
-        rows = self._sql.rows(
-            'SELECT i."key", i.id, i.name, s.name AS service FROM integrations i '
-            f'JOIN services s ON s.id = i.service_id WHERE i."key" IN ({_marks(digests)})',
-            tuple(digests),
-        )
-        # A heartbeat's own key (the engine's missed-heartbeat triggers, a ping's resolve)
-        # reaches its service too: one more query, only for keys no integration has.
-        found_keys = {by_digest[r.key] for r in rows}
-        missing = (set(by_digest.values()) & set(heartbeat_keys)) - found_keys
-        beats: Sequence[Any] = ()
-        if missing:
-            h, s = t.heartbeats, t.services
-            beats = self._conn.execute(
-                select(h.c.key, h.c.name, s.c.name.label("service"))
-                .join(s, s.c.id == h.c.service_id)
-                .where(h.c.key.in_(missing))
-            ).all()
-        self.read_services({r.service for r in rows} | {b.service for b in beats})
+        # Each integration with its service (and the service's policy): one query, and the
+        # heartbeats among the heartbeat events' keys in the same round trip (those an
+        # integration has are left to it below).
+        queries = [
+            (
+                f'SELECT i."key", i.id, i.name, {SERVICE_COLUMNS} FROM integrations i '
+                f"JOIN services s ON s.id = i.service_id {WITH_POLICY} "
+                f'WHERE i."key" IN ({_marks(digests)})',
+                tuple(digests),
+            )
+        ]
+        beat_keys = sorted(set(heartbeat_keys) & set(by_digest.values()))
+        if beat_keys:
+            queries.append(
+                (
+                    f'SELECT h."key", h.name, {SERVICE_COLUMNS} FROM heartbeats h '
+                    f"JOIN services s ON s.id = h.service_id {WITH_POLICY} "
+                    f'WHERE h."key" IN ({_marks(beat_keys)})',
+                    tuple(beat_keys),
+                )
+            )
+        rows, *more = self._sql.together(queries)
         found: dict[str, Source] = {}
-        for digest, integration_id, name, service in rows:
-            found[by_digest[digest]] = Source(integration_id, name, self.services[service])
-        for key, name, service in beats:
-            found[key] = Source(0, f"heartbeat/{name}", self.services[service])
+        for digest, integration_id, name, *service in rows:
+            found[by_digest[digest]] = Source(integration_id, name, self._service(service))
+        # A heartbeat's own key (the engine's missed-heartbeat triggers, a ping's resolve)
+        # reaches its service too: for keys no integration has.
+        for key, name, *service in more[0] if more else ():
+            if key not in found:
+                found[key] = Source(0, f"heartbeat/{name}", self._service(service))
+        wanted = {c.policy for svc in self.services.values() for c in svc.components if c.policy}
+        self._read_policies(wanted)
         return found
+
+    def _service(self, row: Sequence[Any]) -> IngestService:
+        """A service read with its policy (:data:`SERVICE_COLUMNS`), parsed and kept."""
+        service = self.services.get(row[1])
+        if service is None:
+            service = self.services[row[1]] = self._parsed.get(row)
+        return service
 
     def auto_resolve(self) -> dict[int, timedelta]:
         """The ``autoResolve`` of every service read, by service id (those that have one)."""
@@ -119,15 +156,12 @@ class BatchReader:
             return
         ordered = sorted(names)
         rows = self._sql.rows(
-            "SELECT s.id AS id, s.name AS name, s.urgency AS urgency, "
-            "CAST(s.spec AS TEXT) AS spec_text, ep.name AS policy, "
-            "CAST(ep.spec AS TEXT) AS policy_text FROM services s "
-            "LEFT OUTER JOIN escalation_policies ep ON ep.id = s.escalation_policy_id "
+            f"SELECT {SERVICE_COLUMNS} FROM services s {WITH_POLICY} "
             f"WHERE s.name IN ({_marks(ordered)})",
             tuple(ordered),
         )
         for row in rows:
-            self.services[row.name] = self._parsed.get(row)
+            self._service(row)
         wanted = {c.policy for svc in self.services.values() for c in svc.components if c.policy}
         self._read_policies(wanted)
 
@@ -141,18 +175,67 @@ class BatchReader:
         ):
             self.policies[name] = policy_snapshot(name, spec)
 
-    def open_alerts(
-        self, wanted: Mapping[int, set[str]]
-    ) -> tuple[dict[tuple[int, str], OpenAlert], dict[str, int]]:
+    def found(
+        self,
+        wanted: Mapping[int, set[str]],
+        paged: set[int],
+        grouped: Mapping[int, set[str]],
+        now: datetime,
+        *,
+        lock: set[str] | None = None,
+    ) -> Found:
+        """The open alerts of ``wanted`` (service id → dedup keys) with their incidents' open
+        counts, the maintenance windows running at ``now`` over the ``paged`` services, and
+        the group heads of ``grouped`` (service id → group keys): on PostgreSQL in one
+        round trip. With ``lock``, these incidents are locked first (in the same round trip:
+        what is read is read after the lock)."""
+        queries: list[tuple[str, tuple[Any, ...]]] = []
+        if lock:
+            # In one order (by id) in every batch, so two batches never deadlock.
+            ordered = sorted(lock)
+            queries.append(
+                (
+                    f"SELECT id FROM incidents WHERE id IN ({_marks(ordered)}) "
+                    "ORDER BY id FOR UPDATE",
+                    tuple(ordered),
+                )
+            )
+        if wanted:
+            queries.append(self._open_alerts(wanted))
+        if paged:
+            queries.append(self._maintenance(paged, now))
+        services = sorted(grouped.items())
+        queries += [self._group_heads(service_id, keys) for service_id, keys in services]
+        answers = iter(self._sql.together(queries))
+        if lock:
+            next(answers)
+        found = Found({}, {}, [], {})
+        if wanted:
+            for service_id, dedup_key, alert_id, incident_id, status, count in next(answers):
+                found.open_alerts[(service_id, dedup_key)] = OpenAlert(
+                    alert_id, incident_id, Status(status)
+                )
+                found.open_counts[incident_id] = int(count)
+        if paged:
+            found.maintenance = [
+                ServiceWindow(int(service_id), str(name), _aware(end_at))
+                for service_id, name, end_at in next(answers)
+            ]
+        for (service_id, _), rows in zip(services, answers, strict=True):
+            for incident_id, component, key, created_at, count in rows:
+                slot = (service_id, component, key)
+                found.groups[slot] = GroupHead(incident_id, _aware(created_at))
+                found.open_counts[incident_id] = int(count)
+        return found
+
+    @staticmethod
+    def _open_alerts(wanted: Mapping[int, set[str]]) -> tuple[str, tuple[Any, ...]]:
         """The open alerts of these (service, dedup keys), and for each alert's incident how
-        many of its alerts are open (a grouped or merged incident resolves with its last)."""
-        open_alerts: dict[tuple[int, str], OpenAlert] = {}
-        open_counts: dict[str, int] = {}
-        if not wanted:
-            return open_alerts, open_counts
-        # One query for every service of the batch (a router spreads a batch over many);
-        # each OR term names one service and repeats the open-alert index's condition,
-        # so both databases search that index once per term instead of scanning.
+        many of its alerts are open (a grouped or merged incident resolves with its last).
+
+        One query for every service of the batch (a router spreads a batch over many);
+        each OR term names one service and repeats the open-alert index's condition, so
+        both databases search that index once per term instead of scanning."""
         terms: list[str] = []
         params: list[Any] = []
         for service_id, dedup_keys in sorted(wanted.items()):
@@ -161,56 +244,38 @@ class BatchReader:
                 f"(service_id = ? AND dedup_key IN ({_marks(ordered)}) AND status != 'resolved')"
             )
             params += [service_id, *ordered]
-        found = self._sql.rows(
+        return (
             "SELECT service_id, dedup_key, id, incident_id, status, (SELECT COUNT(*) "
             "FROM alerts o WHERE o.incident_id = alerts.incident_id "
             "AND o.status != 'resolved') FROM alerts WHERE " + " OR ".join(terms),
             tuple(params),
         )
-        for service_id, dedup_key, alert_id, incident_id, status, count in found:
-            open_alerts[(service_id, dedup_key)] = OpenAlert(alert_id, incident_id, Status(status))
-            open_counts[incident_id] = int(count)
-        return open_alerts, open_counts
 
-    def maintenance(self, service_ids: set[int], now: datetime) -> list[ServiceWindow]:
-        """The maintenance windows running at ``now`` over these services (one query a
-        batch), ordered by their end, then their name."""
-        if not service_ids:
-            return []
+    def _maintenance(self, service_ids: set[int], now: datetime) -> tuple[str, tuple[Any, ...]]:
+        """The maintenance windows running at ``now`` over these services, ordered by their
+        end, then their name."""
         ordered = sorted(service_ids)
-        sql = self._sql
-        found = sql.rows(
+        at = self._sql.ts(now)
+        return (
             "SELECT s.service_id, w.name, w.end_at FROM maintenance_windows w "
             "JOIN maintenance_window_services s ON s.window_id = w.id "
             f"WHERE w.start_at <= ? AND w.end_at > ? AND s.service_id IN ({_marks(ordered)}) "
             "ORDER BY w.end_at, w.name",
-            (sql.ts(now), sql.ts(now), *ordered),
+            (at, at, *ordered),
         )
-        return [
-            ServiceWindow(int(service_id), str(name), _aware(end_at))
-            for service_id, name, end_at in found
-        ]
 
-    def groups(
-        self, wanted: Mapping[int, set[str]]
-    ) -> tuple[dict[GroupSlot, GroupHead], dict[str, int]]:
-        """The newest open incident of each (service, component, group key), and the number
-        of open alerts of each of them: one query per grouped service of the batch."""
-        heads: dict[GroupSlot, GroupHead] = {}
-        counts: dict[str, int] = {}
-        for service_id, keys in sorted(wanted.items()):
-            ordered = sorted(keys)
-            rows = self._sql.rows(
-                "SELECT i.id, i.component, i.group_key, i.created_at, (SELECT COUNT(*) "
-                "FROM alerts a WHERE a.incident_id = i.id AND a.status != 'resolved') "
-                f"FROM incidents i WHERE i.service_id = ? AND i.group_key IN ({_marks(ordered)}) "
-                "AND i.status != 'resolved' ORDER BY i.created_at, i.id",
-                (service_id, *ordered),
-            )
-            for incident_id, component, key, created_at, count in rows:
-                heads[(service_id, component, key)] = GroupHead(incident_id, _aware(created_at))
-                counts[incident_id] = int(count)
-        return heads, counts
+    @staticmethod
+    def _group_heads(service_id: int, keys: set[str]) -> tuple[str, tuple[Any, ...]]:
+        """The newest open incident of each (component, group key) of one service (the
+        last row of each wins), and the number of open alerts of each of them."""
+        ordered = sorted(keys)
+        return (
+            "SELECT i.id, i.component, i.group_key, i.created_at, (SELECT COUNT(*) "
+            "FROM alerts a WHERE a.incident_id = i.id AND a.status != 'resolved') "
+            f"FROM incidents i WHERE i.service_id = ? AND i.group_key IN ({_marks(ordered)}) "
+            "AND i.status != 'resolved' ORDER BY i.created_at, i.id",
+            (service_id, *ordered),
+        )
 
 
 def _marks(values: Sequence[Any]) -> str:

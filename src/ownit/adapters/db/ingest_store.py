@@ -7,15 +7,16 @@ Each batch reads what its events need (:mod:`.ingest_reads`), hands it to the pu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 import psycopg
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ownit.adapters.db import tables as t
-from ownit.adapters.db.ingest_reads import BatchReader, ParsedServices
+from ownit.adapters.db.batch_sql import Sql
+from ownit.adapters.db.ingest_reads import BatchReader, Found, ParsedServices
 from ownit.adapters.db.ingest_writes import new_id, write_plan
 from ownit.adapters.db.retry import retried
 from ownit.adapters.db.wakeup import WorkBell
@@ -55,7 +56,7 @@ class SqlIngestStore:
         def attempt() -> list[ItemResult]:
             self._woke = False
             with self._engine.begin() as conn:
-                return self._apply(conn, items, now)
+                return self._apply(conn, items, now, commit=True)
 
         # A lost race for an open-alert slot (another process opened an alert for one of our
         # keys between our read and our insert; inside a pipeline the driver's own error
@@ -80,7 +81,12 @@ class SqlIngestStore:
             self._bell.rung()
 
     def _apply(
-        self, conn: Connection, items: Sequence[Sequence[Event]], now: datetime
+        self,
+        conn: Connection,
+        items: Sequence[Sequence[Event]],
+        now: datetime,
+        *,
+        commit: bool = False,
     ) -> list[ItemResult]:
         reads = BatchReader(conn, self._parsed)
         sources = reads.sources(
@@ -97,39 +103,40 @@ class SqlIngestStore:
             policies=reads.policies,
         )
         wanted = wanted_alerts(items, resolved)
-        open_alerts, open_counts = reads.open_alerts(wanted)
-        closing = resolving_incidents(items, resolved, open_alerts)
+        paged, grouped = paged_services(resolved), wanted_groups(items, resolved)
+        found = reads.found(wanted, paged, grouped, now)
+        closing = resolving_incidents(items, resolved, found.open_alerts)
         if closing and conn.dialect.name == "postgresql":
             # Another batch may be closing other alerts of these incidents right now: take
-            # the incidents first, then read their alerts as they are (decision 0022).
-            # SQLite has one writer at a time already.
-            self._lock_incidents(conn, closing)
-            open_alerts, open_counts = reads.open_alerts(wanted)
-        maintenance = reads.maintenance(paged_services(resolved), now)
-        groups, group_counts = reads.groups(wanted_groups(items, resolved))
-        open_counts.update(group_counts)
+            # the incidents first, then read their alerts as they are (decision 0022), and
+            # the rest again with them. SQLite has one writer at a time already.
+            found = self._lock_incidents(closing, partial(reads.found, wanted, paged, grouped, now))
         planned = plan_batch(
             items=items,
             resolutions=resolved,
-            open_alerts=open_alerts,
-            open_counts=open_counts,
-            maintenance=maintenance,
-            groups=groups,
+            open_alerts=found.open_alerts,
+            open_counts=found.open_counts,
+            maintenance=found.maintenance,
+            groups=found.groups,
             now=now,
             new_id=lambda prefix: new_id(prefix, now),
         )
-        self._write(conn, planned.plan, reads.auto_resolve())
+        # On PostgreSQL the writes, the engine's NOTIFY and (``commit``: the transaction is
+        # this store's) the COMMIT go in one pipeline, one round trip: the organisation's row
+        # that reserving incident numbers locks first is held only while the server runs it
+        # (decision 0069). SQLAlchemy's commit then finds the transaction ended and sends
+        # nothing. SQLite commits as before, when the caller's block ends.
+        sql = Sql(conn)
+        with sql.pipeline():
+            self._write(conn, planned.plan, reads.auto_resolve())
+            if commit and not sql.sqlite:
+                conn.exec_driver_sql("COMMIT")
         return [ItemResult(a.accepted, a.outcomes, a.error) for a in planned.answers]
 
-    def _lock_incidents(self, conn: Connection, incident_ids: set[str]) -> None:
-        """Lock these incidents' rows, in one order (by id) so two batches never deadlock."""
-        i = t.incidents
-        conn.execute(
-            select(i.c.id)
-            .where(i.c.id.in_(sorted(incident_ids)))
-            .order_by(i.c.id)
-            .with_for_update()
-        ).all()
+    def _lock_incidents(self, incident_ids: set[str], read: Callable[..., Found]) -> Found:
+        """Lock these incidents' rows, then ``read`` again what the batch needs, as it is
+        after the lock (both in one round trip: :meth:`BatchReader.found`)."""
+        return read(lock=incident_ids)
 
     def _write(
         self, conn: Connection, plan: BatchPlan, auto_resolve: Mapping[int, timedelta]

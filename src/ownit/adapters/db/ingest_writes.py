@@ -1,5 +1,5 @@
-"""Writing an ingest batch's plan: multi-row statements at driver level, one pipeline on
-PostgreSQL, inside the batch's transaction.
+"""Writing an ingest batch's plan: multi-row statements at driver level, inside the batch's
+transaction; none reads a result, so on PostgreSQL they all go in the caller's pipeline.
 
 The plan (:class:`~ownit.domain.ingest.dedup.BatchPlan`) says what changes; this module only
 turns it into rows.
@@ -30,35 +30,25 @@ def write_plan(
 ) -> None:
     """Write everything ``plan`` collected, with incident numbers reserved for ``org_id``;
     a new incident of a service in ``auto_resolve`` (service id → ``autoResolve``) starts its
-    auto-resolve timer."""
-    first = _numbers(conn, len(plan.new_incidents), org_id)
+    auto-resolve timer. No statement reads a result: inside a pipeline (PostgreSQL) they all
+    go to the server together."""
     timers = auto_resolve or {}
-    if conn.dialect.name == "postgresql":
-        # Send every statement of the batch in one pipeline: one round trip, not ten.
-        with conn.connection.driver_connection.pipeline():
-            _write(conn, plan, first, org_id, timers)
-    else:
-        _write(conn, plan, first, org_id, timers)
-
-
-def _numbers(conn: Any, count: int, org_id: int) -> int:
-    """Reserve ``count`` incident numbers; returns the first."""
-    if not count:
-        return 0
-    [(last,)] = Sql(conn).rows(
-        "UPDATE organisations SET incident_seq = incident_seq + ? WHERE id = ? "
-        "RETURNING incident_seq",
-        (count, org_id),
-    )
-    return int(last) - count + 1
-
-
-def _write(
-    conn: Any, plan: BatchPlan, first: int, org_id: int, timers: Mapping[int, timedelta]
-) -> None:
     sql = Sql(conn)
+    if plan.new_incidents:
+        # Reserve the numbers (the organisation's row stays locked until the commit: only
+        # a batch that opens an incident takes it); each new incident counts back from the
+        # reserved last one, in the database, so nothing waits for the answer.
+        sql.run(
+            "UPDATE organisations SET incident_seq = incident_seq + ? WHERE id = ?",
+            [(len(plan.new_incidents), org_id)],
+        )
+    _write(sql, plan, org_id, timers)
+
+
+def _write(sql: Sql, plan: BatchPlan, org_id: int, timers: Mapping[int, timedelta]) -> None:
     now = sql.ts(plan.now)
     if plan.new_incidents:
+        last = len(plan.new_incidents) - 1
         sql.insert(
             "incidents",
             _INCIDENT_COLUMNS,
@@ -66,7 +56,8 @@ def _write(
                 (
                     inc.id,
                     org_id,
-                    first + i,
+                    org_id,
+                    last - i,  # the batch's first incident gets the first number reserved
                     inc.title,
                     inc.status.value,
                     inc.urgency,
@@ -86,6 +77,7 @@ def _write(
                 )
                 for i, inc in enumerate(plan.new_incidents.values())
             ],
+            values=_NUMBERED,
         )
         # Every new incident gets a timer the engine picks up at once (in the same
         # statement: no query more per event). With a policy it escalates; without one the
@@ -246,6 +238,13 @@ _INCIDENT_COLUMNS = (
     "resolved_by",
     "group_key",
     "auto_resolve_at",
+)
+# A new incident's row: its number counts back (by the fourth value) from the last one the
+# batch reserved for its organisation (the third).
+_NUMBERED = (
+    "(?, ?, (SELECT incident_seq FROM organisations WHERE id = ?) - ?, "
+    + ", ".join("?" for _ in _INCIDENT_COLUMNS[3:])
+    + ")"
 )
 _ALERT_COLUMNS = (
     "id",
