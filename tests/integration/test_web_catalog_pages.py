@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import html as markup
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy import event as sa_event
 
+from ownit.adapters.db.engine import READ_ONLY
 from ownit.adapters.db.incident_store import SqlIncidentStore
+from ownit.adapters.db.oncall_store import SqlScheduleStore
 from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.cli.incident_context import context_lines
 from tests.integration import oncall_catalog
@@ -479,3 +484,76 @@ def test_the_cli_shows_an_inline_runbook_as_written(routed: Ctx) -> None:
     lines = context_lines(api | {"recent_changes": []})
     at = lines.index("  runbook:        # payments-db")
     assert lines[at + 1] == "                  1. Check <b>replication</b> lag."
+
+
+# --- the service page reads the kept catalog snapshot, and only reads ---------------------
+
+
+def test_a_catalog_change_shows_on_the_next_service_page(shop: Ctx) -> None:
+    """The page is built from the catalog snapshot kept while its rows are unchanged
+    (decision 0067): an apply, or a row changed by hand, shows on the very next request."""
+    before = text_of(get(shop, "/services/web-shop"))
+    assert "The shop pages" in before
+    assert "weekend (schedule) → nobody on call" in before
+    edited = SHOP.replace("The shop pages", "The new shop pages").replace(
+        "dependsOn: [payments-api]", "dependsOn: [payments-db]"
+    )
+    edited = edited.replace(
+        "levels:\n    - {after: 15m, targets: [{schedule: weekend}]}",
+        "levels:\n    - {after: 15m, targets: [{user: dave}]}",
+    )
+    oncall_catalog.apply(shop.engine, edited)
+    after = text_of(get(shop, "/services/web-shop"))
+    assert "The new shop pages" in after
+    assert "Depends on: payments-db" in after
+    assert "Dave Bowman (user)" in after
+    assert "weekend (schedule)" not in after
+    with shop.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE services SET description = 'Edited by hand' WHERE name = 'web-shop'")
+        )
+    assert "Edited by hand" in text_of(get(shop, "/services/web-shop"))
+
+
+def test_an_override_shows_in_the_policy_reach_on_the_next_service_page(shop: Ctx) -> None:
+    """The overrides are read once a page for the policy's reach and the badge, not kept."""
+    assert "primary (schedule) → Carol Danvers" in text_of(get(shop, "/services/payments-api"))
+    now = shop.clock.now()
+    SqlScheduleStore(shop.engine).add_override(
+        schedule="primary",
+        user="dave",
+        start=now - timedelta(hours=1),
+        end=now + timedelta(hours=1),
+        created_by="alice",
+        created_at=now,
+    )
+    page = text_of(get(shop, "/services/payments-api"))
+    assert "primary (schedule) → Dave Bowman" in page
+    assert "primary (schedule) → Carol Danvers" not in page
+
+
+def test_the_service_page_reads_without_the_write_lock(shop: Ctx) -> None:
+    """Every transaction of a service page but the session's is a read-only one (on SQLite
+    a plain BEGIN: it does not queue for the write lock behind ingest and the engine), and
+    the page reads in a few statements."""
+    get(shop, "/services/payments-api")  # warm: the snapshot is built and kept
+    writers: list[bool] = []
+    statements: list[str] = []
+
+    def on_begin(conn: Connection) -> None:
+        writers.append(not conn.get_execution_options().get(READ_ONLY, False))
+
+    def on_execute(conn: Connection, *args: object) -> None:
+        statements.append(str(args[1]))
+
+    sa_event.listen(shop.engine, "begin", on_begin)
+    sa_event.listen(shop.engine, "before_cursor_execute", on_execute)
+    try:
+        get(shop, "/services/payments-api")
+    finally:
+        sa_event.remove(shop.engine, "begin", on_begin)
+        sa_event.remove(shop.engine, "before_cursor_execute", on_execute)
+    assert sum(writers) <= 1, "only the session's transaction may take the write lock"
+    assert len(writers) >= 5  # the page's own reads were seen, each read-only
+    reads = [s for s in statements if not s.startswith(("BEGIN", "SELECT 1"))]
+    assert len(reads) <= 20, reads

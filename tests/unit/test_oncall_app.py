@@ -99,6 +99,33 @@ def test_the_escalation_lookup_finds_nobody_in_an_unknown_schedule() -> None:
     assert uc.on_call_names(store=FakeStore(broken), name="broken", at=NOW) == ()
 
 
+def test_the_escalation_lookup_uses_what_the_caller_read_as_the_store_would() -> None:
+    """A service page reads the schedules (its kept catalog) and every override ending after
+    now once; the lookup picks from them what the store's own queries would return."""
+    store = FakeStore(PAIR)
+    hour = timedelta(hours=1)
+    for schedule, user, start, end in (
+        ("pair", "alice", NOW - hour, NOW + hour),  # now: alice instead of bob
+        ("solo", "bob", NOW - hour, NOW + hour),  # another schedule's
+        ("pair", "bob", NOW + hour, NOW + 2 * hour),  # later: not now
+    ):
+        store.add_override(
+            schedule=schedule, user=user, start=start, end=end, created_by="x", created_at=NOW
+        )
+    read = store.overrides(since=NOW)
+    known = {"pair": PAIR}
+    empty = FakeStore()  # nothing left to read from the store
+    assert uc.on_call_names(store=store, name="pair", at=NOW) == ("alice",)
+    assert uc.on_call_names(store=empty, name="pair", at=NOW, known=known, overrides=read) == (
+        "alice",
+    )
+    later = NOW + hour + timedelta(minutes=1)
+    assert uc.on_call_names(store=empty, name="pair", at=later, known=known, overrides=read) == (
+        "bob",
+    )
+    assert uc.on_call_names(store=empty, name="gone", at=NOW, known=known, overrides=read) == ()
+
+
 def test_everyone_resolves_each_level_once_per_person() -> None:
     store = FakeStore(PAIR, ALWAYS_ALICE)
     policy = EscalationPolicy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ownit.domain.catalog import EscalationPolicy
+from ownit.domain.catalog import Snapshot
 
 
 class CatalogView(Protocol):
@@ -14,10 +14,16 @@ class CatalogView(Protocol):
         with its owner, tier, policy and number of open incidents; by name."""
         ...
 
-    def service(self, name: str) -> dict[str, Any] | None:
+    def snapshot(self) -> Snapshot:
+        """The catalog as the database holds it now (kept while its rows are unchanged,
+        decision 0067): a service page reads it once for what it shows and its badge."""
+        ...
+
+    def service(self, name: str, snapshot: Snapshot | None = None) -> dict[str, Any] | None:
         """The service as the catalog has it (``obj``), its owner team and policy names,
         its integrations' names and types (never their keys), the dependency graph and the
-        open incidents of the service and its direct neighbours."""
+        open incidents of the service and its direct neighbours; from ``snapshot`` when
+        given (:meth:`snapshot`, just read)."""
         ...
 
     def teams(self) -> list[dict[str, Any]]:
@@ -32,5 +38,3 @@ class CatalogView(Protocol):
     def policy(self, name: str) -> dict[str, Any] | None:
         """The policy as the catalog has it (``obj``), its team and the services using it."""
         ...
-
-    def policy_object(self, name: str) -> EscalationPolicy | None: ...

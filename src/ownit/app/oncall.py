@@ -11,7 +11,7 @@ Every instant given must be aware (an offset or ``Z``); instants returned are UT
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -238,13 +238,29 @@ def on_call(*, store: ScheduleStore, name: str, at: datetime) -> OnCall:
     return OnCall(name, at, _people(store, [user] if user else []))
 
 
-def on_call_names(*, store: ScheduleStore, name: str, at: datetime) -> tuple[str, ...]:
-    """The names on call in ``name`` at ``at`` for escalation: none for an unknown schedule."""
-    schedule = store.schedule(name)
+def on_call_names(
+    *,
+    store: ScheduleStore,
+    name: str,
+    at: datetime,
+    known: Mapping[str, Schedule] | None = None,
+    overrides: Sequence[StoredOverride] | None = None,
+) -> tuple[str, ...]:
+    """The names on call in ``name`` at ``at`` for escalation: none for an unknown schedule.
+    What the caller has read already is not read again: ``known``, the schedules (the
+    service page's kept catalog snapshot, decision 0067); ``overrides``, the API overrides
+    of every schedule that end after ``at`` (oldest first, as :meth:`ScheduleStore.overrides`
+    gives them)."""
+    schedule = store.schedule(name) if known is None else known.get(name)
     if schedule is None:
         return ()
     at = instant("at", at)
-    overrides = store.overrides(since=at, until=at + _TICK, schedule=name)
+    if overrides is None:
+        overrides = store.overrides(since=at, until=at + _TICK, schedule=name)
+    else:  # those the query above would return, in the same order
+        overrides = [
+            o for o in overrides if o.schedule == name and o.start < at + _TICK and o.end > at
+        ]
     try:
         user = calc.on_call(final_schedule(schedule, overrides), at)
     except ValueError:  # a stored spec the calculator refuses: nobody, the level is skipped

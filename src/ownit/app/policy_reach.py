@@ -8,12 +8,13 @@ gap reaches nobody.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ownit.app import oncall
-from ownit.app.oncall import Person, ScheduleStore
-from ownit.domain.catalog import EscalationPolicy
+from ownit.app.oncall import Person, ScheduleStore, StoredOverride
+from ownit.domain.catalog import EscalationPolicy, Schedule
 
 __all__ = ["LevelReach", "TargetReach", "reach"]
 
@@ -43,14 +44,23 @@ class LevelReach:
 
 
 def reach(
-    *, store: ScheduleStore, policy: EscalationPolicy, at: datetime
+    *,
+    store: ScheduleStore,
+    policy: EscalationPolicy,
+    at: datetime,
+    schedules: Mapping[str, Schedule] | None = None,
+    overrides: Sequence[StoredOverride] | None = None,
 ) -> tuple[LevelReach, ...]:
-    """Every level of ``policy`` with whom it would notify at ``at``."""
+    """Every level of ``policy`` with whom it would notify at ``at``. ``schedules`` and
+    ``overrides`` (every schedule's, ending after ``at``): as the caller has read them
+    already; else each schedule and its overrides are read from ``store``."""
     on_call: dict[str, tuple[str, ...]] = {}
     for level in policy.levels:
         for target in level.targets:
             if target.type == "schedule" and target.name not in on_call:
-                on_call[target.name] = oncall.on_call_names(store=store, name=target.name, at=at)
+                on_call[target.name] = oncall.on_call_names(
+                    store=store, name=target.name, at=at, known=schedules, overrides=overrides
+                )
     names = {t.name for lv in policy.levels for t in lv.targets if t.type == "user"}
     names |= {n for found in on_call.values() for n in found}
     people = store.people(names)

@@ -9,7 +9,7 @@ and the standards that need them say so in their reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from ownit.app.analytics import AnalyticsStore
 from ownit.app.catalog import CatalogStore
 from ownit.app.clock import Clock
-from ownit.app.oncall import ScheduleStore, final_schedule
+from ownit.app.oncall import ScheduleStore, StoredOverride, final_schedule
 from ownit.domain.analytics.incidents import GroupBy, incident_report
 from ownit.domain.analytics.period import Period
 from ownit.domain.catalog import Snapshot
@@ -94,13 +94,21 @@ def mtta_p50(
 
 
 def world_and_rules(
-    sources: Sources, now: datetime, rules: Rules | None = None, service: str | None = None
+    sources: Sources,
+    now: datetime,
+    rules: Rules | None = None,
+    service: str | None = None,
+    snapshot: Snapshot | None = None,
+    overrides: Sequence[StoredOverride] | None = None,
 ) -> tuple[World, Rules]:
     """The world and the rules it is judged by: ``rules`` when given (``--rules``, a dry
     run), else those the catalog holds (``kind: Standard``, ``kind: Scorecard``). With
     ``service``, the history (analytics, postmortems, action items) is read for that service
-    only: enough for its own report (a service page's badge)."""
-    snapshot = sources.catalog.snapshot()
+    only: enough for its own report (a service page's badge). ``snapshot``: the catalog as
+    the caller has just read it from ``sources.catalog`` (a service page reads it once for
+    the page and its badge), else it is read here; ``overrides`` likewise: the API overrides
+    of every schedule that end after an instant at or before ``now``."""
+    snapshot = snapshot if snapshot is not None else sources.catalog.snapshot()
     rules = rules if rules is not None else stored_rules(snapshot)
     postmortems, actions = sources.records.learning(service)
     history = History(
@@ -109,7 +117,7 @@ def world_and_rules(
         actions=actions,
         drills=sources.records.drills(),
     )
-    return _world(snapshot, sources.schedules, now, history, rules), rules
+    return _world(snapshot, sources.schedules, now, history, rules, overrides), rules
 
 
 def catalog_world(
@@ -123,9 +131,15 @@ def catalog_world(
 
 
 def _world(
-    snapshot: Snapshot, schedules: ScheduleStore, now: datetime, history: History, rules: Rules
+    snapshot: Snapshot,
+    schedules: ScheduleStore,
+    now: datetime,
+    history: History,
+    rules: Rules,
+    read: Sequence[StoredOverride] | None = None,
 ) -> World:
-    overrides = schedules.overrides(since=now)
+    # ``read`` a moment before ``now``: those ending after ``now``, as the query would return.
+    overrides = schedules.overrides(since=now) if read is None else [o for o in read if o.end > now]
     finals: dict[str, calc.Schedule] = {
         name: final_schedule(schedule, overrides) for name, schedule in snapshot.schedules.items()
     }
@@ -148,11 +162,17 @@ def report(
     service: str | None = None,
     team: str | None = None,
     rules: Rules | None = None,
+    snapshot: Snapshot | None = None,
+    overrides: Sequence[StoredOverride] | None = None,
 ) -> Report:
     """The report for every service, one ``service``, or the services of ``team`` (and the
     teams under it); unknown names are :class:`InvalidStandardsRequest`. The rules are the
-    catalog's (``kind: Standard``, ``kind: Scorecard``) unless ``rules`` replaces them."""
-    world, rules = world_and_rules(sources, clock.now(), rules, service or None)
+    catalog's (``kind: Standard``, ``kind: Scorecard``) unless ``rules`` replaces them;
+    ``snapshot`` and ``overrides``: the catalog and the schedules' API overrides as the
+    caller has just read them from ``sources`` (see :func:`world_and_rules`)."""
+    world, rules = world_and_rules(
+        sources, clock.now(), rules, service or None, snapshot, overrides
+    )
     if service and service not in world.services:
         raise InvalidStandardsRequest("service", f"no service is named {service!r}")
     if team and team not in world.teams:

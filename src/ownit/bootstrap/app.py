@@ -134,11 +134,16 @@ def build_app(
     # One of each store, shared by the API, the web pages and the standards they feed.
     postmortems = SqlPostmortemStore(engine)
     drills = SqlDrillStore(engine, bell=WorkBell(engine))
+    # What only reads (the standards, the service page) reads through the read-only engine:
+    # on SQLite its transactions do not queue for the write lock behind ingest, the engine
+    # and each other. One catalog store: the page and its badge share its kept snapshot.
+    reader = read_only(engine)
+    catalog = SqlCatalogStore(engine, box=secret_box(settings))
     standards = StandardsSources(
-        SqlCatalogStore(engine, box=secret_box(settings)),
-        schedules,
+        catalog,
+        SqlScheduleStore(reader),
         SqlAnalyticsStore(engine),
-        LearningRecords(postmortems, drills, clock),
+        LearningRecords(SqlPostmortemStore(reader), SqlDrillStore(reader), clock),
     )
     directory = SqlDirectory(engine)
     report = paging_report(settings, engine, clock)
@@ -223,8 +228,10 @@ def build_app(
             personal=SqlPersonalStore(engine, box=box),
             notifiers=web_notifiers(settings, engine, clock),
             base_url=settings.base_url,
-            catalog=SqlCatalogView(engine),
-            history=SqlHistory(engine),
+            catalog=SqlCatalogView(reader, catalog),
+            history=SqlHistory(reader),
+            incident_reads=SqlIncidentStore(reader),
+            schedule_reads=SqlScheduleStore(reader),
             tokens=tokens,
             people=SqlPeopleStore(engine),
             events=event_log,
@@ -234,7 +241,7 @@ def build_app(
             org_settings=SqlOrgSettings(engine),
             rate_limits=SqlRateLimits(engine),
             analytics=SqlAnalyticsStore(engine),
-            baselines=SqlBaselineStore(engine),
+            baselines=SqlBaselineStore(reader),  # the web only compares with them
             postmortems=postmortems,
             standards=standards,
             drills=drills,

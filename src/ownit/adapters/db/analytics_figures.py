@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,11 +92,14 @@ def is_stale() -> ColumnElement[bool]:
     )
 
 
-def read_fresh(conn: Connection, query: Select[Any]) -> list[Sequence[Any]]:
+def read_fresh(
+    conn: Connection, query: Select[Any], params: Mapping[str, Any] | None = None
+) -> list[Sequence[Any]]:
     """The rows of ``query`` — its first column :func:`is_stale`, its second the incident's
     id, the figures outer-joined (named as in :data:`FIGURES`) — with the stale incidents'
-    figures computed from their histories in their place. Nothing is written."""
-    result = conn.execute(query)
+    figures computed from their histories in their place (``params``: its parameters).
+    Nothing is written."""
+    result = conn.execute(query, params)
     at = [(n, name) for n, name in enumerate(result.keys()) if name in FIGURES]
     rows: list[Sequence[Any]] = list(result.all())
     stale = {r[1] for r in rows if r[0]}

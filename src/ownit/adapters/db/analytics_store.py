@@ -4,10 +4,11 @@ notifications, time zones and team members."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, String, and_, select, type_coerce
+from sqlalchemy import ColumnElement, Engine, Select, String, and_, bindparam, select, type_coerce
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import is_stale, read_fresh
@@ -42,7 +43,7 @@ def _instant(value: Any) -> Any:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _figures_in(since: datetime, until: datetime) -> ColumnElement[bool]:
+def _figures_in(since: datetime | Any, until: datetime | Any) -> ColumnElement[bool]:
     """The outer join to the incident's figures, with the window on both sides: read as a
     range of ``ix_incident_figures_created_at``, which holds every figure (decision 0063).
     The figures' ``created_at`` is the incident's: equal to it, each incident's figures are one
@@ -65,6 +66,48 @@ def _filtered(
         query = query.where(_tm.c.name == team)
     if urgency is not None:
         query = query.where(_i.c.urgency == urgency)
+    return query
+
+
+@functools.cache
+def _records_query(service: bool, team: bool, urgency: bool) -> Select[Any]:
+    """:meth:`SqlAnalyticsStore.records`' statement for one shape of filter, built once with
+    its values as parameters (``since``, ``until``, ``service``, ``team``, ``urgency``): built
+    and keyed for the compiled cache on each call it cost more than a service page's answer
+    (its badge's 30-day TTA)."""
+    since: Any = bindparam("since")
+    until: Any = bindparam("until")
+    query = (
+        select(
+            is_stale(),
+            _i.c.id,
+            _raw(_i.c.created_at),
+            _i.c.urgency,
+            _i.c.component,
+            _s.c.name,
+            _tm.c.name,
+            _f.c.alert_key,
+            _f.c.merged_into,
+            _f.c.tta,
+            _f.c.ttr,
+            _f.c.escalated,
+            _f.c.auto_resolved,
+            _f.c.noise,
+            _DRILL,
+        )
+        .select_from(
+            _i.join(_s, _s.c.id == _i.c.service_id)
+            .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
+            .outerjoin(_f, _figures_in(since, until))
+        )
+        .where(_i.c.created_at >= since, _i.c.created_at < until)
+    )
+    if service:
+        query = query.where(_s.c.name == bindparam("service"))
+    if team:
+        query = query.where(_tm.c.name == bindparam("team"))
+    if urgency:
+        query = query.where(_i.c.urgency == bindparam("urgency"))
     return query
 
 
@@ -108,36 +151,16 @@ class SqlAnalyticsStore:
     ) -> list[IncidentRecord]:
         """The stored figures of the incidents created in ``[since, until)``; a stale one's
         computed from its history instead, in memory (decisions 0038, 0062)."""
-        query = _filtered(
-            select(
-                is_stale(),
-                _i.c.id,
-                _raw(_i.c.created_at),
-                _i.c.urgency,
-                _i.c.component,
-                _s.c.name,
-                _tm.c.name,
-                _f.c.alert_key,
-                _f.c.merged_into,
-                _f.c.tta,
-                _f.c.ttr,
-                _f.c.escalated,
-                _f.c.auto_resolved,
-                _f.c.noise,
-                _DRILL,
-            )
-            .select_from(
-                _i.join(_s, _s.c.id == _i.c.service_id)
-                .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
-                .outerjoin(_f, _figures_in(since, until))
-            )
-            .where(_i.c.created_at >= since, _i.c.created_at < until),
-            service,
-            team,
-            urgency,
-        )
+        query = _records_query(service is not None, team is not None, urgency is not None)
+        values = {
+            "since": since,
+            "until": until,
+            "service": service,
+            "team": team,
+            "urgency": urgency,
+        }
         with self._engine.connect() as conn:  # only reads (decision 0062)
-            rows = read_fresh(conn, query)
+            rows = read_fresh(conn, query, values)
         return [
             IncidentRecord(
                 id,

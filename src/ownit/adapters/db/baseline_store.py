@@ -16,6 +16,10 @@ from ownit.domain.analytics.baselines import BaselineGroup
 _b, _g = t.analytics_baselines, t.analytics_baseline_groups
 
 
+# Built once (every service and team page compares with the baselines).
+_ALL = select(_b).order_by(_b.c.created_at.desc(), _b.c.id.desc())
+
+
 class SqlBaselineStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -56,11 +60,10 @@ class SqlBaselineStore:
         return True
 
     def all(self) -> list[Baseline]:
-        query = select(_b).order_by(_b.c.created_at.desc(), _b.c.id.desc())
         with self._engine.connect() as conn:
             return [
                 Baseline(r.name, r.since, r.until, r.created_by, r.created_at, r.chosen_at)
-                for r in conn.execute(query)
+                for r in conn.execute(_ALL)
             ]
 
     def groups(self, name: str) -> list[BaselineGroup] | None:

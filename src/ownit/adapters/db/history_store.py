@@ -6,10 +6,30 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Integer, bindparam, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.rows import row_dict
+
+# Built once (a service page runs it): building and keying it on each call cost more than
+# the query.
+_CHANGES = (
+    select(
+        t.services.c.name.label("service"),
+        t.change_events.c.received_at,
+        t.change_events.c.timestamp,
+        t.change_events.c.summary,
+        t.change_events.c.source,
+        t.change_events.c.links,
+    )
+    .join(t.services, t.services.c.id == t.change_events.c.service_id)
+    .where(
+        t.services.c.name.in_(bindparam("names", expanding=True)),
+        t.change_events.c.received_at >= bindparam("since"),
+    )
+    .order_by(t.change_events.c.received_at.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 class SqlHistory:
@@ -19,23 +39,9 @@ class SqlHistory:
     def changes(
         self, services: Sequence[str], since: datetime, limit: int = 50
     ) -> list[dict[str, Any]]:
-        c, s = t.change_events, t.services
-        query = (
-            select(
-                s.c.name.label("service"),
-                c.c.received_at,
-                c.c.timestamp,
-                c.c.summary,
-                c.c.source,
-                c.c.links,
-            )
-            .join(s, s.c.id == c.c.service_id)
-            .where(s.c.name.in_(list(services)), c.c.received_at >= since)
-            .order_by(c.c.received_at.desc())
-            .limit(limit)
-        )
+        values = {"names": list(services), "since": since, "limit": limit}
         with self._engine.connect() as conn:
-            return [row_dict(r) for r in conn.execute(query)]
+            return [row_dict(r) for r in conn.execute(_CHANGES, values)]
 
     def similar(self, incident_id: str, limit: int = 3) -> list[dict[str, Any]]:
         """Resolved incidents of the same service with the same dedup key, newest first."""

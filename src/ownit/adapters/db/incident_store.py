@@ -45,9 +45,14 @@ _COLUMNS = (
     _i.c.drill,  # a practice incident (migration 0016)
 )
 _BASE = select(*_COLUMNS).join(t.services, t.services.c.id == _i.c.service_id)
-_BRIEF = select(_i.c.number, _i.c.title, _i.c.status, t.services.c.name.label("service")).join(
-    t.services, t.services.c.id == _i.c.service_id
-)
+_BRIEF = select(
+    _i.c.number,
+    _i.c.title,
+    _i.c.status,
+    t.services.c.name.label("service"),
+    _i.c.component,
+    _i.c.created_at,
+).join(t.services, t.services.c.id == _i.c.service_id)
 
 
 def _as_dict(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:

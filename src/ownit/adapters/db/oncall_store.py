@@ -10,7 +10,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, delete, insert, select
+from sqlalchemy import Engine, Select, bindparam, delete, insert, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.audit_log import record
@@ -30,6 +30,27 @@ def _policy(name: str, spec: Any) -> EscalationPolicy:
     found = from_spec("EscalationPolicy", name, spec or {})
     assert isinstance(found, EscalationPolicy)
     return found
+
+
+_OVERRIDES = (
+    select(
+        _o.c.id,
+        _s.c.name.label("schedule"),
+        _o.c.user_name,
+        _o.c.start,
+        _o.c.end,
+        _o.c.created_by,
+        _o.c.created_at,
+    )
+    .join(_s, _s.c.id == _o.c.schedule_id)
+    .order_by(_o.c.created_at, _o.c.id)
+)
+# The statements every service page runs, built once: building and keying one for the
+# compiled cache on each call costs more than SQLite's answer.
+_OVERRIDES_SINCE = _OVERRIDES.where(_o.c.end > bindparam("since"))
+_PEOPLE = select(t.users.c.name, t.users.c.display_name, t.users.c.email).where(
+    t.users.c.name.in_(bindparam("names", expanding=True))
+)
 
 
 class SqlScheduleStore:
@@ -54,23 +75,14 @@ class SqlScheduleStore:
     # --- overrides ---------------------------------------------------------------------------
 
     def _override_query(self) -> Select[Any]:
-        return (
-            select(
-                _o.c.id,
-                _s.c.name.label("schedule"),
-                _o.c.user_name,
-                _o.c.start,
-                _o.c.end,
-                _o.c.created_by,
-                _o.c.created_at,
-            )
-            .join(_s, _s.c.id == _o.c.schedule_id)
-            .order_by(_o.c.created_at, _o.c.id)
-        )
+        return _OVERRIDES
 
     def overrides(
         self, *, since: datetime, until: datetime | None = None, schedule: str | None = None
     ) -> list[StoredOverride]:
+        if until is None and schedule is None:  # every schedule's (a service page's)
+            with self._engine.connect() as conn:
+                return [_override(row) for row in conn.execute(_OVERRIDES_SINCE, {"since": since})]
         query = self._override_query().where(_o.c.end > since)
         if until is not None:
             query = query.where(_o.c.start < until)
@@ -145,11 +157,8 @@ class SqlScheduleStore:
     def people(self, names: Collection[str]) -> dict[str, Person]:
         if not names:
             return {}
-        u = t.users
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(u.c.name, u.c.display_name, u.c.email).where(u.c.name.in_(list(names)))
-            ).all()
+            rows = conn.execute(_PEOPLE, {"names": list(names)}).all()
         return {r.name: Person(r.name, r.display_name or r.name, r.email) for r in rows}
 
     def service_policies(self, only: Collection[str] | None = None) -> list[ServicePolicy]:

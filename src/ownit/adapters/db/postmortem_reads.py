@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, bindparam, select
 
 from ownit.adapters.db import tables as t
 from ownit.app.postmortems import IncidentFacts
@@ -32,6 +32,20 @@ _FACTS = (
     )
     .join(_s, _s.c.id == _i.c.service_id)
     .outerjoin(_tm, _tm.c.id == _s.c.owner_team_id)
+)
+
+# The standards' reads (a service page's badge runs them), built once: building and keying
+# a statement for the compiled cache on each call costs more than SQLite's answer.
+_RESOLVED = _FACTS.where(
+    _i.c.org_id == bindparam("org"),
+    _i.c.created_at >= bindparam("since"),
+    _i.c.resolved_at.is_not(None),
+    _i.c.drill.is_(False),  # practice: a drill's incident is not one to learn from
+)
+_RESOLVED_SINCE = _RESOLVED.order_by(_i.c.created_at)
+_RESOLVED_SINCE_OF = _RESOLVED.where(_s.c.name == bindparam("service")).order_by(_i.c.created_at)
+_POLICY_OVERRIDES = select(_s.c.name, _s.c.spec["postmortem"].label("postmortem")).where(
+    _s.c.name.in_(bindparam("names", expanding=True))
 )
 
 
@@ -148,11 +162,9 @@ class PostmortemReads:
         return self.policy_overrides({service}).get(service)
 
     def policy_overrides(self, services: set[str]) -> dict[str, PolicyOverride | None]:
-        query = select(_s.c.name, _s.c.spec["postmortem"].label("postmortem")).where(
-            _s.c.name.in_(sorted(services))
-        )
         with self._engine.connect() as conn:
-            return {row.name: _override(row.postmortem) for row in conn.execute(query)}
+            rows = conn.execute(_POLICY_OVERRIDES, {"names": sorted(services)})
+            return {row.name: _override(row.postmortem) for row in rows}
 
     def user_exists(self, name: str) -> bool:
         u = t.users
@@ -164,13 +176,7 @@ class PostmortemReads:
             return conn.execute(select(_tm.c.id).where(_tm.c.name == name)).first() is not None
 
     def incidents_since(self, since: datetime, service: str | None) -> list[IncidentFacts]:
-        query = _FACTS.where(
-            _i.c.org_id == self._org_id,
-            _i.c.created_at >= since,
-            _i.c.resolved_at.is_not(None),
-            _i.c.drill.is_(False),  # practice: a drill's incident is not one to learn from
-        )
-        if service is not None:
-            query = query.where(_s.c.name == service)
+        query = _RESOLVED_SINCE if service is None else _RESOLVED_SINCE_OF
+        values = {"org": self._org_id, "since": since, "service": service}
         with self._engine.connect() as conn:
-            return [facts_of(r) for r in conn.execute(query.order_by(_i.c.created_at))]
+            return [facts_of(r) for r in conn.execute(query, values)]

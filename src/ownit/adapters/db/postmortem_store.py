@@ -66,6 +66,10 @@ def _fields(pm: m.Postmortem) -> dict[str, Any]:
     }
 
 
+# Built once (every service page's badge reads every postmortem).
+_BY_DUE = select(_p).order_by(_p.c.due, _p.c.id)
+
+
 class SqlPostmortemStore(PostmortemReads):
     def _record(self, conn: Connection, row: Any) -> Record:
         facts = incident_facts(conn, row.incident_id)
@@ -229,7 +233,7 @@ class SqlPostmortemStore(PostmortemReads):
             )
 
     def search(self, status: m.Status | None, team: str | None) -> list[Record]:
-        query = select(_p).order_by(_p.c.due, _p.c.id)
+        query = _BY_DUE  # every postmortem: the standards' read (a service page's badge)
         if status is not None:
             query = query.where(_p.c.status == status.value)
         if team is not None:

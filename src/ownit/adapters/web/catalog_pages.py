@@ -69,6 +69,9 @@ class CatalogPages(PageHandlers):
         if view is None or history is None:  # pragma: no cover - bootstrap wires them
             raise RuntimeError("the catalog pages need deps.catalog and deps.history")
         self._view, self._history = view, history
+        # The service page only reads: the read-only stores where they are wired.
+        self._incidents = self.deps.incident_reads or self.deps.incidents
+        self._schedules = self.deps.schedule_reads or self.deps.schedules
 
     def _not_found(self, request: Request, session: WebSession, what: str, name: str) -> Response:
         return self._error(request, session, 404, "Not found", f"There is no {what} {name}.")
@@ -93,7 +96,10 @@ class CatalogPages(PageHandlers):
 
     def service_page(self, request: Request, session: WebSession, name: str) -> Response:
         deps, view = self.deps, self._view
-        found = view.service(name)
+        # The catalog once a page (kept while unchanged, decision 0067): the service, its
+        # neighbours, its policy and that policy's schedules, and the standards badge.
+        snapshot = view.snapshot()
+        found = view.service(name, snapshot)
         if found is None:
             return self._not_found(request, session, "service", name)
         at = deps.clock.now()
@@ -102,18 +108,31 @@ class CatalogPages(PageHandlers):
         dependants = graphs.reverse(graph)
         downstream = list(dependants.get(name, ()))
         picture = layout(name, upstream, downstream, counts)
-        policy = (
-            view.policy_object(found["escalation_policy"]) if found["escalation_policy"] else None
+        policy = snapshot.policies.get(found["escalation_policy"] or "")
+        # The schedules' API overrides once, for the policy's reach and the badge's world.
+        overrides = self._schedules.overrides(since=at)
+        levels = (
+            reach(
+                store=self._schedules,
+                policy=policy,
+                at=at,
+                schedules=snapshot.schedules,
+                overrides=overrides,
+            )
+            if policy
+            else ()
         )
-        levels = reach(store=deps.schedules, policy=policy, at=at) if policy else ()
-        incidents = deps.incidents.search(IncidentFilter(service=name, limit=RECENT_INCIDENTS))
+        # Brief: the list shows number, title, status, component and age, not the owners.
+        incidents = self._incidents.search(
+            IncidentFilter(service=name, limit=RECENT_INCIDENTS, brief=True)
+        )
         changes = self._history.changes([name], at - CHANGES_WINDOW, limit=RECENT_CHANGES)
         obj = found["obj"]
         return self.pages.render(
             "service.html",
             self._common(request, session)
             | baseline_flags(deps, "service", name)
-            | standards_badge(deps, name)
+            | standards_badge(deps, name, snapshot, overrides)
             | {
                 "s": found,
                 "obj": obj,

@@ -32,6 +32,7 @@ from ownit.app.event_log import EventLog
 from ownit.app.incidents import IncidentStore
 from ownit.app.invitations import PeopleStore
 from ownit.app.notify import Notifier
+from ownit.app.oncall import ScheduleStore
 from ownit.app.org_settings import OrgSettingsStore
 from ownit.app.paging_health import Report
 from ownit.app.personal import PersonalSettingsStore
@@ -69,6 +70,10 @@ class WebDeps:
     # The catalog pages: services, teams, escalation policies (catalog_pages.py).
     catalog: CatalogView | None = None
     history: History | None = None
+    # The incidents and schedules again, for pages that only read them (the service page):
+    # wired on the read-only engine, so on SQLite they do not queue for the write lock.
+    incident_reads: IncidentStore | None = None
+    schedule_reads: ScheduleStore | None = None
     # API tokens and people (token_pages.py, people_pages.py).
     tokens: TokenStore | None = None
     people: PeopleStore | None = None

@@ -5,6 +5,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the route signatur
 dependencies are local ``Annotated`` aliases.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,15 +17,30 @@ from ownit.adapters.web.page_handlers import PageHandlers
 from ownit.adapters.web.templating import Pages
 from ownit.app import standards as uc
 from ownit.app.accounts import WebSession
+from ownit.app.oncall import StoredOverride
+from ownit.domain.catalog import Snapshot
 
 
-def standards_badge(deps: WebDeps, service: str) -> dict[str, Any]:
+def standards_badge(
+    deps: WebDeps,
+    service: str,
+    snapshot: Snapshot | None = None,
+    overrides: Sequence[StoredOverride] | None = None,
+) -> dict[str, Any]:
     """For a service page: its level and the failing standards (``standards``: ``None``
-    when the page has no standards source)."""
+    when the page has no standards source). ``snapshot`` and ``overrides``: the catalog and
+    the schedules' API overrides (ending after a moment ago) that the page has just read
+    (once a page, not once more for the badge)."""
     if deps.standards is None:
         return {"standards": None}
     try:
-        found = uc.report(sources=deps.standards, clock=deps.clock, service=service)
+        found = uc.report(
+            sources=deps.standards,
+            clock=deps.clock,
+            service=service,
+            snapshot=snapshot,
+            overrides=overrides,
+        )
     except uc.InvalidStandardsRequest:
         return {"standards": None}
     return {"standards": found.services[0] if found.services else None}
