@@ -39,7 +39,8 @@ def ingest_writer(engine: Engine) -> Engine:
 def behind_ingest(engine: Engine) -> Engine:
     """The same engine for the escalation engine's process: on a SQLite file, its writers let
     a waiting ingest writer go first, for up to :data:`YIELD_TO_FIRST_S` a transaction
-    (counted from when the lock first comes free), then take their turn. (Pages and the API's own writers queue as before: not behind ingest.)"""
+    (counted from when the lock first comes free), then take their turn. (Pages and the
+    API's own writers queue as before: not behind ingest.)"""
     return engine.execution_options(**{BEHIND_INGEST: True})
 
 
