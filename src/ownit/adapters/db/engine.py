@@ -15,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ownit.adapters.db.idle_ping import ping_when_idle
+
 READ_ONLY = "ownit_read_only"
 INGEST_WRITER = "ownit_ingest_writer"
 BEHIND_INGEST = "ownit_behind_ingest"
@@ -316,11 +318,12 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+    ping_when_idle(engine)  # not on every checkout: a round trip before every transaction
+    return engine
