@@ -57,9 +57,9 @@ def _figures_in(since: datetime | Any, until: datetime | Any) -> ColumnElement[b
     )
 
 
-def _filtered(
-    query: Select[Any], service: str | None, team: str | None, urgency: str | None
-) -> Select[Any]:
+def _filtered(query: Select[Any], service: Any, team: Any, urgency: Any) -> Select[Any]:
+    """``query`` narrowed to a service, a team and an urgency: each a value, a parameter
+    (``bindparam``) or ``None`` (not narrowed)."""
     if service is not None:
         query = query.where(_s.c.name == service)
     if team is not None:
@@ -102,13 +102,12 @@ def _records_query(service: bool, team: bool, urgency: bool) -> Select[Any]:
         )
         .where(_i.c.created_at >= since, _i.c.created_at < until)
     )
-    if service:
-        query = query.where(_s.c.name == bindparam("service"))
-    if team:
-        query = query.where(_tm.c.name == bindparam("team"))
-    if urgency:
-        query = query.where(_i.c.urgency == bindparam("urgency"))
-    return query
+    return _filtered(
+        query,
+        bindparam("service") if service else None,
+        bindparam("team") if team else None,
+        bindparam("urgency") if urgency else None,
+    )
 
 
 class SqlAnalyticsStore:

@@ -94,7 +94,7 @@ class SqlDrillStore:
     def drills(self, team: str | None = None) -> list[DrillInfo]:
         query = _DRILLS  # every drill: the standards' read (a service page's badge)
         if team is not None:
-            query = _drill_select().order_by(_d.c.name).where(_tm.c.name == team)
+            query = query.where(_tm.c.name == team)
         with self._engine.connect() as conn:
             return [_info(r) for r in conn.execute(query)]
 

@@ -133,8 +133,7 @@ class BatchReader:
         for key, name, *service in more[0] if more else ():
             if key not in found:
                 found[key] = Source(0, f"heartbeat/{name}", self._service(service))
-        wanted = {c.policy for svc in self.services.values() for c in svc.components if c.policy}
-        self._read_policies(wanted)
+        self._read_component_policies()
         return found
 
     def _service(self, row: Sequence[Any]) -> IngestService:
@@ -162,10 +161,11 @@ class BatchReader:
         )
         for row in rows:
             self._service(row)
-        wanted = {c.policy for svc in self.services.values() for c in svc.components if c.policy}
-        self._read_policies(wanted)
+        self._read_component_policies()
 
-    def _read_policies(self, names: set[str]) -> None:
+    def _read_component_policies(self) -> None:
+        """The policies the components of the services read so far name, not yet read."""
+        names = {c.policy for svc in self.services.values() for c in svc.components if c.policy}
         names -= set(self.policies)
         if not names:
             return
