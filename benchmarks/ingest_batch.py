@@ -9,7 +9,8 @@ incident), on a fresh SQLite file and a fresh PostgreSQL database. Per batch it 
 
 - ``statements``: statements sent through SQLAlchemy (``before_cursor_execute``; an
   ``executemany`` counts once; transaction control, pool pings and the reads PostgreSQL gets
-  together on psycopg's own cursors, ``Sql.together``, not at all);
+  together on psycopg's own cursors, ``Sql.together``, not at all, nor the writes SQLite gets
+  from ``Sql.insert`` / ``Sql.run`` straight at sqlite3's ``executemany``, decision 0071);
 - ``round trips`` (PostgreSQL): the times the client waited for the server, counted in
   libpq's protocol trace (a frontend message followed by a backend one), BEGIN, COMMIT and
   the pool's ping included;

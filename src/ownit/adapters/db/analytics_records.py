@@ -25,6 +25,27 @@ def _insert(conn: Connection) -> Any:
     return dialect.insert(_r)
 
 
+def _pages_upsert(dialect: Any) -> Any:
+    """A page's row: the person's first page time and highest level kept."""
+    stmt = dialect.insert(_r)
+    new = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=["incident_id", "user_name"],
+        set_={
+            "first_paged_at": func.coalesce(_r.c.first_paged_at, new.first_paged_at),
+            "highest_level": case(
+                (_r.c.highest_level.is_(None), new.highest_level),
+                (new.highest_level > _r.c.highest_level, new.highest_level),
+                else_=_r.c.highest_level,
+            ),
+        },
+    )
+
+
+# Built once: the engine records every page it writes (building it cost more than running it).
+_PAGES = {"postgresql": _pages_upsert(postgresql), "sqlite": _pages_upsert(sqlite)}
+
+
 def _paged_at(data: Any, default: datetime) -> datetime:
     text = data.get("paged_at") if isinstance(data, Mapping) else None
     if isinstance(text, str):
@@ -50,20 +71,8 @@ def record_pages(conn: Connection, pages: Iterable[tuple[str, str, Any]], at: da
         first[key] = (when, level) if seen is None else (min(seen[0], when), max(seen[1], level))
     if not first:
         return
-    stmt = _insert(conn)
-    new = stmt.excluded
     conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["incident_id", "user_name"],
-            set_={
-                "first_paged_at": func.coalesce(_r.c.first_paged_at, new.first_paged_at),
-                "highest_level": case(
-                    (_r.c.highest_level.is_(None), new.highest_level),
-                    (new.highest_level > _r.c.highest_level, new.highest_level),
-                    else_=_r.c.highest_level,
-                ),
-            },
-        ),
+        _PAGES[conn.dialect.name],
         [
             {"incident_id": i, "user_name": u, "first_paged_at": when, "highest_level": level}
             for (i, u), (when, level) in first.items()

@@ -66,7 +66,7 @@ class Sql:
         one = values or "(" + ", ".join("?" for _ in columns) + ")"
         head = _insert_head(table, tuple(columns))
         if self.sqlite:
-            self.conn.exec_driver_sql(f"{head} VALUES {one}", rows)
+            self._driver().executemany(f"{head} VALUES {one}", rows)
             return
         # psycopg's raw cursor takes PostgreSQL's own $n marks as written: a long statement's
         # %s marks would be parsed again at every execution (psycopg caches short ones only).
@@ -78,8 +78,12 @@ class Sql:
 
     def run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """``sql`` written with ``?`` placeholders, executed for every row."""
-        if rows:
-            self.conn.exec_driver_sql(sql if self.sqlite else sql.replace("?", "%s"), rows)
+        if not rows:
+            return
+        if self.sqlite:
+            self._driver().executemany(sql, rows)
+        else:
+            self.conn.exec_driver_sql(sql.replace("?", "%s"), rows)
 
     def statement(self, sql: str) -> str:
         """``sql`` written with ``?`` placeholders, in this dialect's."""

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import paging_store
@@ -32,6 +32,20 @@ from ownit.domain.oncall.notification_rules import CONTACT_TYPES, Contact, Rule
 from ownit.domain.paging import Reason
 
 _ADDRESS_FIELD = {"email": "address", "webhook": "url", "slack": "webhookUrl", "push": "url"}
+
+# The statements the engine runs for every incident it advances, built once (building them
+# per call cost more than running them, inside the transaction that holds SQLite's lock).
+_n = t.notifications
+_REACH = select(t.users.c.spec).where(t.users.c.name == bindparam("user"))
+_NUMBER = select(t.incidents.c.number).where(t.incidents.c.id == bindparam("incident"))
+_TEAM = select(t.teams.c.name, t.teams.c.spec).where(t.teams.c.id == bindparam("team"))
+_PLANNED = select(_n.c.user_name, _n.c.contact, _n.c.event_type, _n.c.due_at, _n.c.data).where(
+    _n.c.incident_id == bindparam("incident"), _n.c.event_type.in_(sorted(PAGE_EVENTS))
+)
+_ENQUEUE = {
+    "postgresql": postgresql.insert(_n).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+    "sqlite": sqlite.insert(_n).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+}
 
 
 def team_chat_url(spec: Mapping[str, Any] | None) -> str | None:
@@ -105,7 +119,7 @@ class SqlEscalationUnit:
         return state
 
     def reach(self, user: str) -> Reach | None:
-        spec = self._conn.execute(select(t.users.c.spec).where(t.users.c.name == user)).scalar()
+        spec = self._conn.execute(_REACH, {"user": user}).scalar()
         return None if spec is None else contacts_of(spec)
 
     def save(self, state: Mapping[str, Any] | None, due_at: datetime | None) -> None:
@@ -142,9 +156,7 @@ class SqlEscalationUnit:
         )
 
     def audit(self, at: datetime, action: str, after: Mapping[str, Any]) -> None:
-        number = self._conn.execute(
-            select(t.incidents.c.number).where(t.incidents.c.id == self._incident_id)
-        ).scalar()
+        number = self._conn.execute(_NUMBER, {"incident": self._incident_id}).scalar()
         record(self._conn, at=at, kind="incident", name=f"#{number}", action=action, after=after)
 
     def retrigger(self, at: datetime) -> None:
@@ -181,14 +193,7 @@ class SqlEscalationUnit:
             }
             for r in rows
         ]
-        insert = (
-            postgresql.insert(t.notifications)
-            if self._conn.dialect.name == "postgresql"
-            else sqlite.insert(t.notifications)
-        )
-        self._conn.execute(
-            insert.on_conflict_do_nothing(index_elements=["idempotency_key"]), values
-        )
+        self._conn.execute(_ENQUEUE[self._conn.dialect.name], values)
         record_pages(self._conn, ((r.incident_id, r.user, r.data) for r in rows), self._now)
 
     def mark_unpaged(self, at: datetime, reason: Reason) -> bool:
@@ -205,9 +210,7 @@ class SqlEscalationUnit:
     def team_chat(self) -> str | None:
         if self._team_id is None:
             return None
-        row = self._conn.execute(
-            select(t.teams.c.name, t.teams.c.spec).where(t.teams.c.id == self._team_id)
-        ).first()
+        row = self._conn.execute(_TEAM, {"team": self._team_id}).first()
         if row is None or not team_chat_url(row.spec):
             return None
         return str(row.name)
@@ -227,13 +230,7 @@ class SqlEscalationUnit:
         return tuple(str(u) for u in found if not str(u).startswith(TEAM_PREFIX))
 
     def planned(self) -> Planned:
-        n = t.notifications
-        rows = self._conn.execute(
-            select(n.c.user_name, n.c.contact, n.c.event_type, n.c.due_at, n.c.data).where(
-                n.c.incident_id == self._incident_id,
-                n.c.event_type.in_(sorted(PAGE_EVENTS)),
-            )
-        ).all()
+        rows = self._conn.execute(_PLANNED, {"incident": self._incident_id}).all()
         pages: dict[tuple[str, int, int, datetime], PlannedPage] = {}
         for row in rows:
             data = row.data or {}

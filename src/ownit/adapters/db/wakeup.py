@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import select
 import socket
+import threading
 from pathlib import Path
 
 import psycopg
@@ -45,6 +47,7 @@ class WorkBell:
     def __init__(self, engine: Engine) -> None:
         self._postgres = engine.dialect.name == "postgresql"
         self._path = doorbell_path(engine)
+        self._address = str(self._path)
 
     def within(self, conn: Connection) -> None:
         """Announce new work in this transaction (PostgreSQL delivers it at commit)."""
@@ -55,13 +58,26 @@ class WorkBell:
         """After the commit: ring the local doorbell (SQLite); never fails."""
         if self._path is None:
             return
-        # A socket per ring (microseconds, once per batch at most): nothing left to close.
-        with (
-            contextlib.suppress(OSError),  # no engine listening, or its buffer is full
-            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock,
-        ):
-            sock.setblocking(False)
-            sock.sendto(b"!", str(self._path))
+        with contextlib.suppress(OSError):  # no engine listening, or its buffer is full
+            _sender().sendto(b"!", self._address)
+
+
+_SENDER: list[socket.socket] = []  # the process's one sending socket, opened at first ring
+_SENDER_LOCK = threading.Lock()
+
+
+def _sender() -> socket.socket:
+    """One unbound datagram socket for every ring of the process, kept open for its life (a
+    datagram holds no connection, and sends from several threads do not mix): a ring costs
+    one system call, not three."""
+    if not _SENDER:
+        with _SENDER_LOCK:
+            if not _SENDER:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                sock.setblocking(False)
+                _SENDER.append(sock)
+                atexit.register(sock.close)
+    return _SENDER[0]
 
 
 class SocketDoorbell:

@@ -70,15 +70,27 @@ _UNIT_ROWS = (
 
 
 CANDIDATES = 256
-"""How many of the oldest and of the newest due rows a claim chooses from (so the claim
-costs the same whatever the backlog: two index range scans)."""
+"""At most how many of the oldest and of the newest due rows a claim chooses from (so the
+claim costs the same whatever the backlog: two index range scans)."""
+CANDIDATES_PER_PICK = 16
+"""A claim of ``limit`` rows reads at most this many times ``limit`` of the oldest rows: the
+engine's claims of 4 escalations (SQLite) read the 64 oldest and the 256 newest, not 256 of
+each (reading them was most of the engine's work under a storm's backlog; decision 0071).
+The newest end keeps its ``CANDIDATES``: a storm's new first pages are seen there."""
 
 
-def _both_ends(conn: Connection, query: Select[Any], due_at: Any, key: Any) -> list[Any]:
-    """The ``CANDIDATES`` oldest and ``CANDIDATES`` newest rows of ``query``, once each: the
-    oldest so nothing waits forever, the newest so a new incident's first page is seen
+def oldest_window(limit: int) -> int:
+    """How many of the oldest rows a claim of ``limit`` reads."""
+    return min(CANDIDATES, max(1, CANDIDATES_PER_PICK * limit))
+
+
+def _both_ends(
+    conn: Connection, query: Select[Any], due_at: Any, key: Any, oldest_rows: int
+) -> list[Any]:
+    """The ``oldest_rows`` oldest and the ``CANDIDATES`` newest rows of ``query``, once each:
+    the oldest so nothing waits forever, the newest so a new incident's first page is seen
     even behind a backlog of thousands (the claim order then puts it first)."""
-    oldest = list(conn.execute(query.order_by(due_at, key).limit(CANDIDATES)))
+    oldest = list(conn.execute(query.order_by(due_at, key).limit(oldest_rows)))
     newest = list(conn.execute(query.order_by(due_at.desc(), key.desc()).limit(CANDIDATES)))
     seen = {row[0] for row in oldest}
     return oldest + [row for row in newest if row[0] not in seen]
@@ -144,13 +156,14 @@ class SqlWorkStore:
         again inside it, where anything another worker took meanwhile is skipped."""
         with self._reader.connect() as conn:
             query = _DUE_ESCALATIONS.where(_e.c.due_at <= now)
-            rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id)
+            size = oldest_window(limit)
+            rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id, size)
             # Remembered first pages that a storm has since pushed out of the newest rows.
             listed = {row.incident_id for row in rows}
             again = sorted(set(self._waiting.values()) - listed)
             if again:
                 rows += list(conn.execute(query.where(_e.c.incident_id.in_(again))))
-            if len(rows) >= 2 * CANDIDATES and time.monotonic() >= self._sweep_at:
+            if len(rows) >= size + CANDIDATES and time.monotonic() >= self._sweep_at:
                 # A backlog beyond both ends: now and then, each service's oldest first page.
                 self._sweep_at = time.monotonic() + SWEEP_EVERY_S
                 listed = {row.incident_id for row in rows}
@@ -216,7 +229,7 @@ class SqlWorkStore:
             yield None if row is None else SqlEscalationUnit(conn, row, now)
 
     def known_user(self, name: str) -> bool:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             return (
                 conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first() is not None
             )
@@ -225,10 +238,22 @@ class SqlWorkStore:
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         n = t.notifications
+        # Pending rows are chosen fairly: first pages first, contacts taking turns (a storm
+        # for one person's contact cannot hold another person's page back by more than a
+        # batch). The candidates are read before the write transaction (on SQLite it holds
+        # the one write lock: it stays short) and locked again inside it, where anything
+        # another worker took meanwhile is skipped.
+        with self._reader.connect() as conn:
+            due = _PENDING.where(n.c.due_at <= now)
+            pending = _both_ends(conn, due, n.c.due_at, n.c.id, oldest_window(limit))
+        candidates = [
+            Candidate(
+                str(r.id), (r.user_name, r.contact), r.due_at, r.event_type == "incident.triggered"
+            )
+            for r in pending
+        ]
         with self._engine.begin() as conn:
-            # Leases run out first (their work is oldest), then pending rows chosen fairly:
-            # first pages first, contacts taking turns (a storm for one person's contact
-            # cannot hold another person's page back by more than a batch).
+            # Leases run out first (their work is oldest), then the pending rows picked.
             stale = (
                 select(n.c.id)
                 .where(n.c.status == "sending", n.c.claimed_until < now)
@@ -237,32 +262,18 @@ class SqlWorkStore:
             )
             ids = list(conn.execute(stale).scalars())
             room = limit - len(ids)
-            if room > 0:
-                query = _PENDING.where(n.c.due_at <= now)
-                pending = _both_ends(conn, query, n.c.due_at, n.c.id)
-                picked = claim_order(
-                    [
-                        Candidate(
-                            str(r.id),
-                            (r.user_name, r.contact),
-                            r.due_at,
-                            r.event_type == "incident.triggered",
-                        )
-                        for r in pending
-                    ],
-                    room,
-                )
-                if picked:
-                    lock = (
-                        select(n.c.id)
-                        .where(
-                            n.c.id.in_([int(i) for i in picked]),
-                            n.c.status == "pending",
-                            n.c.due_at <= now,
-                        )
-                        .with_for_update(skip_locked=True)
+            picked = claim_order(candidates, room) if room > 0 else []
+            if picked:
+                lock = (
+                    select(n.c.id)
+                    .where(
+                        n.c.id.in_([int(i) for i in picked]),
+                        n.c.status == "pending",
+                        n.c.due_at <= now,
                     )
-                    ids += list(conn.execute(lock).scalars())
+                    .with_for_update(skip_locked=True)
+                )
+                ids += list(conn.execute(lock).scalars())
             if not ids:
                 return []
             conn.execute(
@@ -299,7 +310,8 @@ class SqlWorkStore:
         """What each notification needs to be written, in two queries for the whole group."""
         ids = sorted({c.incident_id for c in group if c.incident_id is not None})
         users = sorted({c.user for c in group})
-        with self._engine.connect() as conn:
+        # Only reads: on SQLite they must not take the write lock from the ingest writer.
+        with self._reader.connect() as conn:
             rows = conn.execute(
                 select(
                     _i.c.id,

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
@@ -99,8 +100,22 @@ class IngestEndpoints:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     alertmanager_max_body: int = ALERTMANAGER_MAX_BODY
 
+    # Each label set's counter, looked up once (the registry's lookup takes a lock).
+    _counters: dict[tuple[str, str, str], Any] = field(default_factory=dict, init=False)
+    _latencies: dict[str, Any] = field(default_factory=dict, init=False)
+
     def _count(self, fmt: str, result: str, reason: str, n: int = 1) -> None:
-        self.metrics.events.labels(fmt, result, reason).inc(n)
+        labels = (fmt, result, reason)
+        counter = self._counters.get(labels)
+        if counter is None:
+            counter = self._counters[labels] = self.metrics.events.labels(*labels)
+        counter.inc(n)
+
+    def _took(self, fmt: str, started: float) -> None:
+        latency = self._latencies.get(fmt)
+        if latency is None:
+            latency = self._latencies[fmt] = self.metrics.ingest_latency.labels(fmt)
+        latency.observe(time.perf_counter() - started)
 
     async def _commit(self, fmt: str, events: Sequence[Event]) -> ItemResult | None:
         try:
@@ -172,7 +187,7 @@ class IngestEndpoints:
             self._count(fmt, "rejected", "unknown_key")
             return 400, orjson.dumps({**_INVALID, "errors": [unknown]}), None
         self._count(fmt, "accepted", result.outcomes[0] if result.outcomes else "accepted")
-        self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
+        self._took(fmt, started)
         if change:
             return 202, _CHANGE_OK, None
         answer = {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key}
@@ -279,7 +294,7 @@ class IngestEndpoints:
             outcomes += result.outcomes
             for outcome in result.outcomes:
                 self._count(fmt, "accepted", outcome)
-        self.metrics.ingest_latency.labels(fmt).observe(time.perf_counter() - started)
+        self._took(fmt, started)
         return _json(200, {"status": "success", "alerts": len(events), "outcomes": outcomes})
 
 
