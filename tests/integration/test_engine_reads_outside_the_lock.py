@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, select, text, update
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.work_store import CANDIDATES, SqlWorkStore, oldest_window
+from ownit.app.delivery import DeliveryContext
 from tests.builders import FakeClock
 from tests.integration.test_fair_claims import CALM_KEY, _apply_catalog, _trigger
 
@@ -78,7 +79,7 @@ def test_delivery_contexts_are_read_while_a_writer_holds_the_lock(
     _paged(engine, tmp_path, clock)
     store = SqlWorkStore(engine)
     [claimed] = store.claim(clock.now(), 10, LEASE)
-    found: list[object] = []
+    found: list[DeliveryContext | None] = []
     with writer_holding_the_lock(engine):
         reader = threading.Thread(target=lambda: found.extend(store.contexts([claimed])))
         reader.start()
@@ -86,9 +87,12 @@ def test_delivery_contexts_are_read_while_a_writer_holds_the_lock(
         assert not reader.is_alive(), "the delivery contexts waited for the write lock"
     [context] = found
     assert context is not None
-    assert context.incident["service"] == "calm"  # type: ignore[attr-defined]
-    contact = context.contact  # type: ignore[attr-defined]
-    assert (contact["name"], contact["url"]) == ("hook", "http://127.0.0.1:9/alice")
+    assert context.incident["service"] == "calm"
+    assert context.contact is not None
+    assert (context.contact["name"], context.contact["url"]) == (
+        "hook",
+        "http://127.0.0.1:9/alice",
+    )
 
 
 def test_a_claim_skips_a_row_taken_since_its_candidates_were_read(
@@ -115,7 +119,7 @@ def test_a_claim_skips_a_row_taken_since_its_candidates_were_read(
     monkeypatch.setattr(store, "_reader", TakenMeanwhile())
     assert store.claim(clock.now(), 10, LEASE) == []  # picked, but no longer pending
     monkeypatch.undo()
-    with engine.connect() as conn:  # and claimed once only: by the other engine
+    with engine.connect() as conn:  # and this claim left the row as the other engine set it
         assert conn.execute(select(t.notifications.c.attempts)).scalar_one() == 0
 
 
