@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import select
 import socket
-import threading
 from pathlib import Path
 
 import psycopg
@@ -62,22 +62,15 @@ class WorkBell:
             _sender().sendto(b"!", self._address)
 
 
-_SENDER: list[socket.socket] = []  # the process's one sending socket, opened at first ring
-_SENDER_LOCK = threading.Lock()
-
-
+@functools.cache
 def _sender() -> socket.socket:
     """One unbound datagram socket for every ring of the process, kept open for its life (a
-    datagram holds no connection, and sends from several threads do not mix): a ring costs
-    one system call, not three."""
-    if not _SENDER:
-        with _SENDER_LOCK:
-            if not _SENDER:
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                sock.setblocking(False)
-                _SENDER.append(sock)
-                atexit.register(sock.close)
-    return _SENDER[0]
+    datagram holds no connection, and sends from several threads do not mix) and closed at
+    exit: a ring costs one system call, not three."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    atexit.register(sock.close)
+    return sock
 
 
 class SocketDoorbell:
