@@ -16,6 +16,7 @@ _.cache_ok  # UTCDateTime: SQLAlchemy reads it to cache statements that use the 
 _.process_bind_param  # UTCDateTime: SQLAlchemy calls it on every value written
 _.process_result_value  # UTCDateTime: SQLAlchemy calls it on every value read
 _.isolation_level  # adapters/db/engine.py sets it on sqlite3 connections: we issue BEGIN
+_.prepared_max  # adapters/db/engine.py sets it on psycopg connections: statements kept prepared
 _.globals  # adapters/web/templating.py adds to jinja2's Environment.globals: templates read it
 down_revision  # every migration (adapters/db/migrations/versions/): Alembic reads it
 app_from_env  # bootstrap.py: uvicorn imports it by name for `ownit serve --workers N`

@@ -142,6 +142,20 @@ def test_a_first_page_never_seen_in_a_large_backlog_is_found_by_the_sweep(
     assert 11 in numbers, numbers
 
 
+@pytest.mark.parametrize(
+    ("took", "next_after"),
+    [
+        (0.0, 0.25),  # a cheap sweep: four times a second at most
+        (0.02, 0.25),
+        (0.025, 0.25),  # a tenth of 0.25 s
+        (0.05, 0.5),  # a storm's backlog: the sweep takes at most a tenth of the time
+        (0.2, 2.0),
+    ],
+)
+def test_the_sweep_takes_at_most_a_tenth_of_the_time(took: float, next_after: float) -> None:
+    assert work_store.next_sweep_at(100.0, took) == pytest.approx(100.0 + next_after)
+
+
 def test_first_pages_go_before_older_repeats(engine: Engine, tmp_path: Path) -> None:
     clock = FakeClock()
     _apply_catalog(engine, tmp_path, clock)

@@ -258,6 +258,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+PREPARED_MAX = 512
+"""Statements psycopg keeps prepared per PostgreSQL connection (its default: 100)."""
+
+
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     """An engine for ``url``; SQLite connections take the write lock when a transaction begins.
 
@@ -322,8 +326,14 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_use_lifo=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+
+    @event.listens_for(engine, "connect")
+    def _keep_plans(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        dbapi_connection.prepared_max = PREPARED_MAX
+
     ping_when_idle(engine)  # not on every checkout: a round trip before every transaction
     return engine

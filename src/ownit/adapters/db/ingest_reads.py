@@ -222,10 +222,13 @@ class BatchReader:
                 for service_id, name, end_at in next(answers)
             ]
         for (service_id, _), rows in zip(services, answers, strict=True):
-            for incident_id, component, key, created_at, count in rows:
-                slot = (service_id, component, key)
-                found.groups[slot] = GroupHead(incident_id, _aware(created_at))
-                found.open_counts[incident_id] = int(count)
+            heads = sorted(
+                (_aware(at), str(head), part, key, int(n)) for head, part, key, at, n in rows
+            )
+            for created_at, incident_id, component, key, count in heads:
+                slot = (service_id, component, key)  # the newest of each slot wins
+                found.groups[slot] = GroupHead(incident_id, created_at)
+                found.open_counts[incident_id] = count
         return found
 
     @staticmethod
@@ -233,23 +236,25 @@ class BatchReader:
         """The open alerts of these (service, dedup keys), and for each alert's incident how
         many of its alerts are open (a grouped or merged incident resolves with its last).
 
-        One query for every service of the batch (a router spreads a batch over many);
-        each OR term names one service and repeats the open-alert index's condition, so
-        both databases search that index once per term instead of scanning."""
-        terms: list[str] = []
+        One query for every service of the batch (a router spreads a batch over many): a
+        ``UNION ALL`` of one part per service, each repeating the open-alert index's
+        condition. Each part is planned on its own as a search of that index by its keys,
+        on both databases and whatever the table's statistics (an ``OR`` of the same terms
+        was planned on PostgreSQL as a scan of the table while it was small, and a cached
+        plan stays: decision 0072)."""
+        parts: list[str] = []
         params: list[Any] = []
         for service_id, dedup_keys in sorted(wanted.items()):
             ordered = sorted(dedup_keys)
-            terms.append(
-                f"(service_id = ? AND dedup_key IN ({_marks(ordered)}) AND status != 'resolved')"
+            parts.append(
+                "SELECT service_id, dedup_key, id, incident_id, status, (SELECT COUNT(*) "
+                "FROM alerts o WHERE o.incident_id = alerts.incident_id "
+                "AND o.status != 'resolved') FROM alerts "
+                f"WHERE service_id = ? AND dedup_key IN ({_marks(ordered)}) "
+                "AND status != 'resolved'"
             )
             params += [service_id, *ordered]
-        return (
-            "SELECT service_id, dedup_key, id, incident_id, status, (SELECT COUNT(*) "
-            "FROM alerts o WHERE o.incident_id = alerts.incident_id "
-            "AND o.status != 'resolved') FROM alerts WHERE " + " OR ".join(terms),
-            tuple(params),
-        )
+        return " UNION ALL ".join(parts), tuple(params)
 
     def _maintenance(self, service_ids: set[int], now: datetime) -> tuple[str, tuple[Any, ...]]:
         """The maintenance windows running at ``now`` over these services, ordered by their
@@ -266,14 +271,20 @@ class BatchReader:
 
     @staticmethod
     def _group_heads(service_id: int, keys: set[str]) -> tuple[str, tuple[Any, ...]]:
-        """The newest open incident of each (component, group key) of one service (the
-        last row of each wins), and the number of open alerts of each of them."""
+        """The open incidents of each (component, group key) of one service, and the number
+        of open alerts of each of them (the caller keeps the newest of each).
+
+        Both databases search the open incidents' group-key index by the keys (decision
+        0072): the service is only checked (``+`` keeps it out of any index), and there is no
+        ``ORDER BY``. Either let a planner prefer the service's by-creation index and read
+        every incident the service ever had (SQLite always; PostgreSQL while the table was
+        small, and a cached plan stays)."""
         ordered = sorted(keys)
         return (
             "SELECT i.id, i.component, i.group_key, i.created_at, (SELECT COUNT(*) "
             "FROM alerts a WHERE a.incident_id = i.id AND a.status != 'resolved') "
-            f"FROM incidents i WHERE i.service_id = ? AND i.group_key IN ({_marks(ordered)}) "
-            "AND i.status != 'resolved' ORDER BY i.created_at, i.id",
+            f"FROM incidents i WHERE +i.service_id = ? AND i.group_key IN ({_marks(ordered)}) "
+            "AND i.status != 'resolved'",
             (service_id, *ordered),
         )
 

@@ -148,7 +148,14 @@ incidents = Table(
     Index("ix_incidents_status_created_at", "status", "created_at"),
     Index("ix_incidents_service_id_created_at", "service_id", "created_at"),
     Index("ix_incidents_created_at", "created_at"),
-    Index("ix_incidents_service_id_group_key", "service_id", "group_key"),
+    # Open incidents by group key (decision 0072): the ingest writer's group-head lookup.
+    Index(
+        "ix_incidents_open_group_key",
+        "group_key",
+        "service_id",
+        sqlite_where=text("status != 'resolved'"),
+        postgresql_where=text("status != 'resolved'"),
+    ),
     Index("ix_incidents_paging", "paging"),
     Index("ix_incidents_auto_resolve_at", "auto_resolve_at"),
 )
@@ -189,11 +196,13 @@ alerts = Table(
     Column("acknowledged_at", TS, nullable=True),
     Column("resolved_at", TS, nullable=True),
     Index("ix_alerts_incident_id", "incident_id"),
-    # One open alert per (service, dedup key), enforced by the database itself.
+    # One open alert per (service, dedup key), enforced by the database itself. The key
+    # leads: ingest looks up a batch's keys within a service, and with the service first
+    # PostgreSQL could plan that as a walk of all the service's open alerts (decision 0072).
     Index(
         "uq_alerts_open_dedup",
-        "service_id",
         "dedup_key",
+        "service_id",
         unique=True,
         sqlite_where=text("status != 'resolved'"),
         postgresql_where=text("status != 'resolved'"),
