@@ -67,9 +67,20 @@ def _pg_schema(pg_server_url: str) -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        try:
+            with admin.connect() as conn:
+                # This worker's tests run one at a time: any other session on the database
+                # now is left over from this test (a killed server's engine child still
+                # finishing a query would deadlock with the drop).
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        finally:
+            admin.dispose()
 
 
 @pytest.fixture

@@ -87,6 +87,25 @@ async def _stream(base: str, proc: subprocess.Popen[bytes]) -> tuple[set[str], i
     return accepted, attempts
 
 
+def _engine_children_gone(parent: int, within_s: float) -> bool:
+    """Whether every ``ownit worker --parent <parent>`` process has exited, waiting up to
+    ``within_s``."""
+    marker = f"\0--parent\0{parent}\0".encode()
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        alive = False
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    alive = alive or marker in (entry / "cmdline").read_bytes() + b"\0"
+                except OSError:
+                    continue  # gone meanwhile
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_every_accepted_event_survives_kill_9(engine: Engine, tmp_path: Path) -> None:
     add_service(engine, "crash-svc", keys={"events": KEY})
     port = free_port()
@@ -100,6 +119,8 @@ def test_every_accepted_event_survives_kill_9(engine: Engine, tmp_path: Path) ->
             proc.kill()
         proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
+    # The engine's child sees its server gone and stops (before this test's database goes).
+    assert _engine_children_gone(proc.pid, within_s=30), "the engine outlived its server"
     assert len(accepted) >= 300
     engine.dispose()  # connections of before the crash are not trusted
     with engine.connect() as conn:
