@@ -276,9 +276,9 @@ class BatchReader:
 
         Both databases search the open incidents' group-key index by the keys (decision
         0072): the service is only checked (``+`` keeps it out of any index), and there is no
-        ``ORDER BY``. Either let a planner prefer the service's by-creation index and read
-        every incident the service ever had (SQLite always; PostgreSQL while the table was
-        small, and a cached plan stays)."""
+        ``ORDER BY``. With either, a planner preferred the service's by-creation index and
+        read every incident the service ever had (SQLite always; PostgreSQL while the table
+        was small, and a cached plan stays)."""
         ordered = sorted(keys)
         return (
             "SELECT i.id, i.component, i.group_key, i.created_at, (SELECT COUNT(*) "

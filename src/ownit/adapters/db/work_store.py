@@ -109,7 +109,7 @@ oldest due first page (a scan of the backlog: ~15 ms at 3,000 rows on the busy m
 SWEEP_SHARE = 0.1
 """The most of the engine's time the sweep may take: after a sweep of ``d`` seconds the next
 waits ``d / SWEEP_SHARE`` if that is longer than ``SWEEP_EVERY_S`` (at a storm's backlog of
-20,000 rows a sweep took 50–75 ms of PostgreSQL's CPU, four times a second: a quarter of a
+20,000 rows a sweep took 39–75 ms of PostgreSQL's CPU, four times a second: a quarter of a
 core taken from ingest and from the pages themselves; decision 0072)."""
 
 
