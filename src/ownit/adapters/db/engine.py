@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import sqlite3
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
@@ -77,17 +74,6 @@ def _is_locked(fd: int) -> bool:
     return False
 
 
-log = logging.getLogger(__name__)
-
-CHECKPOINT_EVERY = 24
-"""Durable commits between two checkpoints of the log from this process (decision 0073)."""
-OWN_CHECKPOINT_PAGES = 4000
-"""The log's pages at which a commit checkpoints it itself (SQLite's default: 1,000)."""
-
-_CHECKPOINTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ownit-checkpoint")
-"""One thread for the checkpoints of every database file in this process."""
-
-
 class WriteAheadLog:
     """The write-ahead log of one SQLite file: how many commits have been written to it, and
     how many of those are known to be on disk.
@@ -95,14 +81,7 @@ class WriteAheadLog:
     Connections run with ``synchronous=NORMAL`` (a commit appends to the log without waiting
     for the disk) and make their commits durable themselves, with an ``fsync`` of the log
     *after* they release the write lock: the next writer works while the disk flushes. One
-    ``fsync`` covers every commit written before it began, so concurrent waiters share it.
-
-    Every :data:`CHECKPOINT_EVERY` durable commits, a thread of its own copies the log into
-    the database file (a passive checkpoint: it waits for nobody and nobody waits for it).
-    Left to SQLite, the commit that finds the log over 1,000 pages does that copy itself —
-    most often the ingest writer's, in its thread and while it holds the write lock
-    (decision 0073). SQLite's own checkpoints stay as the safety net, at
-    :data:`OWN_CHECKPOINT_PAGES`."""
+    ``fsync`` covers every commit written before it began, so concurrent waiters share it."""
 
     def __init__(self, database: str) -> None:
         self.path = database + "-wal"
@@ -110,8 +89,6 @@ class WriteAheadLog:
         self._sync_lock = threading.Lock()
         self._written = 0
         self._synced = 0
-        self._checkpointed = 0  # the durable commits when the last checkpoint was asked for
-        self._checkpointing = False
 
     @classmethod
     def of(cls, database: str) -> WriteAheadLog:
@@ -148,38 +125,6 @@ class WriteAheadLog:
             finally:
                 os.close(fd)
             self._synced = target
-        self._checkpoint_soon(target)
-
-    def _checkpoint_soon(self, durable: int) -> None:
-        """Ask the checkpoint thread for a checkpoint once enough commits are durable (one
-        at a time)."""
-        with self._count_lock:
-            if self._checkpointing or durable - self._checkpointed < CHECKPOINT_EVERY:
-                return
-            self._checkpointing = True
-            self._checkpointed = durable
-        _CHECKPOINTS.submit(self.checkpoint)
-
-    def checkpoint(self) -> tuple[int, int, int] | None:
-        """A passive checkpoint through a connection of its own: (busy, frames in the log,
-        frames copied), or ``None`` if the file could not be opened (gone, say)."""
-        database = self.path.removesuffix("-wal")
-        try:
-            # ``mode=rw``: never create the file (a test's database may be gone by now).
-            con = sqlite3.connect(
-                f"file:{quote(database)}?mode=rw", uri=True, timeout=0, isolation_level=None
-            )
-            try:
-                row = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            finally:
-                con.close()
-        except sqlite3.Error as exc:
-            log.debug("checkpoint of %s skipped: %s", database, exc)
-            return None
-        finally:
-            with self._count_lock:
-                self._checkpointing = False
-        return (int(row[0]), int(row[1]), int(row[2])) if row is not None else None
 
 
 def _in_memory(database: str) -> bool:
@@ -353,9 +298,6 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             own_sync = getattr(dbapi_connection, "wal", None) is not None
             cursor.execute(f"PRAGMA synchronous={'NORMAL' if own_sync else 'FULL'}")
             cursor.execute("PRAGMA foreign_keys=ON")
-            # SQLite's own checkpoints only as the safety net (16 MB of log): the checkpoint
-            # thread copies the log every CHECKPOINT_EVERY commits (decision 0073).
-            cursor.execute(f"PRAGMA wal_autocheckpoint={OWN_CHECKPOINT_PAGES}")
             cursor.execute("PRAGMA busy_timeout=30000")
             # Reads of large windows (analytics): a 16 MB page cache per connection (the
             # default is 2 MB) and the file memory-mapped, shared through the OS's page cache.
