@@ -91,16 +91,16 @@ def _engine_children_gone(parent: int, within_s: float) -> bool:
     """Whether every ``ownit worker --parent <parent>`` process has exited, waiting up to
     ``within_s``."""
     marker = f"\0--parent\0{parent}\0".encode()
+
+    def running(entry: Path) -> bool:
+        try:
+            return marker in (entry / "cmdline").read_bytes() + b"\0"
+        except OSError:
+            return False  # gone meanwhile
+
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
-        alive = False
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    alive = alive or marker in (entry / "cmdline").read_bytes() + b"\0"
-                except OSError:
-                    continue  # gone meanwhile
-        if not alive:
+        if not any(running(e) for e in Path("/proc").iterdir() if e.name.isdigit()):
             return True
         time.sleep(0.1)
     return False

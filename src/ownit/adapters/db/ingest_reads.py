@@ -223,7 +223,8 @@ class BatchReader:
             ]
         for (service_id, _), rows in zip(services, answers, strict=True):
             heads = sorted(
-                (_aware(at), str(head), part, key, int(n)) for head, part, key, at, n in rows
+                (_aware(created_at), str(incident_id), component, key, int(count))
+                for incident_id, component, key, created_at, count in rows
             )
             for created_at, incident_id, component, key, count in heads:
                 slot = (service_id, component, key)  # the newest of each slot wins
