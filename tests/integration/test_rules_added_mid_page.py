@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from ownit.adapters.catalog.yaml_source import load_text
 from ownit.adapters.db.catalog_store import SqlCatalogStore
@@ -75,6 +75,39 @@ def test_a_rule_whose_time_is_ahead_fires_one_whose_time_passed_does_not(world: 
     assert keys(world) == ["0:1:alice:hook", "0:1:alice:hook:5m"]
     world.cycle(minutes=20)
     assert len(world.hook.requests) == 2  # nothing twice
+
+
+# The engine's read of an incident's planned pages (``SqlEscalationUnit.planned``).
+PLANNED_READ = (
+    "SELECT notifications.user_name, notifications.contact, notifications.event_type, "
+    "notifications.due_at, notifications.data"
+)
+
+
+def test_a_page_started_now_is_not_read_back_for_added_rules(world: World) -> None:
+    """The first advance plans the page with the rules as they are: it does not read the
+    pages back inside its write transaction (on SQLite, the one write lock). A later advance
+    of the same page does, and still finds a rule added since."""
+    reads: list[str] = []
+
+    @event.listens_for(world.engine, "before_cursor_execute")
+    def _seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith(PLANNED_READ):
+            reads.append(statement)
+
+    try:
+        world.send()
+        world.cycle()
+        assert keys(world) == ["0:1:alice:hook"]
+        assert reads == []
+        world.clock.advance(minutes=2)
+        add_rule(world, "5m")
+        world.cycle()
+        assert len(reads) == 1
+        world.cycle(minutes=3)
+        assert keys(world) == ["0:1:alice:hook", "0:1:alice:hook:5m"]
+    finally:
+        event.remove(world.engine, "before_cursor_execute", _seen)
 
 
 def test_a_rule_added_after_the_acknowledgement_does_not_fire(world: World) -> None:

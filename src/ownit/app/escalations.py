@@ -194,7 +194,9 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
         unit.cancel_pending(now, "incident resolved")
         unit.save(None if state is None else state.to_json(), None)
         return
+    started = False
     if state is None:
+        started = True
         step = esc.start(policy, facts.urgency, resolve_target, now)
         _record(unit, facts, step, now)
         state = step.state
@@ -214,7 +216,9 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
             unit.retrigger(now)
         _record(unit, facts, step, now)
         state = step.state
-    if facts.status is Status.TRIGGERED and state.status is Status.TRIGGERED:
+    if facts.status is Status.TRIGGERED and state.status is Status.TRIGGERED and not started:
+        # A page that started just now was planned with the rules as they are: nothing can
+        # have been added to them since (and reading its pages back costs the write lock).
         unit.enqueue(_rules_added(unit, facts, now))
     unit.save(state.to_json(), state.next_due_at)
 
