@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -153,3 +154,62 @@ def test_a_failed_flush_fails_its_batch() -> None:
 
     [result] = asyncio.run(run())
     assert isinstance(result, OSError)
+
+
+class Gated(Refuses):
+    """A store whose first transaction waits until ``go`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+        self.begun = 0
+
+    def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
+        self.begun += 1
+        if self.begun == 1:
+            self.go.wait(5)
+        return super().apply_batch(items, now)
+
+
+def test_the_writer_goes_on_to_the_next_batch_while_the_event_loop_is_busy() -> None:
+    """Once a batch is committed, what queued meanwhile is committed next without waiting for
+    the event loop (busy reading and answering requests under load) to hand it over."""
+    store = Gated()
+
+    async def run() -> tuple[list[str], list[ItemResult]]:
+        committer = GroupCommitter(store=store, clock=FakeClock())
+        await committer.start()
+        try:
+            first = asyncio.ensure_future(committer.submit([event("a")]))
+            while store.begun < 1:  # the writer is inside the first batch
+                await asyncio.sleep(0.001)
+            second = asyncio.ensure_future(committer.submit([event("b")]))
+            await asyncio.sleep(0)  # queued behind it
+            threading.Timer(0.05, store.go.set).start()
+            time.sleep(0.5)  # the loop is busy: nothing it would have to do runs meanwhile
+            committed_while_busy = list(store.committed)
+            return committed_while_busy, [await first, await second]
+        finally:
+            await committer.stop()
+
+    committed_while_busy, results = asyncio.run(run())
+    assert committed_while_busy == ["a", "b"]
+    assert all(r.accepted for r in results)
+
+
+def test_a_request_after_stop_is_refused_not_left_waiting() -> None:
+    store = Refuses()
+
+    async def run() -> BaseException | ItemResult:
+        committer = GroupCommitter(store=store, clock=FakeClock())
+        await committer.start()
+        done = await committer.submit([event("a")])
+        assert done.accepted
+        await committer.stop()
+        try:
+            return await asyncio.wait_for(committer.submit([event("b")]), timeout=1)
+        except RuntimeError as exc:
+            return exc
+
+    assert isinstance(asyncio.run(run()), RuntimeError)
+    assert store.committed == ["a"]

@@ -16,6 +16,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -62,10 +64,17 @@ def with_dedup_key(event: Event) -> Event:
 
 
 BatchObserver = Callable[[int, float], None]
+_Waiting = tuple[Sequence[Event], asyncio.Future[ItemResult]]
+_STOP = None  # put once per writer thread: it ends after what was queued before it
 
 
 class GroupCommitter:
-    """Collects concurrent submissions and commits them together, one transaction per batch."""
+    """Collects concurrent submissions and commits them together, one transaction per batch.
+
+    The writer threads take their batches straight from a thread-safe queue: a writer that
+    has committed starts on what queued up meanwhile at once, without waiting for the event
+    loop (which may be busy reading and answering requests) to hand it the next batch. The
+    loop hears back once per batch, when the batch is durable."""
 
     def __init__(
         self,
@@ -83,97 +92,129 @@ class GroupCommitter:
         self._clock = clock
         self._batch_max = batch_max
         self._on_batch = on_batch
-        self._queue: asyncio.Queue[tuple[Sequence[Event], asyncio.Future[ItemResult]]] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._queue: queue.SimpleQueue[_Waiting | None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._threads: list[threading.Thread] = []
         self._syncer: ThreadPoolExecutor | None = None
+        self._open: set[asyncio.Future[ItemResult]] = set()  # submitted, not yet answered
+        self._stopping = False
 
     async def start(self) -> None:
-        self._queue = asyncio.Queue()
-        self._executor = ThreadPoolExecutor(
-            max_workers=self._writers, thread_name_prefix="ownit-ingest"
-        )
+        self._loop = asyncio.get_running_loop()
+        self._queue = queue.SimpleQueue()
         if self._durability is not None:
             self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ownit-sync")
-        self._task = asyncio.create_task(self._run(), name="ownit-group-commit")
+        self._threads = [
+            threading.Thread(target=self._writer, name=f"ownit-ingest_{n}", daemon=True)
+            for n in range(self._writers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     async def stop(self) -> None:
-        """Commit what is queued, then stop."""
-        if self._task is None or self._queue is None:
+        """Commit and answer what is queued, then stop."""
+        if self._queue is None:
             return
-        await self._queue.join()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        assert self._executor is not None
-        self._executor.shutdown(wait=True)
+        self._stopping = True  # a request from now on is answered at once (503), never lost
+        while self._open:
+            await asyncio.wait(set(self._open))
+        for _ in self._threads:
+            self._queue.put(_STOP)
+        for thread in self._threads:
+            await asyncio.to_thread(thread.join)
         if self._syncer is not None:
             self._syncer.shutdown(wait=True)
-        self._task = None
+        self._queue = None
+        self._threads = []
+        self._stopping = False
 
     async def submit(self, events: Sequence[Event]) -> ItemResult:
         """Wait until ``events`` are durably committed (or rejected) and return the answer."""
-        if self._queue is None:
-            raise RuntimeError("GroupCommitter.start() was not called")
-        future: asyncio.Future[ItemResult] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((events, future))
+        if self._queue is None or self._loop is None or self._stopping:
+            raise RuntimeError("GroupCommitter is not running (not started, or stopping)")
+        future: asyncio.Future[ItemResult] = self._loop.create_future()
+        self._open.add(future)
+        future.add_done_callback(self._open.discard)
+        self._queue.put((events, future))
         return await future
 
-    async def _run(self) -> None:
+    def _writer(self) -> None:
+        """A writer thread: take what is queued (up to ``batch_max``), commit it, hand it on
+        to be made durable and answered, and go on with the next."""
         assert self._queue is not None
-        queue = self._queue
-        slots = asyncio.Semaphore(self._writers)
-        running: set[asyncio.Task[None]] = set()
+        waiting = self._queue
         while True:
-            # Wait for a free writer first: meanwhile requests queue up and the batch grows.
-            await slots.acquire()
-            first = await queue.get()
+            first = waiting.get()
+            if first is _STOP:
+                return
             batch = [first]
-            while len(batch) < self._batch_max and not queue.empty():
-                batch.append(queue.get_nowait())
-            task = asyncio.create_task(self._write(batch, slots))
-            running.add(task)
-            task.add_done_callback(running.discard)
+            while len(batch) < self._batch_max:
+                try:
+                    more = waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if more is _STOP:
+                    waiting.put(_STOP)  # for after this batch (stop() sends one per writer)
+                    break
+                batch.append(more)
+            self._write(batch)
 
-    async def _write(
-        self,
-        batch: list[tuple[Sequence[Event], asyncio.Future[ItemResult]]],
-        slots: asyncio.Semaphore,
-    ) -> None:
-        assert self._queue is not None
-        loop = asyncio.get_running_loop()
+    def _write(self, batch: list[_Waiting]) -> None:
         started = time.perf_counter()
-        released = False
         try:
-            results = await loop.run_in_executor(
-                self._executor, self._commit, [events for events, _ in batch]
-            )
+            results = self._commit([events for events, _ in batch])
             if self._durability is not None:
-                # Committed: the next batch may be written while this one reaches the disk.
+                # Committed: this writer goes on while the batch reaches the disk.
                 mark = self._durability.mark()
-                slots.release()
-                released = True
-                await loop.run_in_executor(self._syncer, self._durability.sync, mark)
+                assert self._syncer is not None
+                self._syncer.submit(self._flush, batch, results, mark, started)
+                return
         except Exception as exc:  # not even one at a time: every request gets the error
             log.exception("ingest batch of %d failed", len(batch))
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-        else:
-            for (_, future), result in zip(batch, results, strict=True):
-                if future.done():
-                    continue
-                if isinstance(result, Exception):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
-            if self._on_batch is not None:
-                self._on_batch(len(batch), time.perf_counter() - started)
-        finally:
-            if not released:
-                slots.release()
-            for _ in batch:
-                self._queue.task_done()
+            self._tell(self._fail, batch, exc)
+            return
+        self._tell(self._answer, batch, results, started)
+
+    def _flush(
+        self,
+        batch: list[_Waiting],
+        results: list[ItemResult | Exception],
+        mark: int,
+        started: float,
+    ) -> None:
+        assert self._durability is not None
+        try:
+            self._durability.sync(mark)
+        except Exception as exc:
+            log.exception("ingest batch of %d could not be made durable", len(batch))
+            self._tell(self._fail, batch, exc)
+            return
+        self._tell(self._answer, batch, results, started)
+
+    def _tell(self, answer: Callable[..., None], *args: object) -> None:
+        """Run ``answer`` on the event loop (the futures belong to it): once per batch."""
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            self._loop.call_soon_threadsafe(answer, *args)
+
+    def _answer(
+        self, batch: list[_Waiting], results: list[ItemResult | Exception], started: float
+    ) -> None:
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():  # its request went away meanwhile
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+        if self._on_batch is not None:
+            self._on_batch(len(batch), time.perf_counter() - started)
+
+    @staticmethod
+    def _fail(batch: list[_Waiting], exc: Exception) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
 
     def _commit(self, items: list[Sequence[Event]]) -> list[ItemResult | Exception]:
         """One transaction for the batch; if it fails, one per item, so that an item the
