@@ -186,7 +186,10 @@ def test_the_writer_goes_on_to_the_next_batch_while_the_event_loop_is_busy() -> 
             second = asyncio.ensure_future(committer.submit([event("b")]))
             await asyncio.sleep(0)  # queued behind it
             threading.Timer(0.05, store.go.set).start()
-            time.sleep(0.5)  # the loop is busy: nothing it would have to do runs meanwhile
+            # The loop stays busy (this blocks it): nothing it would have to do runs meanwhile.
+            deadline = time.monotonic() + 5
+            while len(store.committed) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
             committed_while_busy = list(store.committed)
             return committed_while_busy, [await first, await second]
         finally:
