@@ -194,9 +194,8 @@ def advance(unit: EscalationUnit, *, now: datetime, on_call: OnCallLookup) -> No
         unit.cancel_pending(now, "incident resolved")
         unit.save(None if state is None else state.to_json(), None)
         return
-    started = False
+    started = state is None  # this advance starts the escalation
     if state is None:
-        started = True
         step = esc.start(policy, facts.urgency, resolve_target, now)
         _record(unit, facts, step, now)
         state = step.state
