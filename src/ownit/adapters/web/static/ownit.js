@@ -21,7 +21,13 @@
     }
     if (!row || (key !== "a" && key !== "r")) { return; }
     var button = row.querySelector('button[data-key="' + key + '"]');
-    if (button) { ev.preventDefault(); button.click(); }
+    if (!button) { return; }
+    ev.preventDefault();
+    // A row the list's poll has just swapped in is taken over by htmx only when the swap
+    // settles (~20 ms later); until then its button would submit the form with a full page
+    // load. Processing the row first (idempotent) keeps the action in place.
+    if (window.htmx) { window.htmx.process(row); }
+    button.click();
   });
   // After a row is swapped in place, keep the keyboard on it.
   document.addEventListener("htmx:afterSwap", function (ev) {
