@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func
+from sqlalchemy import Connection, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import refresh
+from ownit.adapters.db.batch_sql import Sql
 
 _r = t.incident_responses
 
@@ -25,25 +26,16 @@ def _insert(conn: Connection) -> Any:
     return dialect.insert(_r)
 
 
-def _pages_upsert(dialect: Any) -> Any:
-    """A page's row: the person's first page time and highest level kept."""
-    stmt = dialect.insert(_r)
-    new = stmt.excluded
-    return stmt.on_conflict_do_update(
-        index_elements=["incident_id", "user_name"],
-        set_={
-            "first_paged_at": func.coalesce(_r.c.first_paged_at, new.first_paged_at),
-            "highest_level": case(
-                (_r.c.highest_level.is_(None), new.highest_level),
-                (new.highest_level > _r.c.highest_level, new.highest_level),
-                else_=_r.c.highest_level,
-            ),
-        },
-    )
-
-
-# Built once: the engine records every page it writes (building it cost more than running it).
-_PAGES = {"postgresql": _pages_upsert(postgresql), "sqlite": _pages_upsert(sqlite)}
+_PAGE_COLUMNS = ("incident_id", "user_name", "first_paged_at", "highest_level")
+# A page's row: the person's first page time and highest level kept. Plain SQL at driver
+# level: the engine writes it for every page, with its batch's other writes (decision 0074).
+_PAGES_KEPT = (
+    " ON CONFLICT (incident_id, user_name) DO UPDATE SET"
+    " first_paged_at = COALESCE(incident_responses.first_paged_at, excluded.first_paged_at),"
+    " highest_level = CASE WHEN incident_responses.highest_level IS NULL"
+    " OR excluded.highest_level > incident_responses.highest_level"
+    " THEN excluded.highest_level ELSE incident_responses.highest_level END"
+)
 
 
 def _paged_at(data: Any, default: datetime) -> datetime:
@@ -58,9 +50,11 @@ def _paged_at(data: Any, default: datetime) -> datetime:
     return default
 
 
-def record_pages(conn: Connection, pages: Iterable[tuple[str, str, Any]], at: datetime) -> None:
+def write_pages(sql: Sql, pages: Iterable[tuple[str, str, Any]], at: datetime) -> set[str]:
     """For each ``(incident_id, user, data)`` of a page written to the outbox (``data`` holds
-    ``level`` and ``paged_at``): keep the person's first page time and highest level."""
+    ``level`` and ``paged_at``): keep the person's first page time and highest level. Reads
+    nothing (it may run in a pipeline); returns the incidents a page made escalated (level 2
+    or beyond), whose stored figures :func:`record_pages` refreshes."""
     first: dict[tuple[str, str], tuple[datetime, int]] = {}
     for incident_id, user, data in pages:
         when = _paged_at(data, at)
@@ -69,17 +63,18 @@ def record_pages(conn: Connection, pages: Iterable[tuple[str, str, Any]], at: da
         key = (incident_id, user)
         seen = first.get(key)
         first[key] = (when, level) if seen is None else (min(seen[0], when), max(seen[1], level))
-    if not first:
-        return
-    conn.execute(
-        _PAGES[conn.dialect.name],
-        [
-            {"incident_id": i, "user_name": u, "first_paged_at": when, "highest_level": level}
-            for (i, u), (when, level) in first.items()
-        ],
+    sql.insert(
+        "incident_responses",
+        _PAGE_COLUMNS,
+        [(i, u, sql.ts(when), level) for (i, u), (when, level) in first.items()],
+        tail=_PAGES_KEPT,
     )
-    # A page at level 2 or beyond makes the incident escalated: its stored figures change.
-    escalated = {i for (i, _), (_, level) in first.items() if level >= 2}
+    return {i for (i, _), (_, level) in first.items() if level >= 2}
+
+
+def record_pages(conn: Connection, pages: Iterable[tuple[str, str, Any]], at: datetime) -> None:
+    """:func:`write_pages`, then the stored figures of the incidents it made escalated."""
+    escalated = write_pages(Sql(conn), pages, at)
     if escalated:
         refresh(conn, escalated)
 

@@ -54,9 +54,11 @@ class Sql:
         columns: Sequence[str],
         rows: list[tuple[Any, ...]],
         values: str | None = None,
+        tail: str = "",
     ) -> None:
         """Insert ``rows``; ``values``: one row's ``VALUES`` item written with ``?`` (one
-        mark per column unless an expression takes more or fewer), for each row.
+        mark per column unless an expression takes more or fewer), for each row; ``tail``:
+        what follows the values (an ``ON CONFLICT`` clause).
 
         On PostgreSQL the rows go in one multi-row ``INSERT`` (per :data:`ROWS_AT_ONCE`): the
         server runs one statement, not one per row (decision 0069); SQLite takes them in
@@ -66,7 +68,7 @@ class Sql:
         one = values or "(" + ", ".join("?" for _ in columns) + ")"
         head = _insert_head(table, tuple(columns))
         if self.sqlite:
-            self._driver().executemany(f"{head} VALUES {one}", rows)
+            self._driver().executemany(f"{head} VALUES {one}{tail}", rows)
             return
         # psycopg's raw cursor takes PostgreSQL's own $n marks as written: a long statement's
         # %s marks would be parsed again at every execution (psycopg caches short ones only).
@@ -74,7 +76,7 @@ class Sql:
         for start in range(0, len(rows), ROWS_AT_ONCE):
             chunk = rows[start : start + ROWS_AT_ONCE]
             params = [value for row in chunk for value in row]
-            cursor.execute(_many_rows(head, one, len(chunk)), params)
+            cursor.execute(_many_rows(head, one, len(chunk)) + tail, params)
 
     def run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """``sql`` written with ``?`` placeholders, executed for every row."""

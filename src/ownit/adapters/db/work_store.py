@@ -18,13 +18,18 @@ from sqlalchemy import Connection, Engine, Select, case, func, select, update
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.batch_sql import Sql
 from ownit.adapters.db.engine import read_only
-from ownit.adapters.db.escalation_unit import SqlEscalationUnit, team_chat_url
+from ownit.adapters.db.escalation_unit import (
+    BatchShare,
+    Held,
+    SqlEscalationUnit,
+    team_chat_url,
+    write_held,
+)
 from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.adapters.db.secret_box import SecretBox, open_spec
 from ownit.app.delivery import Claimed, DeliveryContext, Finished
 from ownit.app.escalations import (
     TEAM_PREFIX,
-    Reach,
 )
 from ownit.app.notify import ANALYTICS_DIGEST, ResponderContext
 from ownit.domain.alert_details import alert_details
@@ -200,8 +205,29 @@ class SqlWorkStore:
                 row.incident_id: row
                 for row in conn.execute(_UNIT_ROWS.where(_e.c.incident_id.in_(ids))).all()
             }
-            people: dict[tuple[str, int], list[tuple[str, Reach]]] = {}
-            yield [SqlEscalationUnit(conn, found[i], now, people) for i in picked if i in found]
+            share = BatchShare()
+            yield [SqlEscalationUnit(conn, found[i], now, share) for i in picked if i in found]
+            self._write_kept(conn, share.kept, now)
+
+    def _write_kept(self, conn: Connection, kept: Sequence[Held], now: datetime) -> None:
+        """The batch's held writes, together; should that fail, each incident's on its own,
+        so that only a failing incident's are lost (and its timer moved on, as
+        :meth:`isolated` does)."""
+        if not kept:
+            return
+        try:
+            with conn.begin_nested():
+                write_held(conn, kept, now)
+            return
+        except Exception:
+            log.exception("writing a batch of escalations failed; writing them one by one")
+        for held in kept:
+            try:
+                with conn.begin_nested():
+                    write_held(conn, [held], now)
+            except Exception:
+                log.exception("escalation of incident %s failed; retrying later", held.incident_id)
+                self._later(conn, held.incident_id, now)
 
     def _remember_waiting(self, candidates: Sequence[Candidate], picked: set[str]) -> None:
         """Keep, per service, the oldest first page seen but not yet claimed: the next claims
@@ -218,18 +244,26 @@ class SqlWorkStore:
 
     @contextmanager
     def isolated(self, unit: SqlEscalationUnit) -> Iterator[None]:
-        """A savepoint around one incident's work: on error only its changes are undone, and
-        its timer is moved on so it cannot block the queue."""
+        """Around one incident's work: on error only its changes are undone (its held writes
+        dropped, or its own savepoint rolled back: see ``SqlEscalationUnit``), and its timer
+        is moved on so it cannot block the queue."""
         try:
-            with unit.connection.begin_nested():
-                yield
+            yield
         except Exception:
+            unit.undo()
             log.exception("escalation of incident %s failed; retrying later", unit.facts.id)
-            unit.connection.execute(
-                update(_e)
-                .where(_e.c.incident_id == unit.facts.id)
-                .values(due_at=unit.now + timedelta(seconds=30))
-            )
+            self._later(unit.connection, unit.facts.id, unit.now)
+        else:
+            unit.keep()
+
+    @staticmethod
+    def _later(conn: Connection, incident_id: str, now: datetime) -> None:
+        """A failed incident's timer, moved on so it cannot block the queue."""
+        conn.execute(
+            update(_e)
+            .where(_e.c.incident_id == incident_id)
+            .values(due_at=now + timedelta(seconds=30))
+        )
 
     @contextmanager
     def locked(self, incident_id: str, now: datetime) -> Iterator[SqlEscalationUnit | None]:
