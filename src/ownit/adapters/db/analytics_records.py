@@ -1,8 +1,9 @@
 """What analytics needs recorded as it happens (migration 0011): when each person was first
 paged for an incident, and who acknowledged it first and how.
 
-Two small hooks call in here, inside the caller's transaction: the worker's outbox write
-(``work_store``: each page) and the incident store's acknowledgement (``incident_store``).
+Two small hooks call in here, inside the caller's transaction: the engine's outbox write
+(``escalation_unit.write_held``: each page of a person) and the incident store's
+acknowledgement (``incident_store``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from sqlalchemy import Connection, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ownit.adapters.db import tables as t
-from ownit.adapters.db.analytics_figures import refresh
 from ownit.adapters.db.batch_sql import Sql
 
 _r = t.incident_responses
@@ -54,7 +54,7 @@ def write_pages(sql: Sql, pages: Iterable[tuple[str, str, Any]], at: datetime) -
     """For each ``(incident_id, user, data)`` of a page written to the outbox (``data`` holds
     ``level`` and ``paged_at``): keep the person's first page time and highest level. Reads
     nothing (it may run in a pipeline); returns the incidents a page made escalated (level 2
-    or beyond), whose stored figures :func:`record_pages` refreshes."""
+    or beyond): the caller refreshes their stored figures (``analytics_figures.refresh``)."""
     first: dict[tuple[str, str], tuple[datetime, int]] = {}
     for incident_id, user, data in pages:
         when = _paged_at(data, at)
@@ -70,13 +70,6 @@ def write_pages(sql: Sql, pages: Iterable[tuple[str, str, Any]], at: datetime) -
         tail=_PAGES_KEPT,
     )
     return {i for (i, _), (_, level) in first.items() if level >= 2}
-
-
-def record_pages(conn: Connection, pages: Iterable[tuple[str, str, Any]], at: datetime) -> None:
-    """:func:`write_pages`, then the stored figures of the incidents it made escalated."""
-    escalated = write_pages(Sql(conn), pages, at)
-    if escalated:
-        refresh(conn, escalated)
 
 
 def record_acknowledgement(
