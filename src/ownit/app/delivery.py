@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -100,8 +100,20 @@ def first_page_contexts(
         return {}
 
 
+Hold = Callable[[str, str, str], tuple[datetime, str] | None]
+"""For a contact — ``(user, contact, channel)`` — that may get no message now: until when it
+is held back, and why (:meth:`ContactLimiter.hold`); ``None`` when it may."""
+
+
 class OutboxStore(Protocol):
-    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]: ...
+    def claim(
+        self, now: datetime, limit: int, lease: timedelta, hold: Hold | None = None
+    ) -> list[Claimed]:
+        """Up to ``limit`` due notifications, leased until ``now + lease``, chosen fairly.
+        With ``hold``: the due notifications of a contact that is held back (other than
+        digests, which are never held) are not claimed; they all wait, pending, until the
+        hold ends (and are bundled into the next message then)."""
+        ...
 
     def contexts(self, group: Sequence[Claimed]) -> list[DeliveryContext | None]: ...
 
@@ -153,12 +165,11 @@ def deliver_group(
         if ctx.contact is None or notifier is None:
             reason = "the contact no longer exists" if ctx.contact is None else "no notifier for it"
             done += [Finished(c, "failed", f"could not notify {how}: {reason}") for c, _ in live]
-        elif limiter is not None and (wait := limiter.wait(first.user, first.contact, now)):
-            held = (
-                f"held back: {how} had {limiter.limit} messages in the last "
-                f"{limiter.window.seconds // 60} min; bundled into the next one"
-            )
-            done += [Finished(c, "pending", held, now + wait) for c, _ in live]
+        elif limiter is not None and (
+            held := limiter.hold(first.user, first.contact, first.channel, now)
+        ):
+            until, why = held
+            done += [Finished(c, "pending", why, until) for c, _ in live]
         else:
             bundle = tuple(
                 BundledIncident(
@@ -303,6 +314,22 @@ class ContactLimiter:
         if len(recent) < self.limit:
             return None
         return recent[0] + self.window - now
+
+    def hold(
+        self, user: str, contact: str, channel: str, now: datetime
+    ) -> tuple[datetime, str] | None:
+        """Until when the contact is held back, and why (``None``: it may get a message)."""
+        wait = self.wait(user, contact, now)
+        if wait is None:
+            return None
+        return now + wait, (
+            f"held back: {user} by {channel} ({contact}) had {self.limit} messages in the "
+            f"last {self.window.seconds // 60} min; bundled into the next one"
+        )
+
+    def holds(self, now: datetime) -> Hold:
+        """:meth:`hold` at ``now``, for :meth:`OutboxStore.claim`."""
+        return lambda user, contact, channel: self.hold(user, contact, channel, now)
 
     def sent(self, user: str, contact: str, now: datetime) -> None:
         self._sent.setdefault((user, contact), []).append(now)

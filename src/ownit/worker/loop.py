@@ -187,7 +187,9 @@ class Worker:
         total = 0
         for _ in range(rounds):
             now = self._clock.now()
-            claimed = self._store.claim(now, self._batch, self._lease)
+            # A contact held back (too many messages lately) takes no claim's room: its due
+            # notifications wait, all at once, for the next message (decision 0075).
+            claimed = self._store.claim(now, self._batch, self._lease, self._limiter.holds(now))
             if not claimed:
                 return total
             # First-responder context for every first page of the round, in one go.

@@ -27,7 +27,7 @@ from ownit.adapters.db.escalation_unit import (
 )
 from ownit.adapters.db.responder_store import SqlResponderContexts
 from ownit.adapters.db.secret_box import SecretBox, open_spec
-from ownit.app.delivery import Claimed, DeliveryContext, Finished
+from ownit.app.delivery import Claimed, DeliveryContext, Finished, Hold
 from ownit.app.escalations import (
     TEAM_PREFIX,
 )
@@ -140,9 +140,28 @@ def _oldest_first_pages(now: datetime) -> Select[Any]:
 
 
 _n = t.notifications
-_PENDING = select(_n.c.id, _n.c.user_name, _n.c.contact, _n.c.due_at, _n.c.event_type).where(
-    _n.c.status == "pending"
-)
+_PENDING = select(
+    _n.c.id, _n.c.user_name, _n.c.contact, _n.c.due_at, _n.c.event_type, _n.c.channel
+).where(_n.c.status == "pending")
+
+
+def _held_contacts(
+    pending: Sequence[Any], hold: Hold | None
+) -> dict[tuple[str, str], tuple[datetime, str]]:
+    """The contacts among ``pending`` that ``hold`` holds back, with until when and why."""
+    if hold is None:
+        return {}
+    held: dict[tuple[str, str], tuple[datetime, str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for row in pending:
+        key = (row.user_name, row.contact)
+        if key in seen or row.event_type == ANALYTICS_DIGEST:
+            continue
+        seen.add(key)
+        found = hold(row.user_name, row.contact, row.channel)
+        if found is not None:
+            held[key] = found
+    return held
 
 
 class SqlWorkStore:
@@ -282,7 +301,9 @@ class SqlWorkStore:
 
     # --- outbox ---------------------------------------------------------------------------
 
-    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
+    def claim(
+        self, now: datetime, limit: int, lease: timedelta, hold: Hold | None = None
+    ) -> list[Claimed]:
         n = t.notifications
         # Pending rows are chosen fairly: first pages first, contacts taking turns (a storm
         # for one person's contact cannot hold another person's page back by more than a
@@ -292,13 +313,29 @@ class SqlWorkStore:
         with self._reader.connect() as conn:
             due = _PENDING.where(n.c.due_at <= now)
             pending = _both_ends(conn, due, n.c.due_at, n.c.id, oldest_window(limit))
+        held = _held_contacts(pending, hold)
         candidates = [
             Candidate(
                 str(r.id), (r.user_name, r.contact), r.due_at, r.event_type == "incident.triggered"
             )
             for r in pending
+            if (r.user_name, r.contact) not in held or r.event_type == ANALYTICS_DIGEST
         ]
         with self._engine.begin() as conn:
+            for (user, contact), (until, why) in sorted(held.items()):
+                # Every due notification of a held contact waits for its next message, in
+                # one statement: none takes a claim's room or a round trip meanwhile.
+                conn.execute(
+                    update(n)
+                    .where(
+                        n.c.status == "pending",
+                        n.c.user_name == user,
+                        n.c.contact == contact,
+                        n.c.due_at <= now,
+                        n.c.event_type != ANALYTICS_DIGEST,
+                    )
+                    .values(due_at=until, last_error=why)
+                )
             # Leases run out first (their work is oldest), then the pending rows picked.
             stale = (
                 select(n.c.id)
