@@ -111,8 +111,8 @@ class OutboxStore(Protocol):
     ) -> list[Claimed]:
         """Up to ``limit`` due notifications, leased until ``now + lease``, chosen fairly.
         With ``hold``: the due notifications of a contact that is held back (other than
-        digests, which are never held) are not claimed; they all wait, pending, until the
-        hold ends (and are bundled into the next message then)."""
+        digests, which are never held) are not claimed; those read wait, pending, until
+        the hold ends (and are bundled into the next message then)."""
         ...
 
     def contexts(self, group: Sequence[Claimed]) -> list[DeliveryContext | None]: ...

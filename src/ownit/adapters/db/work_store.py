@@ -323,19 +323,22 @@ class SqlWorkStore:
         ]
         with self._engine.begin() as conn:
             for (user, contact), (until, why) in sorted(held.items()):
-                # Every due notification of a held contact waits for its next message, in
-                # one statement: none takes a claim's room or a round trip meanwhile.
-                conn.execute(
-                    update(n)
-                    .where(
-                        n.c.status == "pending",
-                        n.c.user_name == user,
-                        n.c.contact == contact,
-                        n.c.due_at <= now,
-                        n.c.event_type != ANALYTICS_DIGEST,
-                    )
-                    .values(due_at=until, last_error=why)
+                # A held contact's due notifications that the claim read wait for its next
+                # message: none takes a claim's room or a round trip meanwhile (by id: the
+                # contact's postponed rows are not scanned again).
+                ids = [
+                    r.id
+                    for r in pending
+                    if (r.user_name, r.contact) == (user, contact)
+                    and r.event_type != ANALYTICS_DIGEST
+                ]
+                free = (  # rows another worker holds right now are its to finish
+                    select(n.c.id)
+                    .where(n.c.id.in_(ids), n.c.status == "pending")
+                    .with_for_update(skip_locked=True)
+                    .scalar_subquery()
                 )
+                conn.execute(update(n).where(n.c.id.in_(free)).values(due_at=until, last_error=why))
             # Leases run out first (their work is oldest), then the pending rows picked.
             stale = (
                 select(n.c.id)
