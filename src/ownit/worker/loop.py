@@ -188,7 +188,7 @@ class Worker:
         for _ in range(rounds):
             now = self._clock.now()
             # A contact held back (too many messages lately) takes no claim's room: its due
-            # notifications wait, all at once, for the next message (decision 0075).
+            # notifications the claim read wait for its next message (decision 0075).
             claimed = self._store.claim(now, self._batch, self._lease, self._limiter.holds(now))
             if not claimed:
                 return total
