@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from ownit.app.notify import PAGE_EVENTS
 from ownit.domain import escalation as esc
 from ownit.domain.escalation import Page, Policy, Step, Target
 from ownit.domain.escalation.state import (
@@ -297,6 +298,12 @@ RESOLVED = "incident.resolved"
 TEAM_PREFIX = "team/"
 """Outbox rows for a team's chat channel name the team as ``team/<name>`` (a user name is a
 slug, so it never contains ``/``)."""
+
+
+def pages_a_person(row: Outbound) -> bool:
+    """The row asks a person to act (a page, an escalation, a fallback page): analytics
+    records it. A status update or a team channel's message only informs."""
+    return row.event_type in PAGE_EVENTS and not row.user.startswith(TEAM_PREFIX)
 
 
 def _team_updates(

@@ -25,6 +25,7 @@ from ownit.app.escalations import (
     Planned,
     PlannedPage,
     Reach,
+    pages_a_person,
 )
 from ownit.app.notify import PAGE_EVENTS
 from ownit.domain.durations import parse_duration
@@ -83,11 +84,6 @@ def write_held(conn: Connection, held: Sequence[Held], now: datetime) -> None:
         for at, kind, message, data in h.logs
     ]
     outbound = [r for h in held for r in h.outbound]
-    # Analytics records the pages of people, not what only informs (a status update, the
-    # team's channel).
-    pages = [
-        r for r in outbound if r.event_type in PAGE_EVENTS and not r.user.startswith(TEAM_PREFIX)
-    ]
     created = sql.ts(now)
     rows = [
         (
@@ -96,16 +92,18 @@ def write_held(conn: Connection, held: Sequence[Held], now: datetime) -> None:
         )
         for r in outbound
     ]
-    saves = [
-        (None if state is None else sql.json(dict(state)), sql.ts(due_at), h.incident_id)
-        for h in held
-        if h.state is not None
-        for state, due_at in (h.state,)
-    ]
+    saves = []
+    for h in held:
+        if h.state is not None:
+            state, due_at = h.state
+            saves.append(
+                (sql.json(None if state is None else dict(state)), sql.ts(due_at), h.incident_id)
+            )
     with sql.pipeline():
         sql.insert("log_entries", _LOG_COLUMNS, logs)
         sql.insert("notifications", _OUTBOX_COLUMNS, rows, tail=_ONCE)
-        escalated = write_pages(sql, ((r.incident_id, r.user, r.data) for r in pages), now)
+        pages = ((r.incident_id, r.user, r.data) for r in outbound if pages_a_person(r))
+        escalated = write_pages(sql, pages, now)
         sql.run(_SAVE, saves)
     if escalated:  # a page at level 2 or beyond: the incident's stored figures change
         refresh(conn, escalated)

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -145,22 +146,31 @@ _PENDING = select(
 ).where(_n.c.status == "pending")
 
 
-def _held_contacts(
-    pending: Sequence[Any], hold: Hold | None
-) -> dict[tuple[str, str], tuple[datetime, str]]:
-    """The contacts among ``pending`` that ``hold`` holds back, with until when and why."""
+@dataclass(frozen=True, slots=True)
+class _Held:
+    until: datetime
+    why: str
+    ids: list[int]  # its due rows the claim read (digests left out: never held)
+
+
+def _held_contacts(pending: Sequence[Any], hold: Hold | None) -> dict[tuple[str, str], _Held]:
+    """The contacts among ``pending`` that ``hold`` holds back: until when, why, and their
+    rows."""
     if hold is None:
         return {}
-    held: dict[tuple[str, str], tuple[datetime, str]] = {}
-    seen: set[tuple[str, str]] = set()
+    held: dict[tuple[str, str], _Held] = {}
+    free: set[tuple[str, str]] = set()
     for row in pending:
         key = (row.user_name, row.contact)
-        if key in seen or row.event_type == ANALYTICS_DIGEST:
+        if key in free or row.event_type == ANALYTICS_DIGEST:
             continue
-        seen.add(key)
-        found = hold(row.user_name, row.contact, row.channel)
-        if found is not None:
-            held[key] = found
+        if key not in held:
+            found = hold(row.user_name, row.contact, row.channel)
+            if found is None:
+                free.add(key)
+                continue
+            held[key] = _Held(*found, ids=[])
+        held[key].ids.append(row.id)
     return held
 
 
@@ -322,23 +332,21 @@ class SqlWorkStore:
             if (r.user_name, r.contact) not in held or r.event_type == ANALYTICS_DIGEST
         ]
         with self._engine.begin() as conn:
-            for (user, contact), (until, why) in sorted(held.items()):
+            for _, contact in sorted(held.items()):
                 # A held contact's due notifications that the claim read wait for its next
                 # message: none takes a claim's room or a round trip meanwhile (by id: the
                 # contact's postponed rows are not scanned again).
-                ids = [
-                    r.id
-                    for r in pending
-                    if (r.user_name, r.contact) == (user, contact)
-                    and r.event_type != ANALYTICS_DIGEST
-                ]
                 free = (  # rows another worker holds right now are its to finish
                     select(n.c.id)
-                    .where(n.c.id.in_(ids), n.c.status == "pending")
+                    .where(n.c.id.in_(contact.ids), n.c.status == "pending")
                     .with_for_update(skip_locked=True)
                     .scalar_subquery()
                 )
-                conn.execute(update(n).where(n.c.id.in_(free)).values(due_at=until, last_error=why))
+                conn.execute(
+                    update(n)
+                    .where(n.c.id.in_(free))
+                    .values(due_at=contact.until, last_error=contact.why)
+                )
             # Leases run out first (their work is oldest), then the pending rows picked.
             stale = (
                 select(n.c.id)
