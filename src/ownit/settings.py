@@ -33,6 +33,8 @@ class Settings:
     log_format: str = "text"  # text | json
     log_level: str = "INFO"
     engine_interval: float = 0.2  # seconds between engine cycles
+    # While behind and new work keeps arriving, the share of the time the engine works.
+    engine_busy_share: float = 0.4
     delivery_lease: timedelta = timedelta(minutes=2)  # a claimed notification's deadline
     contact_rate_limit: int = 5  # messages per contact per minute before bundling; 0: off
     slack_signing_secret: str | None = None
@@ -105,6 +107,17 @@ class Settings:
                 raise SettingsError(f"{name}={raw!r} must be longer than zero")
             return value
 
+        busy_share = base.engine_busy_share
+        if env.get("OWNIT_ENGINE_BUSY_SHARE"):
+            raw = env["OWNIT_ENGINE_BUSY_SHARE"]
+            try:
+                busy_share = float(raw)
+            except ValueError:
+                busy_share = -1.0
+            if not 0 < busy_share <= 1:
+                raise SettingsError(
+                    f"OWNIT_ENGINE_BUSY_SHARE={raw!r} must be a number more than 0 and at most 1"
+                )
         session_idle = duration("OWNIT_SESSION_IDLE", base.session_idle)
         session_max = duration("OWNIT_SESSION_MAX", base.session_max)
         if session_idle > session_max:
@@ -126,6 +139,7 @@ class Settings:
             log_format=log_format,
             log_level=env.get("OWNIT_LOG_LEVEL", base.log_level).upper(),
             delivery_lease=lease,
+            engine_busy_share=busy_share,
             contact_rate_limit=integer("OWNIT_CONTACT_RATE_LIMIT", base.contact_rate_limit),
             slack_signing_secret=env.get("OWNIT_SLACK_SIGNING_SECRET") or None,
             smtp_host=env.get("OWNIT_SMTP_HOST") or None,

@@ -97,7 +97,7 @@ def test_a_storm_cannot_keep_another_services_first_page_out(
     assert all(n <= 40 for n in numbers[:1] + numbers[2:]), numbers
 
 
-def test_a_first_page_pushed_out_by_a_storm_is_remembered(
+def test_a_first_page_pushed_out_by_a_storm_is_found_again(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(work_store, "CANDIDATES", 5)
@@ -114,7 +114,8 @@ def test_a_first_page_pushed_out_by_a_storm_is_remembered(
     def claim() -> list[int]:
         with store.due_batch(clock.now(), 2) as units:
             for unit in units:  # advanced: no longer due
-                unit.save({"level": 0}, None)
+                with store.isolated(unit):
+                    unit.save({"level": 0}, None)
             return [u.facts.number for u in units]
 
     first = claim()
@@ -125,7 +126,7 @@ def test_a_first_page_pushed_out_by_a_storm_is_remembered(
     assert 22 in second, second
 
 
-def test_a_first_page_never_seen_in_a_large_backlog_is_found_by_the_sweep(
+def test_a_first_page_never_seen_in_a_large_backlog_is_found_by_its_service(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(work_store, "CANDIDATES", 3)
@@ -140,20 +141,6 @@ def test_a_first_page_never_seen_in_a_large_backlog_is_found_by_the_sweep(
     with SqlWorkStore(engine).due_batch(clock.now(), 2) as units:
         numbers = [u.facts.number for u in units]
     assert 11 in numbers, numbers
-
-
-@pytest.mark.parametrize(
-    ("took", "next_after"),
-    [
-        (0.0, 0.25),  # a cheap sweep: four times a second at most
-        (0.02, 0.25),
-        (0.025, 0.25),  # a tenth of 0.25 s
-        (0.05, 0.5),  # a storm's backlog: the sweep takes at most a tenth of the time
-        (0.2, 2.0),
-    ],
-)
-def test_the_sweep_takes_at_most_a_tenth_of_the_time(took: float, next_after: float) -> None:
-    assert work_store.next_sweep_at(100.0, took) == pytest.approx(100.0 + next_after)
 
 
 def test_first_pages_go_before_older_repeats(engine: Engine, tmp_path: Path) -> None:

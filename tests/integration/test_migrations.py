@@ -58,3 +58,43 @@ def test_0008_drops_keys_from_kept_raw_events_and_refused_events(database_url: s
         }
     finally:
         engine.dispose()
+
+
+def test_0024_gives_each_escalation_its_incidents_service(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0023")
+        at = datetime(2026, 12, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            for name in ("a", "b"):
+                conn.execute(
+                    t.services.insert().values(name=name, spec={}, created_at=at, updated_at=at)
+                )
+            ids = dict(conn.execute(select(t.services.c.name, t.services.c.id)).all())
+            for number, (incident, service) in enumerate((("i1", "a"), ("i2", "b"), ("i3", "a"))):
+                conn.execute(
+                    t.incidents.insert().values(
+                        id=incident,
+                        org_id=1,  # the organisation migration 0001 made
+                        number=number + 1,
+                        title="t",
+                        status="triggered",
+                        urgency="high",
+                        severity="critical",
+                        service_id=ids[service],
+                        dedup_key=incident,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+                conn.execute(
+                    t.escalations.insert().values(incident_id=incident, due_at=at, updated_at=at)
+                )
+        upgrade(engine)
+        with engine.connect() as conn:
+            found = dict(
+                conn.execute(select(t.escalations.c.incident_id, t.escalations.c.service_id)).all()
+            )
+        assert found == {"i1": ids["a"], "i2": ids["b"], "i3": ids["a"]}
+    finally:
+        engine.dispose()

@@ -1,4 +1,4 @@
-"""Settings from the environment: OWNIT_SMTP_SECURITY is one of three words."""
+"""Settings from the environment: each is read, and a value ownit cannot use is refused."""
 
 from __future__ import annotations
 
@@ -69,3 +69,15 @@ def test_session_lifetimes(env: dict[str, str], idle: timedelta, most: timedelta
 def test_bad_session_lifetimes_are_named(env: dict[str, str], words: str) -> None:
     with pytest.raises(SettingsError, match=words):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(("value", "share"), [(None, 0.4), ("1", 1.0), ("0.25", 0.25), ("", 0.4)])
+def test_engine_busy_share_reads_a_share_of_the_time(value: str | None, share: float) -> None:
+    env = {} if value is None else {"OWNIT_ENGINE_BUSY_SHARE": value}
+    assert Settings.from_env(env).engine_busy_share == share
+
+
+@pytest.mark.parametrize("value", ["0", "-0.1", "1.5", "half", "nan"])
+def test_engine_busy_share_refuses_anything_outside_zero_to_one(value: str) -> None:
+    with pytest.raises(SettingsError, match=r"^OWNIT_ENGINE_BUSY_SHARE=.* at most 1$"):
+        Settings.from_env({"OWNIT_ENGINE_BUSY_SHARE": value})

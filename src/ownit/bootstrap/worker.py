@@ -166,6 +166,7 @@ def build_worker(
         clock=clock,
         on_call=on_call or on_call_lookup(engine),
         interval=settings.engine_interval,
+        busy_share=settings.engine_busy_share,
         # SQLite: a short write transaction, so ingest's writer waits for at most a few.
         advance_batch=ENGINE_SQLITE_ADVANCE_BATCH
         if engine.dialect.name == "sqlite"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -28,6 +29,17 @@ from ownit.app.work import Wakeup, WorkStore
 log = logging.getLogger("ownit.worker")
 
 DELIVERY_ROUNDS = 2  # delivery rounds (of up to a batch each) between two advances
+
+BUSY_SHARE = 0.4
+"""While new work keeps arriving and the engine is behind, the share of the time it works
+(``OWNIT_ENGINE_BUSY_SHARE``): a storm's backlog is worked through beside ingest, not ahead
+of it. Every pause is a few of its own steps long, and the claim puts another service's
+first page first: that page waits one step and one pause at most (decision 0076)."""
+
+
+def pause_after(busy: float, share: float) -> float:
+    """How long to wait after a step of ``busy`` seconds to work ``share`` of the time."""
+    return busy * (1 - share) / share
 
 
 class Worker:
@@ -56,7 +68,14 @@ class Worker:
         drills: Callable[[datetime], int] | None = None,
         standards: Callable[[datetime], int] | None = None,
         figures: Callable[[datetime], int] | None = None,
+        busy_share: float = BUSY_SHARE,
+        pause: Callable[[float], object] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        if not 0 < busy_share <= 1:
+            raise ValueError(f"busy_share must be more than 0 and at most 1, not {busy_share}")
+        self._busy_share = busy_share
+        self._monotonic = monotonic
         self._standards = standards  # the daily check: problems raised before they bite
         self._figures = figures  # stores the analytics figures of changed incidents
         self._postmortem_reminders = postmortem_reminders  # queues reminders of due items
@@ -81,6 +100,7 @@ class Worker:
         self._rand = rand
         self._senders = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="ownit-send")
         self._stop = threading.Event()
+        self._pause = pause or self._stop.wait  # a stop ends a pause at once
         self._thread: threading.Thread | None = None
 
     def run_once(self, limit: int = 2000) -> int:
@@ -98,13 +118,22 @@ class Worker:
             # Pages already decided go out before more escalations are decided, a few
             # rounds at a time: a storm's backlog of pages must not keep another service's
             # new incident from being advanced (its first page is claimed first, fairly).
-            step = self.advance_due(limit=self._advance_batch) + self.deliver_due(
-                rounds=DELIVERY_ROUNDS
-            )
+            started = self._monotonic()
+            advanced = self.advance_due(limit=self._advance_batch)
+            step = advanced + self.deliver_due(rounds=DELIVERY_ROUNDS)
             if step == 0:
                 break
             done += step
+            if advanced >= self._advance_batch and self._busy_share < 1 and self._arriving():
+                # Behind (a whole batch was due) while ingest commits new work: step aside.
+                self._pause(pause_after(self._monotonic() - started, self._busy_share))
         return done
+
+    def _arriving(self) -> bool:
+        """New work was committed since the last look (the wake-up rang; its rings are
+        drained): ingest is busy. Without a wake-up the engine cannot tell, and never
+        pauses."""
+        return self._wakeup is not None and self._wakeup.wait(0)
 
     def check_heartbeats(self) -> int:
         """Missed heartbeats become trigger events (and so incidents) on their services."""

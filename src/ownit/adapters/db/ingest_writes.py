@@ -116,8 +116,11 @@ def _write(sql: Sql, plan: BatchPlan, org_id: int, timers: Mapping[int, timedelt
         # timeline says so right away and the engine pages the fallback (never silent).
         sql.insert(
             "escalations",
-            ("incident_id", "policy", "state", "due_at", "updated_at"),
-            [(inc.id, sql.json(inc.policy), None, now, now) for inc in plan.new_incidents.values()],
+            ("incident_id", "policy", "state", "due_at", "updated_at", "service_id"),
+            [
+                (inc.id, sql.json(inc.policy), None, now, now, inc.service_id)
+                for inc in plan.new_incidents.values()
+            ],
         )
 
     sql.insert(

@@ -317,7 +317,18 @@ escalations = Table(
     Column("state", JSON, nullable=True),  # null until the engine starts it
     Column("due_at", TS, nullable=True),  # null: nothing more to do
     Column("updated_at", TS, nullable=False),
+    # The incident's service (it never changes): the claim finds each service's oldest due
+    # first page by the index below, one probe per service (decision 0076).
+    Column("service_id", Integer, nullable=True),
     Index("ix_escalations_due_at", "due_at"),
+    Index(
+        "ix_escalations_first_pages",
+        "service_id",
+        "due_at",
+        "incident_id",  # the claim's order within a service: read from the index, no sort
+        sqlite_where=text("state IS NULL"),
+        postgresql_where=text("state IS NULL"),
+    ),
 )
 
 # The outbox: every notification to send, with its idempotency key.

@@ -7,14 +7,13 @@ without doubling it; SQLite (one engine per database) serialises with ``BEGIN IM
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, case, func, select, update
+from sqlalchemy import Connection, Engine, Select, and_, case, func, literal, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.batch_sql import Sql
@@ -104,40 +103,44 @@ def _both_ends(
 
 _DUE_ESCALATIONS = select(
     _e.c.incident_id,
-    _i.c.service_id,
+    _e.c.service_id,
     _e.c.due_at,
     case((_e.c.state.is_(None), 1), else_=0).label("first"),
-).join(_i, _i.c.id == _e.c.incident_id)
-
-SWEEP_EVERY_S = 0.25
-"""With a backlog beyond both ends, how often at most a claim also reads every service's
-oldest due first page (a scan of the backlog: ~15 ms at 3,000 rows on the busy machine)."""
-SWEEP_SHARE = 0.1
-"""The most of the engine's time the sweep may take: after a sweep of ``d`` seconds the next
-waits ``d / SWEEP_SHARE`` if that is longer than ``SWEEP_EVERY_S`` (at a storm's backlog of
-20,000 rows a sweep took 39–75 ms of PostgreSQL's CPU, four times a second: a quarter of a
-core taken from ingest and from the pages themselves; decision 0072)."""
+)
 
 
-def next_sweep_at(started: float, took: float) -> float:
-    """When the next sweep may run, after one that started at ``started`` and took ``took``
-    seconds (monotonic time)."""
-    return started + max(SWEEP_EVERY_S, took / SWEEP_SHARE)
+def _first_pages_by_service(now: datetime) -> Select[Any]:
+    """Each service's oldest due first page, whatever the backlog: the services with one
+    waiting are walked through the first pages' index (one probe each), then each one's
+    oldest is read by the same index (decision 0076)."""
+    waiting = _e.alias("waiting")
 
+    def first_due(e: Any) -> Any:
+        return and_(e.c.state.is_(None), e.c.due_at <= now)
 
-def _oldest_first_pages(now: datetime) -> Select[Any]:
-    """Each service's oldest due first page (a window over the due escalations)."""
-    rank = func.row_number().over(
-        partition_by=_i.c.service_id, order_by=(_e.c.due_at, _e.c.incident_id)
+    services = select(func.min(_e.c.service_id).label("service_id")).where(first_due(_e))
+    walk = services.cte("services", recursive=True)
+    after = (
+        select(func.min(waiting.c.service_id))
+        .where(first_due(waiting), waiting.c.service_id > walk.c.service_id)
+        .scalar_subquery()
     )
-    due = (
-        _DUE_ESCALATIONS.add_columns(rank.label("rank"))
-        .where(_e.c.due_at <= now, _e.c.state.is_(None))
-        .subquery()
+    walk = walk.union_all(select(after).where(walk.c.service_id.is_not(None)))
+    mine = and_(first_due(waiting), waiting.c.service_id == walk.c.service_id)
+    oldest = (
+        select(waiting.c.incident_id)
+        .where(mine)
+        .order_by(waiting.c.due_at, waiting.c.incident_id)
+        .limit(1)
+        .scalar_subquery()
     )
-    return select(due.c.incident_id, due.c.service_id, due.c.due_at, due.c.first).where(
-        due.c.rank == 1
-    )
+    due_at = select(func.min(waiting.c.due_at)).where(mine).scalar_subquery()
+    return select(
+        oldest.label("incident_id"),
+        walk.c.service_id,
+        due_at.label("due_at"),
+        literal(1).label("first"),
+    ).where(walk.c.service_id.is_not(None))
 
 
 _n = t.notifications
@@ -181,10 +184,6 @@ class SqlWorkStore:
         self._engine = engine
         self._reader = read_only(engine)
         self._box = box  # opens webhook secrets sealed at rest (decision 0031)
-        # Per service, the oldest first page seen by a claim and not yet taken (a hint:
-        # read again, and locked, only while still due).
-        self._waiting: dict[Any, str] = {}
-        self._sweep_at = 0.0  # monotonic time of the next sweep over a large backlog
         # Only reads: on SQLite they must not take the write lock from the ingest writer.
         self._responders = SqlResponderContexts(read_only(engine))
 
@@ -201,22 +200,13 @@ class SqlWorkStore:
         again inside it, where anything another worker took meanwhile is skipped."""
         with self._reader.connect() as conn:
             query = _DUE_ESCALATIONS.where(_e.c.due_at <= now)
-            size = oldest_window(limit)
-            rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id, size)
-            # Remembered first pages that a storm has since pushed out of the newest rows.
+            rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id, oldest_window(limit))
+            # Each service's oldest first page, however far a storm has pushed it from
+            # both ends: another service's new incident is in the very next batch.
             listed = {row.incident_id for row in rows}
-            again = sorted(set(self._waiting.values()) - listed)
-            if again:
-                rows += list(conn.execute(query.where(_e.c.incident_id.in_(again))))
-            started = time.monotonic()
-            if len(rows) >= size + CANDIDATES and started >= self._sweep_at:
-                # A backlog beyond both ends: now and then, each service's oldest first page.
-                listed = {row.incident_id for row in rows}
-                rows += [r for r in conn.execute(_oldest_first_pages(now)) if r[0] not in listed]
-                self._sweep_at = next_sweep_at(started, time.monotonic() - started)
+            rows += [r for r in conn.execute(_first_pages_by_service(now)) if r[0] not in listed]
         candidates = [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows]
         picked = claim_order(candidates, limit)
-        self._remember_waiting(candidates, set(picked))
         if not picked:
             yield []
             return
@@ -257,19 +247,6 @@ class SqlWorkStore:
             except Exception:
                 log.exception("escalation of incident %s failed; retrying later", held.incident_id)
                 self._later(conn, held.incident_id, now)
-
-    def _remember_waiting(self, candidates: Sequence[Candidate], picked: set[str]) -> None:
-        """Keep, per service, the oldest first page seen but not yet claimed: the next claims
-        read it again by its key, so a service's new incident that a storm pushed out of the
-        newest rows is not left to wait behind the whole backlog."""
-        waiting: dict[Any, Candidate] = {}
-        for cand in candidates:
-            if not cand.first or cand.key in picked:
-                continue
-            held = waiting.get(cand.group)
-            if held is None or (cand.due_at, cand.key) < (held.due_at, held.key):
-                waiting[cand.group] = cand
-        self._waiting = {group: cand.key for group, cand in waiting.items()}
 
     @contextmanager
     def isolated(self, unit: SqlEscalationUnit) -> Iterator[None]:
@@ -332,21 +309,8 @@ class SqlWorkStore:
             if (r.user_name, r.contact) not in held or r.event_type == ANALYTICS_DIGEST
         ]
         with self._engine.begin() as conn:
-            for _, contact in sorted(held.items()):
-                # A held contact's due notifications that the claim read wait for its next
-                # message: none takes a claim's room or a round trip meanwhile (by id: the
-                # contact's postponed rows are not scanned again).
-                free = (  # rows another worker holds right now are its to finish
-                    select(n.c.id)
-                    .where(n.c.id.in_(contact.ids), n.c.status == "pending")
-                    .with_for_update(skip_locked=True)
-                    .scalar_subquery()
-                )
-                conn.execute(
-                    update(n)
-                    .where(n.c.id.in_(free))
-                    .values(due_at=contact.until, last_error=contact.why)
-                )
+            if held:
+                self._postpone(conn, held)
             # Leases run out first (their work is oldest), then the pending rows picked.
             stale = (
                 select(n.c.id)
@@ -390,6 +354,32 @@ class SqlWorkStore:
             )
             for r in rows
         ]
+
+    @staticmethod
+    def _postpone(conn: Connection, held: Mapping[tuple[str, str], _Held]) -> None:
+        """A held contact's due notifications that the claim read wait for its next
+        message: none takes a claim's room or a round trip meanwhile (by id: the contact's
+        postponed rows are not scanned again).
+
+        Locked by id alone, and their status checked here: with ``status`` in the statement
+        PostgreSQL may choose the status index and scan every pending row (thousands in a
+        storm) for these few. Rows another worker holds right now are its to finish."""
+        n = t.notifications
+        wanted = [i for contact in held.values() for i in contact.ids]
+        lock = select(n.c.id, n.c.status).where(n.c.id.in_(wanted))
+        free = {
+            row.id
+            for row in conn.execute(lock.with_for_update(skip_locked=True))
+            if row.status == "pending"
+        }
+        for _, contact in sorted(held.items()):
+            ids = [i for i in contact.ids if i in free]
+            if ids:
+                conn.execute(
+                    update(n)
+                    .where(n.c.id.in_(ids))
+                    .values(due_at=contact.until, last_error=contact.why)
+                )
 
     def responder_contexts(
         self, incident_ids: Sequence[str], now: datetime

@@ -1,0 +1,161 @@
+"""The engine steps aside for ingest (decision 0076): while it is behind (an advance took a
+whole batch) and new work keeps arriving (the wake-up rang), it waits after each step so
+that it works ``busy_share`` of the time. Behind with nothing arriving, or not behind, it
+never waits. On both databases, with the real store; time and the wake-up are the test's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from ownit.adapters.catalog.yaml_source import load_files
+from ownit.adapters.db import tables as t
+from ownit.adapters.db.catalog_store import SqlCatalogStore
+from ownit.adapters.db.ingest_store import SqlIngestStore
+from ownit.adapters.db.work_store import SqlWorkStore
+from ownit.app import catalog
+from ownit.bootstrap import on_call_lookup
+from ownit.domain.events import Action, Event, Severity
+from ownit.worker.loop import Worker, pause_after
+from tests.builders import FakeClock
+
+KEY = "aside000000000000000000000000001"
+CATALOG = f"""
+apiVersion: ownit/v1
+kind: User
+metadata: {{name: alice}}
+spec:
+  email: alice@example.com
+---
+apiVersion: ownit/v1
+kind: Team
+metadata: {{name: ops}}
+spec:
+  members: [{{user: alice}}]
+---
+apiVersion: ownit/v1
+kind: EscalationPolicy
+metadata: {{name: ops}}
+spec:
+  team: ops
+  levels: [{{after: 30m, targets: [{{user: alice}}]}}]
+---
+apiVersion: ownit/v1
+kind: Service
+metadata: {{name: checkout}}
+spec:
+  owner: ops
+  escalationPolicy: ops
+  integrations: [{{name: events, type: events-v2, key: {KEY}}}]
+"""
+
+
+class Ring:
+    """The wake-up: rung (new work committed) or not, every time it is asked."""
+
+    def __init__(self, rung: bool) -> None:
+        self.rung = rung
+
+    def wait(self, timeout: float) -> bool:
+        assert timeout == 0  # the engine only looks; it never waits on it mid-cycle
+        return self.rung
+
+    def close(self) -> None:
+        pass
+
+
+class Links:
+    def incident_url(self, incident_id: str) -> str:
+        return f"http://127.0.0.1:8080/incidents/{incident_id}"
+
+    def action_url(self, incident_id: str, action: str, user: str) -> str | None:
+        return None
+
+
+class Ticks:
+    """A monotonic clock that moves one second each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("rung", "share", "pauses"),
+    [
+        # 10 due, batches of 4: two whole batches (4, 4) then 2; each step reads the clock
+        # twice (one second apart): 1 s busy, so at a quarter of the time 3 s waited.
+        (True, 0.25, [3.0, 3.0]),
+        (True, 0.5, [1.0, 1.0]),
+        (False, 0.25, []),  # behind, but nothing new arriving: catch up at full speed
+        (True, 1.0, []),  # the whole time: never waits
+    ],
+    ids=["arriving-quarter", "arriving-half", "nothing-arriving", "share-1"],
+)
+def test_the_engine_waits_only_while_behind_and_work_keeps_arriving(
+    engine: Engine, tmp_path: Path, rung: bool, share: float, pauses: list[float]
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG)
+    loaded = load_files([str(path)])
+    assert not loaded.problems
+    clock = FakeClock()
+    catalog.apply(store=SqlCatalogStore(engine), documents=loaded.documents, clock=clock)
+    events = [
+        [Event("events-v2", KEY, Action.TRIGGER, f"d{i}", f"disk {i}", "s", Severity.CRITICAL)]
+        for i in range(10)
+    ]
+    SqlIngestStore(engine).apply_batch(events, clock.now())
+    waited: list[float] = []
+    worker = Worker(
+        store=SqlWorkStore(engine),
+        notifiers={},
+        links=Links(),
+        clock=clock,
+        on_call=on_call_lookup(engine),
+        advance_batch=4,
+        wakeup=Ring(rung),
+        busy_share=share,
+        pause=waited.append,
+        monotonic=Ticks(),
+    )
+    try:
+        worker.run_once()
+    finally:
+        worker.stop()
+    assert waited == pauses
+    with engine.connect() as conn:  # every incident was advanced all the same
+        first = conn.execute(
+            select(func.count()).select_from(t.escalations).where(t.escalations.c.state.is_(None))
+        ).scalar_one()
+    assert first == 0
+
+
+@pytest.mark.parametrize("share", [0.0, -0.5, 1.5])
+def test_a_share_outside_zero_to_one_is_refused(engine: Engine, share: float) -> None:
+    with pytest.raises(ValueError, match="busy_share"):
+        Worker(
+            store=SqlWorkStore(engine),
+            notifiers={},
+            links=Links(),
+            clock=FakeClock(),
+            on_call=on_call_lookup(engine),
+            busy_share=share,
+        )
+
+
+@pytest.mark.parametrize(
+    ("busy", "share", "pause"),
+    [(0.01, 0.4, 0.015), (0.01, 1.0, 0.0), (0.02, 0.5, 0.02), (0.0, 0.4, 0.0)],
+)
+def test_the_pause_makes_the_work_that_share_of_the_time(
+    busy: float, share: float, pause: float
+) -> None:
+    assert pause_after(busy, share) == pytest.approx(pause)
+    if busy:
+        assert busy / (busy + pause_after(busy, share)) == pytest.approx(share)
