@@ -30,11 +30,21 @@ from sqlalchemy import Connection
 class Sql:
     """Statements and value conversion for one connection's dialect."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, begin: bool = False) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
+        # PostgreSQL, a connection in autocommit: the transaction's BEGIN goes with the first
+        # queries :meth:`together` sends, in their round trip (the driver would wait for it).
+        self._begin = begin and not self.sqlite
         self.mark = "?" if self.sqlite else "%s"
         self._texts: dict[datetime, str] = {}  # a batch's rows share a few instants
+
+    def begin_if_pending(self) -> None:
+        """The transaction's BEGIN, if no query has carried it yet (inside a pipeline it goes
+        with what follows)."""
+        if self._begin:
+            self._driver().execute("BEGIN")
+            self._begin = False
 
     def ts(self, value: datetime | None) -> Any:
         if value is None or not self.sqlite:
@@ -98,12 +108,15 @@ class Sql:
     def together(self, queries: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Sequence[Any]]:
         """The rows of each query (written with ``?``), in order: on PostgreSQL all sent in one
         pipeline, one round trip (on the driver's cursors: SQLAlchemy cannot read results
-        that have not arrived yet); on SQLite one after the other. Rows are read by position."""
-        if self.sqlite or len(queries) < 2:
+        that have not arrived yet), the transaction's ``BEGIN`` with them when they are its
+        first (even one query: the driver would send the ``BEGIN`` alone and wait); on
+        SQLite one after the other. Rows are read by position."""
+        if self.sqlite or not queries:
             return [self.rows(sql, params) for sql, params in queries]
         driver = self._driver()
         cursors = []
         with driver.pipeline():
+            self.begin_if_pending()
             for sql, params in queries:
                 cursor = driver.cursor()
                 cursor.execute(sql.replace("?", "%s"), params)

@@ -83,12 +83,20 @@ class BatchReader:
     """Reads for one batch, inside its transaction. Services and component policies read
     so far are kept (:attr:`services`, :attr:`policies`): each is read once a batch."""
 
-    def __init__(self, conn: Connection, parsed: ParsedServices | None = None) -> None:
+    def __init__(
+        self, conn: Connection, parsed: ParsedServices | None = None, *, begin: bool = False
+    ) -> None:
+        """``begin``: the connection is in autocommit; the batch's transaction begins with its
+        first reads, in their round trip (PostgreSQL)."""
         self._conn = conn
-        self._sql = Sql(conn)
+        self._sql = Sql(conn, begin=begin)
         self._parsed = parsed or ParsedServices()
         self.services: dict[str, IngestService] = {}
         self.policies: dict[str, Mapping[str, Any] | None] = {}
+
+    def begin_if_pending(self) -> None:
+        """With ``begin``: the transaction's BEGIN, if no read has carried it yet."""
+        self._sql.begin_if_pending()
 
     def sources(self, keys: Iterable[str], heartbeat_keys: Iterable[str] = ()) -> dict[str, Source]:
         """The integration keys among ``keys``, and the heartbeat keys among

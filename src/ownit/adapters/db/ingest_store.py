@@ -7,6 +7,7 @@ Each batch reads what its events need (:mod:`.ingest_reads`), hands it to the pu
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -55,8 +56,20 @@ class SqlIngestStore:
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
         def attempt() -> list[ItemResult]:
             self._woke = False
-            with self._engine.begin() as conn:
-                return self._apply(conn, items, now, commit=True)
+            if self._engine.dialect.name == "sqlite":
+                with self._engine.begin() as conn:
+                    return self._apply(conn, items, now, commit=True)
+            # PostgreSQL: the connection in autocommit, and the store sends BEGIN with the
+            # batch's first reads (one round trip less: the driver would send it alone and
+            # wait), COMMIT with its writes, and ROLLBACK if anything fails between.
+            with self._engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    return self._apply(conn, items, now, commit=True, begin=True)
+                except BaseException:
+                    with contextlib.suppress(Exception):  # a broken connection is discarded
+                        conn.exec_driver_sql("ROLLBACK")
+                    raise
 
         # A lost race for an open-alert slot (another process opened an alert for one of our
         # keys between our read and our insert; inside a pipeline the driver's own error
@@ -87,8 +100,9 @@ class SqlIngestStore:
         now: datetime,
         *,
         commit: bool = False,
+        begin: bool = False,
     ) -> list[ItemResult]:
-        reads = BatchReader(conn, self._parsed)
+        reads = BatchReader(conn, self._parsed, begin=begin)
         sources = reads.sources(
             {event.routing_key for item in items for event in item},
             heartbeat_keys={e.routing_key for item in items for e in item if e.format == BEATS},
@@ -128,6 +142,7 @@ class SqlIngestStore:
         # nothing. SQLite commits as before, when the caller's block ends.
         sql = Sql(conn)
         with sql.pipeline():
+            reads.begin_if_pending()  # no read was needed (a batch of unknown keys)
             self._write(conn, planned.plan, reads.auto_resolve())
             if commit and not sql.sqlite:
                 conn.exec_driver_sql("COMMIT")
