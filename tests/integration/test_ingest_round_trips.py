@@ -97,7 +97,8 @@ def test_a_batch_opening_incidents_takes_three_round_trips(
     # connection was back from the last batch a moment ago, decision 0070. No BEGIN alone:
     # the connection is in autocommit and the store sends it with the first reads.)
     assert len(flights) == 3, sent
-    assert '"BEGIN"' in sent[0] and "FROM integrations" in sent[0]
+    assert '"BEGIN"' in sent[0]
+    assert "FROM integrations" in sent[0]
     assert "UPDATE organisations" in sent[-1]
     assert "NOTIFY ownit_work" in sent[-1]
     assert '"COMMIT"' in sent[-1]
