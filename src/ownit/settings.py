@@ -113,7 +113,7 @@ class Settings:
             try:
                 busy_share = float(raw)
             except ValueError:
-                busy_share = -1.0
+                busy_share = -1.0  # not a number: refused below
             if not 0 < busy_share <= 1:
                 raise SettingsError(
                     f"OWNIT_ENGINE_BUSY_SHARE={raw!r} must be a number more than 0 and at most 1"

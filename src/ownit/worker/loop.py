@@ -33,8 +33,9 @@ DELIVERY_ROUNDS = 2  # delivery rounds (of up to a batch each) between two advan
 BUSY_SHARE = 0.4
 """While new work keeps arriving and the engine is behind, the share of the time it works
 (``OWNIT_ENGINE_BUSY_SHARE``): a storm's backlog is worked through beside ingest, not ahead
-of it. Every pause is a few of its own steps long, and the claim puts another service's
-first page first: that page waits one step and one pause at most (decision 0076)."""
+of it. Each pause is ``(1 - share) / share`` times the step before it (1.5 at 0.4), and the
+claim puts another service's first page first: that page waits one step and one pause at
+most (decision 0076)."""
 
 
 def pause_after(busy: float, share: float) -> float:
