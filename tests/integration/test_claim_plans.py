@@ -12,43 +12,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ownit.adapters.catalog.yaml_source import load_files
-from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.work_store import _first_pages_by_service
-from ownit.app import catalog
 from ownit.domain.events import Action, Event, Severity
-from tests.builders import FakeClock
+from tests.integration.paged_service import paged_service
 
 KEY = "plans000000000000000000000000001"
-CATALOG = f"""
-apiVersion: ownit/v1
-kind: User
-metadata: {{name: alice}}
-spec:
-  email: alice@example.com
----
-apiVersion: ownit/v1
-kind: Team
-metadata: {{name: ops}}
-spec:
-  members: [{{user: alice}}]
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {{name: ops}}
-spec:
-  team: ops
-  levels: [{{after: 30m, targets: [{{user: alice}}]}}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {{name: storm}}
-spec:
-  owner: ops
-  escalationPolicy: ops
-  integrations: [{{name: events, type: events-v2, key: {KEY}}}]
-"""
 
 
 def _plan(engine: Engine, statement: Any) -> str:
@@ -65,12 +34,7 @@ def _plan(engine: Engine, statement: Any) -> str:
 def test_each_services_oldest_first_page_is_read_from_the_index_in_order(
     engine: Engine, tmp_path: Path
 ) -> None:
-    path = tmp_path / "catalog.yaml"
-    path.write_text(CATALOG)
-    loaded = load_files([str(path)])
-    assert not loaded.problems
-    clock = FakeClock()
-    catalog.apply(store=SqlCatalogStore(engine), documents=loaded.documents, clock=clock)
+    clock = paged_service(engine, tmp_path, key=KEY, service="storm")
     ingest = SqlIngestStore(engine)
     for batch in range(4):  # a storm's backlog of first pages, never analysed
         events = [

@@ -10,46 +10,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ownit.adapters.catalog.yaml_source import load_files
 from ownit.adapters.db import tables as t
-from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.work_store import SqlWorkStore
-from ownit.app import catalog
 from ownit.bootstrap import on_call_lookup
 from ownit.domain.events import Action, Event, Severity
 from ownit.worker.loop import Worker, pause_after
 from tests.builders import FakeClock
+from tests.integration.paged_service import paged_service
 
 KEY = "aside000000000000000000000000001"
-CATALOG = f"""
-apiVersion: ownit/v1
-kind: User
-metadata: {{name: alice}}
-spec:
-  email: alice@example.com
----
-apiVersion: ownit/v1
-kind: Team
-metadata: {{name: ops}}
-spec:
-  members: [{{user: alice}}]
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {{name: ops}}
-spec:
-  team: ops
-  levels: [{{after: 30m, targets: [{{user: alice}}]}}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {{name: checkout}}
-spec:
-  owner: ops
-  escalationPolicy: ops
-  integrations: [{{name: events, type: events-v2, key: {KEY}}}]
-"""
 
 
 class Ring:
@@ -100,12 +70,7 @@ class Ticks:
 def test_the_engine_waits_only_while_behind_and_work_keeps_arriving(
     engine: Engine, tmp_path: Path, rung: bool, share: float, pauses: list[float]
 ) -> None:
-    path = tmp_path / "catalog.yaml"
-    path.write_text(CATALOG)
-    loaded = load_files([str(path)])
-    assert not loaded.problems
-    clock = FakeClock()
-    catalog.apply(store=SqlCatalogStore(engine), documents=loaded.documents, clock=clock)
+    clock = paged_service(engine, tmp_path, key=KEY, service="checkout")
     events = [
         [Event("events-v2", KEY, Action.TRIGGER, f"d{i}", f"disk {i}", "s", Severity.CRITICAL)]
         for i in range(10)
