@@ -138,11 +138,11 @@ class SqlIngestStore:
         # On PostgreSQL the writes, the engine's NOTIFY and (``commit``: the transaction is
         # this store's) the COMMIT go in one pipeline, one round trip: the organisation's row
         # that reserving incident numbers locks first is held only while the server runs it
-        # (decision 0069). SQLAlchemy's commit then finds the transaction ended and sends
-        # nothing. SQLite commits as before, when the caller's block ends.
+        # (decision 0069). The store's own connection is in autocommit, so SQLAlchemy sends
+        # no COMMIT of its own. SQLite commits as before, when the caller's block ends.
         sql = Sql(conn)
         with sql.pipeline():
-            reads.begin_if_pending()  # no read was needed (a batch of unknown keys)
+            reads.begin_if_pending()  # a safety net: no read ran, so none carried the BEGIN
             self._write(conn, planned.plan, reads.auto_resolve())
             if commit and not sql.sqlite:
                 conn.exec_driver_sql("COMMIT")
