@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ownit.adapters.db.ingest_store import SqlIngestStore
-from ownit.adapters.db.work_store import _first_pages_by_service
+from ownit.adapters.db.work_store import FIRST_PAGES
 from ownit.domain.events import Action, Event, Severity
 from tests.integration.paged_service import paged_service
 
@@ -43,7 +43,7 @@ def test_each_services_oldest_first_page_is_read_from_the_index_in_order(
         ]
         ingest.apply_batch(events, clock.now())
         clock.advance(seconds=1)
-    plan = _plan(engine, _first_pages_by_service(clock.now() + timedelta(seconds=1)))
+    plan = _plan(engine, FIRST_PAGES.params(now=clock.now() + timedelta(seconds=1)))
     assert "ix_escalations_first_pages" in plan, plan
     if engine.dialect.name == "sqlite":
         assert "TEMP B-TREE" not in plan, plan  # no sort of the service's first pages

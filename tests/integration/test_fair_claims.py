@@ -159,6 +159,31 @@ def test_first_pages_go_before_older_repeats(engine: Engine, tmp_path: Path) -> 
     assert numbers[2] in (1, 2, 3)  # then a repeat (all three due at the same time)
 
 
+@pytest.mark.parametrize("candidates", [256, 1], ids=["newest read", "one newest row"])
+def test_a_storms_new_first_pages_fill_a_batch_before_its_older_repeats(
+    engine: Engine, tmp_path: Path, candidates: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 40 started escalations are due again (repeats), more than the claim's oldest window
+    # (16 for a claim of 4); then 6 new incidents of the same service. Its own index gives
+    # the service's oldest first page; the newest rows give the others.
+    monkeypatch.setattr(work_store, "CANDIDATES", candidates)
+    clock = FakeClock()
+    _apply_catalog(engine, tmp_path, clock)
+    ingest = SqlIngestStore(engine)
+    ingest.apply_batch([_trigger(STORM_KEY, f"old{i}") for i in range(40)], clock.now())
+    with engine.begin() as conn:
+        conn.execute(update(t.escalations).values(state={"level": 0}))
+    clock.advance(seconds=5)
+    ingest.apply_batch([_trigger(STORM_KEY, f"new{i}") for i in range(6)], clock.now())
+    with SqlWorkStore(engine).due_batch(clock.now(), 4) as units:
+        numbers = [u.facts.number for u in units]
+    first_pages = [n for n in numbers if n > 40]
+    # Read: four of the six first pages. With one newest row: the service's oldest and its
+    # newest first page, then two repeats.
+    assert len(first_pages) == (4 if candidates > 1 else 2), numbers
+    assert numbers[: len(first_pages)] == first_pages, numbers  # first pages go first
+
+
 def test_a_new_incident_rings_the_engine(engine: Engine, tmp_path: Path) -> None:
     clock = FakeClock()
     _apply_catalog(engine, tmp_path, clock)

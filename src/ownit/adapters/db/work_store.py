@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, case, func, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.batch_sql import Sql
@@ -77,11 +89,13 @@ _UNIT_ROWS = (
 CANDIDATES = 256
 """At most how many of the oldest and of the newest due rows a claim chooses from (so the
 claim costs the same whatever the backlog: two index range scans)."""
-CANDIDATES_PER_PICK = 16
+CANDIDATES_PER_PICK = 4
 """A claim of ``limit`` rows reads at most this many times ``limit`` of the oldest rows: the
-engine's claims of 4 escalations (SQLite) read the 64 oldest and the 256 newest, not 256 of
-each (reading them was most of the engine's work under a storm's backlog; decision 0071).
-The newest end keeps its ``CANDIDATES``: a storm's new first pages are seen there."""
+engine's claims of 8 escalations (PostgreSQL) read the 32 oldest, not 256 (reading them
+was most of the engine's work under a storm's backlog; decisions 0071 and 0077).
+The newest end keeps its ``CANDIDATES``: there a storm's new first pages, and the several
+first pages a quieter service may have waiting, are seen (each service's index gives only
+its oldest one, :func:`_first_pages_by_service`)."""
 
 
 def oldest_window(limit: int) -> int:
@@ -89,14 +103,27 @@ def oldest_window(limit: int) -> int:
     return min(CANDIDATES, max(1, CANDIDATES_PER_PICK * limit))
 
 
-def _both_ends(
-    conn: Connection, query: Select[Any], due_at: Any, key: Any, oldest_rows: int
-) -> list[Any]:
-    """The ``oldest_rows`` oldest and the ``CANDIDATES`` newest rows of ``query``, once each:
-    the oldest so nothing waits forever, the newest so a new incident's first page is seen
-    even behind a backlog of thousands (the claim order then puts it first)."""
-    oldest = list(conn.execute(query.order_by(due_at, key).limit(oldest_rows)))
-    newest = list(conn.execute(query.order_by(due_at.desc(), key.desc()).limit(CANDIDATES)))
+Ends = tuple[Select[Any], Select[Any]]
+
+
+def _ends(query: Select[Any], due_at: Any, key: Any) -> Ends:
+    """``query``'s oldest and newest rows, built once: due at ``:now`` or earlier, ``:rows``
+    of them (building a statement costs more than running it here)."""
+    due = query.where(due_at <= bindparam("now", type_=due_at.type))
+    rows = bindparam("rows", type_=Integer)
+    return (
+        due.order_by(due_at, key).limit(rows),
+        due.order_by(due_at.desc(), key.desc()).limit(rows),
+    )
+
+
+def _both_ends(conn: Connection, ends: Ends, now: datetime, oldest_rows: int) -> list[Any]:
+    """The ``oldest_rows`` oldest and the ``CANDIDATES`` newest rows of ``ends`` due at
+    ``now``, once each: the oldest so nothing waits forever, the newest so new work (a first
+    page) is seen even behind a backlog of thousands (the claim order then puts it first)."""
+    oldest_query, newest_query = ends
+    oldest = list(conn.execute(oldest_query, {"now": now, "rows": oldest_rows}))
+    newest = list(conn.execute(newest_query, {"now": now, "rows": CANDIDATES}))
     seen = {row[0] for row in oldest}
     return oldest + [row for row in newest if row[0] not in seen]
 
@@ -107,13 +134,15 @@ _DUE_ESCALATIONS = select(
     _e.c.due_at,
     case((_e.c.state.is_(None), 1), else_=0).label("first"),
 )
+_DUE_ENDS = _ends(_DUE_ESCALATIONS, _e.c.due_at, _e.c.incident_id)
 
 
-def _first_pages_by_service(now: datetime) -> Select[Any]:
-    """Each service's oldest due first page, whatever the backlog: the services with one
-    waiting are walked through the first pages' index (one probe each), then each one's
-    oldest is read by the same index (decision 0076)."""
+def _first_pages_by_service() -> Select[Any]:
+    """Each service's oldest first page due at ``:now``, whatever the backlog: the services
+    with one waiting are walked through the first pages' index (one probe each), then each
+    one's oldest is read by the same index (decision 0076)."""
     waiting = _e.alias("waiting")
+    now = bindparam("now", type_=_e.c.due_at.type)
 
     def first_due(e: Any) -> Any:
         return and_(e.c.state.is_(None), e.c.due_at <= now)
@@ -143,10 +172,13 @@ def _first_pages_by_service(now: datetime) -> Select[Any]:
     ).where(walk.c.service_id.is_not(None))
 
 
+FIRST_PAGES = _first_pages_by_service()
+
 _n = t.notifications
 _PENDING = select(
     _n.c.id, _n.c.user_name, _n.c.contact, _n.c.due_at, _n.c.event_type, _n.c.channel
 ).where(_n.c.status == "pending")
+_PENDING_ENDS = _ends(_PENDING, _n.c.due_at, _n.c.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +231,11 @@ class SqlWorkStore:
         transaction (on SQLite it holds the one write lock: it stays short) and locked
         again inside it, where anything another worker took meanwhile is skipped."""
         with self._reader.connect() as conn:
-            query = _DUE_ESCALATIONS.where(_e.c.due_at <= now)
-            rows = _both_ends(conn, query, _e.c.due_at, _e.c.incident_id, oldest_window(limit))
+            rows = _both_ends(conn, _DUE_ENDS, now, oldest_window(limit))
             # Each service's oldest first page, however far a storm has pushed it from
             # both ends: another service's new incident is in the very next batch.
             listed = {row.incident_id for row in rows}
-            rows += [r for r in conn.execute(_first_pages_by_service(now)) if r[0] not in listed]
+            rows += [r for r in conn.execute(FIRST_PAGES, {"now": now}) if r[0] not in listed]
         candidates = [Candidate(r.incident_id, r.service_id, r.due_at, bool(r.first)) for r in rows]
         picked = claim_order(candidates, limit)
         if not picked:
@@ -298,8 +329,7 @@ class SqlWorkStore:
         # the one write lock: it stays short) and locked again inside it, where anything
         # another worker took meanwhile is skipped.
         with self._reader.connect() as conn:
-            due = _PENDING.where(n.c.due_at <= now)
-            pending = _both_ends(conn, due, n.c.due_at, n.c.id, oldest_window(limit))
+            pending = _both_ends(conn, _PENDING_ENDS, now, oldest_window(limit))
         held = _held_contacts(pending, hold)
         candidates = [
             Candidate(
