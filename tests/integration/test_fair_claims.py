@@ -74,6 +74,24 @@ def _trigger(key: str, dedup: str) -> list[Event]:
     return [Event("events-v2", key, Action.TRIGGER, dedup, dedup, "s", Severity.CRITICAL)]
 
 
+def _claimed_after_a_storm(
+    engine: Engine, tmp_path: Path, then: list[list[Event]], *, started: bool = False
+) -> list[int]:
+    """The numbers a claim of 4 takes after a storm of 40 incidents (their escalations
+    ``started``: what is due is a repeat) and, 5 s later, the incidents ``then`` opens."""
+    clock = FakeClock()
+    _apply_catalog(engine, tmp_path, clock)
+    ingest = SqlIngestStore(engine)
+    ingest.apply_batch([_trigger(STORM_KEY, f"s{i}") for i in range(40)], clock.now())
+    if started:
+        with engine.begin() as conn:
+            conn.execute(update(t.escalations).values(state={"level": 0}))
+    clock.advance(seconds=5)
+    ingest.apply_batch(then, clock.now())
+    with SqlWorkStore(engine).due_batch(clock.now(), 4) as units:
+        return [u.facts.number for u in units]
+
+
 @pytest.mark.parametrize("candidates", [256, 5], ids=["all seen", "backlog past the window"])
 def test_a_storm_cannot_keep_another_services_first_page_out(
     engine: Engine, tmp_path: Path, candidates: int, monkeypatch: pytest.MonkeyPatch
@@ -81,15 +99,7 @@ def test_a_storm_cannot_keep_another_services_first_page_out(
     # The claim reads the oldest and newest few due rows: with a window of 5 and a backlog
     # of 40, the calm service's new incident is still seen (among the newest) and chosen.
     monkeypatch.setattr(work_store, "CANDIDATES", candidates)
-    clock = FakeClock()
-    _apply_catalog(engine, tmp_path, clock)
-    ingest = SqlIngestStore(engine)
-    ingest.apply_batch([_trigger(STORM_KEY, f"s{i}") for i in range(40)], clock.now())
-    clock.advance(seconds=5)
-    ingest.apply_batch([_trigger(CALM_KEY, "c1")], clock.now())
-    store = SqlWorkStore(engine)
-    with store.due_batch(clock.now(), 4) as units:
-        numbers = [u.facts.number for u in units]
+    numbers = _claimed_after_a_storm(engine, tmp_path, [_trigger(CALM_KEY, "c1")])
     assert len(numbers) == 4
     # The calm service's only incident is the newest of 41, yet it is in the first batch
     # (in the second place: the storm's turn came first, its oldest being older).
@@ -167,19 +177,11 @@ def test_a_storms_new_first_pages_fill_a_batch_before_its_older_repeats(
     # (16 for a claim of 4); then 6 new incidents of the same service. Its own index gives
     # the service's oldest first page; the newest rows give the others.
     monkeypatch.setattr(work_store, "CANDIDATES", candidates)
-    clock = FakeClock()
-    _apply_catalog(engine, tmp_path, clock)
-    ingest = SqlIngestStore(engine)
-    ingest.apply_batch([_trigger(STORM_KEY, f"old{i}") for i in range(40)], clock.now())
-    with engine.begin() as conn:
-        conn.execute(update(t.escalations).values(state={"level": 0}))
-    clock.advance(seconds=5)
-    ingest.apply_batch([_trigger(STORM_KEY, f"new{i}") for i in range(6)], clock.now())
-    with SqlWorkStore(engine).due_batch(clock.now(), 4) as units:
-        numbers = [u.facts.number for u in units]
+    new = [_trigger(STORM_KEY, f"new{i}") for i in range(6)]
+    numbers = _claimed_after_a_storm(engine, tmp_path, new, started=True)
     first_pages = [n for n in numbers if n > 40]
-    # Read: four of the six first pages. With one newest row: the service's oldest and its
-    # newest first page, then two repeats.
+    # Read: four of the six first pages. With one row at each end: the service's oldest
+    # and its newest first page, then the one repeat read.
     assert len(first_pages) == (4 if candidates > 1 else 2), numbers
     assert numbers[: len(first_pages)] == first_pages, numbers  # first pages go first
 
