@@ -91,8 +91,9 @@ CANDIDATES = 256
 claim costs the same whatever the backlog: two index range scans)."""
 CANDIDATES_PER_PICK = 4
 """A claim of ``limit`` rows reads at most this many times ``limit`` of the oldest rows: the
-engine's claims of 8 escalations (PostgreSQL) read the 32 oldest, not 256 (reading them
-was most of the engine's work under a storm's backlog; decisions 0071 and 0077).
+engine's claims of 8 escalations (PostgreSQL) read the 32 oldest, not 128 (under a storm's
+backlog, reading the candidates was about a quarter of the engine's CPU; decisions 0071 and
+0077).
 The newest end keeps its ``CANDIDATES``: there a storm's new first pages, and the several
 first pages a quieter service may have waiting, are seen (each service's index gives only
 its oldest one, :func:`_first_pages_by_service`)."""
