@@ -108,8 +108,9 @@ Ends = tuple[Select[Any], Select[Any]]
 
 
 def _ends(query: Select[Any], due_at: Any, key: Any) -> Ends:
-    """``query``'s oldest and newest rows, built once: due at ``:now`` or earlier, ``:rows``
-    of them (building a statement costs more than running it here)."""
+    """``query``'s oldest and newest rows, due at ``:now`` or earlier, ``:rows`` of them:
+    built once (built again at every claim, the statements cost the engine measurable CPU
+    under a backlog; decision 0077)."""
     due = query.where(due_at <= bindparam("now", type_=due_at.type))
     rows = bindparam("rows", type_=Integer)
     return (
