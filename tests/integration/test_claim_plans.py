@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ownit.adapters.db.claim_candidates import FIRST_PAGES
 from ownit.adapters.db.ingest_store import SqlIngestStore
-from ownit.adapters.db.work_store import FIRST_PAGES
 from ownit.domain.events import Action, Event, Severity
 from tests.integration.paged_service import paged_service
 

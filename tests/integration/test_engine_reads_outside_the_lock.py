@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.claim_candidates import CANDIDATES, oldest_window
 from ownit.adapters.db.ingest_store import SqlIngestStore
-from ownit.adapters.db.work_store import CANDIDATES, SqlWorkStore, oldest_window
+from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.app.delivery import DeliveryContext
 from tests.builders import FakeClock
 from tests.integration.test_fair_claims import CALM_KEY, _apply_catalog, _trigger

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, update
 
 from ownit.adapters.catalog.yaml_source import load_files
+from ownit.adapters.db import claim_candidates
 from ownit.adapters.db import tables as t
-from ownit.adapters.db import work_store
 from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.wakeup import WorkBell, listener_for
@@ -98,7 +98,7 @@ def test_a_storm_cannot_keep_another_services_first_page_out(
 ) -> None:
     # The claim reads the oldest and newest few due rows: with a window of 5 and a backlog
     # of 40, the calm service's new incident is still seen (among the newest) and chosen.
-    monkeypatch.setattr(work_store, "CANDIDATES", candidates)
+    monkeypatch.setattr(claim_candidates, "CANDIDATES", candidates)
     numbers = _claimed_after_a_storm(engine, tmp_path, [_trigger(CALM_KEY, "c1")])
     assert len(numbers) == 4
     # The calm service's only incident is the newest of 41, yet it is in the first batch
@@ -110,7 +110,7 @@ def test_a_storm_cannot_keep_another_services_first_page_out(
 def test_a_first_page_pushed_out_by_a_storm_is_found_again(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(work_store, "CANDIDATES", 5)
+    monkeypatch.setattr(claim_candidates, "CANDIDATES", 5)
     clock = FakeClock()
     _apply_catalog(engine, tmp_path, clock)
     ingest = SqlIngestStore(engine)
@@ -139,7 +139,7 @@ def test_a_first_page_pushed_out_by_a_storm_is_found_again(
 def test_a_first_page_never_seen_in_a_large_backlog_is_found_by_its_service(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(work_store, "CANDIDATES", 3)
+    monkeypatch.setattr(claim_candidates, "CANDIDATES", 3)
     clock = FakeClock()
     _apply_catalog(engine, tmp_path, clock)
     ingest = SqlIngestStore(engine)
@@ -176,7 +176,7 @@ def test_a_storms_new_first_pages_fill_a_batch_before_its_older_repeats(
     # 40 started escalations are due again (repeats), more than the claim's oldest window
     # (16 for a claim of 4); then 6 new incidents of the same service. Its own index gives
     # the service's oldest first page; the newest rows give the others.
-    monkeypatch.setattr(work_store, "CANDIDATES", candidates)
+    monkeypatch.setattr(claim_candidates, "CANDIDATES", candidates)
     new = [_trigger(STORM_KEY, f"new{i}") for i in range(6)]
     numbers = _claimed_after_a_storm(engine, tmp_path, new, started=True)
     first_pages = [n for n in numbers if n > 40]
