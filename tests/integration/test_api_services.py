@@ -8,9 +8,14 @@ from typing import Any
 import pytest
 
 from ownit.adapters.catalog.yaml_source import load_files
+from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
-from ownit.app import catalog
+from ownit.adapters.passwords import Argon2Hasher
+from ownit.app import catalog, dependencies
+from ownit.app.accounts import OrgRole, create_login
+from ownit.cli.incident_context import context_lines
 from tests.integration.conftest import Ctx
+from tests.integration.web_helpers import ALICE, PASSWORD, login
 
 DB_KEY = "db" + "0" * 29 + "1"
 API_KEY = "api" + "0" * 28 + "1"
@@ -76,6 +81,19 @@ def trigger(ctx: Ctx, key: str, summary: str) -> None:
     assert ctx.client.post("/v2/enqueue", json=body).status_code == 202
 
 
+def login_as_alice(ctx: Ctx) -> None:
+    """Sign in to the web UI as the catalog's alice."""
+    create_login(
+        store=SqlAccountStore(ctx.engine),
+        hasher=Argon2Hasher(),
+        clock=ctx.clock,
+        email=ALICE,
+        password=PASSWORD,
+        org_role=OrgRole.MEMBER,
+    )
+    assert login(ctx.client).status_code == 303
+
+
 def get(ctx: Ctx, path: str, status: int = 200) -> Any:
     response = ctx.client.get(path, headers=ctx.viewer)
     assert response.status_code == status, response.text
@@ -102,6 +120,7 @@ def test_dependencies(
     assert [(r["service"], r["depth"]) for r in body["upstream"]] == upstream
     assert [(r["service"], r["depth"]) for r in body["downstream"]] == downstream
     assert body["open_incidents_upstream"] == []
+    assert body["open_incidents_upstream_total"] == 0
 
 
 def test_open_incidents_upstream_and_incident_context(shop: Ctx) -> None:
@@ -116,9 +135,12 @@ def test_open_incidents_upstream_and_incident_context(shop: Ctx) -> None:
         {"service": "db", "number": 1, "title": "db disk full", "status": "triggered", "depth": 2},
     ]
 
+    assert body["open_incidents_upstream_total"] == 2
+
     context = get(shop, "/api/v1/incidents/2/context")
     assert [(i["service"], i["number"]) for i in context["likely_cause_upstream"]] == [("db", 1)]
     assert [(i["service"], i["number"]) for i in context["downstream_impact"]] == [("web", 3)]
+    assert (context["likely_cause_upstream_total"], context["downstream_impact_total"]) == (1, 1)
 
     # A resolved incident is no longer a cause; the incident itself is still served as is.
     assert shop.client.post("/api/v1/incidents/1/resolve", headers=shop.responder).is_success
@@ -126,6 +148,70 @@ def test_open_incidents_upstream_and_incident_context(shop: Ctx) -> None:
     assert [(i["service"], i["number"]) for i in context["likely_cause_upstream"]] == [("api", 2)]
     assert context["downstream_impact"] == []
     assert get(shop, "/api/v1/incidents/3")["incident"]["number"] == 3
+
+
+@pytest.mark.parametrize(
+    ("nearest", "listed", "more_line"),
+    [
+        # web's upstream: api (depth 1) has #5 open; db (depth 2) has #1, #2 (acknowledged)
+        # and #4 open, #3 resolved. Nearest first, then oldest; every open one is counted.
+        (1, [("api", 5)], "and 3 more open further upstream"),
+        (2, [("api", 5), ("db", 1)], "and 2 more open further upstream"),
+        (3, [("api", 5), ("db", 1), ("db", 2)], "and 1 more open further upstream"),
+        (20, [("api", 5), ("db", 1), ("db", 2), ("db", 4)], None),
+    ],
+)
+def test_the_nearest_open_incidents_are_listed_and_the_rest_counted(
+    shop: Ctx,
+    monkeypatch: pytest.MonkeyPatch,
+    nearest: int,
+    listed: list[tuple[str, int]],
+    more_line: str | None,
+) -> None:
+    for summary in ("db disk full", "db slow", "db replica lag"):  # 1, 2, 3
+        trigger(shop, DB_KEY, summary)
+        shop.clock.advance(minutes=1)
+    trigger(shop, DB_KEY, "db locks")  # 4
+    shop.clock.advance(minutes=1)
+    trigger(shop, API_KEY, "api 500s")  # 5, the newest, but nearest to web
+    shop.clock.advance(minutes=1)
+    trigger(shop, WEB_KEY, "web slow")  # 6
+    assert shop.client.post("/api/v1/incidents/2/acknowledge", headers=shop.responder).is_success
+    assert shop.client.post("/api/v1/incidents/3/resolve", headers=shop.responder).is_success
+    monkeypatch.setattr(dependencies, "NEAREST_OPEN", nearest)
+
+    body = get(shop, "/api/v1/services/web/dependencies")
+    assert [(i["service"], i["number"]) for i in body["open_incidents_upstream"]] == listed
+    assert body["open_incidents_upstream_total"] == 4
+    context = get(shop, "/api/v1/incidents/6/context")
+    assert [(i["service"], i["number"]) for i in context["likely_cause_upstream"]] == listed
+    assert [i["depth"] for i in context["likely_cause_upstream"]] == [
+        1 if service == "api" else 2 for service, _ in listed
+    ]
+    assert context["likely_cause_upstream_total"] == 4
+    # db's downstream: fraud (none open), api #5 (depth 1), web #6 (depth 2)
+    down = get(shop, "/api/v1/incidents/1/context")
+    assert [(i["service"], i["number"]) for i in down["downstream_impact"]] == [
+        ("api", 5),
+        ("web", 6),
+    ][:nearest]
+    assert down["downstream_impact_total"] == 2
+
+    # What a person reads: the page and the CLI list the same and say how many more.
+    login_as_alice(shop)
+    page = shop.client.get("/incidents/6")
+    assert page.status_code == 200, page.text
+    lines = context_lines(context | {"recent_changes": []})  # the CLI's lines take datetimes
+    for service, number in listed:
+        assert f"{service} #{number}" in page.text
+        assert any(f"{service} #{number}" in line for line in lines)
+    assert "db #3" not in page.text  # resolved: neither listed nor counted
+    if more_line is None:
+        assert "more open further upstream" not in page.text
+        assert not any("more open further" in line for line in lines)
+    else:
+        assert more_line in page.text
+        assert any(line.strip().endswith(more_line) for line in lines)
 
 
 @pytest.mark.parametrize(

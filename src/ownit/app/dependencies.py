@@ -8,14 +8,15 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ownit.app import oncall
-from ownit.app.incidents import IncidentFilter, IncidentStore
+from ownit.app.incidents import IncidentStore
 from ownit.app.oncall import ScheduleStore
 from ownit.domain import dependencies as deps
 from ownit.domain.errors import NotFound
-from ownit.domain.incidents import Status
 
-OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
-MAX_OPEN = 1000  # open incidents looked at; more than this and the graph is the least worry
+NEAREST_OPEN = 20
+"""Open incidents listed each way (upstream, downstream), nearest first; the rest are
+counted (``…_total``), not listed: a person reads the nearest, and a page with a deep graph
+stays as fast with hundreds open (decision 0078)."""
 
 
 class History(Protocol):
@@ -52,25 +53,15 @@ def _reaches(reaches: list[deps.Reach]) -> list[dict[str, Any]]:
     return [{"service": r.service, "depth": r.depth} for r in reaches]
 
 
-def _open_on(incidents: IncidentStore, where: Mapping[str, int]) -> list[dict[str, Any]]:
-    """Open incidents on the services of ``where`` (name → depth), nearest first, then oldest."""
+def _open_on(
+    incidents: IncidentStore, where: Mapping[str, int]
+) -> tuple[list[dict[str, Any]], int]:
+    """The nearest open incidents on the services of ``where`` (name → depth), nearest
+    first, then oldest, each with its ``depth``; and how many are open there in all."""
     if not where:
-        return []
-    found = incidents.search(
-        IncidentFilter(statuses=OPEN, services=tuple(where), limit=MAX_OPEN, brief=True)
-    )
-    hits = list(found)  # the query asked for these services only
-    hits.sort(key=lambda i: (where[i["service"]], i["number"]))
-    return [
-        {
-            "service": i["service"],
-            "number": i["number"],
-            "title": i["title"],
-            "status": i["status"],
-            "depth": where[i["service"]],
-        }
-        for i in hits
-    ]
+        return [], 0
+    found, total = incidents.open_nearest(where, NEAREST_OPEN)
+    return [{**i, "depth": where[i["service"]]} for i in found], total
 
 
 def service_dependencies(
@@ -81,11 +72,13 @@ def service_dependencies(
     if name not in g:
         raise NotFound("service", name)
     up = deps.upstream(g, name)
+    listed, total = _open_on(incidents, deps.depths(up))
     return {
         "service": name,
         "upstream": _reaches(up),
         "downstream": _reaches(deps.downstream(g, name)),
-        "open_incidents_upstream": _open_on(incidents, deps.depths(up)),
+        "open_incidents_upstream": listed,
+        "open_incidents_upstream_total": total,
     }
 
 
@@ -124,10 +117,11 @@ def incident_context(
         "contract": service.get("contract"),
         "depends_on": list(service.get("depends_on") or []),
     }
-    # one query for both sides (no service is both: cycles are refused), nearest first
-    around = _open_on(incidents, {**down, **up})
-    context["likely_cause_upstream"] = [i for i in around if i["service"] in up]
-    context["downstream_impact"] = [i for i in around if i["service"] in down]
+    # each side's nearest few, and how many are open on it in all
+    context["likely_cause_upstream"], context["likely_cause_upstream_total"] = _open_on(
+        incidents, up
+    )
+    context["downstream_impact"], context["downstream_impact_total"] = _open_on(incidents, down)
     if history is not None and now is not None:
         context["recent_changes"] = history.changes([name, *up], now - CHANGES_WINDOW)
         context["similar_incidents"] = history.similar(incident["id"])

@@ -3,7 +3,7 @@ they find them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -33,6 +33,14 @@ class IncidentFilter:
 
 class IncidentStore(Protocol):
     def search(self, flt: IncidentFilter) -> list[dict[str, Any]]: ...
+
+    def open_nearest(
+        self, depths: Mapping[str, int], limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Open incidents on the services of ``depths`` (name → how far away): the
+        ``limit`` nearest (the least depth first, then the oldest), each with ``service``,
+        ``number``, ``title`` and ``status``; and how many are open there in all."""
+        ...
 
     def get(self, ref: str) -> dict[str, Any] | None:
         """By id (``inc_…``) or by number (``42``)."""

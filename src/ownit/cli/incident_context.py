@@ -34,6 +34,12 @@ def _runbook(context: dict[str, Any]) -> list[str]:
     return text.rstrip().splitlines() or ["-"]
 
 
+def _more(context: dict[str, Any], key: str, where: str) -> list[str]:
+    """A line for the open incidents counted on that side but not listed."""
+    more = int(context.get(f"{key}_total") or 0) - len(context.get(key) or [])
+    return [f"and {more} more open further {where}"] if more > 0 else []
+
+
 def context_lines(context: dict[str, Any]) -> list[str]:
     """``context`` (as :func:`ownit.app.dependencies.incident_context` gives it) as lines."""
     owner = context.get("owner") or "-"
@@ -58,14 +64,16 @@ def context_lines(context: dict[str, Any]) -> list[str]:
             [
                 f"{i['service']} #{i['number']} {i['status']}: {i['title']} (likely cause)"
                 for i in context.get("likely_cause_upstream") or []
-            ],
+            ]
+            + _more(context, "likely_cause_upstream", "upstream"),
         ),
         (
             "downstream",
             [
                 f"{i['service']} #{i['number']} {i['status']}: {i['title']}"
                 for i in context.get("downstream_impact") or []
-            ],
+            ]
+            + _more(context, "downstream_impact", "downstream"),
         ),
         (
             "changes (24 h)",

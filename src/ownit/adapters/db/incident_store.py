@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Row, and_, func, select, update
+from sqlalchemy import ColumnElement, Engine, Row, and_, case, func, select, text, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import refresh as refresh_figures
@@ -105,6 +105,53 @@ class SqlIncidentStore:
             if not flt.brief:
                 annotate(conn, found)
             return found
+
+    def open_nearest(
+        self, depths: Mapping[str, int], limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Two small queries: the services' ids, then their open incidents through the
+        partial index on open incidents (one probe per service), ordered by depth and number
+        in the database and counted there (a window over every match, before the limit):
+        a page reads ``limit`` rows however many are open around it (decision 0078)."""
+        if not depths:
+            return [], 0
+        s = t.services
+        with self._engine.connect() as conn:
+            names = dict(
+                conn.execute(select(s.c.id, s.c.name).where(s.c.name.in_(sorted(depths)))).all()
+            )
+            if not names:
+                return [], 0
+            # by id, not by a join on the name: SQLite without statistics would otherwise
+            # walk every open incident through the index on status
+            query = (
+                select(
+                    _i.c.service_id,
+                    _i.c.number,
+                    _i.c.title,
+                    _i.c.status,
+                    func.count().over().label("total"),
+                )
+                # the index's own words (see ``OPEN_INCIDENT``): SQLite probes it by service
+                .where(_i.c.service_id.in_(sorted(names)), text(t.OPEN_INCIDENT))
+                .where(_i.c.org_id + 0 == self._org_id)
+                .order_by(
+                    case({i: depths[n] for i, n in names.items()}, value=_i.c.service_id),
+                    _i.c.number,
+                )
+                .limit(limit)
+            )
+            rows = conn.execute(query).all()
+        found = [
+            {
+                "service": names[r.service_id],
+                "number": r.number,
+                "title": r.title,
+                "status": r.status,
+            }
+            for r in rows
+        ]
+        return found, int(rows[0].total) if rows else 0
 
     def get(self, ref: str) -> dict[str, Any] | None:
         ref = ref.strip().lstrip("#")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, tuple_
+from sqlalchemy import Connection, Engine, func, select, text, tuple_
 
 from ownit.adapters.db import tables as t
 from ownit.app.dependencies import CHANGES_WINDOW
@@ -30,8 +30,6 @@ from ownit.app.notify import (
 )
 from ownit.domain import dependencies as deps
 from ownit.domain.incidents import Status
-
-_OPEN = (Status.TRIGGERED.value, Status.ACKNOWLEDGED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +170,8 @@ class SqlResponderContexts:
         rank = func.row_number().over(partition_by=i.c.service_id, order_by=i.c.number)
         ranked = (
             select(i.c.service_id, i.c.number, i.c.title, i.c.status, rank.label("rank"))
-            .where(i.c.service_id.in_(service_ids), i.c.status.in_(_OPEN))
+            # through the partial index on open incidents, in its own words (``OPEN_INCIDENT``)
+            .where(i.c.service_id.in_(service_ids), text(t.OPEN_INCIDENT))
             .subquery()
         )
         rows = conn.execute(select(ranked).where(ranked.c.rank <= CONTEXT_ITEMS)).all()

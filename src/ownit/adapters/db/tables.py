@@ -113,6 +113,11 @@ integrations = Table(
     UniqueConstraint("service_id", "name"),
 )
 
+OPEN_INCIDENT = "status != 'resolved'"
+"""An open incident, as the partial indexes on open incidents say it: a query that says it
+the same way may use them (SQLite cannot tell that ``status IN (...)`` with bound values
+means the same; and an ``IN`` would let it walk the index on status instead)."""
+
 incidents = Table(
     "incidents",
     metadata,
@@ -153,11 +158,20 @@ incidents = Table(
         "ix_incidents_open_group_key",
         "group_key",
         "service_id",
-        sqlite_where=text("status != 'resolved'"),
-        postgresql_where=text("status != 'resolved'"),
+        sqlite_where=text(OPEN_INCIDENT),
+        postgresql_where=text(OPEN_INCIDENT),
     ),
     Index("ix_incidents_paging", "paging"),
     Index("ix_incidents_auto_resolve_at", "auto_resolve_at"),
+    # Each service's open incidents, oldest first (decision 0078): the nearest open
+    # incidents up- and downstream of an incident, and a first page's likely causes.
+    Index(
+        "ix_incidents_open_service",
+        "service_id",
+        "number",
+        sqlite_where=text(OPEN_INCIDENT),
+        postgresql_where=text(OPEN_INCIDENT),
+    ),
 )
 
 # One row per incident and reason it could not be paged: ``ownit_paging_failures_total``.
