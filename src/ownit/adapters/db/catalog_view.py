@@ -15,7 +15,6 @@ from ownit.adapters.db import tables as t
 from ownit.app.catalog import CatalogStore
 from ownit.domain.catalog import EscalationPolicy, Snapshot, from_spec
 
-OPEN = ("triggered", "acknowledged")
 MAX_QUERY = 100
 
 
@@ -38,7 +37,7 @@ class SqlCatalogView:
         s, tm, ep, i = t.services, t.teams, t.escalation_policies, t.incidents
         counts = (
             select(i.c.service_id, func.count().label("n"))
-            .where(i.c.status.in_(OPEN))
+            .where(t.open_incident())  # by the partial index on open incidents
             .group_by(i.c.service_id)
             .subquery()
         )
@@ -247,7 +246,7 @@ _OPEN_COUNTS = (
     .join(t.incidents, t.incidents.c.service_id == t.services.c.id)
     .where(
         t.services.c.name.in_(bindparam("names", expanding=True)),
-        t.incidents.c.status.in_(OPEN),
+        t.open_incident(),  # by the partial index on open incidents (decision 0078)
     )
     .group_by(t.services.c.name)
 )

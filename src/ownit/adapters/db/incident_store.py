@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Row, and_, case, func, select, text, update
+from sqlalchemy import ColumnElement, Engine, Row, and_, case, func, select, update
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.analytics_figures import refresh as refresh_figures
@@ -133,7 +133,7 @@ class SqlIncidentStore:
                     func.count().over().label("total"),
                 )
                 # the index's own words (see ``OPEN_INCIDENT``): SQLite probes it by service
-                .where(_i.c.service_id.in_(sorted(names)), text(t.OPEN_INCIDENT))
+                .where(_i.c.service_id.in_(sorted(names)), t.open_incident())
                 .where(_i.c.org_id + 0 == self._org_id)
                 .order_by(
                     case({i: depths[n] for i, n in names.items()}, value=_i.c.service_id),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text, tuple_
+from sqlalchemy import Connection, Engine, func, select, tuple_
 
 from ownit.adapters.db import tables as t
 from ownit.app.dependencies import CHANGES_WINDOW
@@ -171,7 +171,7 @@ class SqlResponderContexts:
         ranked = (
             select(i.c.service_id, i.c.number, i.c.title, i.c.status, rank.label("rank"))
             # through the partial index on open incidents, in its own words (``OPEN_INCIDENT``)
-            .where(i.c.service_id.in_(service_ids), text(t.OPEN_INCIDENT))
+            .where(i.c.service_id.in_(service_ids), t.open_incident())
             .subquery()
         )
         rows = conn.execute(select(ranked).where(ranked.c.rank <= CONTEXT_ITEMS)).all()

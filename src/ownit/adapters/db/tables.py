@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    literal_column,
     text,
 )
 
@@ -114,9 +116,10 @@ integrations = Table(
 )
 
 OPEN_INCIDENT = "status != 'resolved'"
-"""An open incident, as the partial indexes on open incidents say it: a query that says it
-the same way may use them (SQLite cannot tell that ``status IN (...)`` with bound values
-means the same; and an ``IN`` would let it walk the index on status instead)."""
+"""An open incident, as the partial indexes on open incidents say it. A query must say it
+the same way, :func:`open_incident`, for the database to use them: SQLite cannot tell that
+``status IN (?, ?)`` with bound values means the same, and walks the index on status (or
+every incident of a service, resolved ones too) instead (decision 0078)."""
 
 incidents = Table(
     "incidents",
@@ -511,3 +514,9 @@ from ownit.adapters.db.record_tables import rate_limits as rate_limits  # noqa: 
 from ownit.adapters.db.record_tables import used_action_links as used_action_links  # noqa: E402
 from ownit.adapters.db.standard_tables import scorecards as scorecards  # noqa: E402
 from ownit.adapters.db.standard_tables import standards as standards  # noqa: E402
+
+
+def open_incident() -> ColumnElement[bool]:
+    """The condition of the partial indexes on open incidents (:data:`OPEN_INCIDENT`), with
+    the column named by its table (safe in a join) and the value written out, not bound."""
+    return incidents.c.status != literal_column("'resolved'")
