@@ -37,7 +37,7 @@ def _runbook(context: dict[str, Any]) -> list[str]:
 def _more(context: dict[str, Any], key: str, where: str) -> list[str]:
     """A line for the open incidents counted on that side but not listed."""
     more = int(context.get(f"{key}_total") or 0) - len(context.get(key) or [])
-    return [f"and {more} more open further {where}"] if more > 0 else []
+    return [f"and {more} more open {where}"] if more > 0 else []
 
 
 def context_lines(context: dict[str, Any]) -> list[str]:
