@@ -1,12 +1,11 @@
-"""The open incidents around an incident are read through the partial index on open
+"""The open incidents of a few services are read through the partial index on open
 incidents, by service, on both databases (decision 0078).
 
-An incident's page, a first page's context and the service pages ask for the open incidents
-of a few services, or count them.
-Said as ``status IN (...)`` with bound values, SQLite without statistics walked every open
-incident of the organisation through the index on status (or every incident of the services,
-resolved ones included); said in the index's own words (``OPEN_INCIDENT``) it probes the
-partial index once per service. The plans are checked on empty tables, as a new install has
+An incident's page, a first page's context and a service page ask for the open incidents of
+a few services, or count them. Said as ``status IN (...)`` with bound values, SQLite without
+statistics walked every open incident of the organisation through the index on status (or
+every incident of the services, resolved ones included); said in the index's own words
+(``tables.open_incident()``) it probes the partial index once per service. The plans are checked on empty tables, as a new install has
 them; on PostgreSQL, as the generic plan a prepared statement caches, with sequential scans
 off (on empty tables it would read the table whole, whatever the query says)."""
 

@@ -2,10 +2,12 @@
 
 An incident's page lists the open incidents on the services it depends on and on those that
 depend on it, nearest first, with a count of the rest (decision 0078); a first page names the
-oldest open incidents upstream as likely causes. Both used to read every open incident of
-the organisation through the index on status (2,000 rows at 10,000 incidents, 20 % open) and
-keep those of the services wanted. A partial index holds only the open incidents, by service
-and number: each service's open incidents, oldest first, are one probe.
+oldest open incidents upstream as likely causes; a service page counts the open incidents of
+the service and its neighbours. The first read every open incident of the organisation
+through the index on status (2,000 rows at 10,000 incidents, 20 % open); the others read
+every incident of the services, resolved ones too. A partial index holds only the open
+incidents, by service and number: each service's open incidents, oldest first, are one
+probe.
 
 Revision ID: 0025
 Revises: 0024
