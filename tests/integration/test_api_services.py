@@ -8,14 +8,12 @@ from typing import Any
 import pytest
 
 from ownit.adapters.catalog.yaml_source import load_files
-from ownit.adapters.db.account_store import SqlAccountStore
 from ownit.adapters.db.catalog_store import SqlCatalogStore
-from ownit.adapters.passwords import Argon2Hasher
 from ownit.app import catalog, dependencies
-from ownit.app.accounts import OrgRole, create_login
+from ownit.app.accounts import OrgRole
 from ownit.cli.incident_context import context_lines
 from tests.integration.conftest import Ctx
-from tests.integration.web_helpers import ALICE, PASSWORD, login
+from tests.integration.web_helpers import ALICE, add_logins, login
 
 DB_KEY = "db" + "0" * 29 + "1"
 API_KEY = "api" + "0" * 28 + "1"
@@ -79,19 +77,6 @@ def trigger(ctx: Ctx, key: str, summary: str) -> None:
         "payload": {"summary": summary, "source": "host", "severity": "critical"},
     }
     assert ctx.client.post("/v2/enqueue", json=body).status_code == 202
-
-
-def login_as_alice(ctx: Ctx) -> None:
-    """Sign in to the web UI as the catalog's alice."""
-    create_login(
-        store=SqlAccountStore(ctx.engine),
-        hasher=Argon2Hasher(),
-        clock=ctx.clock,
-        email=ALICE,
-        password=PASSWORD,
-        org_role=OrgRole.MEMBER,
-    )
-    assert login(ctx.client).status_code == 303
 
 
 def get(ctx: Ctx, path: str, status: int = 200) -> Any:
@@ -198,7 +183,8 @@ def test_the_nearest_open_incidents_are_listed_and_the_rest_counted(
     assert down["downstream_impact_total"] == 2
 
     # What a person reads: the page and the CLI list the same and say how many more.
-    login_as_alice(shop)
+    add_logins(shop.engine, shop.clock, {ALICE: OrgRole.MEMBER})
+    assert login(shop.client).status_code == 303
     page = shop.client.get("/incidents/6")
     assert page.status_code == 200, page.text
     lines = context_lines(context | {"recent_changes": []})  # the CLI's lines take datetimes

@@ -25,7 +25,7 @@ from ownit.domain.catalog import Contact
 from tests.builders import T0
 from tests.integration import oncall_catalog
 from tests.integration.conftest import Ctx
-from tests.integration.web_helpers import PASSWORD, login, page_token, trigger
+from tests.integration.web_helpers import PASSWORD, add_logins, login, page_token, trigger
 
 OVERRIDE = {"user": "dave", "start": "2026-11-27T08:00Z", "end": "2026-11-27T09:00Z"}
 WINDOW = {
@@ -224,15 +224,11 @@ def test_catalog_apply_records_each_change_with_its_diff(engine: Engine) -> None
 
 def test_web_changes_name_the_signed_in_person(ctx: Ctx) -> None:
     oncall_catalog.apply(ctx.engine)
-    for email, org_role in (("alice@example.com", "admin"), ("bob@example.com", "member")):
-        create_login(
-            store=SqlAccountStore(ctx.engine),
-            hasher=Argon2Hasher(),
-            clock=ctx.clock,
-            email=email,
-            password=PASSWORD,
-            org_role=OrgRole(org_role),
-        )
+    add_logins(
+        ctx.engine,
+        ctx.clock,
+        {"alice@example.com": OrgRole.ADMIN, "bob@example.com": OrgRole.MEMBER},
+    )
     assert login(ctx.client, "bob@example.com").status_code == 303
     signed_in = _entries(ctx.engine)[0]
     assert (signed_in["kind"], signed_in["name"], signed_in["action"]) == (
@@ -396,15 +392,11 @@ def test_tokens_made_directly_are_the_system_s(engine: Engine) -> None:
 
 def test_the_admin_page_lists_filters_and_refuses_members(ctx: Ctx) -> None:
     oncall_catalog.apply(ctx.engine)
-    for email, org_role in (("alice@example.com", "admin"), ("bob@example.com", "member")):
-        create_login(
-            store=SqlAccountStore(ctx.engine),
-            hasher=Argon2Hasher(),
-            clock=ctx.clock,
-            email=email,
-            password=PASSWORD,
-            org_role=OrgRole(org_role),
-        )
+    add_logins(
+        ctx.engine,
+        ctx.clock,
+        {"alice@example.com": OrgRole.ADMIN, "bob@example.com": OrgRole.MEMBER},
+    )
     with ctx.engine.begin() as conn:
         record(conn, at=T0, kind="token", name="<script>x</script>", action="created")
     assert login(ctx.client, "bob@example.com").status_code == 303

@@ -5,9 +5,10 @@ An incident's page, a first page's context and a service page ask for the open i
 a few services, or count them. Said as ``status IN (...)`` with bound values, SQLite without
 statistics walked every open incident of the organisation through the index on status (or
 every incident of the services, resolved ones included); said in the index's own words
-(``tables.open_incident()``) it probes the partial index once per service. The plans are checked on empty tables, as a new install has
-them; on PostgreSQL, as the generic plan a prepared statement caches, with sequential scans
-off (on empty tables it would read the table whole, whatever the query says)."""
+(``tables.open_incident()``) it probes the partial index once per service. The plans are
+checked on empty tables, as a new install has them; on PostgreSQL, as the generic plan a
+prepared statement caches, with sequential scans off (on empty tables it would read the
+table whole, whatever the query says)."""
 
 from __future__ import annotations
 

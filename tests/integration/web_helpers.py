@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -25,8 +26,13 @@ _TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 def setup_people(engine: Engine, clock: FakeClock) -> None:
     """The on-call catalog (alice, bob, carol, dave); alice is an admin, bob a member."""
     oncall_catalog.apply(engine)
+    add_logins(engine, clock, {ALICE: OrgRole.ADMIN, BOB: OrgRole.MEMBER})
+
+
+def add_logins(engine: Engine, clock: FakeClock, roles: Mapping[str, OrgRole]) -> None:
+    """A login with :data:`PASSWORD` for each email (a person of the applied catalog)."""
     store = SqlAccountStore(engine)
-    for email, role in ((ALICE, OrgRole.ADMIN), (BOB, OrgRole.MEMBER)):
+    for email, role in roles.items():
         create_login(
             store=store,
             hasher=Argon2Hasher(),
