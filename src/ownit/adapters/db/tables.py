@@ -164,8 +164,20 @@ incidents = Table(
         sqlite_where=text(OPEN_INCIDENT),
         postgresql_where=text(OPEN_INCIDENT),
     ),
-    Index("ix_incidents_paging", "paging"),
-    Index("ix_incidents_auto_resolve_at", "auto_resolve_at"),
+    # Partial (migration 0025): a new incident is paged "ok" and mostly has no timer, and
+    # adds no entry to either; the engine looks for due timers, a person for the unpaged.
+    Index(
+        "ix_incidents_paging",
+        "paging",
+        sqlite_where=text("paging != 'ok'"),
+        postgresql_where=text("paging != 'ok'"),
+    ),
+    Index(
+        "ix_incidents_auto_resolve_at",
+        "auto_resolve_at",
+        sqlite_where=text("auto_resolve_at IS NOT NULL"),
+        postgresql_where=text("auto_resolve_at IS NOT NULL"),
+    ),
     # Each service's open incidents, oldest first (decision 0078): the nearest open
     # incidents up- and downstream of an incident, and a first page's likely causes.
     Index(

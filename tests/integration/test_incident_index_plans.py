@@ -1,5 +1,5 @@
-"""The open incidents of a few services are read through the partial index on open
-incidents, by service, on both databases (decision 0078).
+"""The incidents' partial indexes serve the queries that look for what they hold, on both
+databases (decision 0078, migration 0025): open incidents by service, due timers.
 
 An incident's page, a first page's context and a service page ask for the open incidents of
 a few services, or count them. Said as ``status IN (...)`` with bound values, SQLite without
@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
+from ownit.adapters.db.auto_resolve_store import SqlAutoResolveStore
 from ownit.adapters.db.catalog_view import _OPEN_COUNTS
 from ownit.adapters.db.incident_store import SqlIncidentStore
 from ownit.adapters.db.responder_store import SqlResponderContexts
-from tests.builders import add_service
+from tests.builders import T0, add_service
 
 INDEX = "ix_incidents_open_service"
 
@@ -97,3 +98,13 @@ def test_open_incidents_around_are_read_through_the_partial_index(
     [(sql, params)] = [(s, p) for s, p in seen if "'resolved'" in s]
     plan = _plan(engine, sql, params)
     assert INDEX in plan, plan
+
+
+def test_the_engine_finds_due_timers_through_the_partial_index(engine: Engine) -> None:
+    """The index on ``auto_resolve_at`` holds only incidents with a timer (migration 0025):
+    the engine's search for due timers still goes through it."""
+    with _statements(engine) as seen:
+        SqlAutoResolveStore(engine).settle_due(T0, 10)
+    [(sql, params)] = [(s, p) for s, p in seen if "auto_resolve_at <=" in s]
+    plan = _plan(engine, sql, params)
+    assert "ix_incidents_auto_resolve_at" in plan, plan

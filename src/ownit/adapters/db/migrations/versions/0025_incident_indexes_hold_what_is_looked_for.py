@@ -1,4 +1,4 @@
-"""open incidents by service: the nearest few up- and downstream in one index probe each
+"""incident indexes hold what is looked for: open incidents by service; unpaged; timers
 
 An incident's page lists the open incidents on the services it depends on and on those that
 depend on it, nearest first, with a count of the rest (decision 0078); a first page names the
@@ -8,6 +8,12 @@ through the index on status (2,000 rows at 10,000 incidents, 20 % open); the oth
 every incident of the services, resolved ones too. A partial index holds only the open
 incidents, by service and number: each service's open incidents, oldest first, are one
 probe.
+
+That is one more index entry for every new incident, on the ingest writer's path. Two
+indexes that held every incident become partial, so that a new incident costs no more
+entries than before: the one on ``paging`` keeps the incidents nobody could page (a new
+incident is ``ok``), the one on ``auto_resolve_at`` those with a timer (the engine looks
+only for timers that are due).
 
 Revision ID: 0025
 Revises: 0024
@@ -24,8 +30,10 @@ down_revision = "0024"
 branch_labels = None
 depends_on = None
 
-# As ``tables.OPEN_INCIDENT`` says it (a migration keeps its own copy: it must not change).
+# As ``tables`` says them (a migration keeps its own copies: they must not change).
 _OPEN = sa.text("status != 'resolved'")
+_UNPAGED = sa.text("paging != 'ok'")
+_TIMED = sa.text("auto_resolve_at IS NOT NULL")
 
 
 def upgrade() -> None:
@@ -36,9 +44,21 @@ def upgrade() -> None:
         sqlite_where=_OPEN,
         postgresql_where=_OPEN,
     )
+    for name, column, where in (
+        ("ix_incidents_paging", "paging", _UNPAGED),
+        ("ix_incidents_auto_resolve_at", "auto_resolve_at", _TIMED),
+    ):
+        op.drop_index(name, table_name="incidents")
+        op.create_index(name, "incidents", [column], sqlite_where=where, postgresql_where=where)
 
 
 def downgrade() -> None:
+    for name, column, where in (
+        ("ix_incidents_paging", "paging", _UNPAGED),
+        ("ix_incidents_auto_resolve_at", "auto_resolve_at", _TIMED),
+    ):
+        op.drop_index(name, table_name="incidents", sqlite_where=where, postgresql_where=where)
+        op.create_index(name, "incidents", [column])
     op.drop_index(
         "ix_incidents_open_service",
         table_name="incidents",
