@@ -165,7 +165,8 @@ incidents = Table(
         postgresql_where=text(OPEN_INCIDENT),
     ),
     # Partial (migration 0025): a new incident is paged "ok" and mostly has no timer, and
-    # adds no entry to either; the engine looks for due timers, a person for the unpaged.
+    # adds no entry to either. The engine looks only for due timers; nothing searches by
+    # paging state today, and a search would be for the unpaged.
     Index(
         "ix_incidents_paging",
         "paging",

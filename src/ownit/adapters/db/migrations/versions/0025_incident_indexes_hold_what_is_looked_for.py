@@ -34,6 +34,11 @@ depends_on = None
 _OPEN = sa.text("status != 'resolved'")
 _UNPAGED = sa.text("paging != 'ok'")
 _TIMED = sa.text("auto_resolve_at IS NOT NULL")
+# The indexes that held every incident and now hold only what is looked for.
+_NARROWED = (
+    ("ix_incidents_paging", "paging", _UNPAGED),
+    ("ix_incidents_auto_resolve_at", "auto_resolve_at", _TIMED),
+)
 
 
 def upgrade() -> None:
@@ -44,19 +49,13 @@ def upgrade() -> None:
         sqlite_where=_OPEN,
         postgresql_where=_OPEN,
     )
-    for name, column, where in (
-        ("ix_incidents_paging", "paging", _UNPAGED),
-        ("ix_incidents_auto_resolve_at", "auto_resolve_at", _TIMED),
-    ):
+    for name, column, where in _NARROWED:
         op.drop_index(name, table_name="incidents")
         op.create_index(name, "incidents", [column], sqlite_where=where, postgresql_where=where)
 
 
 def downgrade() -> None:
-    for name, column, where in (
-        ("ix_incidents_paging", "paging", _UNPAGED),
-        ("ix_incidents_auto_resolve_at", "auto_resolve_at", _TIMED),
-    ):
+    for name, column, where in _NARROWED:
         op.drop_index(name, table_name="incidents", sqlite_where=where, postgresql_where=where)
         op.create_index(name, "incidents", [column])
     op.drop_index(
