@@ -1,16 +1,33 @@
-"""Shared fixtures: every storage test runs on SQLite and on PostgreSQL."""
+"""Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+Two things are made once per test process rather than once per test, because hundreds of
+tests need them and neither is what those tests are about:
+
+- **The migrated schema** (:class:`Migrations`). The first database of each kind is migrated
+  by Alembic, as ``ownit db upgrade`` does; every later one starts as a copy of what that
+  made (SQLite: the file; PostgreSQL: the statements the migrations ran, replayed in one
+  round trip). ``test_migrations.py`` runs the migrations themselves, on empty databases.
+- **Password hashes** (:func:`_cheap_password_hashes`): Argon2id with argon2-cffi's cheapest
+  parameters in the test processes. The real parameters cost ~0.1 s a hash and the web tests
+  sign in hundreds of times; servers the tests start as processes hash as users' do.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import argon2
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from argon2.profiles import CHEAPEST
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from ownit.adapters import passwords
 from ownit.adapters.db.engine import make_engine
 from ownit.adapters.db.migrate import upgrade
 
@@ -83,11 +100,76 @@ def _pg_schema(pg_server_url: str) -> Iterator[str]:
             admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Argon2id with the cheapest parameters in this process (the module's docstring)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            passwords, "PasswordHasher", lambda: argon2.PasswordHasher.from_parameters(CHEAPEST)
+        )
+        yield
+
+
+class Migrations:
+    """The migrated schema, made once per test process and copied for every later database
+    (the module's docstring)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._sqlite_file = folder / "migrated.db"
+        self._sqlite_ready = False
+        self._postgresql: list[str] | None = None  # the statements the migrations ran
+
+    def sqlite(self, url: str) -> Engine:
+        """A migrated SQLite database at ``url`` (its file does not exist yet)."""
+        if not self._sqlite_ready:
+            template = make_engine(f"sqlite:///{self._sqlite_file}")
+            upgrade(template)
+            template.dispose()  # the last connection closed: the write-ahead log is merged
+            self._sqlite_ready = True
+        path = make_url(url).database
+        assert path is not None
+        shutil.copyfile(self._sqlite_file, path)
+        return make_engine(url)
+
+    def postgresql(self, url: str) -> Engine:
+        """A migrated PostgreSQL database at ``url`` (its schema is empty)."""
+        eng = make_engine(url)
+        if self._postgresql is not None:
+            with eng.begin() as conn:
+                conn.exec_driver_sql(";\n".join(self._postgresql))
+            return eng
+        ran: list[str] = []
+        plain = True
+
+        def note(conn: Connection, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            nonlocal plain
+            if not parameters:
+                ran.append(statement)
+            elif not statement.lstrip().upper().startswith("SELECT"):
+                plain = False  # a write with parameters: not replayed as text, never copied
+
+        event.listen(eng, "before_cursor_execute", note)
+        try:
+            upgrade(eng)
+        finally:
+            event.remove(eng, "before_cursor_execute", note)
+        if plain:
+            self._postgresql = ran
+        return eng
+
+
+@pytest.fixture(scope="session")
+def migrations(tmp_path_factory: pytest.TempPathFactory) -> Migrations:
+    return Migrations(tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, migrations: Migrations) -> Iterator[Engine]:
     """A migrated database on both engines."""
-    eng = make_engine(database_url)
-    upgrade(eng)
+    if make_url(database_url).get_backend_name() == "sqlite":
+        eng = migrations.sqlite(database_url)
+    else:
+        eng = migrations.postgresql(database_url)
     try:
         yield eng
     finally:
