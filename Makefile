@@ -41,7 +41,7 @@ deadcode: install
 	$(BIN)/vulture src vulture_allow.py
 
 # Three processes on two cores: many tests wait on real servers; each process has its own
-# databases (tests/conftest.py), so they never share state.
+# schemas and files (tests/conftest.py), so they never share state.
 pytest: install
 	$(BIN)/pytest -W error -n 3
 

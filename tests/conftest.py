@@ -14,6 +14,7 @@ tests need them and neither is what those tests are about:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -26,6 +27,7 @@ import pytest
 from argon2.profiles import CHEAPEST
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from ownit.adapters import passwords
 from ownit.adapters.db.engine import make_engine
@@ -37,25 +39,22 @@ POSTGRES_URL = os.environ.get(
 
 
 @pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    """A database of this test session's own on the PostgreSQL server, dropped at the end."""
+def pg_server_url(worker_id: str) -> str:
+    """The PostgreSQL database this test process makes its schemas in, each test its own
+    (:func:`_pg_schema`, dropped after it). One database per test process, so that one
+    process's ``NOTIFY`` never wakes another's engines; kept between runs, empty: PostgreSQL
+    15 writes a checkpoint of the whole cluster to drop a database, ~20 s at a run's end."""
+    name = f"ownit_test_{worker_id}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"ownit_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
         with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if found.first() is None:
+                with contextlib.suppress(DBAPIError):  # another run made it meanwhile
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
         admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -80,20 +79,24 @@ def _pg_schema(pg_server_url: str) -> Iterator[str]:
     admin = create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(pg_server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    # Every connection made with this URL, the servers' a test starts too, is named after
+    # the schema: what is left of them at the end is found by that name.
+    url = make_url(pg_server_url).update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": schema}
+    )
     try:
         yield url.render_as_string(hide_password=False)
     finally:
         try:
             with admin.connect() as conn:
-                # This worker's tests run one at a time: any other session on the database
-                # now is left over from this test (a killed server's engine child still
+                # A session left over from this test (a killed server's engine child still
                 # finishing a query would deadlock with the drop).
                 conn.execute(
                     text(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
+                        "WHERE application_name = :schema"
+                    ),
+                    {"schema": schema},
                 )
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         finally:
