@@ -1,7 +1,7 @@
 """Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
 
-Two things are made once per test process rather than once per test, because hundreds of
-tests need them and neither is what those tests are about:
+What hundreds of tests need and none of them is about is made once per test process, not
+once per test (decision 0079 has the figures):
 
 - **The migrated schema** (:class:`Migrations`). The first database of each kind is migrated
   by Alembic, as ``ownit db upgrade`` does; every later one starts as a copy of what that
@@ -10,6 +10,8 @@ tests need them and neither is what those tests are about:
 - **Password hashes** (:func:`_cheap_password_hashes`): Argon2id with argon2-cffi's cheapest
   parameters in the test processes. The real parameters cost ~0.1 s a hash and the web tests
   sign in hundreds of times; servers the tests start as processes hash as users' do.
+- **A PostgreSQL database** (:func:`pg_server_url`), kept between runs; each test makes a
+  schema of its own in it.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ POSTGRES_URL = os.environ.get(
 def pg_server_url(worker_id: str) -> str:
     """The PostgreSQL database this test process makes its schemas in, each test its own
     (:func:`_pg_schema`, dropped after it). One database per test process, so that one
-    process's ``NOTIFY`` never wakes another's engines; kept between runs, empty: PostgreSQL
-    15 writes a checkpoint of the whole cluster to drop a database, ~20 s at a run's end."""
+    process's ``NOTIFY`` never wakes another's engines; kept between runs, empty: to drop a
+    database PostgreSQL 15 checkpoints the whole cluster, ~20 s at a run's end (decision
+    0079)."""
     name = f"ownit_test_{worker_id}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
