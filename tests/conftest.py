@@ -124,6 +124,7 @@ class Migrations:
         self._sqlite_file = folder / "migrated.db"
         self._sqlite_ready = False
         self._postgresql: list[str] | None = None  # the statements the migrations ran
+        self._shape: list[tuple[str, ...]] | None = None  # what they made, until checked
 
     def sqlite(self, url: str) -> Engine:
         """A migrated SQLite database at ``url`` (its file does not exist yet)."""
@@ -143,6 +144,9 @@ class Migrations:
         if self._postgresql is not None:
             with eng.begin() as conn:
                 conn.exec_driver_sql(";\n".join(self._postgresql))
+                if self._shape is not None:  # the first copy: is it what the migrations made?
+                    assert _pg_shape(conn) == self._shape, "the replayed schema differs"
+                    self._shape = None
             return eng
         ran: list[str] = []
         plain = True
@@ -161,7 +165,25 @@ class Migrations:
             event.remove(eng, "before_cursor_execute", note)
         if plain:
             self._postgresql = ran
+            with eng.connect() as conn:
+                self._shape = _pg_shape(conn)
         return eng
+
+
+def _pg_shape(conn: Connection) -> list[tuple[str, ...]]:
+    """The tables, indexes, sequences and constraints of the connection's schema, with each
+    constraint's and index's definition, and the version row Alembic keeps."""
+    rows = conn.exec_driver_sql(
+        "SELECT 'relation', c.relname, c.relkind::text FROM pg_class c "
+        "WHERE c.relnamespace = current_schema()::regnamespace "
+        "UNION ALL SELECT 'constraint', k.conname, pg_get_constraintdef(k.oid) "
+        "FROM pg_constraint k WHERE k.connamespace = current_schema()::regnamespace "
+        "UNION ALL SELECT 'index', i.indexname, replace(i.indexdef, i.schemaname || '.', '') "
+        "FROM pg_indexes i "
+        "WHERE i.schemaname = current_schema() "
+        "UNION ALL SELECT 'version', version_num, '' FROM alembic_version"
+    )
+    return sorted(tuple(str(v) for v in row) for row in rows)
 
 
 @pytest.fixture(scope="session")
