@@ -120,6 +120,8 @@ OPEN_INCIDENT = "status != 'resolved'"
 the same way, :func:`open_incident`, for the database to use them: SQLite cannot tell that
 ``status IN (?, ?)`` with bound values means the same, and walks the index on status (or
 every incident of a service, resolved ones too) instead (decision 0078)."""
+_UNPAGED = "paging != 'ok'"  # the partial index on paging state (migration 0025)
+_TIMED = "auto_resolve_at IS NOT NULL"  # the partial index on auto-resolve timers (0025)
 
 incidents = Table(
     "incidents",
@@ -170,14 +172,14 @@ incidents = Table(
     Index(
         "ix_incidents_paging",
         "paging",
-        sqlite_where=text("paging != 'ok'"),
-        postgresql_where=text("paging != 'ok'"),
+        sqlite_where=text(_UNPAGED),
+        postgresql_where=text(_UNPAGED),
     ),
     Index(
         "ix_incidents_auto_resolve_at",
         "auto_resolve_at",
-        sqlite_where=text("auto_resolve_at IS NOT NULL"),
-        postgresql_where=text("auto_resolve_at IS NOT NULL"),
+        sqlite_where=text(_TIMED),
+        postgresql_where=text(_TIMED),
     ),
     # Each service's open incidents, oldest first (decision 0078): the nearest open
     # incidents up- and downstream of an incident, and a first page's likely causes.
@@ -448,7 +450,8 @@ Index(
     notifications.c.contact,
 )
 
-# The records tables live in their own module; offered here with the others.
+# Tables that live in modules of their own (access, checks, drills, figures, postmortems,
+# records, standards); offered here with the others.
 from ownit.adapters.db.access_tables import api_tokens as api_tokens  # noqa: E402
 from ownit.adapters.db.access_tables import app_secrets as app_secrets  # noqa: E402
 from ownit.adapters.db.access_tables import calendar_tokens as calendar_tokens  # noqa: E402
