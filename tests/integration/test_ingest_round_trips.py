@@ -82,7 +82,7 @@ def traced(pg_database_url: str, tmp_path: Path) -> Iterator[tuple[Engine, Trace
     trace.close()
 
 
-def test_a_batch_opening_incidents_takes_three_round_trips(
+def test_a_batch_opening_incidents_takes_two_round_trips(
     traced: tuple[Engine, Traced],
 ) -> None:
     engine, trace = traced
@@ -92,20 +92,34 @@ def test_a_batch_opening_incidents_takes_three_round_trips(
     store.apply_batch([event_(Action.TRIGGER, f"d{n}") for n in range(4)], T0)
     flights = trace.flights()
     sent = [s for s, _ in flights]
-    # BEGIN with the integration and its service, the open alerts with the maintenance
-    # windows, then everything written with the NOTIFY and the COMMIT. (No ping: the
+    # BEGIN with the integration and its service (read again: the batch was planned on
+    # what the last batch read, decision 0080), the open alerts and the maintenance
+    # windows; then everything written with the NOTIFY and the COMMIT. (No ping: the
     # connection was back from the last batch a moment ago, decision 0070. No BEGIN alone:
     # the connection is in autocommit and the store sends it with the first reads.)
-    assert len(flights) == 3, sent
+    assert len(flights) == 2, sent
     assert '"BEGIN"' in sent[0]
     assert "FROM integrations" in sent[0]
+    assert "maintenance_windows" in sent[0]
+    assert "FROM alerts" in sent[0]
     assert "UPDATE organisations" in sent[-1]
     assert "NOTIFY ownit_work" in sent[-1]
     assert '"COMMIT"' in sent[-1]
     # The organisation's row is locked in the last round trip only.
     assert not any("UPDATE organisations" in s for s in sent[:-1])
-    assert "maintenance_windows" in sent[-2]
-    assert "FROM alerts" in sent[-2]
+
+
+def test_a_key_no_batch_has_read_yet_takes_a_round_trip_more(
+    traced: tuple[Engine, Traced],
+) -> None:
+    engine, trace = traced
+    SqlIngestStore(engine).apply_batch([event_(Action.TRIGGER, "first")], T0)
+    # (The pool's ping of a connection taken for the first time aside.)
+    sent = [s for s, _ in trace.flights() if 'Query\t ";"' not in s]
+    assert len(sent) == 3, sent  # the sources first, then what they need, then the writes
+    assert "FROM integrations" in sent[0]
+    assert "FROM integrations" not in sent[1]
+    assert "FROM alerts" in sent[1]
 
 
 def test_a_resolving_batch_locks_its_incident_and_reads_again_in_one_round_trip(
@@ -121,7 +135,7 @@ def test_a_resolving_batch_locks_its_incident_and_reads_again_in_one_round_trip(
     [locked] = [s for s in sent if "FOR UPDATE" in s]
     assert "FROM alerts" in locked
     assert "maintenance_windows" in locked
-    assert len(sent) == 4, sent  # BEGIN with the sources, reads, locked reads, writes
+    assert len(sent) == 3, sent  # BEGIN, the sources and reads; locked reads; writes
 
 
 def test_no_incident_opened_no_number_reserved(traced: tuple[Engine, Traced]) -> None:

@@ -10,7 +10,7 @@ them is the domain's. Services are kept parsed across batches by their stored te
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +62,42 @@ class ParsedServices:
         return found
 
 
+class KnownSources:
+    """Each key's source as a batch last read it, for the next batch with the same keys to
+    plan on before it has read them (decision 0080). Only a guess: that batch reads its keys
+    again in the round trip that reads what the plan needs, and plans again if they differ.
+    Shared by the batches of one store; bounded."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self._limit = limit
+        self._known: dict[str, Source] = {}
+        self._lock = threading.Lock()
+
+    def guess(self, keys: Iterable[str]) -> dict[str, Source] | None:
+        """The source of every one of ``keys`` as last read; ``None`` if one was never read
+        or not found, or if a service's components name policies of their own (those are
+        read with the services, after them)."""
+        guessed: dict[str, Source] = {}
+        with self._lock:
+            for key in keys:
+                source = self._known.get(key)
+                if source is None:
+                    return None
+                guessed[key] = source
+        if not guessed or any(
+            c.policy for source in guessed.values() for c in source.service.components
+        ):
+            return None
+        return guessed
+
+    def saw(self, sources: Mapping[str, Source]) -> None:
+        """What a batch read: each key's source as it is now."""
+        with self._lock:
+            if len(self._known) + len(sources) > self._limit:
+                self._known.clear()
+            self._known.update(sources)
+
+
 # A service as ingest parses it (:meth:`ParsedServices.get`), read with its policy: the
 # columns, then the join (``s`` the service).
 SERVICE_COLUMNS = "s.id, s.name, s.urgency, CAST(s.spec AS TEXT), ep.name, CAST(ep.spec AS TEXT)"
@@ -94,6 +130,10 @@ class BatchReader:
         self.services: dict[str, IngestService] = {}
         self.policies: dict[str, Mapping[str, Any] | None] = {}
 
+    def assume(self, sources: Mapping[str, Source]) -> None:
+        """Take the services of ``sources`` (an earlier batch's) as read, to plan on them."""
+        self.services.update({s.service.name: s.service for s in sources.values()})
+
     def begin_if_pending(self) -> None:
         """With ``begin``: the transaction's BEGIN, if no read has carried it yet."""
         self._sql.begin_if_pending()
@@ -107,48 +147,49 @@ class BatchReader:
         decision 0035): one indexed lookup. Heartbeat events carry their heartbeat's
         stored digest already (ownit makes them from the row); they are looked up as
         they are."""
-        by_digest = {key_digest(k): k for k in set(keys)}
-        if not by_digest:
+        asked = _SourceQueries(keys, heartbeat_keys)
+        return self._sources_from(asked, iter(self._sql.together(asked.queries)))
+
+    def sources_and_found(
+        self,
+        keys: Iterable[str],
+        heartbeat_keys: Iterable[str],
+        wanted: Mapping[int, set[str]],
+        paged: set[int],
+        grouped: Mapping[int, set[str]],
+        now: datetime,
+    ) -> tuple[dict[str, Source], Found]:
+        """:meth:`sources` and :meth:`found` in one round trip, for a batch planned on the
+        sources its keys had before (decision 0080): the caller compares them with what
+        this reads, and plans again if they differ."""
+        asked = _SourceQueries(keys, heartbeat_keys)
+        queries, read = self._found_queries(wanted, paged, grouped, now, None)
+        answers = iter(self._sql.together([*asked.queries, *queries]))
+        return self._sources_from(asked, answers), read(answers)
+
+    def _sources_from(
+        self, asked: _SourceQueries, answers: Iterator[Sequence[Any]]
+    ) -> dict[str, Source]:
+        """The sources in the answers to ``asked``'s queries (taken from ``answers``)."""
+        if not asked.queries:
             return {}
-        digests = sorted(by_digest)
-        # Each integration with its service (and the service's policy): one query, and the
-        # heartbeats among the heartbeat events' keys in the same round trip (those an
-        # integration has are left to it below).
-        queries = [
-            (
-                f'SELECT i."key", i.id, i.name, {SERVICE_COLUMNS} FROM integrations i '
-                f"JOIN services s ON s.id = i.service_id {WITH_POLICY} "
-                f'WHERE i."key" IN ({_marks(digests)})',
-                tuple(digests),
-            )
-        ]
-        beat_keys = sorted(set(heartbeat_keys) & set(by_digest.values()))
-        if beat_keys:
-            queries.append(
-                (
-                    f'SELECT h."key", h.name, {SERVICE_COLUMNS} FROM heartbeats h '
-                    f"JOIN services s ON s.id = h.service_id {WITH_POLICY} "
-                    f'WHERE h."key" IN ({_marks(beat_keys)})',
-                    tuple(beat_keys),
-                )
-            )
-        rows, *more = self._sql.together(queries)
+        rows = next(answers)
+        beats = next(answers) if len(asked.queries) > 1 else ()
         found: dict[str, Source] = {}
         for digest, integration_id, name, *service in rows:
-            found[by_digest[digest]] = Source(integration_id, name, self._service(service))
+            found[asked.by_digest[digest]] = Source(integration_id, name, self._service(service))
         # A heartbeat's own key (the engine's missed-heartbeat triggers, a ping's resolve)
         # reaches its service too: for keys no integration has.
-        for key, name, *service in more[0] if more else ():
+        for key, name, *service in beats:
             if key not in found:
                 found[key] = Source(0, f"heartbeat/{name}", self._service(service))
         self._read_component_policies()
         return found
 
     def _service(self, row: Sequence[Any]) -> IngestService:
-        """A service read with its policy (:data:`SERVICE_COLUMNS`), parsed and kept."""
-        service = self.services.get(row[1])
-        if service is None:
-            service = self.services[row[1]] = self._parsed.get(row)
+        """A service read with its policy (:data:`SERVICE_COLUMNS`), parsed (or as kept by its
+        row) and kept as read: never an earlier batch's guess of it."""
+        service = self.services[row[1]] = self._parsed.get(row)
         return service
 
     def auto_resolve(self) -> dict[int, timedelta]:
@@ -197,6 +238,18 @@ class BatchReader:
         the group heads of ``grouped`` (service id → group keys): on PostgreSQL in one
         round trip. With ``lock``, these incidents are locked first (in the same round trip:
         what is read is read after the lock)."""
+        queries, read = self._found_queries(wanted, paged, grouped, now, lock)
+        return read(iter(self._sql.together(queries)))
+
+    def _found_queries(
+        self,
+        wanted: Mapping[int, set[str]],
+        paged: set[int],
+        grouped: Mapping[int, set[str]],
+        now: datetime,
+        lock: set[str] | None,
+    ) -> tuple[list[tuple[str, tuple[Any, ...]]], Callable[[Iterator[Sequence[Any]]], Found]]:
+        """:meth:`found`'s queries, and what reads their answers (taken in order)."""
         queries: list[tuple[str, tuple[Any, ...]]] = []
         if lock:
             # In one order (by id) in every batch, so two batches never deadlock.
@@ -214,31 +267,34 @@ class BatchReader:
             queries.append(self._maintenance(paged, now))
         services = sorted(grouped.items())
         queries += [self._group_heads(service_id, keys) for service_id, keys in services]
-        answers = iter(self._sql.together(queries))
-        if lock:
-            next(answers)
-        found = Found({}, {}, [], {})
-        if wanted:
-            for service_id, dedup_key, alert_id, incident_id, status, count in next(answers):
-                found.open_alerts[(service_id, dedup_key)] = OpenAlert(
-                    alert_id, incident_id, Status(status)
+
+        def read(answers: Iterator[Sequence[Any]]) -> Found:
+            if lock:
+                next(answers)
+            found = Found({}, {}, [], {})
+            if wanted:
+                for service_id, dedup_key, alert_id, incident_id, status, count in next(answers):
+                    found.open_alerts[(service_id, dedup_key)] = OpenAlert(
+                        alert_id, incident_id, Status(status)
+                    )
+                    found.open_counts[incident_id] = int(count)
+            if paged:
+                found.maintenance = [
+                    ServiceWindow(int(service_id), str(name), _aware(end_at))
+                    for service_id, name, end_at in next(answers)
+                ]
+            for service_id, _ in services:
+                heads = sorted(
+                    (_aware(created_at), str(incident_id), component, key, int(count))
+                    for incident_id, component, key, created_at, count in next(answers)
                 )
-                found.open_counts[incident_id] = int(count)
-        if paged:
-            found.maintenance = [
-                ServiceWindow(int(service_id), str(name), _aware(end_at))
-                for service_id, name, end_at in next(answers)
-            ]
-        for (service_id, _), rows in zip(services, answers, strict=True):
-            heads = sorted(
-                (_aware(created_at), str(incident_id), component, key, int(count))
-                for incident_id, component, key, created_at, count in rows
-            )
-            for created_at, incident_id, component, key, count in heads:
-                slot = (service_id, component, key)  # the newest of each slot wins
-                found.groups[slot] = GroupHead(incident_id, created_at)
-                found.open_counts[incident_id] = count
-        return found
+                for created_at, incident_id, component, key, count in heads:
+                    slot = (service_id, component, key)  # the newest of each slot wins
+                    found.groups[slot] = GroupHead(incident_id, created_at)
+                    found.open_counts[incident_id] = count
+            return found
+
+        return queries, read
 
     @staticmethod
     def _open_alerts(wanted: Mapping[int, set[str]]) -> tuple[str, tuple[Any, ...]]:
@@ -296,6 +352,37 @@ class BatchReader:
             "AND i.status != 'resolved'",
             (service_id, *ordered),
         )
+
+
+class _SourceQueries:
+    """The queries that find a batch's keys: the integrations by their keys' digests, each
+    with its service (and the service's policy), and in the same round trip the heartbeats
+    among the heartbeat events' keys (those an integration has are left to it)."""
+
+    def __init__(self, keys: Iterable[str], heartbeat_keys: Iterable[str]) -> None:
+        self.by_digest = {key_digest(k): k for k in set(keys)}
+        self.queries: list[tuple[str, tuple[Any, ...]]] = []
+        if not self.by_digest:
+            return
+        digests = sorted(self.by_digest)
+        self.queries.append(
+            (
+                f'SELECT i."key", i.id, i.name, {SERVICE_COLUMNS} FROM integrations i '
+                f"JOIN services s ON s.id = i.service_id {WITH_POLICY} "
+                f'WHERE i."key" IN ({_marks(digests)})',
+                tuple(digests),
+            )
+        )
+        beat_keys = sorted(set(heartbeat_keys) & set(self.by_digest.values()))
+        if beat_keys:
+            self.queries.append(
+                (
+                    f'SELECT h."key", h.name, {SERVICE_COLUMNS} FROM heartbeats h '
+                    f"JOIN services s ON s.id = h.service_id {WITH_POLICY} "
+                    f'WHERE h."key" IN ({_marks(beat_keys)})',
+                    tuple(beat_keys),
+                )
+            )
 
 
 def _marks(values: Sequence[Any]) -> str:

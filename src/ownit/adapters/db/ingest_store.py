@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ownit.adapters.db.batch_sql import Sql
-from ownit.adapters.db.ingest_reads import BatchReader, Found, ParsedServices
+from ownit.adapters.db.ingest_reads import BatchReader, Found, KnownSources, ParsedServices
 from ownit.adapters.db.ingest_writes import new_id, write_plan
 from ownit.adapters.db.retry import retried
 from ownit.adapters.db.wakeup import WorkBell
@@ -32,7 +32,14 @@ from ownit.domain.ingest.planning import (
     wanted_alerts,
     wanted_groups,
 )
-from ownit.domain.ingest.resolution import Routers, resolve_batch, route_events, routed_services
+from ownit.domain.ingest.resolution import (
+    Resolution,
+    Routers,
+    Source,
+    resolve_batch,
+    route_events,
+    routed_services,
+)
 
 
 class SqlIngestStore:
@@ -51,6 +58,7 @@ class SqlIngestStore:
         self._org_id = org_id
         self._routers = routers
         self._parsed = ParsedServices()  # services parsed once, kept while unchanged
+        self._known = KnownSources()  # each key's source as last read: a batch's plan
         self._woke = False  # this attempt's transaction rang the bell
 
     def apply_batch(self, items: Sequence[Sequence[Event]], now: datetime) -> list[ItemResult]:
@@ -102,23 +110,29 @@ class SqlIngestStore:
         commit: bool = False,
         begin: bool = False,
     ) -> list[ItemResult]:
+        keys = {event.routing_key for item in items for event in item}
+        beats = {e.routing_key for item in items for e in item if e.format == BEATS}
         reads = BatchReader(conn, self._parsed, begin=begin)
-        sources = reads.sources(
-            {event.routing_key for item in items for event in item},
-            heartbeat_keys={e.routing_key for item in items for e in item if e.format == BEATS},
-        )
-        routed = route_events(items, sources, self._routers)
-        reads.read_services(routed_services(routed))  # every routed event's: one query
-        resolved = resolve_batch(
-            items,
-            sources=sources,
-            routed=routed,
-            services=reads.services,
-            policies=reads.policies,
-        )
-        wanted = wanted_alerts(items, resolved)
-        paged, grouped = paged_services(resolved), wanted_groups(items, resolved)
-        found = reads.found(wanted, paged, grouped, now)
+        planned_on = self._known.guess(keys)
+        if planned_on is not None:
+            # Planned on the sources these keys had in earlier batches, read again with what
+            # the plan needs, in one round trip; a catalog change since plans again.
+            reads.assume(planned_on)
+            resolved = self._resolve(items, planned_on, reads)
+            wanted = wanted_alerts(items, resolved)
+            paged, grouped = paged_services(resolved), wanted_groups(items, resolved)
+            sources, found = reads.sources_and_found(keys, beats, wanted, paged, grouped, now)
+            self._known.saw(sources)
+            if sources != planned_on:
+                planned_on = None
+                reads = BatchReader(conn, self._parsed)  # the transaction has begun
+        if planned_on is None:
+            sources = reads.sources(keys, heartbeat_keys=beats)
+            self._known.saw(sources)
+            resolved = self._resolve(items, sources, reads)
+            wanted = wanted_alerts(items, resolved)
+            paged, grouped = paged_services(resolved), wanted_groups(items, resolved)
+            found = reads.found(wanted, paged, grouped, now)
         closing = resolving_incidents(items, resolved, found.open_alerts)
         if closing and conn.dialect.name == "postgresql":
             # Another batch may be closing other alerts of these incidents right now: take
@@ -147,6 +161,21 @@ class SqlIngestStore:
             if commit and not sql.sqlite:
                 conn.exec_driver_sql("COMMIT")
         return [ItemResult(a.accepted, a.outcomes, a.error) for a in planned.answers]
+
+    def _resolve(
+        self, items: Sequence[Sequence[Event]], sources: Mapping[str, Source], reads: BatchReader
+    ) -> list[list[Resolution | None]]:
+        """Where each event goes: routed (reading the services router decisions name),
+        then resolved against the services and policies read."""
+        routed = route_events(items, sources, self._routers)
+        reads.read_services(routed_services(routed))  # every routed event's: one query
+        return resolve_batch(
+            items,
+            sources=sources,
+            routed=routed,
+            services=reads.services,
+            policies=reads.policies,
+        )
 
     def _lock_incidents(self, incident_ids: set[str], read: Callable[..., Found]) -> Found:
         """Lock these incidents' rows, then ``read`` again what the batch needs, as it is
