@@ -15,7 +15,7 @@ from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.work_store import SqlWorkStore
 from ownit.bootstrap import on_call_lookup
 from ownit.domain.events import Action, Event, Severity
-from ownit.worker.loop import Worker, pause_after
+from ownit.worker.loop import GATHER, Worker, pause_after
 from tests.builders import FakeClock
 from tests.integration.paged_service import paged_service
 
@@ -124,3 +124,57 @@ def test_the_pause_makes_the_work_that_share_of_the_time(
     assert pause_after(busy, share) == pytest.approx(pause)
     if busy:
         assert busy / (busy + pause_after(busy, share)) == pytest.approx(share)
+
+
+class Cycles:
+    """The wake-up of a loop the test runs: rings at once after every cycle, finds nothing
+    arriving mid-cycle, and asks the worker to stop at its second wait between cycles."""
+
+    def __init__(self) -> None:
+        self.worker: Worker | None = None
+        self.waits = 0
+
+    def wait(self, timeout: float) -> bool:
+        if timeout == 0:
+            return False
+        self.waits += 1
+        if self.waits == 2:
+            assert self.worker is not None
+            self.worker.request_stop()
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("gather", "pauses"), [(GATHER, [GATHER]), (0.0, [])])
+def test_after_a_cycle_that_did_work_the_engine_lets_new_work_gather(
+    engine: Engine, tmp_path: Path, gather: float, pauses: list[float]
+) -> None:
+    """Decision 0081: the first cycle advances the incidents and waits ``gather``; the
+    second finds nothing and goes straight back to waiting for the wake-up."""
+    clock = paged_service(engine, tmp_path, key=KEY, service="checkout")
+    events = [
+        [Event("events-v2", KEY, Action.TRIGGER, f"g{i}", f"disk {i}", "s", Severity.CRITICAL)]
+        for i in range(3)
+    ]
+    SqlIngestStore(engine).apply_batch(events, clock.now())
+    waited: list[float] = []
+    cycles = Cycles()
+    worker = Worker(
+        store=SqlWorkStore(engine),
+        notifiers={},
+        links=Links(),
+        clock=clock,
+        on_call=on_call_lookup(engine),
+        wakeup=cycles,
+        gather=gather,
+        pause=waited.append,
+    )
+    cycles.worker = worker
+    try:
+        worker.run_forever()
+    finally:
+        worker.stop()
+    assert cycles.waits == 2
+    assert waited == pauses
