@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, inspect, select
 
 from ownit.adapters.db import tables as t
 from ownit.adapters.db.engine import make_engine
 from ownit.adapters.db.migrate import current_revision, head_revision, is_current, upgrade
+from ownit.adapters.db.migrations import versions
 from ownit.adapters.db.tables import metadata
 
 
 def test_migrated_schema_matches_the_tables(engine: Engine) -> None:
+    """Exactly, but for the foreign keys to the incident that PostgreSQL does not keep
+    (migration 0026, decision 0082): the declared tables are SQLite's."""
     assert is_current(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, metadata) == []
+        diffs = compare_metadata(context, metadata)
+    not_kept = [(d[0], d[1].table.name, d[1].name) for d in diffs if d[0] == "add_fk"]
+    expected = (
+        [
+            ("add_fk", part.name, f"fk_{part.name}_incident_id_incidents")
+            for part in t.KEPT_BY_THE_CATALOG
+        ]
+        if engine.dialect.name == "postgresql"
+        else []
+    )
+    assert sorted(not_kept) == sorted(expected)
+    assert [d for d in diffs if d[0] != "add_fk"] == []
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
@@ -96,5 +113,40 @@ def test_0024_gives_each_escalation_its_incidents_service(database_url: str) -> 
                 conn.execute(select(t.escalations.c.incident_id, t.escalations.c.service_id)).all()
             )
         assert found == {"i1": ids["a"], "i2": ids["b"], "i3": ids["a"]}
+    finally:
+        engine.dispose()
+
+
+def test_0026_goes_back_to_the_keys_and_drops_what_outlived_its_incident(
+    pg_database_url: str,
+) -> None:
+    """PostgreSQL: the downgrade puts the three keys back, after deleting the timeline
+    entries, alerts and escalations whose incident is gone (the key would refuse them)."""
+    engine = make_engine(pg_database_url)
+    try:
+        upgrade(engine)
+        at = datetime(2026, 12, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                t.log_entries.insert().values(
+                    incident_id="inc-gone", at=at, kind="note", actor="a", message="m"
+                )
+            )
+        config = Config()
+        config.set_main_option("script_location", str(Path(versions.__file__).parent.parent))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0025")
+        with engine.connect() as conn:
+            keys = {
+                fk["name"]
+                for part in t.KEPT_BY_THE_CATALOG
+                for fk in inspect(conn).get_foreign_keys(part.name)
+            }
+            left = conn.execute(select(func.count()).select_from(t.log_entries)).scalar_one()
+        assert {f"fk_{p.name}_incident_id_incidents" for p in t.KEPT_BY_THE_CATALOG} <= keys
+        assert left == 0
+        upgrade(engine)
+        assert is_current(engine)
     finally:
         engine.dispose()

@@ -34,6 +34,8 @@ from ownit.domain.catalog import (
 )
 from ownit.domain.key_digests import key_hint, stored_key
 
+_AT_ONCE = 500  # incident ids in one statement's IN list
+
 _DELETE_ORDER = (
     "Scorecard",
     "Standard",
@@ -91,6 +93,8 @@ class CatalogWriter:
             names = [name for k, name in deletes if k == kind]
             if names:
                 table = TABLES[kind]
+                if kind == "Service":
+                    self._delete_incidents(names)
                 self.conn.execute(delete(table).where(table.c.name.in_(names)))
                 for name in names:
                     self.ids[kind].pop(name, None)
@@ -118,6 +122,33 @@ class CatalogWriter:
             self._put_integrations(
                 self.ids["Service"][service.name], service, current[service.name]
             )
+
+    def _delete_incidents(self, services: list[str]) -> None:
+        """The incidents of these services, with their alerts, timelines and escalations,
+        which keep no foreign key to them on PostgreSQL (decision 0082); the rest of what
+        an incident has goes with it by its keys.
+
+        The services' rows are locked first: an ingest batch writing to one of them holds
+        its row (its incident's and alerts' keys to it) until it commits, so this waits for
+        it and sees what it wrote; a batch after this finds the service gone. The incidents
+        go before their parts, so that a writer still holding an incident is waited for."""
+        s, i = t.services, t.incidents
+        ids = list(
+            self.conn.execute(select(s.c.id).where(s.c.name.in_(services)).with_for_update())
+            .scalars()
+            .all()
+        )
+        if not ids:
+            return
+        gone = list(
+            self.conn.execute(delete(i).where(i.c.service_id.in_(ids)).returning(i.c.id))
+            .scalars()
+            .all()
+        )
+        for start in range(0, len(gone), _AT_ONCE):
+            chunk = gone[start : start + _AT_ONCE]
+            for part in t.KEPT_BY_THE_CATALOG:
+                self.conn.execute(delete(part).where(part.c.incident_id.in_(chunk)))
 
     def _columns(self, obj: StoredObject) -> dict[str, Any]:
         values: dict[str, Any] = {"spec": to_spec(obj), "source": self.source}

@@ -210,6 +210,7 @@ alerts = Table(
     "alerts",
     metadata,
     Column("id", String(40), primary_key=True),
+    # A key to the incident on SQLite only (:data:`KEPT_BY_THE_CATALOG`).
     Column(
         "incident_id", String(40), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
     ),
@@ -245,6 +246,7 @@ log_entries = Table(
     "log_entries",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
+    # A key to the incident on SQLite only (:data:`KEPT_BY_THE_CATALOG`).
     Column(
         "incident_id", String(40), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
     ),
@@ -323,6 +325,7 @@ schedule_overrides = Table(
 escalations = Table(
     "escalations",
     metadata,
+    # A key to the incident on SQLite only (:data:`KEPT_BY_THE_CATALOG`).
     Column(
         "incident_id",
         String(40),
@@ -346,6 +349,13 @@ escalations = Table(
         postgresql_where=text("state IS NULL"),
     ),
 )
+
+# On PostgreSQL an incident's alerts, timeline entries and escalation keep no foreign key
+# to it (migration 0026, decision 0082): ingest writes all three with every new incident,
+# and PostgreSQL checked each against the incident the same batch had just inserted. Where
+# incidents go (a service removed from the catalog), the catalog deletes them itself
+# (``CatalogWriter``). SQLite keeps the keys declared here.
+KEPT_BY_THE_CATALOG = (alerts, log_entries, escalations)
 
 # The outbox: every notification to send, with its idempotency key.
 notifications = Table(
