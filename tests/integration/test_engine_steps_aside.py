@@ -55,6 +55,17 @@ class Ticks:
         return self.now
 
 
+def incidents_due(engine: Engine, tmp_path: Path, count: int) -> FakeClock:
+    """A paged service with ``count`` new incidents, all due to be advanced now."""
+    clock = paged_service(engine, tmp_path, key=KEY, service="checkout")
+    events = [
+        [Event("events-v2", KEY, Action.TRIGGER, f"d{i}", f"disk {i}", "s", Severity.CRITICAL)]
+        for i in range(count)
+    ]
+    SqlIngestStore(engine).apply_batch(events, clock.now())
+    return clock
+
+
 @pytest.mark.parametrize(
     ("rung", "share", "pauses"),
     [
@@ -70,12 +81,7 @@ class Ticks:
 def test_the_engine_waits_only_while_behind_and_work_keeps_arriving(
     engine: Engine, tmp_path: Path, rung: bool, share: float, pauses: list[float]
 ) -> None:
-    clock = paged_service(engine, tmp_path, key=KEY, service="checkout")
-    events = [
-        [Event("events-v2", KEY, Action.TRIGGER, f"d{i}", f"disk {i}", "s", Severity.CRITICAL)]
-        for i in range(10)
-    ]
-    SqlIngestStore(engine).apply_batch(events, clock.now())
+    clock = incidents_due(engine, tmp_path, 10)
     waited: list[float] = []
     worker = Worker(
         store=SqlWorkStore(engine),
@@ -153,12 +159,7 @@ def test_after_a_cycle_that_did_work_the_engine_lets_new_work_gather(
 ) -> None:
     """Decision 0081: the first cycle advances the incidents and waits ``gather``; the
     second finds nothing and goes straight back to waiting for the wake-up."""
-    clock = paged_service(engine, tmp_path, key=KEY, service="checkout")
-    events = [
-        [Event("events-v2", KEY, Action.TRIGGER, f"g{i}", f"disk {i}", "s", Severity.CRITICAL)]
-        for i in range(3)
-    ]
-    SqlIngestStore(engine).apply_batch(events, clock.now())
+    clock = incidents_due(engine, tmp_path, 3)
     waited: list[float] = []
     cycles = Cycles()
     worker = Worker(

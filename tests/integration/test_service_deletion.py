@@ -20,51 +20,24 @@ from ownit.adapters.db.migrate import upgrade
 from ownit.app import catalog as use
 from ownit.domain.events import Action, Event, Severity
 from tests.builders import T0, FakeClock
+from tests.integration.test_catalog_store import ORG
 
 KEEP = "keepme00000000000000000000000001"
 DROP = "dropme00000000000000000000000001"
 
-ORG = """\
-apiVersion: ownit/v1
-kind: User
-metadata: {name: alice}
-spec:
-  email: alice@example.com
-  contacts: [{name: mail, type: email, address: alice@example.com}]
-  notificationRules: [{contact: mail, after: 0m}]
----
-apiVersion: ownit/v1
-kind: Team
-metadata: {name: payments}
-spec:
-  members: [{user: alice, role: manager}]
----
-apiVersion: ownit/v1
-kind: EscalationPolicy
-metadata: {name: payments}
-spec:
-  team: payments
-  levels: [{after: 10m, targets: [{user: alice}]}]
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {name: keep-me}
-spec:
-  owner: payments
-  escalationPolicy: payments
-  integrations: [{name: events, type: events-v2, key: KEY}]
-""".replace("KEY", KEEP)
 
-DROPPED = """\
----
-apiVersion: ownit/v1
-kind: Service
-metadata: {name: drop-me}
-spec:
-  owner: payments
-  escalationPolicy: payments
-  integrations: [{name: events, type: events-v2, key: KEY}]
-""".replace("KEY", DROP)
+def service(name: str, key: str) -> str:
+    """A service of the team ``payments``, paged by its policy, with one integration."""
+    return (
+        "---\napiVersion: ownit/v1\nkind: Service\n"
+        f"metadata: {{name: {name}}}\n"
+        "spec:\n  owner: payments\n  escalationPolicy: payments\n"
+        f"  integrations: [{{name: events, type: events-v2, key: {key}}}]\n"
+    )
+
+
+KEPT = ORG + service("keep-me", KEEP)  # the team, its policy and its people; a service
+DROPPED = service("drop-me", DROP)
 
 
 def apply(engine: Engine, text: str, **kwargs: Any) -> None:
@@ -116,7 +89,7 @@ def orphans(engine: Engine) -> int:
 
 
 def test_a_removed_service_takes_its_incidents_and_all_their_parts(engine: Engine) -> None:
-    apply(engine, ORG + DROPPED)
+    apply(engine, KEPT + DROPPED)
     store = SqlIngestStore(engine)
     store.apply_batch([trigger(KEEP, "kept"), trigger(KEEP, "moved"), trigger(DROP, "gone")], T0)
     kept, moved, gone = (incident_of(engine, d) for d in ("kept", "moved", "gone"))
@@ -127,7 +100,7 @@ def test_a_removed_service_takes_its_incidents_and_all_their_parts(engine: Engin
     assert gone in before["alerts"]
     assert gone in before["log_entries"]
 
-    apply(engine, ORG, prune=True)
+    apply(engine, KEPT, prune=True)
 
     after = parts(engine)
     assert gone not in after["incidents"]
@@ -153,7 +126,7 @@ def test_the_catalog_waits_for_a_batch_writing_to_the_service(pg_database_url: s
 
 
 def _prune_beside_a_batch(engine: Engine) -> None:
-    apply(engine, ORG + DROPPED)
+    apply(engine, KEPT + DROPPED)
     store = SqlIngestStore(engine)
     store.apply_batch([trigger(DROP, "early")], T0)
     done = threading.Event()
@@ -161,7 +134,7 @@ def _prune_beside_a_batch(engine: Engine) -> None:
 
     def prune() -> None:
         try:
-            apply(engine, ORG, prune=True)
+            apply(engine, KEPT, prune=True)
         except BaseException as exc:  # reported below
             failed.append(exc)
         finally:
