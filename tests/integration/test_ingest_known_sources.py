@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from ownit.adapters.db import tables as t
+from ownit.adapters.db.ingest_reads import KnownSources
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.app.ingest import ItemResult
 from ownit.domain.events import Action, Event, Severity
+from ownit.domain.ingest.resolution import Source
+from ownit.domain.ingest.services import parse_service
 from tests.builders import T0, add_service
 
 KEY = "known000000000000000000000000001"
@@ -92,3 +95,39 @@ def test_a_key_never_found_is_read_first(engine: Engine) -> None:
     [known] = store.apply_batch([trigger("b")], T0)
     assert known.accepted
     assert _incident(engine, "b") == ("late", "high")
+
+
+def _source(components: list[dict[str, object]] | None = None) -> Source:
+    spec = {"components": components} if components is not None else {}
+    service = parse_service(
+        service_id=1, name="s", urgency="high", spec=spec, policy_name=None, policy_spec=None
+    )
+    return Source(1, "events", service)
+
+
+@pytest.mark.parametrize(
+    ("seen", "asked", "guessed"),
+    [
+        pytest.param([({"k"}, {"k": "plain"})], {"k"}, {"k": "plain"}, id="seen"),
+        pytest.param([({"k"}, {"k": "plain"})], {"k", "other"}, None, id="one-never-seen"),
+        pytest.param([({"k"}, {"k": "plain"}), ({"k"}, {})], {"k"}, None, id="found-no-more"),
+        pytest.param([({"k"}, {"k": "policed"})], {"k"}, None, id="component-policy"),
+        pytest.param([({"k"}, {"k": "component"})], {"k"}, {"k": "component"}, id="component"),
+        pytest.param([], set(), None, id="no-keys"),
+    ],
+)
+def test_what_a_batch_is_planned_on(
+    seen: list[tuple[set[str], dict[str, str]]], asked: set[str], guessed: dict[str, str] | None
+) -> None:
+    """A key is guessed only as last found; a key no longer found, or a service whose
+    components name their own policies (read after the services), makes no guess."""
+    sources = {
+        "plain": _source(),
+        "component": _source([{"name": "db", "match": ['app="db"']}]),
+        "policed": _source([{"name": "db", "escalationPolicy": "dba"}]),
+    }
+    known = KnownSources()
+    for keys, found in seen:
+        known.saw(keys, {key: sources[kind] for key, kind in found.items()})
+    expected = None if guessed is None else {k: sources[v] for k, v in guessed.items()}
+    assert known.guess(asked) == expected

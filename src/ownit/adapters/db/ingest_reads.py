@@ -90,9 +90,13 @@ class KnownSources:
             return None
         return guessed
 
-    def saw(self, sources: Mapping[str, Source]) -> None:
-        """What a batch read: each key's source as it is now."""
+    def saw(self, keys: Iterable[str], sources: Mapping[str, Source]) -> None:
+        """What a batch read for ``keys``: the source of each found, as it is now; those not
+        found are guessed no more."""
         with self._lock:
+            for key in keys:
+                if key not in sources:
+                    self._known.pop(key, None)
             if len(self._known) + len(sources) > self._limit:
                 self._known.clear()
             self._known.update(sources)

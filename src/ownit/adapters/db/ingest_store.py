@@ -118,20 +118,16 @@ class SqlIngestStore:
             # Planned on the sources these keys had in earlier batches, read again with what
             # the plan needs, in one round trip; a catalog change since plans again.
             reads.assume(planned_on)
-            resolved = self._resolve(items, planned_on, reads)
-            wanted = wanted_alerts(items, resolved)
-            paged, grouped = paged_services(resolved), wanted_groups(items, resolved)
+            resolved, wanted, paged, grouped = self._resolve(items, planned_on, reads)
             sources, found = reads.sources_and_found(keys, beats, wanted, paged, grouped, now)
-            self._known.saw(sources)
+            self._known.saw(keys, sources)
             if sources != planned_on:
                 planned_on = None
                 reads = BatchReader(conn, self._parsed)  # the transaction has begun
         if planned_on is None:
             sources = reads.sources(keys, heartbeat_keys=beats)
-            self._known.saw(sources)
-            resolved = self._resolve(items, sources, reads)
-            wanted = wanted_alerts(items, resolved)
-            paged, grouped = paged_services(resolved), wanted_groups(items, resolved)
+            self._known.saw(keys, sources)
+            resolved, wanted, paged, grouped = self._resolve(items, sources, reads)
             found = reads.found(wanted, paged, grouped, now)
         closing = resolving_incidents(items, resolved, found.open_alerts)
         if closing and conn.dialect.name == "postgresql":
@@ -164,17 +160,24 @@ class SqlIngestStore:
 
     def _resolve(
         self, items: Sequence[Sequence[Event]], sources: Mapping[str, Source], reads: BatchReader
-    ) -> list[list[Resolution | None]]:
-        """Where each event goes: routed (reading the services router decisions name),
-        then resolved against the services and policies read."""
+    ) -> tuple[list[list[Resolution | None]], dict[int, set[str]], set[int], dict[int, set[str]]]:
+        """Where each event goes (routed, reading the services router decisions name, then
+        resolved against the services and policies read), and what the plan needs read for
+        it: the open alerts wanted, the services paged, the group keys."""
         routed = route_events(items, sources, self._routers)
         reads.read_services(routed_services(routed))  # every routed event's: one query
-        return resolve_batch(
+        resolved = resolve_batch(
             items,
             sources=sources,
             routed=routed,
             services=reads.services,
             policies=reads.policies,
+        )
+        return (
+            resolved,
+            wanted_alerts(items, resolved),
+            paged_services(resolved),
+            wanted_groups(items, resolved),
         )
 
     def _lock_incidents(self, incident_ids: set[str], read: Callable[..., Found]) -> Found:
