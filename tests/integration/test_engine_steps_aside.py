@@ -6,6 +6,7 @@ never waits. On both databases, with the real store; time and the wake-up are th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -55,6 +56,19 @@ class Ticks:
         return self.now
 
 
+def worker_on(engine: Engine, clock: FakeClock, **pacing: Any) -> Worker:
+    """The engine over ``engine``'s real store, with no notifier; ``pacing``: the rest of
+    :class:`Worker`'s arguments."""
+    return Worker(
+        store=SqlWorkStore(engine),
+        notifiers={},
+        links=Links(),
+        clock=clock,
+        on_call=on_call_lookup(engine),
+        **pacing,
+    )
+
+
 def incidents_due(engine: Engine, tmp_path: Path, count: int) -> FakeClock:
     """A paged service with ``count`` new incidents, all due to be advanced now."""
     clock = paged_service(engine, tmp_path, key=KEY, service="checkout")
@@ -83,12 +97,9 @@ def test_the_engine_waits_only_while_behind_and_work_keeps_arriving(
 ) -> None:
     clock = incidents_due(engine, tmp_path, 10)
     waited: list[float] = []
-    worker = Worker(
-        store=SqlWorkStore(engine),
-        notifiers={},
-        links=Links(),
-        clock=clock,
-        on_call=on_call_lookup(engine),
+    worker = worker_on(
+        engine,
+        clock,
         advance_batch=4,
         wakeup=Ring(rung),
         busy_share=share,
@@ -110,14 +121,7 @@ def test_the_engine_waits_only_while_behind_and_work_keeps_arriving(
 @pytest.mark.parametrize("share", [0.0, -0.5, 1.5])
 def test_a_share_outside_zero_to_one_is_refused(engine: Engine, share: float) -> None:
     with pytest.raises(ValueError, match="busy_share"):
-        Worker(
-            store=SqlWorkStore(engine),
-            notifiers={},
-            links=Links(),
-            clock=FakeClock(),
-            on_call=on_call_lookup(engine),
-            busy_share=share,
-        )
+        worker_on(engine, FakeClock(), busy_share=share)
 
 
 @pytest.mark.parametrize(
@@ -162,12 +166,9 @@ def test_after_a_cycle_that_did_work_the_engine_lets_new_work_gather(
     clock = incidents_due(engine, tmp_path, 3)
     waited: list[float] = []
     cycles = Cycles()
-    worker = Worker(
-        store=SqlWorkStore(engine),
-        notifiers={},
-        links=Links(),
-        clock=clock,
-        on_call=on_call_lookup(engine),
+    worker = worker_on(
+        engine,
+        clock,
         wakeup=cycles,
         gather=gather,
         pause=waited.append,

@@ -6,21 +6,17 @@ waits for an ingest batch still writing to the service. Both databases."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from ownit.adapters.catalog.yaml_source import load_text
 from ownit.adapters.db import tables as t
-from ownit.adapters.db.catalog_store import SqlCatalogStore
 from ownit.adapters.db.engine import make_engine
 from ownit.adapters.db.incident_regroup import merge_into
 from ownit.adapters.db.ingest_store import SqlIngestStore
 from ownit.adapters.db.migrate import upgrade
-from ownit.app import catalog as use
 from ownit.domain.events import Action, Event, Severity
-from tests.builders import T0, FakeClock
-from tests.integration.test_catalog_store import ORG
+from tests.builders import T0
+from tests.integration.test_catalog_store import ORG, run
 
 KEEP = "keepme00000000000000000000000001"
 DROP = "dropme00000000000000000000000001"
@@ -38,18 +34,6 @@ def service(name: str, key: str) -> str:
 
 KEPT = ORG + service("keep-me", KEEP)  # the team, its policy and its people; a service
 DROPPED = service("drop-me", DROP)
-
-
-def apply(engine: Engine, text: str, **kwargs: Any) -> None:
-    loaded = load_text(text, "catalog.yaml")
-    assert loaded.problems == ()
-    use.apply(
-        store=SqlCatalogStore(engine),
-        documents=loaded.documents,
-        clock=FakeClock(),
-        source="team",
-        **kwargs,
-    )
 
 
 def trigger(key: str, dedup: str) -> list[Event]:
@@ -89,7 +73,7 @@ def orphans(engine: Engine) -> int:
 
 
 def test_a_removed_service_takes_its_incidents_and_all_their_parts(engine: Engine) -> None:
-    apply(engine, KEPT + DROPPED)
+    run(engine, KEPT + DROPPED, source="team")
     store = SqlIngestStore(engine)
     store.apply_batch([trigger(KEEP, "kept"), trigger(KEEP, "moved"), trigger(DROP, "gone")], T0)
     kept, moved, gone = (incident_of(engine, d) for d in ("kept", "moved", "gone"))
@@ -100,7 +84,7 @@ def test_a_removed_service_takes_its_incidents_and_all_their_parts(engine: Engin
     assert gone in before["alerts"]
     assert gone in before["log_entries"]
 
-    apply(engine, KEPT, prune=True)
+    run(engine, KEPT, source="team", prune=True)
 
     after = parts(engine)
     assert gone not in after["incidents"]
@@ -126,7 +110,7 @@ def test_the_catalog_waits_for_a_batch_writing_to_the_service(pg_database_url: s
 
 
 def _prune_beside_a_batch(engine: Engine) -> None:
-    apply(engine, KEPT + DROPPED)
+    run(engine, KEPT + DROPPED, source="team")
     store = SqlIngestStore(engine)
     store.apply_batch([trigger(DROP, "early")], T0)
     done = threading.Event()
@@ -134,7 +118,7 @@ def _prune_beside_a_batch(engine: Engine) -> None:
 
     def prune() -> None:
         try:
-            apply(engine, KEPT, prune=True)
+            run(engine, KEPT, source="team", prune=True)
         except BaseException as exc:  # reported below
             failed.append(exc)
         finally:
